@@ -1,0 +1,56 @@
+// Wires the roles of one process: connections, the HTTP app, then each role in ROLES.
+// Used by `npm start` (src/run.ts), by tests (in-process) and by the benchmarks.
+import type { Config } from './shared/config.js';
+import type { Logger } from './shared/logger.js';
+import { connectNats, ensureStream } from './shared/nats.js';
+import { createPool } from './shared/db.js';
+import { migrate } from './shared/migrate.js';
+import { createMetrics } from './shared/metrics.js';
+import { Health } from './shared/health.js';
+import { createApp, addNotFound, listen, closeListen } from './shared/http/server.js';
+import type { Runtime, RoleHandle } from './shared/runtime.js';
+import { startEdge } from './edge/index.js';
+import { startIngest } from './ingest/index.js';
+import { startApi } from './api/index.js';
+
+export interface RunningApp {
+  readonly port: number;
+  readonly rt: Runtime;
+  stop(): Promise<void>;
+}
+
+export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
+  if (!cfg.NATS_URL || !cfg.DATABASE_URL) throw new Error('startApp needs NATS_URL and DATABASE_URL');
+  if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
+  const nc = await connectNats(cfg, `tracker-${cfg.ROLES.join('+')}`, log);
+  await ensureStream(nc, cfg, log);
+  const pool = createPool(cfg.DATABASE_URL, cfg.PG_POOL_MAX, log);
+  const metrics = createMetrics();
+  const health = new Health();
+  health.register('nats', async () => ({ ok: !nc.isClosed() && nc.getServer() !== '', detail: { server: nc.getServer() } }));
+  health.register('database', async () => { await pool.query('select 1'); return { ok: true }; });
+  const app = createApp(health, metrics, log);
+  const rt: Runtime = { cfg, log, nc, pool, app, metrics, health };
+
+  const roles: RoleHandle[] = [];
+  const stopAll = async () => {
+    // Reverse order: the edge stops accepting first, ingest drains last.
+    for (const r of roles.reverse()) await r.stop().catch((err: Error) => log.error({ err: err.message }, 'role stop failed'));
+    await nc.drain().catch(() => {});
+    await pool.end().catch(() => {});
+  };
+  try {
+    if (cfg.ROLES.includes('ingest')) roles.push(await startIngest(rt));
+    if (cfg.ROLES.includes('api')) roles.push(await startApi(rt));
+    if (cfg.ROLES.includes('edge')) roles.push(await startEdge(rt));
+    addNotFound(app);
+    const { socket, port } = await listen(app, cfg.HOST, cfg.PORT);
+    return {
+      port, rt,
+      stop: async () => { closeListen(socket); await stopAll(); },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

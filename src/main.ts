@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// Entry point. Commands:
+//   start (default)       run the roles in ROLES (edge, ingest, api) in this process
+//   migrate               apply pending SQL migrations and exit
+//   replay [--since T]    rebuild the projections from the JetStream log
+//   check-config          validate the environment and exit
+// Exit codes: 0 ok, 1 runtime failure, 2 configuration error.
+import { loadConfig, type Config } from './shared/config.js';
+import { ConfigError } from './shared/errors.js';
+import { createLogger } from './shared/logger.js';
+import { startLocalServices, type LocalServices } from './shared/localstack/index.js';
+import { migrate } from './shared/migrate.js';
+import { run } from './run.js';
+import { runReplay } from './ingest/replay-command.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'start', ...rest] = argv;
+  let cfg: Config;
+  try {
+    cfg = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) { process.stderr.write(`config error: ${err.message}\n`); return 2; }
+    throw err;
+  }
+  const log = createLogger(cfg.LOG_LEVEL);
+  if (command === 'check-config') return 0;
+  if (!['start', 'migrate', 'replay'].includes(command)) {
+    process.stderr.write(`unknown command "${command}"; use start, migrate, replay [--since TIME] or check-config\n`);
+    return 2;
+  }
+  let local: LocalServices | undefined;
+  if (!cfg.NATS_URL || !cfg.DATABASE_URL) {
+    local = await startLocalServices(cfg, log);
+    cfg = Object.freeze({ ...cfg, NATS_URL: cfg.NATS_URL ?? local.natsUrl, DATABASE_URL: cfg.DATABASE_URL ?? local.databaseUrl });
+  }
+  try {
+    if (command === 'migrate') {
+      const done = await migrate(cfg.DATABASE_URL!, log);
+      log.info({ applied: done }, done.length ? 'migrations applied' : 'database is up to date');
+      return 0;
+    }
+    if (command === 'replay') return await runReplay(cfg, log, rest);
+    return await run(cfg, log, local);
+  } finally {
+    if (command !== 'start') await local?.stop();
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: Error) => {
+  process.stderr.write(`fatal: ${err?.message ?? err}\n`);
+  process.exitCode = 1;
+});

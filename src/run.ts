@@ -1,0 +1,45 @@
+// `start`: run the app until SIGINT/SIGTERM, then stop everything it started, in order.
+import type { Config } from './shared/config.js';
+import type { Logger } from './shared/logger.js';
+import type { LocalServices } from './shared/localstack/index.js';
+import { startApp } from './app.js';
+
+export async function run(cfg: Config, log: Logger, local: LocalServices | undefined): Promise<number> {
+  let app;
+  try {
+    app = await startApp(cfg, log);
+  } catch (err) {
+    await local?.stop();
+    throw err;
+  }
+  const host = cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST;
+  const base = `${host}:${app.port}`;
+  log.info({ roles: cfg.ROLES }, 'telemetry tracker running');
+  process.stdout.write([
+    '',
+    `  roles:      ${cfg.ROLES.join(', ')}`,
+    cfg.ROLES.includes('edge') ? `  ingest:     ws://${base}/ws/position` : '',
+    cfg.ROLES.includes('edge') ? `  live feed:  ws://${base}/ws/live` : '',
+    cfg.ROLES.includes('api') ? `  API:        http://${base}/live  (/history /trails /spawns /rares /openapi.json)` : '',
+    `  health:     http://${base}/health   metrics: http://${base}/metrics`,
+    `  NATS:       ${cfg.NATS_URL}${local?.natsUrl ? ' (private)' : ''}`,
+    `  PostgreSQL: ${redact(cfg.DATABASE_URL!)}${local?.databaseUrl ? ' (private)' : ''}`,
+    '  Ctrl-C stops everything.',
+    '',
+  ].filter((l) => l !== '').join('\n') + '\n');
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: string) => { log.info({ signal: sig }, 'shutting down'); resolve(); };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  const timer = setTimeout(() => { log.error('shutdown timed out; exiting'); process.exit(1); }, cfg.SHUTDOWN_TIMEOUT_MS);
+  timer.unref();
+  await app.stop();
+  await local?.stop();
+  clearTimeout(timer);
+  log.info('stopped');
+  return 0;
+}
+
+const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

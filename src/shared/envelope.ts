@@ -1,0 +1,73 @@
+// The JetStream message format (what the edge publishes, the ingest consumer and any
+// subscribing service read). One message carries one or more events of ONE type and
+// ONE character (the subject says which), in the order the edge received them:
+//
+//   {"v":1,"type":"telemetry","received_at":"2026-11-25T12:00:00.123Z",
+//    "ids":["<event key>", …], "events":[{…event as sent…}, …]}
+//
+// - `events[i]` is the validated event exactly as the client sent it, unknown fields
+//   included (full fidelity for replays); projections ignore fields they don't know.
+// - `ids[i]` is the event's key: a UUID derived from the client's `event_id` or, when
+//   absent, from the event's canonical JSON (see eventKey). Projections are idempotent
+//   on it, so an event stored twice in the stream is applied once.
+// - Header `Nats-Msg-Id` is the message's dedup id for JetStream's duplicate window:
+//   the event key for a single event, otherwise a hash of all its event keys.
+import { createHash } from 'node:crypto';
+import type { EventType } from './subjects.js';
+
+export const ENVELOPE_VERSION = 1;
+
+export interface Envelope<E = Record<string, unknown>> {
+  v: typeof ENVELOPE_VERSION;
+  type: EventType;
+  received_at: string;
+  ids: string[];
+  events: E[];
+}
+
+/** JSON with object keys sorted at every level: equal events give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+function uuidFromDigest(d: Buffer): string {
+  const h = d.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * The idempotency key of an event: scoped by type and character, from `event_id`
+ * when the client gives one, else from the whole event's canonical JSON.
+ */
+export function eventKey(event: { type: string; character_name: string; event_id?: string }): string {
+  const h = createHash('sha256').update(event.type).update('\0').update(event.character_name).update('\0');
+  if (event.event_id !== undefined) h.update('id\0').update(event.event_id);
+  else h.update('json\0').update(canonicalJson(event));
+  return uuidFromDigest(h.digest());
+}
+
+/** Nats-Msg-Id of a message carrying these event keys. */
+export function messageId(ids: readonly string[]): string {
+  if (ids.length === 1) return ids[0];
+  const h = createHash('sha256');
+  for (const id of ids) h.update(id);
+  return `b-${h.digest('base64url')}`;
+}
+
+export function encodeEnvelope(env: Envelope): Uint8Array {
+  return Buffer.from(JSON.stringify(env));
+}
+
+/** Parses and shape-checks an envelope; throws a descriptive Error when it is not one. */
+export function decodeEnvelope(data: Uint8Array): Envelope {
+  const env = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as Envelope;
+  if (env?.v !== ENVELOPE_VERSION) throw new Error(`unsupported envelope version ${JSON.stringify(env?.v)}`);
+  if (!Array.isArray(env.events) || !Array.isArray(env.ids) || env.events.length !== env.ids.length) {
+    throw new Error('envelope needs equal-length `events` and `ids` arrays');
+  }
+  return env;
+}

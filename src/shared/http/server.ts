@@ -1,0 +1,89 @@
+// The process's one HTTP/WebSocket server (uWebSockets.js). Roles register routes on
+// `app`; this module adds GET /health and GET /metrics and the async-JSON plumbing
+// every route needs (uWS rules: read the request synchronously, register onAborted
+// before any await, cork every write after one).
+import { uws, type TemplatedApp, type HttpResponse, type HttpRequest, type us_listen_socket } from './uws.js';
+import { TrackerError, httpStatusOf, ErrorCodes } from '../errors.js';
+import type { Health } from '../health.js';
+import type { Registry } from '../metrics.js';
+import type { Logger } from '../logger.js';
+
+export interface RequestInfo {
+  readonly url: string;
+  readonly query: URLSearchParams;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface JsonReply { status: number; body: unknown; headers?: Record<string, string> }
+
+const STATUS_TEXT: Record<number, string> = { 200: '200 OK', 400: '400 Bad Request', 401: '401 Unauthorized', 404: '404 Not Found', 413: '413 Payload Too Large', 500: '500 Internal Server Error', 503: '503 Service Unavailable' };
+export const statusLine = (s: number) => STATUS_TEXT[s] ?? `${s} Status`;
+
+export function readRequest(req: HttpRequest): RequestInfo {
+  const headers: Record<string, string> = {};
+  req.forEach((k, v) => { headers[k] = v; });
+  return { url: req.getUrl(), query: new URLSearchParams(req.getQuery() ?? ''), headers };
+}
+
+/** Writes a reply unless the client went away. Must be called inside cork. */
+function write(res: HttpResponse, reply: JsonReply, contentType = 'application/json'): void {
+  res.writeStatus(statusLine(reply.status)).writeHeader('content-type', contentType).writeHeader('cache-control', 'no-store');
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
+  res.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
+}
+
+export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
+  return { error: { code, message, ...extra } };
+}
+
+/**
+ * Registers an async GET route returning JSON. Errors become `{"error":{code,message}}`
+ * with the status of their code; unexpected errors are logged and answered 500.
+ */
+export function getJson(app: TemplatedApp, path: string, log: Logger, handler: (req: RequestInfo) => Promise<JsonReply>, opts: { contentType?: string; onDone?: (route: string, status: number, seconds: number) => void } = {}): void {
+  app.get(path, (res, req) => {
+    const info = readRequest(req);
+    const started = process.hrtime.bigint();
+    let aborted = false;
+    res.onAborted(() => { aborted = true; });
+    handler(info).then((reply) => reply, (err: unknown) => {
+      if (err instanceof TrackerError) return { status: httpStatusOf(err.code), body: errorBody(err.code, err.message) };
+      log.error({ err, route: path }, 'request failed');
+      return { status: 500, body: errorBody(ErrorCodes.internal, 'internal error') };
+    }).then((reply) => {
+      opts.onDone?.(path, reply.status, Number(process.hrtime.bigint() - started) / 1e9);
+      if (aborted) return;
+      res.cork(() => write(res, reply, opts.contentType));
+    });
+  });
+}
+
+export function createApp(health: Health, metrics: Registry, log: Logger): TemplatedApp {
+  const app = uws.App();
+  getJson(app, '/health', log, async () => {
+    const h = await health.run();
+    return { status: h.ok ? 200 : 503, body: { status: h.ok ? 'ok' : 'unhealthy', checks: h.checks } };
+  });
+  getJson(app, '/metrics', log, async () => ({ status: 200, body: await metrics.metrics() }), { contentType: metrics.contentType });
+  return app;
+}
+
+/** Registers the catch-all 404; call after every role added its routes. */
+export function addNotFound(app: TemplatedApp): void {
+  app.any('/*', (res) => {
+    res.cork(() => write(res, { status: 404, body: errorBody(ErrorCodes.notFound, 'no such route') }));
+  });
+}
+
+export function listen(app: TemplatedApp, host: string, port: number): Promise<{ socket: us_listen_socket; port: number }> {
+  return new Promise((resolve, reject) => {
+    app.listen(host, port, (socket) => {
+      if (!socket) return reject(new Error(`cannot listen on ${host}:${port} (in use, or not allowed)`));
+      resolve({ socket, port: uws.us_socket_local_port(socket) });
+    });
+  });
+}
+
+export function closeListen(socket: us_listen_socket): void {
+  uws.us_listen_socket_close(socket);
+}

@@ -1,0 +1,34 @@
+// `npm start` without NATS_URL / DATABASE_URL: run private services under DATA_DIR
+// on LOCAL_NATS_PORT / LOCAL_PG_PORT, with data kept across restarts.
+import { join, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { startNats } from './nats.js';
+import { startPostgres } from './postgres.js';
+import type { ServiceProcess } from './process.js';
+
+export interface LocalServices { natsUrl?: string; databaseUrl?: string; stop(): Promise<void> }
+
+export async function startLocalServices(cfg: Config, log: Logger): Promise<LocalServices> {
+  const dataDir = resolve(cfg.DATA_DIR);
+  const started: ServiceProcess[] = [];
+  const out: LocalServices = { stop: async () => { await Promise.all(started.map((s) => s.stop())); } };
+  try {
+    if (!cfg.NATS_URL) {
+      const nats = await startNats({ dir: join(dataDir, 'nats'), port: cfg.LOCAL_NATS_PORT });
+      started.push(nats);
+      out.natsUrl = nats.url;
+      log.info({ url: nats.url, dir: join(dataDir, 'nats'), log: nats.logFile }, 'private nats-server started');
+    }
+    if (!cfg.DATABASE_URL) {
+      const pg = await startPostgres({ dir: join(dataDir, 'pg'), port: cfg.LOCAL_PG_PORT });
+      started.push(pg);
+      out.databaseUrl = pg.url;
+      log.info({ port: pg.port, dir: pg.dataDir, log: pg.logFile }, 'private PostgreSQL + TimescaleDB started');
+    }
+  } catch (err) {
+    await out.stop();
+    throw err;
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+// NATS connection and the JetStream stream that is the system of record.
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig, type JetStreamManager } from '@nats-io/jetstream';
+import { readFileSync } from 'node:fs';
+import type { Config } from './config.js';
+import { streamSubjects } from './subjects.js';
+import type { Logger } from './logger.js';
+
+const NS_PER_S = 1_000_000_000;
+
+export async function connectNats(cfg: Pick<Config, 'NATS_URL' | 'NATS_CREDS_FILE'>, name: string, log?: Logger): Promise<NatsConnection> {
+  if (!cfg.NATS_URL) throw new Error('NATS_URL is not set');
+  const nc = await connect({
+    servers: cfg.NATS_URL.split(',').map((s) => s.trim()),
+    name,
+    // Keep trying forever: a NATS restart is an outage to ride out, not a crash.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 500,
+    pingInterval: 10_000,
+    authenticator: cfg.NATS_CREDS_FILE ? credsAuthenticator(readFileSync(cfg.NATS_CREDS_FILE)) : undefined,
+  });
+  if (log) {
+    (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') log.warn({ nats: s.type, data: String((s as { data?: unknown }).data ?? '') }, 'nats status');
+      }
+    })().catch(() => {});
+  }
+  return nc;
+}
+
+export function streamConfig(cfg: Pick<Config, 'STREAM_NAME' | 'SUBJECT_PREFIX' | 'STREAM_MAX_AGE_SECONDS' | 'STREAM_MAX_BYTES' | 'STREAM_DUPLICATE_WINDOW_SECONDS' | 'STREAM_REPLICAS'>): Partial<StreamConfig> & { name: string } {
+  return {
+    name: cfg.STREAM_NAME,
+    subjects: streamSubjects(cfg.SUBJECT_PREFIX),
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.Old,
+    max_age: cfg.STREAM_MAX_AGE_SECONDS * NS_PER_S,
+    max_bytes: cfg.STREAM_MAX_BYTES,
+    duplicate_window: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * NS_PER_S,
+    num_replicas: cfg.STREAM_REPLICAS,
+  };
+}
+
+/**
+ * Creates the stream or brings an existing one to the configured settings.
+ * info() then update(): `add` on an existing stream with another config fails on 2.10+.
+ */
+export async function ensureStream(nc: NatsConnection, cfg: Parameters<typeof streamConfig>[0], log?: Logger): Promise<JetStreamManager> {
+  const jsm = await jetstreamManager(nc);
+  const want = streamConfig(cfg);
+  try {
+    const info = await jsm.streams.info(want.name);
+    const have = info.config;
+    const same = have.max_age === want.max_age && have.max_bytes === want.max_bytes && have.duplicate_window === want.duplicate_window &&
+      JSON.stringify([...have.subjects].sort()) === JSON.stringify([...(want.subjects ?? [])].sort()) && have.num_replicas === want.num_replicas;
+    if (!same) {
+      await jsm.streams.update(want.name, { ...want, storage: undefined, retention: undefined } as Partial<StreamConfig>);
+      log?.info({ stream: want.name }, 'stream updated');
+    }
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.streams.add(want);
+    log?.info({ stream: want.name }, 'stream created');
+  }
+  return jsm;
+}
+
+export function isNotFound(err: unknown): boolean {
+  const e = err as { code?: unknown; api_error?: { err_code?: number }; message?: string; name?: string };
+  return e?.name === 'StreamNotFoundError' || e?.name === 'ConsumerNotFoundError' ||
+    e?.api_error?.err_code === 10059 || e?.api_error?.err_code === 10014 || /not found/i.test(e?.message ?? '');
+}

@@ -1,0 +1,53 @@
+// NATS subjects: <prefix>.<type>.<character token>.
+// A NATS token may not contain '.', '*', '>' or white space, and non-ASCII is
+// fragile in tooling, so a character name is encoded: [A-Za-z0-9-] stay as they are,
+// every other UTF-8 byte becomes '_' + two upper-case hex digits ('_' itself is
+// '_5F'). The mapping is one-to-one, so the name round-trips:
+//   "Bob Smith" -> "Bob_20Smith", "a.b*>" -> "a_2Eb_2A_3E", "Zoë" -> "Zo_C3_AB".
+export const EVENT_TYPES = ['telemetry', 'spawn', 'rare', 'chat'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+/** Event types persisted in the JetStream stream (chat is core NATS only). */
+export const STORED_TYPES = ['telemetry', 'spawn', 'rare'] as const;
+export type StoredType = (typeof STORED_TYPES)[number];
+
+const KEEP = /[A-Za-z0-9-]/;
+
+export function encodeToken(name: string): string {
+  let out = '';
+  for (const ch of name) {
+    if (KEEP.test(ch)) { out += ch; continue; }
+    for (const b of Buffer.from(ch, 'utf8')) out += '_' + b.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+export function decodeToken(token: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    if (token[i] === '_') {
+      const hex = token.slice(i + 1, i + 3);
+      if (!/^[0-9A-F]{2}$/.test(hex)) throw new Error(`bad subject token escape at ${i}: ${token}`);
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(token.charCodeAt(i));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export const subjectFor = (prefix: string, type: EventType, characterName: string): string =>
+  `${prefix}.${type}.${encodeToken(characterName)}`;
+
+/** Subjects the stream captures: every stored type, every character. */
+export const streamSubjects = (prefix: string): string[] => STORED_TYPES.map((t) => `${prefix}.${t}.>`);
+
+export const chatSubjects = (prefix: string): string => `${prefix}.chat.>`;
+
+export function parseSubject(prefix: string, subject: string): { type: EventType; characterName: string } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 3 || parts[0] !== prefix) return undefined;
+  const type = parts[1] as EventType;
+  if (!EVENT_TYPES.includes(type)) return undefined;
+  return { type, characterName: decodeToken(parts[2]) };
+}
