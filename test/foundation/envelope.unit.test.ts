@@ -1,0 +1,28 @@
+import t from 'tap';
+import { canonicalJson, eventKey, messageId, encodeEnvelope, decodeEnvelope } from '../../src/shared/envelope.js';
+
+t.test('canonical JSON sorts keys at every level', async (t) => {
+  t.equal(canonicalJson({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: 'é' } }), '{"a":{"c":"é","d":[1,{"x":1,"y":2}]},"b":1}');
+});
+
+t.test('event keys', async (t) => {
+  const base = { type: 'telemetry', character_name: 'Bob Smith', timestamp: '2026-11-25T12:00:00Z', ew: 1, ns: 2, z: 3 };
+  const k = eventKey(base);
+  t.match(k, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  t.equal(eventKey({ z: 3, ns: 2, ew: 1, timestamp: base.timestamp, character_name: 'Bob Smith', type: 'telemetry' }), k, 'key order does not matter');
+  t.not(eventKey({ ...base, ew: 1.5 }), k, 'content matters');
+  const withId = eventKey({ ...base, event_id: 'e1' });
+  t.equal(eventKey({ ...base, ew: 9, event_id: 'e1' }), withId, 'event_id decides when given');
+  t.not(eventKey({ ...base, character_name: 'Alice', event_id: 'e1' }), withId, 'scoped by character');
+  t.not(eventKey({ ...base, type: 'spawn', event_id: 'e1' }), withId, 'scoped by type');
+});
+
+t.test('message ids and envelope round trip', async (t) => {
+  t.equal(messageId(['a']), 'a');
+  t.equal(messageId(['a', 'b']), messageId(['a', 'b']));
+  t.not(messageId(['a', 'b']), messageId(['b', 'a']));
+  const env = { v: 1 as const, type: 'spawn' as const, received_at: new Date(0).toISOString(), ids: ['x'], events: [{ mob: 'Drudge\t"\\' }] };
+  t.same(decodeEnvelope(encodeEnvelope(env)), env);
+  t.throws(() => decodeEnvelope(Buffer.from('{"v":2}')), /unsupported envelope version 2/);
+  t.throws(() => decodeEnvelope(Buffer.from('{"v":1,"ids":[],"events":[{}]}')), /equal-length/);
+});
