@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries } from './provision.js';
-import { canConnect, spawnService, stopPid, waitFor, freePort, type ServiceProcess } from './process.js';
+import { canConnect, spawnService, stopPid, stopLeftover, waitFor, freePort, type ServiceProcess } from './process.js';
 
 export interface NatsOptions {
   /** Directory for the JetStream store and the log. */
@@ -23,7 +23,9 @@ export async function startNats(opts: NatsOptions): Promise<LocalNats> {
   mkdirSync(opts.dir, { recursive: true });
   const port = opts.port || (await freePort());
   const logFile = join(opts.dir, 'nats-server.log');
-  const args = ['-js', '-sd', join(opts.dir, 'jetstream'), '-a', '127.0.0.1', '-p', String(port), '-n', `tracker-local-${port}`];
+  const pidFile = join(opts.dir, 'nats-server.pid');
+  await stopLeftover(pidFile, 'nats-server', 'SIGTERM');
+  const args = ['-js', '-sd', join(opts.dir, 'jetstream'), '-a', '127.0.0.1', '-p', String(port), '-n', `tracker-local-${port}`, '-P', pidFile];
   const child = spawnService(natsServer, args, logFile, { detached: opts.detached });
   let exit: string | undefined;
   child.once('exit', (code, sig) => { exit = `nats-server exited (${code ?? sig}); see ${logFile}`; });

@@ -7,7 +7,7 @@ import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, writeFi
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { ensureBinaries } from './provision.js';
-import { canConnect, spawnService, stopPid, waitFor, freePort, type ServiceProcess } from './process.js';
+import { canConnect, spawnService, stopPid, stopLeftover, waitFor, freePort, type ServiceProcess } from './process.js';
 
 export interface PostgresOptions {
   /** Cluster directory: holds `data/`, the password file and the log. */
@@ -80,6 +80,8 @@ export async function startPostgres(opts: PostgresOptions): Promise<LocalPostgre
       '',
     ].join('\n'));
   }
+  // A cluster left running by a process that was killed: stop it cleanly first.
+  await stopLeftover(join(dataDir, 'postmaster.pid'), 'postgres', 'SIGINT');
   const password = readFileSync(pwPath, 'utf8').trim();
   const port = opts.port || (await freePort());
   const logFile = join(dir, 'postgres.log');

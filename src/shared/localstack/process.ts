@@ -1,6 +1,6 @@
 // Child-process plumbing shared by the private NATS and PostgreSQL launchers.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 
 export interface ServiceProcess {
@@ -10,15 +10,33 @@ export interface ServiceProcess {
 }
 
 /**
- * Spawns a service with its output appended to logFile. `detached` puts it in its own
- * process group so it outlives the spawning process (the test runner's global setup).
+ * Spawns a service with its output appended to logFile, always in its own process
+ * group: a Ctrl-C in the terminal then reaches only our process, which stops the
+ * services after the app has drained (PostgreSQL must not vanish mid-commit).
+ * `detached` also unrefs it so it outlives the spawner (the test runner's setup).
  */
-export function spawnService(cmd: string, args: string[], logFile: string, opts: SpawnOptions & { detached?: boolean } = {}): ChildProcess {
+export function spawnService(cmd: string, args: string[], logFile: string, opts: Omit<SpawnOptions, 'detached' | 'stdio'> & { detached?: boolean } = {}): ChildProcess {
   const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { ...opts, stdio: ['ignore', fd, fd] });
+  const { detached, ...rest } = opts;
+  const child = spawn(cmd, args, { ...rest, detached: true, stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  if (opts.detached) child.unref();
+  if (detached) child.unref();
   return child;
+}
+
+/**
+ * Stops a service left running by an earlier process that died without cleaning up
+ * (its pid file names a live process whose command line contains `name`).
+ */
+export async function stopLeftover(pidFile: string, name: string, signal: NodeJS.Signals): Promise<boolean> {
+  let pid: number;
+  try { pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0], 10); } catch { return false; }
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
+  let cmd = '';
+  try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return false; }
+  if (!cmd.includes(name)) return false;
+  await stopPid(pid, signal, 15000);
+  return true;
 }
 
 export function isAlive(pid: number): boolean {
