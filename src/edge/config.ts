@@ -1,14 +1,21 @@
 // Environment variables of the edge role (WebSocket ingest + live feed).
+// Wire protocol and the meaning of each limit: docs/protocol.md and docs/edge.md.
 import { int, oneOf, type VarSpecs } from '../shared/env-vars.js';
 
 export const edgeVars = {
-  WS_MAX_PAYLOAD_BYTES: int('Largest accepted WebSocket frame; bigger frames get `too_large` and close 1009.', 1024 * 1024, 1024, 64 * 1024 * 1024),
+  WS_MAX_PAYLOAD_BYTES: int('Largest accepted WebSocket frame; bigger frames get `too_large` and close 1009 (frames over twice this size are cut by uWS without a reply).', 1024 * 1024, 1024, 64 * 1024 * 1024),
   WS_IDLE_TIMEOUT_SECONDS: int('Close a WebSocket silent for this long (uWS needs >= 8).', 120, 8, 960),
-  WS_MAX_BACKPRESSURE_BYTES: int('Outgoing bytes buffered per socket before messages to it are dropped.', 1024 * 1024, 1024, 256 * 1024 * 1024),
-  EDGE_MAX_EVENTS_PER_FRAME: int('Most events one JSON array frame may hold.', 1000, 1, 100000),
+  WS_MAX_BACKPRESSURE_BYTES: int('Outgoing bytes buffered per socket: a /ws/position client that does not read its replies is closed above it; /ws/live clients skip messages until they catch up.', 1024 * 1024, 1024, 256 * 1024 * 1024),
+  EDGE_MAX_EVENTS_PER_FRAME: int('Most events one JSON array frame may hold; more gets `too_many_events`.', 1000, 1, 100000),
+  EDGE_MAX_EVENT_DEPTH: int('Deepest nesting of objects/arrays inside one event (unknown fields included).', 16, 2, 256),
   EDGE_PUBLISH_MODE: oneOf('`batched`: events are micro-batched per subject into one JetStream message; `per-event`: one message per event.', ['batched', 'per-event'] as const, 'batched'),
   EDGE_BATCH_MAX_EVENTS: int('Most events in one JetStream message (batched mode).', 500, 1, 10000),
-  EDGE_BATCH_FLUSH_MS: int('Longest an event waits in a micro-batch before it is published (batched mode).', 5, 0, 1000),
-  EDGE_MAX_INFLIGHT_PUBLISHES: int('JetStream publishes awaiting their PubAck at once, per process.', 512, 1, 100000),
-  EDGE_MAX_BUFFERED_EVENTS: int('Events accepted but not yet stored in JetStream, per process; above it the edge refuses new events with `unavailable`.', 200000, 1, 10000000),
+  EDGE_BATCH_FLUSH_MS: int('Longest an event waits in a micro-batch before it is published (batched mode; 0 = at the end of each frame).', 5, 0, 1000),
+  EDGE_MAX_INFLIGHT_PUBLISHES: int('JetStream publishes awaiting their PubAck at once, per process (at most one per subject, to keep per-character order).', 512, 1, 100000),
+  EDGE_MAX_BUFFERED_EVENTS: int('Events accepted but not yet stored in JetStream, per process; above it the edge refuses new frames with `unavailable`.', 200000, 1, 10000000),
+  EDGE_PUBLISH_TIMEOUT_MS: int('How long one JetStream publish waits for its PubAck before it is retried (same Nats-Msg-Id).', 5000, 100, 120000),
+  EDGE_PUBLISH_RETRY_MAX_MS: int('Longest backoff between retries of a failed JetStream publish.', 2000, 10, 60000),
+  EDGE_ACK_TIMEOUT_MS: int('Ack mode: a frame not fully stored after this long gets `unavailable` (the edge keeps retrying; resending is safe).', 10000, 100, 600000),
+  EDGE_UNAVAILABLE_CLOSE_AFTER: int('Close a /ws/position socket with 1013 after this many frames refused in a row with `unavailable`.', 20, 1, 100000),
+  EDGE_DEDUP_CACHE_EVENTS: int('Event keys remembered after storage (for STREAM_DUPLICATE_WINDOW_SECONDS) so resent events are not stored again; 0 = rely on JetStream dedup only.', 100000, 0, 10000000),
 } satisfies VarSpecs;

@@ -1,7 +1,74 @@
-// PLACEHOLDER (foundation): the edge role is built in its own issue.
+// The edge role: /ws/position (plugins -> validated events -> JetStream, chat -> core
+// NATS) and /ws/live (NATS -> browsers). Wire protocol: docs/protocol.md.
+import { jetstream } from '@nats-io/jetstream';
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
+import { createEdgeMetrics } from './metrics.js';
+import { Publisher } from './publisher.js';
+import { AckTrackers } from './ack-tracker.js';
+import { addPositionRoute, type PositionConn } from './position-route.js';
+import { addLiveRoute, subscribeLive, type LiveConn } from './live-route.js';
+import { ENVELOPE_FIXED_BYTES, ENVELOPE_PER_EVENT_BYTES } from './envelope-json.js';
+
+/** NATS's default max_payload, used when the server did not say. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
 export async function startEdge(rt: Runtime): Promise<RoleHandle> {
-  rt.log.warn('edge role not implemented yet');
-  return { stop: async () => {} };
+  const { cfg, log, nc, app } = rt;
+  const metrics = createEdgeMetrics(rt.metrics);
+  const maxMessageBytes = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+  const publisher = new Publisher(jetstream(nc), {
+    mode: cfg.EDGE_PUBLISH_MODE,
+    batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
+    batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
+    maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
+    maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
+    maxMessageBytes,
+    publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
+    retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
+    dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
+    dedupTtlMs: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * 1000,
+  }, metrics, log.child({ component: 'edge-publisher' }));
+  const acks = new AckTrackers(cfg.EDGE_ACK_TIMEOUT_MS);
+  let stopping = false;
+  const isStopping = () => stopping;
+  const positionSockets = new Set<PositionConn>();
+  const liveSockets = new Set<LiveConn>();
+
+  addPositionRoute(app, {
+    cfg, log, nc, publisher, acks, metrics, isStopping,
+    limits: {
+      subjectPrefix: cfg.SUBJECT_PREFIX,
+      maxEventsPerFrame: cfg.EDGE_MAX_EVENTS_PER_FRAME,
+      maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
+      maxEventBytes: maxMessageBytes - ENVELOPE_FIXED_BYTES - ENVELOPE_PER_EVENT_BYTES,
+    },
+  }, positionSockets);
+  addLiveRoute(app, cfg, metrics, liveSockets, isStopping);
+  const subs = subscribeLive(nc, app, cfg.SUBJECT_PREFIX, metrics, log);
+  await nc.flush(); // live subscriptions are registered before the first client connects
+
+  rt.health.register('edge', async () => {
+    const failure = publisher.failure;
+    const saturated = !publisher.canAccept(1);
+    const reason = failure.since !== undefined ? `JetStream publishes failing since ${new Date(failure.since).toISOString()}: ${failure.error}`
+      : saturated ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)' : undefined;
+    return { ok: reason === undefined, reason, detail: { buffered_events: publisher.buffered, inflight_publishes: publisher.inflightPublishes, position_connections: positionSockets.size, live_connections: liveSockets.size } };
+  });
+  log.info({ mode: cfg.EDGE_PUBLISH_MODE, maxMessageBytes, auth: Boolean(cfg.PLUGIN_SECRET) }, 'edge ready: /ws/position, /ws/live');
+
+  return {
+    stop: async () => {
+      // 1. refuse new frames and upgrades; 2. store what was accepted (bounded, so the
+      // acks still reach their clients); 3. close every socket: us_listen_socket_close
+      // does not (NOTES, uWS.js#663).
+      stopping = true;
+      const drained = await publisher.drain(Math.floor(cfg.SHUTDOWN_TIMEOUT_MS / 2));
+      if (!drained) log.error({ lost_events: publisher.buffered }, 'edge stopped before every accepted event was stored in JetStream');
+      publisher.close();
+      acks.close();
+      for (const s of subs) s.unsubscribe();
+      for (const c of [...positionSockets]) c.ws?.end(1001, 'server shutting down');
+      for (const c of [...liveSockets]) c.ws?.end(1001, 'server shutting down');
+    },
+  };
 }

@@ -1,0 +1,93 @@
+// One text frame of /ws/position -> validated events + error replies (issue 3).
+// Pure and synchronous: no I/O, never throws on any input.
+import { validators, fieldErrors } from '../../schemas/validators.js';
+import { eventKey } from '../shared/envelope.js';
+import { subjectFor, EVENT_TYPES, type EventType } from '../shared/subjects.js';
+import { ErrorCodes } from '../shared/errors.js';
+import { deepCheck } from './deep-check.js';
+import { errorReply, type ErrorReply } from './replies.js';
+
+export interface AcceptedEvent {
+  type: EventType;
+  subject: string;
+  /** Idempotency key (envelope `ids[i]`). */
+  key: string;
+  /** The event as sent, serialized once. */
+  json: string;
+  bytes: number;
+  eventId?: string;
+}
+
+export interface FrameLimits {
+  subjectPrefix: string;
+  maxEventsPerFrame: number;
+  maxEventDepth: number;
+  /** Largest serialized event that still fits one JetStream message. */
+  maxEventBytes: number;
+}
+
+export type ParsedFrame =
+  | { ok: false; error: ErrorReply }
+  | { ok: true; events: unknown[]; isArray: boolean; checkStrings: boolean };
+
+const MAX_MESSAGE_CHARS = 200;
+const clip = (s: string) => (s.length > MAX_MESSAGE_CHARS ? `${s.slice(0, MAX_MESSAGE_CHARS)}…` : s);
+
+/** JSON-parses the frame text; frame-level errors (malformed_json, too_many_events). */
+export function parseFrame(text: string, frame: number, maxEvents: number): ParsedFrame {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: errorReply(ErrorCodes.malformedJson, frame, `frame is not valid JSON: ${clip((err as Error).message)}`) };
+  }
+  const isArray = Array.isArray(parsed);
+  const events = isArray ? (parsed as unknown[]) : [parsed];
+  if (events.length > maxEvents) {
+    return { ok: false, error: errorReply(ErrorCodes.tooManyEvents, frame, `frame holds ${events.length} events; at most ${maxEvents} are allowed (EDGE_MAX_EVENTS_PER_FRAME)`) };
+  }
+  // NUL and lone surrogates can only arrive as \u escapes: skip the string scan without one.
+  return { ok: true, events, isArray, checkStrings: text.includes('\\u') };
+}
+
+const TYPE_LIST = EVENT_TYPES.join(', ');
+
+/** Validates one event; returns the accepted form or the error reply. */
+export function checkEvent(ev: unknown, index: number | undefined, frame: number, checkStrings: boolean, limits: FrameLimits): AcceptedEvent | ErrorReply {
+  const extra: Partial<ErrorReply> = index === undefined ? {} : { index };
+  if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
+    return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', { ...extra, errors: [{ path: '/', message: 'must be object' }] });
+  }
+  const obj = ev as Record<string, unknown>;
+  if (typeof obj.event_id === 'string') extra.event_id = obj.event_id.slice(0, 128);
+  const type = obj.type;
+  const validate = typeof type === 'string' ? validators.get(type) : undefined;
+  if (!validate) {
+    return errorReply(ErrorCodes.invalidEvent, frame, `unknown or missing event type; expected one of ${TYPE_LIST}`, { ...extra, errors: [{ path: '/type', message: `must be one of ${TYPE_LIST}` }] });
+  }
+  if (!validate(obj)) {
+    const errors = fieldErrors(validate.errors);
+    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { ...extra, errors });
+  }
+  const deep = deepCheck(obj, limits.maxEventDepth, checkStrings);
+  if (deep) {
+    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, { ...extra, errors: [deep] });
+  }
+  const json = JSON.stringify(obj);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > limits.maxEventBytes) {
+    return errorReply(ErrorCodes.tooLarge, frame, `event is ${bytes} bytes; one event may be at most ${limits.maxEventBytes} bytes (the NATS server's max_payload minus the envelope)`, extra);
+  }
+  const t = type as EventType;
+  const name = obj.character_name as string;
+  return {
+    type: t,
+    subject: subjectFor(limits.subjectPrefix, t, name),
+    key: eventKey(obj as { type: string; character_name: string; event_id?: string }),
+    json,
+    bytes,
+    eventId: obj.event_id as string | undefined,
+  };
+}
+
+export const isErrorReply = (x: AcceptedEvent | ErrorReply): x is ErrorReply => (x as ErrorReply).code !== undefined;

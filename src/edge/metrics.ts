@@ -1,0 +1,18 @@
+// Prometheus metrics of the edge (registered on the process registry, rt.metrics).
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export function createEdgeMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    accepted: new Counter({ name: 'tracker_edge_events_accepted_total', help: 'Events accepted (valid), by type.', labelNames: ['type'] as const, registers }),
+    rejected: new Counter({ name: 'tracker_edge_events_rejected_total', help: 'Events or frames refused, by error code.', labelNames: ['code'] as const, registers }),
+    duplicates: new Counter({ name: 'tracker_edge_duplicates_skipped_total', help: 'Accepted events not published again because their key was stored recently.', registers }),
+    publishSeconds: new Histogram({ name: 'tracker_edge_publish_seconds', help: 'JetStream publish round-trip (publish to PubAck) per message.', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers }),
+    publishFailures: new Counter({ name: 'tracker_edge_publish_failures_total', help: 'JetStream publishes that failed and will be retried.', registers }),
+    messages: new Counter({ name: 'tracker_edge_messages_published_total', help: 'JetStream messages stored (each carries one or more events).', registers }),
+    inflightEvents: new Gauge({ name: 'tracker_edge_inflight_events', help: 'Events accepted but not yet stored in JetStream.', registers }),
+    connections: new Gauge({ name: 'tracker_edge_connections', help: 'Open WebSocket connections, by route.', labelNames: ['route'] as const, registers }),
+    liveMessages: new Counter({ name: 'tracker_edge_live_messages_total', help: 'Events forwarded to /ws/live topics.', labelNames: ['type'] as const, registers }),
+  };
+}
+export type EdgeMetrics = ReturnType<typeof createEdgeMetrics>;

@@ -1,0 +1,170 @@
+// /ws/position: game plugins send events here (wire protocol v1, docs/protocol.md).
+// uWS rules followed (NOTES "uWebSockets.js"): auth in `upgrade`, read synchronously
+// and answered with a real 401; the message ArrayBuffer is decoded to a string before
+// returning (nothing async touches it); a socket is used only between open and close
+// (`closed` flag in its user data); replies are corked; every handler catches.
+import type { NatsConnection } from '@nats-io/transport-node';
+import { uws, type TemplatedApp, type WebSocket, type HttpResponse } from '../shared/http/uws.js';
+import { errorBody, statusLine } from '../shared/http/server.js';
+import { ErrorCodes } from '../shared/errors.js';
+import { envelopeFromJson } from './envelope-json.js';
+import type { Logger } from '../shared/logger.js';
+import type { Config } from '../shared/config.js';
+import { parseFrame, checkEvent, isErrorReply, type FrameLimits } from './frame.js';
+import { errorReply, unavailable, type ErrorReply, type AckReply } from './replies.js';
+import type { Publisher } from './publisher.js';
+import type { AckTrackers } from './ack-tracker.js';
+import type { EdgeMetrics } from './metrics.js';
+import { secretChecker } from './auth.js';
+
+export interface PositionConn {
+  ws?: WebSocket<PositionConn>;
+  ack: boolean;
+  closed: boolean;
+  frames: number;
+  refusedInARow: number;
+}
+
+export interface PositionDeps {
+  cfg: Config;
+  log: Logger;
+  nc: NatsConnection;
+  publisher: Publisher;
+  acks: AckTrackers;
+  metrics: EdgeMetrics;
+  limits: FrameLimits;
+  isStopping: () => boolean;
+}
+
+/** uWS cuts frames above this without letting us reply (documented in docs/protocol.md). */
+export const hardPayloadCap = (limit: number) => limit * 2;
+
+const ROUTE = '/ws/position';
+
+function reject(res: HttpResponse, status: number, code: string, message: string): void {
+  res.cork(() => {
+    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(code, message)));
+  });
+}
+
+export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets: Set<PositionConn>): void {
+  const { cfg, log, metrics } = deps;
+  const checkSecret = secretChecker(cfg.PLUGIN_SECRET);
+  const send = (conn: PositionConn, reply: ErrorReply | AckReply) => {
+    if (reply.type === 'error') metrics.rejected.inc({ code: reply.code });
+    const ws = conn.ws;
+    if (conn.closed || !ws) return;
+    ws.cork(() => { ws.send(JSON.stringify(reply)); });
+  };
+
+  app.ws<PositionConn>(ROUTE, {
+    maxPayloadLength: hardPayloadCap(cfg.WS_MAX_PAYLOAD_BYTES),
+    idleTimeout: cfg.WS_IDLE_TIMEOUT_SECONDS,
+    maxBackpressure: cfg.WS_MAX_BACKPRESSURE_BYTES,
+    // Replies are part of the protocol: a client that does not read them is closed
+    // rather than silently missing errors or acks.
+    closeOnBackpressureLimit: 1,
+    sendPingsAutomatically: true,
+    compression: uws.DISABLED,
+
+    upgrade: (res, req, context) => {
+      // Everything is read synchronously: the request object dies on return (NOTES).
+      const query = new URLSearchParams(req.getQuery() ?? '');
+      const given = req.getHeader('x-plugin-secret') || query.get('secret') || '';
+      const key = req.getHeader('sec-websocket-key');
+      const protocol = req.getHeader('sec-websocket-protocol');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      if (!checkSecret(given)) {
+        metrics.rejected.inc({ code: ErrorCodes.unauthorized });
+        return reject(res, 401, ErrorCodes.unauthorized, given ? 'wrong plugin secret' : 'missing plugin secret: send X-Plugin-Secret or ?secret=');
+      }
+      if (deps.isStopping()) return reject(res, 503, ErrorCodes.unavailable, 'server shutting down');
+      const ack = /^(1|true|yes)$/i.test(query.get('ack') ?? '');
+      res.upgrade<PositionConn>({ ack, closed: false, frames: 0, refusedInARow: 0 }, key, protocol, extensions, context);
+    },
+
+    open: (ws) => {
+      const conn = ws.getUserData();
+      conn.ws = ws;
+      sockets.add(conn);
+      metrics.connections.inc({ route: ROUTE });
+    },
+
+    message: (ws, message, isBinary) => {
+      const conn = ws.getUserData();
+      const frame = ++conn.frames;
+      try {
+        handleFrame(conn, frame, message, isBinary);
+      } catch (err) {
+        // Never reached by any input we know of (fuzz-tested); never crash on one either.
+        log.error({ err, frame }, 'unexpected error handling a frame');
+        send(conn, errorReply(ErrorCodes.internal, frame, 'internal error handling this frame'));
+      }
+    },
+
+    close: (ws) => {
+      const conn = ws.getUserData();
+      conn.closed = true;
+      conn.ws = undefined;
+      sockets.delete(conn);
+      metrics.connections.dec({ route: ROUTE });
+    },
+  });
+
+  function refuse(conn: PositionConn, frame: number, message: string): void {
+    send(conn, unavailable(frame, message));
+    if (++conn.refusedInARow >= cfg.EDGE_UNAVAILABLE_CLOSE_AFTER && conn.ws) {
+      conn.ws.end(1013, 'try again later');
+    }
+  }
+
+  function handleFrame(conn: PositionConn, frame: number, message: ArrayBuffer, isBinary: boolean): void {
+    if (isBinary) return send(conn, errorReply(ErrorCodes.binaryFrame, frame, 'binary frames are not accepted; send JSON text frames'));
+    if (message.byteLength > cfg.WS_MAX_PAYLOAD_BYTES) {
+      send(conn, errorReply(ErrorCodes.tooLarge, frame, `frame is ${message.byteLength} bytes; at most ${cfg.WS_MAX_PAYLOAD_BYTES} are allowed (WS_MAX_PAYLOAD_BYTES)`));
+      conn.ws?.end(1009, 'frame too large');
+      return;
+    }
+    if (deps.isStopping()) return refuse(conn, frame, 'server shutting down; reconnect later');
+    // Decoding copies the bytes into a JS string: nothing below refers to `message`.
+    const parsed = parseFrame(Buffer.from(message).toString('utf8'), frame, cfg.EDGE_MAX_EVENTS_PER_FRAME);
+    if (!parsed.ok) return send(conn, parsed.error);
+    const { publisher } = deps;
+    if (!publisher.canAccept(parsed.events.length)) {
+      return refuse(conn, frame, `the edge holds ${publisher.buffered} events not yet stored (EDGE_MAX_BUFFERED_EVENTS); retry later`);
+    }
+    if (conn.ack && !publisher.healthy) {
+      // The client keeps its events and resends: do not buffer them while JetStream fails.
+      return refuse(conn, frame, 'JetStream is not accepting events right now; retry later');
+    }
+    conn.refusedInARow = 0;
+    let rejected = 0;
+    const tracker = conn.ack ? deps.acks.begin(frame, (r) => send(conn, r)) : undefined;
+    cork(conn, () => {
+      for (let i = 0; i < parsed.events.length; i++) {
+        const r = checkEvent(parsed.events[i], parsed.isArray ? i : undefined, frame, parsed.checkStrings, deps.limits);
+        if (isErrorReply(r)) { rejected++; send(conn, r); continue; }
+        metrics.accepted.inc({ type: r.type });
+        tracker?.addEvent(r.eventId);
+        if (r.type === 'chat') {
+          publishChat(deps.nc, r.subject, r.key, r.json);
+          tracker?.stored(1);
+        } else {
+          publisher.add(r, tracker);
+        }
+      }
+      publisher.endOfFrame();
+      tracker?.arm(rejected);
+    });
+  }
+}
+
+function cork(conn: PositionConn, fn: () => void): void {
+  if (conn.ws && !conn.closed) conn.ws.cork(fn);
+  else fn();
+}
+
+/** Chat: core NATS only, never JetStream, never the database (issue 3). */
+function publishChat(nc: NatsConnection, subject: string, key: string, json: string): void {
+  nc.publish(subject, envelopeFromJson('chat', new Date().toISOString(), [key], [json]));
+}
