@@ -1,7 +1,21 @@
-// Environment variables of the read API role.
-import { int, type VarSpecs } from '../shared/env-vars.js';
+// Environment variables of the read API role. Every limit of every endpoint is here,
+// with its default; the query schemas (src/api/schemas/queries.ts) are built from them.
+import { int, num, type VarSpecs } from '../shared/env-vars.js';
 
 export const apiVars = {
-  API_MAX_ROWS: int('Most rows any list endpoint returns.', 10000, 1, 1000000),
-  API_STATEMENT_TIMEOUT_MS: int('PostgreSQL statement_timeout for API queries.', 5000, 100, 600000),
+  API_MAX_ROWS: int('Most rows (players, points, trail points, events, heatmap cells) any API response carries; longer results are cut and flagged `truncated`.', 10000, 1, 1000000),
+  API_DEFAULT_LIMIT: int('`limit` of /spawns and /rares when the request gives none (at most API_MAX_ROWS).', 1000, 1, 1000000),
+  API_STATEMENT_TIMEOUT_MS: int('PostgreSQL statement_timeout for API queries; a slower query answers 503 `unavailable`.', 5000, 100, 600000),
+  API_PG_POOL_MAX: int('PostgreSQL connections of the read API (its own pool, apart from ingest writes).', 5, 1, 500),
+  API_LIVE_DEFAULT_SECONDS: int('`seconds` of /live when absent: characters seen this recently are live.', 30, 1, 86400),
+  API_LIVE_MAX_SECONDS: int('Largest `seconds` /live accepts.', 3600, 1, 30 * 86400),
+  API_TRAILS_DEFAULT_SECONDS: int('`seconds` of /trails when absent.', 600, 1, 86400),
+  API_TRAILS_MAX_SECONDS: int('Largest `seconds` /trails accepts.', 86400, 1, 30 * 86400),
+  API_DEFAULT_RANGE_SECONDS: int('Range of /history, /spawns, /rares and the heatmaps when `from` is absent: `from` = `to` minus this.', 86400, 1, 366 * 86400),
+  API_HISTORY_TARGET_POINTS: int('/history without `bucket` picks the finest of raw (1 sample/s assumed), 1m, 1h, 1d giving at most this many points over the range.', 1440, 10, 1000000),
+  API_HEATMAP_DEFAULT_CELL: num('Heatmap grid cell size in map units when `cell` is absent.', 1, 0.001, 1000),
+  API_HEATMAP_MIN_CELL: num('Smallest heatmap `cell` accepted (map units).', 0.01, 0.0001, 1000),
+  API_HEATMAP_MAX_CELL: num('Largest heatmap `cell` accepted (map units).', 1000, 0.001, 1000000),
+  API_NAME_MAX_LENGTH: int('Longest `character`, `mob` or `name` filter accepted (characters).', 256, 1, 4096),
+  API_RETENTION_INTERVAL_MS: int('How often the API calls tracker_apply_retention() (drops raw telemetry past its retention where no retention policy runs); 0 = never (use a cron job).', 3600000, 0, 7 * 86400000),
 } satisfies VarSpecs;

@@ -1,7 +1,57 @@
-// PLACEHOLDER (foundation): the api role is built in its own issue.
+// The read API role (issue 5): JSON routes over the projections and aggregates,
+// /openapi.json, HTTP latency by route, an `api` health check, and the retention timer.
+// /health and /metrics themselves are served by src/shared/http/server.ts.
+import { Histogram } from 'prom-client';
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
+import type { Registry } from '../shared/metrics.js';
+import { getJson } from '../shared/http/server.js';
+import { createApiPool, queryable } from './db.js';
+import { apiRoutes } from './routes.js';
+import { openApiDocument } from './openapi.js';
+import { startRetentionTimer } from './retention.js';
+
+const HTTP_METRIC = 'tracker_http_request_seconds';
+
+function httpHistogram(metrics: Registry): Histogram<'route' | 'status'> {
+  // Another role may already have registered it (one registry per process).
+  const existing = metrics.getSingleMetric(HTTP_METRIC);
+  if (existing) return existing as Histogram<'route' | 'status'>;
+  return new Histogram({
+    name: HTTP_METRIC, help: 'HTTP request duration by route and status',
+    labelNames: ['route', 'status'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics],
+  });
+}
 
 export async function startApi(rt: Runtime): Promise<RoleHandle> {
-  rt.log.warn('api role not implemented yet');
-  return { stop: async () => {} };
+  const { cfg, log, app } = rt;
+  const pool = createApiPool(cfg, log);
+  const db = queryable(pool, cfg);
+  const latency = httpHistogram(rt.metrics);
+  // Route label = the registered path (bounded cardinality), never the raw URL.
+  const onDone = (route: string, status: number, seconds: number) => latency.observe({ route, status: String(status) }, seconds);
+
+  const routes = apiRoutes(cfg, db);
+  for (const r of routes) {
+    getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
+  }
+  const openapi = JSON.stringify(openApiDocument(routes, [
+    { path: '/health', summary: 'NATS, JetStream, database and API checks: 200 when healthy, 503 with the failing check otherwise.' },
+    { path: '/metrics', summary: 'Prometheus metrics (text format).' },
+  ]));
+  getJson(app, '/openapi.json', log, async () => ({ status: 200, body: openapi }), { onDone });
+
+  rt.health.register('api', async () => {
+    const { rows } = await db.query<{ mode: string }>('select tracker_aggregate_mode() as mode');
+    return { ok: true, detail: { aggregates: rows[0].mode } };
+  });
+  const retention = startRetentionTimer(db, cfg.API_RETENTION_INTERVAL_MS, log, rt.metrics);
+  log.info({ routes: routes.map((r) => r.path) }, 'read API ready');
+
+  return {
+    stop: async () => {
+      await retention.stop();
+      await pool.end().catch(() => {});
+    },
+  };
 }

@@ -1,0 +1,38 @@
+// The read API's own PostgreSQL pool: reads never queue behind ingest's COPY batches,
+// and every statement is bounded by API_STATEMENT_TIMEOUT_MS (sent at connect time, so
+// no extra round trip per query). Queries go through `Queryable`, which pg's Pool and
+// PGlite both satisfy: the mode-comparison test runs the API's exact SQL on both.
+import pg from 'pg';
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { TrackerError, ErrorCodes } from '../shared/errors.js';
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export function createApiPool(cfg: Config, log: Logger): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: cfg.DATABASE_URL, max: cfg.API_PG_POOL_MAX, application_name: 'telemetry-tracker-api',
+    statement_timeout: cfg.API_STATEMENT_TIMEOUT_MS, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000,
+  });
+  pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL client error (api pool)'));
+  return pool;
+}
+
+/** Wraps a pg Pool; a query cancelled by statement_timeout becomes 503 `unavailable`. */
+export function queryable(pool: pg.Pool, cfg: Config): Queryable {
+  return {
+    async query<R>(text: string, params?: unknown[]) {
+      try {
+        const res = await pool.query(text, params);
+        return { rows: res.rows as R[] };
+      } catch (err) {
+        if ((err as { code?: string }).code === '57014') {
+          throw new TrackerError(ErrorCodes.unavailable, `query took longer than API_STATEMENT_TIMEOUT_MS (${cfg.API_STATEMENT_TIMEOUT_MS} ms); narrow the range`, { cause: err });
+        }
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Telemetry reads: /live (player_latest), /trails and /history (raw rows or the
+// telemetry_1m/1h/1d aggregates; whether those are continuous aggregates or plain
+// views is the migration's business, not this file's: sql/100_aggregate_mode.sql).
+import type { Queryable } from '../db.js';
+import type { Bucket } from '../schemas/queries.js';
+import type { RawPointT, BucketPointT } from '../schemas/responses.js';
+import { limited, isoDates, TELEMETRY_COLUMNS, type Limited } from './rows.js';
+
+export async function readLive(db: Queryable, seconds: number, maxRows: number) {
+  const { rows } = await db.query(
+    `select character_name, received_at, ${TELEMETRY_COLUMNS}
+       from player_latest where ts >= now() - make_interval(secs => $1)
+      order by character_name limit $2`, [seconds, maxRows + 1]);
+  return limited(rows.map(isoDates), maxRows);
+}
+
+export async function readTrails(db: Queryable, seconds: number, character: string | undefined, maxRows: number) {
+  const { rows } = await db.query(
+    `select character_name, ts as timestamp, ew, ns, z
+       from telemetry
+      where ts >= now() - make_interval(secs => $1) and ($2::text is null or character_name = $2)
+      order by character_name, ts limit $3`, [seconds, character ?? null, maxRows + 1]);
+  return limited(rows.map(isoDates), maxRows);
+}
+
+const BUCKET_SECONDS: Record<Exclude<Bucket, 'raw'>, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
+// Identifiers cannot be parameters: the view name comes from this fixed map only.
+const BUCKET_VIEW: Record<Exclude<Bucket, 'raw'>, string> = { '1m': 'telemetry_1m', '1h': 'telemetry_1h', '1d': 'telemetry_1d' };
+
+/**
+ * The bucket /history uses when the request names none: the finest of raw, 1m, 1h, 1d
+ * whose number of points over the range stays within `targetPoints` (raw assumes at
+ * most one sample per second). Documented in docs/api.md.
+ */
+export function autoBucket(rangeMs: number, targetPoints: number): Bucket {
+  const seconds = rangeMs / 1000;
+  if (seconds <= targetPoints) return 'raw';
+  for (const b of ['1m', '1h'] as const) if (seconds / BUCKET_SECONDS[b] <= targetPoints) return b;
+  return '1d';
+}
+
+export async function readHistory(db: Queryable, character: string, from: Date, to: Date, bucket: Bucket, maxRows: number)
+  : Promise<Limited<RawPointT> | Limited<BucketPointT>> {
+  if (bucket === 'raw') {
+    const { rows } = await db.query<RawPointT>(
+      `select ${TELEMETRY_COLUMNS} from telemetry
+        where character_name = $1 and ts >= $2 and ts < $3
+        order by ts limit $4`, [character, from.toISOString(), to.toISOString(), maxRows + 1]);
+    return limited(rows.map(isoDates), maxRows);
+  }
+  // Buckets overlapping [from, to): the first one may start before `from`.
+  const { rows } = await db.query<BucketPointT>(
+    `select bucket as timestamp, samples::float8 as samples, last_ts as last_timestamp, ew, ns, z,
+            kills::float8 as kills, deaths::float8 as deaths, rares_found::float8 as rares_found,
+            prismatic_taper_count::float8 as prismatic_taper_count, kills_per_hour,
+            latency_ms_sum / nullif(latency_ms_count, 0) as latency_ms_avg, latency_ms_max,
+            mem_mb_sum / nullif(mem_mb_count, 0) as mem_mb_avg, mem_mb_max,
+            cpu_pct_sum / nullif(cpu_pct_count, 0) as cpu_pct_avg, cpu_pct_max,
+            mem_handles_sum / nullif(mem_handles_count, 0) as mem_handles_avg, mem_handles_max::float8 as mem_handles_max
+       from ${BUCKET_VIEW[bucket]}
+      where character_name = $1 and bucket >= time_bucket($2::interval, $3::timestamptz) and bucket < $4
+      order by bucket limit $5`, [character, `${BUCKET_SECONDS[bucket]} seconds`, from.toISOString(), to.toISOString(), maxRows + 1]);
+  return limited(rows.map(isoDates), maxRows);
+}

@@ -1,0 +1,30 @@
+// Calls tracker_apply_retention() on a timer. Where TimescaleDB runs a retention policy
+// (community license) the function drops nothing; on the Apache build it drops raw
+// telemetry chunks past their retention (sql/130_retention_and_compression.sql). The
+// API only calls it: it never needs to know which mode the database is in.
+import type { Logger } from '../shared/logger.js';
+import type { Registry } from '../shared/metrics.js';
+import { Counter } from 'prom-client';
+import type { Queryable } from './db.js';
+
+export interface RetentionTimer { stop(): Promise<void> }
+
+export function startRetentionTimer(db: Queryable, intervalMs: number, log: Logger, metrics: Registry): RetentionTimer {
+  if (intervalMs === 0) return { stop: async () => {} };
+  const dropped = new Counter({ name: 'tracker_retention_chunks_dropped_total', help: 'Raw telemetry chunks dropped by tracker_apply_retention()', registers: [metrics] });
+  const failures = new Counter({ name: 'tracker_retention_failures_total', help: 'Failed tracker_apply_retention() runs', registers: [metrics] });
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = db.query<{ n: number }>('select tracker_apply_retention() as n').then(({ rows }) => {
+      dropped.inc(rows[0].n);
+      if (rows[0].n > 0) log.info({ chunks: rows[0].n }, 'raw telemetry past retention dropped');
+    }, (err: Error) => {
+      failures.inc();
+      log.warn({ err: err.message }, 'retention run failed; retrying at the next interval');
+    });
+  };
+  run();
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return { stop: async () => { clearInterval(timer); await running; } };
+}
