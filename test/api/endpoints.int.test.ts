@@ -31,13 +31,12 @@ await insertSpawns(api.db, spawns);
 await insertRares(api.db, rares);
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const ok = async (t: Tap.Test, path: string, schema: Parameters<typeof schemaErrors>[0]) => {
+const ok = async (t: { equal: (...args: any[]) => boolean }, path: string, schema: Parameters<typeof schemaErrors>[0]) => {
   const res = await api.get(path);
   t.equal(res.status, 200, `${path} answers 200 (${JSON.stringify(res.body).slice(0, 200)})`);
   t.equal(schemaErrors(schema, res.body), undefined, `${path} matches its response schema`);
   return res.body;
 };
-declare namespace Tap { type Test = Parameters<Parameters<typeof t.test>[1]>[0] }
 
 t.test('/live: latest telemetry of characters seen in the last seconds', async (t) => {
   const strip = (p: Record<string, unknown>) => { const { received_at: _, ...rest } = p; return rest; };
