@@ -1,0 +1,83 @@
+// Child processes of a bench run: app roles (`node dist/src/main.js start`), the naive
+// baseline server and load-generator workers. Works from the compiled tree (dist/bench,
+// `npm run bench`) and from sources under tsx (the smoke test).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../src/shared/localstack/paths.js';
+import { sleep } from '../../src/shared/localstack/process.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const underTsx = fileURLToPath(import.meta.url).endsWith('.ts');
+const ext = underTsx ? '.ts' : '.js';
+
+/** Absolute path of a bench module given relative to bench/ (without extension). */
+export const benchModule = (rel: string) => join(here, '..', `${rel}${ext}`);
+
+/** The app entry: dist/src/main.js when compiled, src/main.ts under tsx. */
+export const appEntry = () => (underTsx ? join(projectRoot(), 'src', 'main.ts') : join(here, '..', '..', 'src', 'main.js'));
+
+export interface Child {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  /** Why it exited, when it did. */
+  exited(): string | undefined;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export interface SpawnNodeOptions {
+  env?: NodeJS.ProcessEnv;
+  args?: string[];
+  /** Extra node flags (e.g. --cpu-prof). */
+  nodeFlags?: string[];
+  /** File receiving stdout+stderr. */
+  logFile: string;
+  ipc?: boolean;
+}
+
+export function spawnNode(name: string, script: string, opts: SpawnNodeOptions): Child {
+  mkdirSync(dirname(opts.logFile), { recursive: true });
+  const flags = [...(underTsx ? ['--import', 'tsx'] : []), ...(opts.nodeFlags ?? [])];
+  const proc = spawn(process.execPath, [...flags, script, ...(opts.args ?? [])], {
+    cwd: projectRoot(),
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? ['ipc' as const] : [])],
+  });
+  const log = createWriteStream(opts.logFile, { flags: 'a' });
+  proc.stdout!.pipe(log, { end: false });
+  proc.stderr!.pipe(log, { end: false });
+  let exit: string | undefined;
+  proc.once('exit', (code, sig) => { exit = `${name} exited (${code ?? sig}); see ${opts.logFile}`; });
+  return {
+    name, proc, pid: proc.pid!,
+    exited: () => exit,
+    async stop(timeoutMs = 15000) {
+      if (exit) return;
+      // SIGTERM = graceful: --cpu-prof writes its profile only on a clean exit.
+      proc.kill('SIGTERM');
+      const deadline = Date.now() + timeoutMs;
+      while (!exit && Date.now() < deadline) await sleep(25);
+      if (!exit) proc.kill('SIGKILL');
+      while (!exit) await sleep(10);
+    },
+  };
+}
+
+/** Waits until GET http://127.0.0.1:port/path answers 2xx (or the child died). */
+export async function waitHttp(child: Child, port: number, path: string, timeoutMs = 60000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const why = child.exited();
+    if (why) throw new Error(why);
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`);
+      if (r.ok) return;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`${child.name} not ready on :${port}${path} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export const fileExists = existsSync;

@@ -1,0 +1,145 @@
+// One measured load run against an ingest endpoint that writes to `databaseUrl`:
+// load generator + latency probe + process samplers + row counting.
+//
+// Throughput figures (all from exact row counts, never from the server's own claims):
+// - sentPerS:     events the load generator handed to its sockets / sending time.
+// - acceptedPerS: events the edge counted as accepted (its /metrics), else sent - rejected.
+// - steadyLandedPerS: rows landed between 25% and 75% of the sending window / that time.
+// - e2ePerS:      all rows landed / (first send -> last row visible, drain included).
+import pg from 'pg';
+import { startLoad, type LoadResult } from '../loadgen/index.js';
+import { startProbe, type LatencyStats } from './latency-probe.js';
+import { sampleProcess, type ProcStats, type ProcSampler } from './proc-stats.js';
+import { countRows } from './stack.js';
+import { scrapeCounters, acceptedFromCounters } from './metrics-scrape.js';
+import { sleep } from '../../src/shared/localstack/process.js';
+import type { FrameShape } from '../loadgen/events.js';
+
+export interface MeasureOptions {
+  label: string;
+  url: string;
+  headers?: Record<string, string>;
+  databaseUrl: string;
+  clients: number;
+  procs: number;
+  durationMs: number;
+  rate: number;
+  probeRate: number;
+  shape?: FrameShape;
+  logDir: string;
+  /** Processes to sample: role name -> pid (withChildren for PostgreSQL). */
+  processes: Record<string, { pid: number; withChildren?: boolean; untilDrained?: boolean }>;
+  /** Port of the edge's /metrics, if it has one. */
+  metricsPort?: number;
+  /** Longest wait for the rows after sending stops. */
+  drainTimeoutMs: number;
+  /** How far the load may run ahead of the server's accepted counter (needs metricsPort). */
+  aheadEvents: number;
+}
+
+export interface MeasureResult {
+  label: string;
+  clients: number;
+  connected: number;
+  rate: number;
+  durationS: number;
+  load: Omit<LoadResult, 'pids'>;
+  sentPerS: number;
+  accepted: number;
+  acceptedSource: string;
+  acceptedPerS: number;
+  landed: number;
+  steadyLandedPerS: number;
+  e2ePerS: number;
+  drainMs: number;
+  /** Accepted events not in the database when the drain wait ended. */
+  missing: number;
+  latency: LatencyStats;
+  processes: Record<string, ProcStats | undefined>;
+}
+
+export async function measure(o: MeasureOptions): Promise<MeasureResult> {
+  const runId = `${o.label}-${Date.now().toString(36)}`;
+  const db = new pg.Client({ connectionString: o.databaseUrl, application_name: 'bench-counter' });
+  await db.connect();
+  try {
+    let baseline: number | undefined;
+    const acceptedNow = async () => {
+      const v = acceptedFromCounters(await scrapeCounters(o.metricsPort!))?.value;
+      if (v === undefined) return undefined;
+      baseline ??= v;
+      return v - baseline;
+    };
+    const load = startLoad({
+      url: o.url, headers: o.headers, clients: o.clients, procs: o.procs, durationMs: o.durationMs, rate: o.rate, shape: o.shape, namePrefix: `bench ${o.label}`, logDir: o.logDir,
+      pacing: o.metricsPort ? { aheadEvents: o.aheadEvents, accepted: acceptedNow } : undefined,
+    });
+    const probe = await startProbe({ url: o.url, headers: o.headers, databaseUrl: o.databaseUrl, ratePerS: o.probeRate, runId });
+    const probeCharacter = `bench probe ${runId}`;
+    let ready;
+    try { ready = await load.ready; } catch (err) { await load.kill(); throw err; }
+    const before = o.metricsPort ? await scrapeCounters(o.metricsPort) : {};
+    baseline = acceptedFromCounters(before)?.value;
+    const samplers: Record<string, ProcSampler> = {};
+    for (const [name, p] of Object.entries(o.processes)) samplers[name] = sampleProcess(p.pid, { withChildren: p.withChildren, intervalMs: p.withChildren ? 1000 : 250 });
+    load.pids.forEach((pid, i) => { samplers[`loadgen${i}`] = sampleProcess(pid); });
+
+    const t0 = Date.now();
+    load.go();
+    probe.start();
+    // Exact counts at 25% and 75% of the sending window give the steady landed rate.
+    const marks: { t: number; n: number }[] = [];
+    const marker = (async () => {
+      for (const f of [0.25, 0.75]) {
+        await sleep(Math.max(0, t0 + f * o.durationMs - Date.now()));
+        const t = Date.now();
+        marks.push({ t, n: await countRows(db, probeCharacter) });
+      }
+    })();
+    const loadResult = await load.done;
+    await marker;
+    const after = o.metricsPort ? await scrapeCounters(o.metricsPort) : {};
+    const stats: MeasureResult['processes'] = {};
+    for (const [name, p] of Object.entries(o.processes)) if (!p.untilDrained) stats[name] = samplers[name].stop();
+    for (const name of Object.keys(samplers)) if (name.startsWith('loadgen')) stats[name] = samplers[name].stop();
+
+    const rejected = Object.entries(loadResult.errors).reduce((a, [, v]) => a + v, 0);
+    const fromMetrics = acceptedFromCounters(after);
+    const accepted = fromMetrics ? fromMetrics.value - (acceptedFromCounters(before)?.value ?? 0) : loadResult.sentEvents - rejected;
+    const acceptedSource = fromMetrics ? `edge metric ${fromMetrics.name}` : 'client: sent - error replies';
+
+    // Drain: poll the exact count until every accepted event landed, or it stalls.
+    const sendEnd = t0 + loadResult.elapsedMs;
+    let landed = 0; let landedAt = Date.now(); let lastChange = Date.now();
+    const deadline = Date.now() + o.drainTimeoutMs;
+    for (;;) {
+      const n = await countRows(db, probeCharacter);
+      const now = Date.now();
+      if (n !== landed) { landed = n; landedAt = now; lastChange = now; }
+      if (landed >= accepted || now > deadline || now - lastChange > 5000) break;
+      await sleep(200);
+    }
+    const latency = await probe.finish(2000);
+    for (const [name, p] of Object.entries(o.processes)) if (p.untilDrained) stats[name] = samplers[name].stop();
+
+    const sendS = loadResult.elapsedMs / 1000;
+    const steady = marks.length === 2 && marks[1].t > marks[0].t ? (marks[1].n - marks[0].n) / ((marks[1].t - marks[0].t) / 1000) : 0;
+    const { pids: _pids, ...loadOut } = loadResult;
+    return {
+      label: o.label, clients: o.clients, connected: ready.connected, rate: o.rate, durationS: sendS,
+      load: loadOut,
+      sentPerS: Math.round(loadResult.sentEvents / sendS),
+      accepted, acceptedSource,
+      acceptedPerS: Math.round(accepted / sendS),
+      landed,
+      steadyLandedPerS: Math.round(steady),
+      e2ePerS: Math.round(landed / ((landedAt - t0) / 1000)),
+      drainMs: Math.max(0, landedAt - sendEnd),
+      missing: Math.max(0, accepted - landed),
+      latency,
+      processes: stats,
+    };
+  } finally {
+    await db.end().catch(() => {});
+  }
+}

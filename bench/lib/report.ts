@@ -1,0 +1,102 @@
+// Result file (JSON) and the markdown table shown in the README. Ratios are taken
+// against the naive baseline of the SAME invocation: the machine is shared and noisy,
+// so only same-run comparisons mean anything.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MeasureResult } from './measure.js';
+import type { ValidateResult } from '../components/validate.js';
+import type { CopyInsertResult } from '../components/copy-vs-insert.js';
+
+export interface Machine { cpus: number; cpuModel: string; memoryGb: number; os: string; node: string; postgres?: string; timescaledb?: string; nats?: string; durablePostgres: boolean }
+
+export interface Target { name: string; target: string; measured: string; met: boolean | null }
+
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  wallS: number;
+  command: string;
+  machine: Machine;
+  components: { validation?: ValidateResult; copyInsert?: CopyInsertResult };
+  scenarios: Partial<Record<'naive' | 'per-event' | 'batched' | 'latency', (MeasureResult & { streamMessages?: number }) | { error: string }>>;
+  targets: Target[];
+  notes: string[];
+  profiles?: { file: string; summary: string }[];
+}
+
+const ok = (s: unknown): s is MeasureResult => !!s && typeof s === 'object' && 'e2ePerS' in s;
+const n = (x: number | undefined) => (x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
+const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(1)}×` : '–');
+
+export function computeTargets(r: BenchResults): Target[] {
+  const s = r.scenarios;
+  const naive = ok(s.naive) ? s.naive : undefined;
+  const batched = ok(s.batched) ? s.batched : undefined;
+  const perEvent = ok(s['per-event']) ? s['per-event'] : undefined;
+  const lat = ok(s.latency) ? s.latency : undefined;
+  const t: Target[] = [];
+  t.push(batched ? { name: 'batched end-to-end', target: '≥ 100,000 ev/s', measured: `${n(batched.e2ePerS)} ev/s (steady ${n(batched.steadyLandedPerS)})`, met: batched.e2ePerS >= 100000 } : { name: 'batched end-to-end', target: '≥ 100,000 ev/s', measured: 'not run', met: null });
+  t.push(perEvent ? { name: 'per-event end-to-end', target: '≥ 15,000 ev/s', measured: `${n(perEvent.e2ePerS)} ev/s`, met: perEvent.e2ePerS >= 15000 } : { name: 'per-event end-to-end', target: '≥ 15,000 ev/s', measured: 'not run', met: null });
+  if (lat) {
+    const achieved = lat.accepted / lat.durationS;
+    t.push({ name: `p99 send-to-visible at ${n(lat.rate)} ev/s offered`, target: '≤ 1,000 ms', measured: `${n(lat.latency.p99Ms)} ms (p50 ${n(lat.latency.p50Ms)}, ${lat.latency.samples} samples, ${n(achieved)} ev/s achieved)`, met: lat.latency.p99Ms !== undefined && lat.latency.p99Ms <= 1000 && lat.latency.lost === 0 });
+    const rss = lat.processes.edge?.peakRssMb;
+    t.push({ name: `edge RSS with ${n(lat.connected)} clients`, target: '< 200 MB', measured: rss === undefined ? '–' : `${rss} MB peak`, met: rss === undefined ? null : rss < 200 });
+  } else {
+    t.push({ name: 'p99 send-to-visible at 20,000 ev/s', target: '≤ 1,000 ms', measured: 'not run', met: null });
+  }
+  t.push(batched && naive ? { name: 'batched vs naive port', target: '≥ 30×', measured: ratio(batched.e2ePerS, naive.e2ePerS), met: batched.e2ePerS >= 30 * naive.e2ePerS } : { name: 'batched vs naive port', target: '≥ 30×', measured: 'not run', met: null });
+  return t;
+}
+
+export function markdown(r: BenchResults): string {
+  const s = r.scenarios;
+  const naive = ok(s.naive) ? s.naive : undefined;
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; ${m.postgres ?? 'PostgreSQL ?'}, TimescaleDB ${m.timescaledb ?? '?'}${m.durablePostgres ? ' (fsync on)' : ' (fsync OFF)'}; nats-server ${m.nats ?? '?'}. NATS, PostgreSQL, app and load generator share the machine.`);
+  lines.push(`Run: \`${r.command}\`, ${r.startedAt}, ${Math.round(r.wallS)} s.`, '');
+  lines.push('| scenario | clients | offered | sent ev/s | accepted ev/s | steady landed ev/s | end-to-end ev/s | × naive | latency p50 / p95 / p99 ms | edge CPU % / RSS MB | ingest CPU % / RSS MB | lost |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const [name, v] of Object.entries(s)) {
+    if (!ok(v)) { lines.push(`| ${name} | failed: ${(v as { error: string }).error.split('\n')[0].slice(0, 120)} |||||||||||`); continue; }
+    const edge = v.processes.edge ?? v.processes.server;
+    const ingest = v.processes.ingest;
+    const l = v.latency;
+    lines.push(`| ${name} | ${n(v.connected)} | ${v.rate ? `${n(v.rate)} ev/s` : 'flat out'} | ${n(v.sentPerS)} | ${n(v.acceptedPerS)} | ${n(v.steadyLandedPerS)} | ${n(v.e2ePerS)} | ${ratio(v.e2ePerS, naive?.e2ePerS)} | ${n(l.p50Ms)} / ${n(l.p95Ms)} / ${n(l.p99Ms)} | ${edge ? `${edge.cpuPct} / ${edge.peakRssMb}` : '–'} | ${ingest ? `${ingest.cpuPct} / ${ingest.peakRssMb}` : '–'} | ${v.missing} |`);
+  }
+  lines.push('', '| target | wanted | measured | met |', '|---|---|---|---|');
+  for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
+  const c = r.components;
+  if (c.validation || c.copyInsert) {
+    lines.push('', '| component | figure |', '|---|---|');
+    if (c.validation) {
+      const v = c.validation;
+      lines.push(`| ajv validation (${v.validator}) | ${v.validateNsPerEvent} ns/event (${n(1e9 / v.validateNsPerEvent)} ev/s/core) |`);
+      lines.push(`| JSON.parse of one event | ${v.jsonParseNsPerEvent} ns/event |`);
+      lines.push(`| eventKey (sha256 of canonical JSON) | ${v.eventKeyNsPerEvent} ns/event |`);
+    }
+    if (c.copyInsert) {
+      const x = c.copyInsert.rowsPerS;
+      lines.push(`| COPY, ${c.copyInsert.batchRows}-row batches | ${n(x.copy)} rows/s (${c.copyInsert.copyVsInsertMulti}× multi-row INSERT) |`);
+      lines.push(`| COPY to staging + INSERT … ON CONFLICT (ingest's path) | ${n(x.copyStaging)} rows/s |`);
+      lines.push(`| multi-row INSERT, ${c.copyInsert.batchRows} rows | ${n(x.insertMulti)} rows/s |`);
+      lines.push(`| single-row INSERT, autocommit | ${n(x.insertSingle)} rows/s |`);
+    }
+  }
+  if (r.notes.length) lines.push('', ...r.notes.map((x) => `- ${x}`));
+  if (r.profiles?.length) {
+    lines.push('', 'CPU profiles (top self time):', '');
+    for (const p of r.profiles) lines.push(`\`${p.file}\``, '', '```', p.summary.trimEnd(), '```', '');
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function writeResults(dir: string, r: BenchResults): { json: string; md: string } {
+  mkdirSync(dir, { recursive: true });
+  const json = join(dir, 'latest.json');
+  const md = join(dir, 'latest.md');
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(md, markdown(r));
+  return { json, md };
+}

@@ -1,0 +1,100 @@
+// `npm run bench [-- options]`: component figures, then the naive baseline, the
+// pipeline with one JetStream message per event, the batched pipeline (flat out), and
+// the batched pipeline at a fixed rate with many clients (latency + edge RSS), all in
+// one invocation on one machine. Writes bench/results/latest.{json,md}. See docs/benchmarks.md.
+import { mkdtempSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir, cpus, totalmem, release, type } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+import { parseArgs, type BenchOptions } from './lib/args.js';
+import { startBenchStack, benchDatabase, type BenchStack } from './lib/stack.js';
+import { runNaive, type ScenarioRun } from './scenarios/naive.js';
+import { runPipeline } from './scenarios/pipeline.js';
+import { benchValidation } from './components/validate.js';
+import { benchCopyVsInsert } from './components/copy-vs-insert.js';
+import { computeTargets, writeResults, type BenchResults, type Machine } from './lib/report.js';
+import { summarizeProfile } from './profile-summary.js';
+
+const say = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+
+async function machine(stack: BenchStack, durable: boolean): Promise<Machine> {
+  const m: Machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? '?', memoryGb: Math.round(totalmem() / 2 ** 30), os: `${type()} ${release()}`, node: process.version, durablePostgres: durable };
+  const c = new pg.Client({ connectionString: stack.adminUrl });
+  try {
+    await c.connect();
+    m.postgres = (await c.query<{ v: string }>('select version() as v')).rows[0].v.split(' on ')[0];
+    m.timescaledb = (await c.query<{ v: string }>("select default_version as v from pg_available_extensions where name = 'timescaledb'")).rows[0]?.v;
+  } catch { /* leave unknown */ } finally { await c.end().catch(() => {}); }
+  try { m.nats = execFileSync('nats-server', ['--version'], { encoding: 'utf8', env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin` } }).trim().replace(/^nats-server:\s*/, ''); } catch { /* unknown */ }
+  return m;
+}
+
+async function main(o: BenchOptions): Promise<void> {
+  const started = Date.now();
+  const logDir = mkdtempSync(join(tmpdir(), 'tracker-bench-logs-'));
+  const profDir = resolve(o.outDir, 'profiles');
+  if (o.cpuProf) mkdirSync(profDir, { recursive: true });
+  say(`logs of the child processes: ${logDir}`);
+  say(o.natsUrl && o.databaseUrl ? 'using NATS_URL and DATABASE_URL' : `starting private NATS + PostgreSQL (${o.fastPg ? 'fsync off' : 'durable: fsync on'})`);
+  const stack = await startBenchStack(o);
+  const results: BenchResults = {
+    version: 1, startedAt: new Date(started).toISOString(), wallS: 0,
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    machine: await machine(stack, stack.durable), components: {}, scenarios: {}, targets: [], notes: [],
+  };
+  try {
+    if (!o.noComponents) {
+      say('component: ajv validation');
+      results.components.validation = await benchValidation(o.quick ? 300 : 1500);
+      say('component: COPY vs INSERT');
+      const db = await benchDatabase(stack, 'copy');
+      try { results.components.copyInsert = await benchCopyVsInsert(db.url, o.quick ? 4 : 20, o.quick ? 0.5 : 2); } finally { await db.drop().catch(() => {}); }
+    }
+    const base: ScenarioRun = { clients: o.clients, procs: o.loadgenProcs, durationMs: o.durationS * 1000, rate: o.rate, probeRate: o.probeRate, logDir, drainTimeoutMs: o.quick ? 15000 : 60000, aheadEvents: o.aheadEvents };
+    const cpuProfDir = o.cpuProf ? profDir : undefined;
+    const scenarios: [string, () => Promise<unknown>][] = [
+      ['naive', () => runNaive(stack, base)],
+      ['per-event', () => runPipeline(stack, { ...base, label: 'per-event', mode: 'per-event', cpuProfDir })],
+      ['batched', () => runPipeline(stack, { ...base, label: 'batched', mode: 'batched', cpuProfDir })],
+      ['latency', () => runPipeline(stack, { ...base, label: 'latency', mode: 'batched', clients: o.latencyClients, rate: o.latencyRate, durationMs: o.latencyDurationS * 1000, cpuProfDir })],
+    ];
+    for (const [name, run] of scenarios) {
+      if (!o.only.has(name)) continue;
+      say(`scenario: ${name}`);
+      try {
+        (results.scenarios as Record<string, unknown>)[name] = await run();
+        const r = results.scenarios[name as keyof BenchResults['scenarios']] as { e2ePerS: number; latency: { p99Ms?: number } };
+        say(`  ${name}: ${r.e2ePerS} ev/s end to end, p99 ${r.latency.p99Ms ?? '–'} ms`);
+      } catch (err) {
+        say(`  ${name} FAILED: ${(err as Error).message}`);
+        (results.scenarios as Record<string, unknown>)[name] = { error: (err as Error).message };
+      }
+    }
+  } finally {
+    await stack.stop().catch((err: Error) => say(`stopping services: ${err.message}`));
+  }
+  if (o.cpuProf) {
+    const files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profDir, f)).filter((f) => statSync(f).mtimeMs >= started);
+    results.profiles = files.map((f) => ({ file: f, summary: summarizeProfile(f, 15) }));
+  }
+  results.notes.push(
+    'Latency: probe events with unique event_id, polled in PostgreSQL every 20 ms; each sample over-states the latency by up to one poll (see docs/benchmarks.md).',
+    'end-to-end ev/s = rows landed / (first send -> last row visible); steady = rows landed between 25% and 75% of the sending window.',
+  );
+  if (o.quick) results.notes.push('--quick run: short windows and fewer clients; figures are indicative only.');
+  results.targets = computeTargets(results);
+  results.wallS = (Date.now() - started) / 1000;
+  const out = writeResults(o.outDir, results);
+  say(`wrote ${out.json} and ${out.md} (${Math.round(results.wallS)} s)`);
+  process.stdout.write(`\n${(await import('node:fs')).readFileSync(out.md, 'utf8')}`);
+}
+
+let opts: BenchOptions;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+main(opts).then(() => process.exit(0), (err: Error) => { process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`); process.exit(1); });
