@@ -9,6 +9,8 @@ import { createApiPool, queryable } from './db.js';
 import { apiRoutes } from './routes.js';
 import { openApiDocument } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
+import { compileQuery } from './query-params.js';
+import { querySchemas } from './schemas/queries.js';
 
 const HTTP_METRIC = 'tracker_http_request_seconds';
 
@@ -39,7 +41,8 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
     { path: '/health', summary: 'NATS, JetStream, database and API checks: 200 when healthy, 503 with the failing check otherwise.' },
     { path: '/metrics', summary: 'Prometheus metrics (text format).' },
   ]));
-  getJson(app, '/openapi.json', log, async () => ({ status: 200, body: openapi }), { onDone });
+  const noParams = compileQuery(querySchemas(cfg).none);
+  getJson(app, '/openapi.json', log, async (req) => { noParams(req.query); return { status: 200, body: openapi }; }, { onDone });
 
   rt.health.register('api', async () => {
     const { rows } = await db.query<{ mode: string }>('select tracker_aggregate_mode() as mode');

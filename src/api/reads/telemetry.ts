@@ -41,6 +41,8 @@ export function autoBucket(rangeMs: number, targetPoints: number): Bucket {
 
 export async function readHistory(db: Queryable, character: string, from: Date, to: Date, bucket: Bucket, maxRows: number)
   : Promise<Limited<RawPointT> | Limited<BucketPointT>> {
+  // An empty range overlaps no bucket (the bucket query below would return the one holding `from`).
+  if (from.getTime() >= to.getTime()) return { rows: [], truncated: false };
   if (bucket === 'raw') {
     const { rows } = await db.query<RawPointT>(
       `select ${TELEMETRY_COLUMNS} from telemetry
