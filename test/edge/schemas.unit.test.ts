@@ -1,0 +1,81 @@
+// The schemas against the fixtures (test/fixtures/<type>.{valid,invalid}.json and
+// frames.invalid.json), through the same checks the edge runs, and the committed
+// JSON Schema files against the TypeBox source.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { parseFrame, checkEvent, isErrorReply, type FrameLimits } from '../../src/edge/frame.js';
+import { exportedSchemas, jsonDir } from '../../scripts/export-schemas.js';
+import { EVENT_TYPES } from '../../src/shared/subjects.js';
+
+const fixtures = join(import.meta.dirname, '..', 'fixtures');
+const load = (name: string) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
+const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventsPerFrame: 1000, maxEventDepth: 16, maxEventBytes: 1024 * 1024 - 168 };
+
+/** What the edge does with one frame's text: the first reply, or the accepted events. */
+function run(text: string) {
+  const p = parseFrame(text, 1, limits.maxEventsPerFrame);
+  if (!p.ok) return [p.error];
+  return p.events.map((e, i) => checkEvent(e, p.isArray ? i : undefined, 1, p.checkStrings, limits));
+}
+
+for (const type of EVENT_TYPES) {
+  t.test(`${type}: valid fixtures are accepted as sent`, async (t) => {
+    for (const ev of load(`${type}.valid.json`)) {
+      const [r] = run(JSON.stringify(ev));
+      t.notOk(isErrorReply(r), `accepted: ${JSON.stringify(ev).slice(0, 80)}`);
+      if (!isErrorReply(r)) {
+        t.same(JSON.parse(r.json), ev, 'kept exactly as sent, unknown fields included');
+        t.equal(r.type, type);
+      }
+    }
+  });
+  t.test(`${type}: each invalid fixture is rejected at its path`, async (t) => {
+    for (const c of load(`${type}.invalid.json`)) {
+      const [r] = run(JSON.stringify(c.event));
+      t.ok(isErrorReply(r), c.case);
+      if (!isErrorReply(r)) continue;
+      t.equal(r.code, 'invalid_event', `${c.case}: code`);
+      t.equal(r.errors?.[0]?.path, c.path, `${c.case}: path`);
+      if (typeof c.event.event_id === 'string') t.equal(r.event_id, c.event.event_id.slice(0, 128), `${c.case}: event_id echoed`);
+    }
+  });
+}
+
+t.test('invalid frames get their documented code', async (t) => {
+  for (const c of load('frames.invalid.json')) {
+    const [r] = run(c.frame);
+    t.ok(isErrorReply(r), c.case);
+    if (!isErrorReply(r)) continue;
+    t.equal(r.code, c.code, `${c.case}: code`);
+    if (c.path) t.equal(r.errors?.[0]?.path, c.path, `${c.case}: path`);
+    if (c.index !== undefined) t.equal(r.index, c.index, `${c.case}: index`);
+  }
+});
+
+t.test('too many events in one frame', async (t) => {
+  const p = parseFrame(JSON.stringify(new Array(1001).fill({})), 3, 1000);
+  t.equal(p.ok, false);
+  if (!p.ok) { t.equal(p.error.code, 'too_many_events'); t.equal(p.error.frame, 3); }
+});
+
+t.test('committed schemas/json files match the TypeBox source (npm run schemas:export)', async (t) => {
+  const files = exportedSchemas();
+  t.equal(files.size, EVENT_TYPES.length);
+  for (const [file, text] of files) t.equal(readFileSync(join(jsonDir, file), 'utf8'), text, file);
+});
+
+t.test('the exported JSON Schemas alone accept the valid fixtures and reject the invalid ones (for other-language clients)', async (t) => {
+  type FormatsPlugin = typeof addFormatsModule.default;
+  const addFormats: FormatsPlugin = (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
+  const ajv = new Ajv({ strict: true });
+  addFormats(ajv);
+  for (const type of EVENT_TYPES) {
+    const validate = ajv.compile(JSON.parse(readFileSync(join(jsonDir, `${type}.schema.json`), 'utf8')));
+    for (const ev of load(`${type}.valid.json`)) t.ok(validate(ev), `${type} valid`);
+    // Unknown-field NUL/surrogate checks are the edge's, beyond JSON Schema.
+    for (const c of load(`${type}.invalid.json`)) if (!/unknown|nested/.test(c.case)) t.notOk(validate(c.event), `${type}: ${c.case}`);
+  }
+});
