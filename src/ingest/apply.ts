@@ -1,0 +1,85 @@
+// Applies decoded messages to the projections in ONE transaction; acks are the
+// caller's business and happen only after this resolves (i.e. after COMMIT).
+//
+// Why `copy-staging` is the default (measured, see docs/ingest.md "Measurements"):
+// plain COPY into the hypertable is the fastest, but a redelivered event (crash after
+// COMMIT and before the ack, competing consumers, replay) violates the unique
+// (event_key, ts) index and fails the whole batch. COPY into a session temp table +
+// `INSERT … SELECT … ON CONFLICT DO NOTHING` keeps COPY's parsing speed, is idempotent
+// for any mix of old and new rows, and needs no per-consumer checkpoint (a checkpoint
+// of the applied stream sequence does not work with competing consumers, whose batches
+// interleave). Multi-row INSERT is idempotent too but several times slower.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { ApplyMode } from './config.js';
+import type { DecodedMessage, Row } from './decode.js';
+import { encodeRows } from './copy-text.js';
+import { ensureStaging, insertRows, mergeStaged } from './staging.js';
+import { upsertPlayerLatest } from './player-latest.js';
+import type { TableSpec } from './tables.js';
+
+export interface ApplyOptions {
+  readonly mode: ApplyMode;
+  /** Test-only fault hook: called once half of a COPY's data has been sent. */
+  readonly midCopy?: () => void;
+}
+
+/** Per table: events in the batch, and rows that were new (the rest were already applied). */
+export interface ApplyCounts { events: Record<string, number>; inserted: Record<string, number> }
+
+export async function applyBatch(client: pg.ClientBase, items: readonly DecodedMessage[], opts: ApplyOptions): Promise<ApplyCounts> {
+  const byTable = new Map<TableSpec, Row[]>();
+  for (const it of items) {
+    const rows = byTable.get(it.spec);
+    if (rows) { for (const r of it.rows) rows.push(r); } else byTable.set(it.spec, [...it.rows]);
+  }
+  const counts: ApplyCounts = { events: {}, inserted: {} };
+  if (opts.mode === 'copy-staging') await ensureStaging(client);
+  await client.query('begin');
+  try {
+    for (const [spec, rows] of byTable) {
+      if (rows.length === 0) continue;
+      counts.events[spec.table] = rows.length;
+      counts.inserted[spec.table] = await writeRows(client, spec, rows, opts);
+      if (spec.table === 'telemetry') await upsertPlayerLatest(client, rows);
+    }
+    await client.query('commit');
+  } catch (err) {
+    // The connection may be gone too; the caller then discards the client.
+    await client.query('rollback').catch(() => {});
+    throw err;
+  }
+  return counts;
+}
+
+async function writeRows(client: pg.ClientBase, spec: TableSpec, rows: Row[], opts: ApplyOptions): Promise<number> {
+  switch (opts.mode) {
+    case 'copy-staging':
+      await copyIn(client, `copy ${spec.staging} (${spec.columns.join(', ')}) from stdin`, encodeRows(rows), opts.midCopy);
+      return mergeStaged(client, spec);
+    case 'copy-plain':
+      return copyIn(client, `copy ${spec.table} (${spec.columns.join(', ')}) from stdin`, encodeRows(rows), opts.midCopy);
+    case 'insert':
+      return insertRows(client, spec, rows);
+  }
+}
+
+/** Streams COPY text through pg-copy-streams; a failure sends CopyFail (NOTES: pgcs #115). */
+async function copyIn(client: pg.ClientBase, sql: string, text: string, midCopy?: () => void): Promise<number> {
+  const stream = client.query(copyStreams.from(sql));
+  await pipeline(Readable.from(chunks(text, midCopy)), stream);
+  return stream.rowCount;
+}
+
+async function* chunks(text: string, midCopy?: () => void): AsyncGenerator<Buffer> {
+  if (!midCopy) { yield Buffer.from(text); return; }
+  // Fault injection: send the first half of the rows, give the server time to read
+  // it (so the COPY really is in progress there), then let the hook kill the process.
+  const cut = text.indexOf('\n', Math.floor(text.length / 2)) + 1 || text.length;
+  yield Buffer.from(text.slice(0, cut));
+  await new Promise((r) => setTimeout(r, 200));
+  midCopy();
+  yield Buffer.from(text.slice(cut));
+}

@@ -1,0 +1,61 @@
+// One bad row fails a whole COPY (NOTES: pg-copy-streams). When the database refuses a
+// batch for a DATA reason, split it in halves and apply each half on its own, down to
+// single messages: the good ones are applied, the refused ones are returned with the
+// database's reason. Transient errors (connection lost, …) are not data: they are
+// thrown unchanged so the caller keeps the whole batch and retries later.
+// Cost: about 2·log2(n) extra transactions per bad message; none when all is well.
+import type pg from 'pg';
+import { applyBatch, type ApplyCounts, type ApplyOptions } from './apply.js';
+import type { DecodedMessage } from './decode.js';
+import { classify, errorMessage } from './errors.js';
+
+export interface Isolated<T> {
+  applied: T[];
+  refused: { item: T; reason: string }[];
+  /** Sum over the transactions that committed. */
+  counts: ApplyCounts;
+}
+
+export type Applier = (items: readonly DecodedMessage[]) => Promise<ApplyCounts>;
+
+/** Runs applyBatch on a pool client; a client that failed for a transient reason is discarded. */
+export function poolApplier(pool: pg.Pool, opts: ApplyOptions): Applier {
+  return async (items) => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      return await applyBatch(client, items, opts);
+    } catch (err) {
+      if (classify(err) === 'transient') broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
+}
+
+export async function applyIsolating<T extends { decoded: DecodedMessage }>(apply: Applier, items: readonly T[]): Promise<Isolated<T>> {
+  const out: Isolated<T> = { applied: [], refused: [], counts: { events: {}, inserted: {} } };
+  await step(apply, items, out);
+  return out;
+}
+
+async function step<T extends { decoded: DecodedMessage }>(apply: Applier, items: readonly T[], out: Isolated<T>): Promise<void> {
+  if (items.length === 0) return;
+  try {
+    const c = await apply(items.map((i) => i.decoded));
+    add(out.counts.events, c.events);
+    add(out.counts.inserted, c.inserted);
+    out.applied.push(...items);
+  } catch (err) {
+    if (classify(err) !== 'data') throw err;
+    if (items.length === 1) { out.refused.push({ item: items[0], reason: `database refused the message: ${errorMessage(err)}` }); return; }
+    const mid = Math.ceil(items.length / 2);
+    await step(apply, items.slice(0, mid), out);
+    await step(apply, items.slice(mid), out);
+  }
+}
+
+function add(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}

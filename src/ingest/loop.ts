@@ -1,0 +1,160 @@
+// The ingest loop: consume -> group -> write (COPY, COMMIT) -> ack.
+//
+// consume: a pull `consume()` iterator on the durable; it pulls more only as we
+//          iterate, so a slow database pushes back to JetStream (no unbounded buffer).
+// group:   a batch closes at INGEST_BATCH_MAX_EVENTS events or INGEST_BATCH_MAX_WAIT_MS
+//          after its first message. One batch writes while the next one fills.
+// write:   writeBatch (write-batch.ts); transient failures retry the SAME batch with
+//          capped exponential backoff, sending `working` so JetStream keeps it ours.
+// ack:     inside writeBatch, after COMMIT.
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from '../shared/logger.js';
+import { errorMessage } from './errors.js';
+import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
+import type { IngestMetrics } from './metrics.js';
+import type { IngestState } from './state.js';
+
+export interface LoopSettings {
+  readonly batchMaxEvents: number;
+  readonly batchMaxWaitMs: number;
+  readonly pullMaxBytes: number;
+  readonly ackWaitMs: number;
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+}
+
+/** Batches held at once (writing + waiting); keeps memory bounded when PostgreSQL is slow. */
+const MAX_QUEUED_BATCHES = 2;
+
+export class IngestLoop {
+  private batch: InFlight[] = [];
+  private batchSize = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private writes: Promise<void>[] = [];
+  private messages: ConsumerMessages | undefined;
+  private stopping = false;
+  private readonly wakers = new Set<() => void>();
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly getConsumer: () => Promise<Consumer>,
+    private readonly ctx: BatchContext,
+    private readonly s: LoopSettings,
+    private readonly state: IngestState,
+    private readonly log: Logger,
+    private readonly metrics?: IngestMetrics,
+  ) {}
+
+  start(): void { this.done = this.run(); }
+
+  /** Stops pulling, writes what it holds (no retries once stopping), then resolves. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const w of this.wakers) w();
+    await this.messages?.close().catch(() => {});
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = this.s.retryMinMs;
+    while (!this.stopping) {
+      try {
+        const consumer = await this.getConsumer();
+        // Bounded by bytes, not messages: a message may carry 1 or hundreds of events,
+        // so bytes are what bounds this process's memory (max_messages and max_bytes
+        // are mutually exclusive in nats.js).
+        const messages = await consumer.consume({ max_bytes: this.s.pullMaxBytes });
+        this.messages = messages;
+        this.watch(messages);
+        backoff = this.s.retryMinMs;
+        for await (const msg of messages) {
+          if (this.stopping) break;
+          await this.add(msg);
+        }
+      } catch (err) {
+        this.state.consumerError(errorMessage(err));
+        this.metrics?.errors.inc({ kind: 'consumer' });
+        this.log.warn({ err: errorMessage(err) }, 'ingest consumer failed; recreating it');
+      }
+      if (!this.stopping) { await this.sleep(backoff); backoff = Math.min(backoff * 2, this.s.retryMaxMs); }
+    }
+    this.cut();
+    await Promise.all(this.writes);
+  }
+
+  /** consumer_deleted / repeated missed heartbeats: close the iterator; run() recreates it (NOTES). */
+  private watch(messages: ConsumerMessages): void {
+    (async () => {
+      for await (const st of messages.status()) {
+        if (st.type === 'consumer_deleted' || (st.type === 'heartbeats_missed' && st.count >= 2) || (st.type === 'consumer_not_found' && st.count >= 2)) {
+          this.log.warn({ status: st.type }, 'ingest consumer lost; recreating it');
+          this.state.consumerError(st.type);
+          this.metrics?.errors.inc({ kind: 'consumer' });
+          messages.stop();
+          return;
+        }
+      }
+    })().catch(() => {});
+  }
+
+  private async add(msg: JsMsg): Promise<void> {
+    const item = toInFlight(this.ctx.prefix, msg);
+    this.batch.push(item);
+    this.batchSize += item.size;
+    if (this.batchSize >= this.s.batchMaxEvents) this.cut();
+    else this.timer ??= setTimeout(() => this.cut(), this.s.batchMaxWaitMs);
+    while (this.writes.length >= MAX_QUEUED_BATCHES) await this.writes[0];
+  }
+
+  /** Closes the filling batch and queues its write behind the previous one. */
+  private cut(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const items = this.batch;
+    if (items.length === 0) return;
+    this.batch = [];
+    this.batchSize = 0;
+    // Keep JetStream from redelivering while we hold the batch (queued, writing, retrying).
+    const keepAlive = setInterval(() => { for (const i of items) i.msg.working(); }, Math.max(250, this.s.ackWaitMs / 3));
+    const prev = this.writes[this.writes.length - 1] ?? Promise.resolve();
+    const write = prev.then(() => this.writeWithRetry(items)).finally(() => {
+      clearInterval(keepAlive);
+      this.writes.splice(this.writes.indexOf(write), 1);
+    });
+    this.writes.push(write);
+  }
+
+  private async writeWithRetry(items: InFlight[]): Promise<void> {
+    let delay = this.s.retryMinMs;
+    for (;;) {
+      const t0 = performance.now();
+      try {
+        const out = await writeBatch(this.ctx, items);
+        const seconds = (performance.now() - t0) / 1000;
+        this.metrics?.copySeconds.observe(seconds);
+        this.metrics?.batchEvents.observe(out.events);
+        this.state.batchWritten(out.events, seconds * 1000);
+        return;
+      } catch (err) {
+        this.state.writeFailed(errorMessage(err));
+        this.metrics?.errors.inc({ kind: 'transient' });
+        if (this.stopping) {
+          this.log.warn({ err: errorMessage(err), messages: items.length }, 'batch not written at shutdown; left unacked for redelivery');
+          return;
+        }
+        this.log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying');
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, this.s.retryMaxMs);
+      }
+    }
+  }
+
+  /** A sleep that stop() cuts short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => { clearTimeout(t); this.wakers.delete(wake); resolve(); };
+      const t = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
+  }
+}

@@ -1,0 +1,30 @@
+// Prometheus metrics of the ingest role, registered on the process registry.
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+export interface IngestMetrics {
+  events: Counter<'table'>;
+  duplicates: Counter<'table'>;
+  batchEvents: Histogram;
+  copySeconds: Histogram;
+  pending: Gauge;
+  ackPending: Gauge;
+  errors: Counter<'kind'>;
+  deadLetters: Counter;
+}
+
+/** Error kinds counted in tracker_ingest_errors_total{kind}. */
+export type ErrorKind = 'transient' | 'data' | 'poison' | 'consumer' | 'lag_poll';
+
+export function createIngestMetrics(registry: Registry): IngestMetrics {
+  const registers = [registry];
+  return {
+    events: new Counter({ name: 'tracker_ingest_events_total', help: 'Events written to a projection table (new rows; re-applied events are counted in tracker_ingest_duplicates_total).', labelNames: ['table'], registers }),
+    duplicates: new Counter({ name: 'tracker_ingest_duplicates_total', help: 'Events that were already in their table (redelivery, resend, replay): skipped by ON CONFLICT.', labelNames: ['table'], registers }),
+    batchEvents: new Histogram({ name: 'tracker_ingest_batch_events', help: 'Events per written batch.', buckets: [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000, 50000], registers }),
+    copySeconds: new Histogram({ name: 'tracker_ingest_copy_seconds', help: 'Time to write one batch (BEGIN … COPY … COMMIT, including any bisecting).', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
+    pending: new Gauge({ name: 'tracker_ingest_consumer_pending', help: 'Messages in the stream not yet delivered to the durable consumer (num_pending).', registers }),
+    ackPending: new Gauge({ name: 'tracker_ingest_consumer_ack_pending', help: 'Messages delivered but not yet acknowledged (num_ack_pending).', registers }),
+    errors: new Counter({ name: 'tracker_ingest_errors_total', help: 'Ingest errors by kind: transient (database unreachable; batch retried), data (batch refused; bisected), poison (message refused), consumer (JetStream consumer trouble), lag_poll.', labelNames: ['kind'], registers }),
+    deadLetters: new Counter({ name: 'tracker_ingest_dead_letters_total', help: 'Messages moved to dead_letters and the dead-letter subject.', registers }),
+  };
+}

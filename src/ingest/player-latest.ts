@@ -1,0 +1,44 @@
+// player_latest: the newest telemetry row per character, upserted in the same
+// transaction as the telemetry rows. Order-independent, so redeliveries, competing
+// consumers and replays all converge: a row replaces the stored one only when
+// (ts, event_key) is greater.
+import type pg from 'pg';
+import type { Row } from './decode.js';
+import { PLAYER_LATEST_COLUMNS, TABLES } from './tables.js';
+
+const spec = TABLES.telemetry;
+const keep = PLAYER_LATEST_COLUMNS.map((c) => spec.columns.indexOf(c));
+const types = keep.map((i) => spec.types[i]);
+const TS = spec.columns.indexOf('ts');
+const NAME = spec.columns.indexOf('character_name');
+
+const cols = PLAYER_LATEST_COLUMNS.join(', ');
+const SQL = `insert into player_latest (${cols})
+  select distinct on (character_name) ${cols}
+  from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) as t(${cols})
+  order by character_name, ts desc, event_key desc
+  on conflict (character_name) do update set ${PLAYER_LATEST_COLUMNS.filter((c) => c !== 'character_name').map((c) => `${c} = excluded.${c}`).join(', ')}
+  where (player_latest.ts, player_latest.event_key) < (excluded.ts, excluded.event_key)`;
+
+/**
+ * Candidates per character: the rows at its newest millisecond (Date.parse resolution;
+ * PostgreSQL then picks exactly among them), so only a handful of rows travel.
+ */
+export function latestCandidates(rows: readonly Row[]): Row[] {
+  const best = new Map<string, { ms: number; rows: Row[] }>();
+  for (const row of rows) {
+    const name = row[NAME] as string;
+    const ms = Date.parse(row[TS] as string);
+    const b = best.get(name);
+    if (!b || ms > b.ms) best.set(name, { ms, rows: [row] });
+    else if (ms === b.ms) b.rows.push(row);
+  }
+  return [...best.values()].flatMap((b) => b.rows);
+}
+
+export async function upsertPlayerLatest(client: pg.ClientBase, telemetryRows: readonly Row[]): Promise<void> {
+  if (telemetryRows.length === 0) return;
+  const cands = latestCandidates(telemetryRows);
+  const arrays = keep.map((i) => cands.map((r) => r[i]));
+  await client.query(SQL, arrays);
+}
