@@ -1,0 +1,99 @@
+// Replay: rebuild the projections from the JetStream log with the SAME apply path as
+// the live consumer (decode -> COPY into staging -> INSERT … ON CONFLICT DO NOTHING).
+// Idempotent: rows already present are skipped, so running it twice changes nothing.
+// Reads through its own ephemeral, ack-less pull consumer (the live durable's position
+// is untouched, so replay can run while ingest runs) from the stream start or --since,
+// up to the stream's last sequence at the moment replay started, then exits.
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type pg from 'pg';
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { isNotFound } from '../shared/nats.js';
+import { poolApplier } from './isolate.js';
+import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
+import { classify, errorMessage } from './errors.js';
+
+export interface ReplayOptions { since?: Date; truncate?: boolean }
+export interface ReplayResult { messages: number; events: number; inserted: number; duplicates: number; deadLettered: number; fromSeq: number | null; toSeq: number }
+
+const NS_PER_S = 1_000_000_000;
+const PROJECTIONS = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'];
+
+export class ReplayError extends Error {}
+
+export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool: pg.Pool, opts: ReplayOptions = {}): Promise<ReplayResult> {
+  const jsm = await jetstreamManager(nc);
+  const stream = await jsm.streams.info(cfg.STREAM_NAME).catch((err) => {
+    throw isNotFound(err) ? new ReplayError(`stream ${cfg.STREAM_NAME} does not exist: nothing to replay`) : err;
+  });
+  const toSeq = stream.state.last_seq;
+  const result: ReplayResult = { messages: 0, events: 0, inserted: 0, duplicates: 0, deadLettered: 0, fromSeq: null, toSeq };
+  if (opts.truncate) {
+    // Projections only: dead_letters and aggregates' own state are not touched.
+    await pool.query(`truncate ${PROJECTIONS.join(', ')}`);
+    log.warn({ tables: PROJECTIONS }, 'projections truncated before replay');
+  }
+  if (stream.state.messages === 0) return result;
+
+  const config: Partial<ConsumerConfig> = {
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    inactive_threshold: 60 * NS_PER_S, // the server removes it if replay dies
+    description: 'telemetry tracker replay',
+    ...(opts.since ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.since.toISOString() } : { deliver_policy: DeliverPolicy.All }),
+  };
+  const info = await jsm.consumers.add(cfg.STREAM_NAME, config);
+  try {
+    if (info.num_pending === 0) return result;
+    const consumer = await jetstream(nc).consumers.get(cfg.STREAM_NAME, info.name);
+    const ctx: BatchContext = {
+      nc, pool, log,
+      prefix: cfg.SUBJECT_PREFIX, stream: cfg.STREAM_NAME,
+      applier: poolApplier(pool, { mode: cfg.INGEST_APPLY_MODE }),
+      maxDeliver: 1, // no redelivery in a replay: a refused message is dead-lettered at once
+      nakDelayMs: 0,
+      settle: false,
+    };
+    const messages = await consumer.consume({ max_bytes: cfg.INGEST_PULL_MAX_BYTES });
+    let batch: InFlight[] = [];
+    let size = 0;
+    for await (const msg of messages) {
+      result.fromSeq ??= msg.seq;
+      const item = toInFlight(cfg.SUBJECT_PREFIX, msg);
+      batch.push(item);
+      size += item.size;
+      const last = msg.seq >= toSeq || msg.info.pending === 0;
+      if (size >= cfg.INGEST_BATCH_MAX_EVENTS || last) {
+        await writeWithRetry(ctx, batch, result, cfg, log);
+        batch = [];
+        size = 0;
+      }
+      if (last) break;
+    }
+    await messages.close().catch(() => {});
+    return result;
+  } finally {
+    await jsm.consumers.delete(cfg.STREAM_NAME, info.name).catch(() => {});
+  }
+}
+
+async function writeWithRetry(ctx: BatchContext, batch: InFlight[], result: ReplayResult, cfg: Config, log: Logger): Promise<void> {
+  let delay = cfg.INGEST_RETRY_MIN_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = await writeBatch(ctx, batch);
+      result.messages += batch.length;
+      result.events += out.events;
+      result.inserted += out.inserted;
+      result.duplicates += out.duplicates;
+      result.deadLettered += out.deadLettered;
+      return;
+    } catch (err) {
+      if (classify(err) !== 'transient' || attempt >= 10) throw err;
+      log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'replay batch failed; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, cfg.INGEST_RETRY_MAX_MS);
+    }
+  }
+}
