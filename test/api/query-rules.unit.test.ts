@@ -9,6 +9,11 @@ import { baseMultiple } from '../../src/api/reads/events.js';
 import { timeRange } from '../../src/api/time-range.js';
 
 const cfg = loadConfig({});
+
+function rejection(fn: () => unknown): BadRequestError | undefined {
+  try { fn(); } catch (err) { if (err instanceof BadRequestError) return err; throw err; }
+  return undefined;
+}
 const Q = querySchemas(cfg);
 
 t.test('query strings become typed values; nothing else is accepted', async (t) => {
@@ -18,7 +23,7 @@ t.test('query strings become typed values; nothing else is accepted', async (t) 
   t.same(compileQuery(Q.live)(new URLSearchParams('')), {}, 'absent parameters stay absent (defaults are applied by the route)');
   t.same(compileQuery(Q.spawns)(new URLSearchParams('limit=%2B7')), { limit: 7 });
   for (const [q, param] of [['cell=1,5', 'cell'], ['cell=Infinity', 'cell'], ['cell=0x10', 'cell'], ['from=2026-13-01T00:00:00Z', 'from'], ['from=2026-01-01 00:00:00Z', 'from'], ['mob', 'mob']] as const) {
-    t.throws(() => spawns(new URLSearchParams(q)), (err: unknown) => err instanceof BadRequestError && err.parameter === param && err.code === 'bad_request', q);
+    t.match(rejection(() => spawns(new URLSearchParams(q))), { parameter: param, code: 'bad_request' }, q);
   }
 });
 
@@ -48,5 +53,5 @@ t.test('time range defaults and order', async (t) => {
   const now = new Date('2026-03-01T12:00:00.000Z');
   t.same(timeRange({}, 3600, now), { from: new Date('2026-03-01T11:00:00.000Z'), to: now });
   t.same(timeRange({ to: '2026-03-01T10:00:00Z' }, 60, now), { from: new Date('2026-03-01T09:59:00.000Z'), to: new Date('2026-03-01T10:00:00Z') });
-  t.throws(() => timeRange({ from: '2026-03-02T00:00:00Z' }, 60, now), { parameter: 'from' });
+  t.match(rejection(() => timeRange({ from: '2026-03-02T00:00:00Z' }, 60, now)), { parameter: 'from' });
 });
