@@ -36,7 +36,7 @@ const apache: Queryable = { query: async (text, params) => ({ rows: (await pgc.q
 const both = [community, apache] as const;
 
 const base = historyBase();
-const history = telemetryRows(base + 20 * HOUR, 1800, 60_000); // 30 h per character
+const history = telemetryRows(base + 20 * HOUR, 900, 120_000); // 30 h per character
 const spawns = eventRows('spawn', base + 10 * HOUR + 20 * 60_000, 8 * HOUR, 400, 11);
 const rares = eventRows('rare', base + 10 * HOUR + 20 * 60_000, 8 * HOUR, 100, 12);
 for (const db of both) {
