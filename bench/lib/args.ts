@@ -53,7 +53,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     rate: 0,
     loadgenProcs: 2,
     probeRate: 50,
-    aheadEvents: 50000,
+    aheadEvents: 100000,
     only: new Set(SCENARIOS),
     noComponents: argv.includes('--no-components'),
     fastPg: argv.includes('--fast-pg'),

@@ -2,7 +2,7 @@
 // baseline server and load-generator workers. Works from the compiled tree (dist/bench,
 // `npm run bench`) and from sources under tsx (the smoke test).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import { mkdirSync, createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../../src/shared/localstack/paths.js';
@@ -80,4 +80,3 @@ export async function waitHttp(child: Child, port: number, path: string, timeout
   }
 }
 
-export const fileExists = existsSync;

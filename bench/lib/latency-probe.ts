@@ -15,6 +15,8 @@ import { sleep } from '../../src/shared/localstack/process.js';
 const POLL_MS = 20;
 
 export interface LatencyStats {
+  /** Probe events sent (they count in the server's accepted counter, not in `landed`). */
+  sent: number;
   samples: number;
   lost: number;
   p50Ms?: number;
@@ -29,6 +31,8 @@ export interface LatencyStats {
 
 export interface LatencyProbe {
   start(): void;
+  /** Probe events sent so far. */
+  sent(): number;
   /** Stops sending; waits up to waitMs for outstanding probes; returns the statistics. */
   finish(waitMs: number): Promise<LatencyStats>;
 }
@@ -66,6 +70,7 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
   })();
 
   return {
+    sent: () => seq,
     start() {
       sending = true;
       sender = setInterval(() => {
@@ -85,7 +90,7 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
       await poller.catch(() => {});
       ws.close();
       await db.end().catch(() => {});
-      return { samples: latencies.length, lost: pending.size, pollMs: POLL_MS, ...percentiles(latencies, edgeToVisible) };
+      return { sent: seq, samples: latencies.length, lost: pending.size, pollMs: POLL_MS, ...percentiles(latencies, edgeToVisible) };
     },
   };
 }

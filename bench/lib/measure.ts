@@ -15,6 +15,9 @@ import { scrapeCounters, acceptedFromCounters } from './metrics-scrape.js';
 import { sleep } from '../../src/shared/localstack/process.js';
 import type { FrameShape } from '../loadgen/events.js';
 
+/** The drain wait gives up when the row count has not moved for this long. */
+const STALL_MS = 10000;
+
 export interface MeasureOptions {
   label: string;
   url: string;
@@ -105,8 +108,10 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
 
     const rejected = Object.entries(loadResult.errors).reduce((a, [, v]) => a + v, 0);
     const fromMetrics = acceptedFromCounters(after);
-    const accepted = fromMetrics ? fromMetrics.value - (acceptedFromCounters(before)?.value ?? 0) : loadResult.sentEvents - rejected;
-    const acceptedSource = fromMetrics ? `edge metric ${fromMetrics.name}` : 'client: sent - error replies';
+    // The server's counter also counts the probe events sent so far; rows exclude them.
+    const probesSent = probe.sent();
+    const accepted = fromMetrics ? fromMetrics.value - (acceptedFromCounters(before)?.value ?? 0) - probesSent : loadResult.sentEvents - rejected;
+    const acceptedSource = fromMetrics ? `server metric ${fromMetrics.name} (minus ${probesSent} probe events)` : 'client: sent - error replies';
 
     // Drain: poll the exact count until every accepted event landed, or it stalls.
     const sendEnd = t0 + loadResult.elapsedMs;
@@ -116,7 +121,7 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       const n = await countRows(db, probeCharacter);
       const now = Date.now();
       if (n !== landed) { landed = n; landedAt = now; lastChange = now; }
-      if (landed >= accepted || now > deadline || now - lastChange > 5000) break;
+      if (landed >= accepted || now > deadline || now - lastChange > STALL_MS) break;
       await sleep(200);
     }
     const latency = await probe.finish(2000);

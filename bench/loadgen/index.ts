@@ -25,8 +25,8 @@ export interface LoadOptions {
 }
 
 const PACE_MS = 100;
-const AHEAD_S = 0.5;
-const MIN_AHEAD = 2000;
+const AHEAD_S = 1;
+const INITIAL_AHEAD = 20000;
 
 export interface LoadResult extends Omit<WorkerResult, 'workerId'> {
   clients: number;
@@ -45,6 +45,7 @@ export interface RunningLoad {
 
 export function startLoad(o: LoadOptions): RunningLoad {
   const procs = Math.max(1, Math.min(o.procs, o.clients));
+  const initialAhead = o.pacing ? Math.min(o.pacing.aheadEvents, INITIAL_AHEAD) : 0;
   const workers: Child[] = [];
   const shares: number[] = [];
   const readies: Promise<{ clients: number; failures: number }>[] = [];
@@ -70,7 +71,7 @@ export function startLoad(o: LoadOptions): RunningLoad {
       job: {
         workerId: w, url: o.url, headers: o.headers ?? {}, clients, durationMs: o.durationMs,
         ratePerClient: o.rate > 0 ? o.rate / o.clients : 0, shape: o.shape ?? DEFAULT_SHAPE, namePrefix: o.namePrefix,
-        initialCap: o.pacing ? Math.ceil((Math.min(o.pacing.aheadEvents, 10 * MIN_AHEAD) * clients) / o.clients) : Number.MAX_SAFE_INTEGER,
+        initialCap: o.pacing ? Math.ceil((initialAhead * clients) / o.clients) : Number.MAX_SAFE_INTEGER,
       },
     };
     child.proc.send(job);
@@ -78,7 +79,7 @@ export function startLoad(o: LoadOptions): RunningLoad {
   const ready = Promise.all(readies).then((rs) => ({ connected: rs.reduce((a, r) => a + r.clients, 0), failures: rs.reduce((a, r) => a + r.failures, 0) }));
   let pacing = false;
   // The allowance follows the server: about AHEAD_S of its measured accept rate, within
-  // [MIN_AHEAD, aheadEvents], so a slow server (the naive baseline) is not buried.
+  // [INITIAL_AHEAD, aheadEvents], so a slow server (the naive baseline) is not buried.
   const pace = async () => {
     let last: { t: number; n: number } | undefined;
     let ratePerS = 0;
@@ -88,7 +89,10 @@ export function startLoad(o: LoadOptions): RunningLoad {
         const t = Date.now();
         if (last && t > last.t) ratePerS = 0.7 * ratePerS + 0.3 * (((accepted - last.n) * 1000) / (t - last.t));
         last = { t, n: accepted };
-        const ahead = Math.min(o.pacing!.aheadEvents, Math.max(MIN_AHEAD, ratePerS * AHEAD_S));
+        // Never below the initial allowance: that would stall clients until the server
+        // caught up with a burst it is not even measuring yet.
+        const ahead = Math.max(initialAhead, Math.min(o.pacing!.aheadEvents, ratePerS * AHEAD_S));
+        if (process.env.BENCH_DEBUG) process.stderr.write(`[pace] accepted ${accepted} rate ${Math.round(ratePerS)} ahead ${Math.round(ahead)}\n`);
         workers.forEach((w, i) => {
           tell(w, { kind: 'cap', cap: Math.ceil(((accepted + ahead) * shares[i]) / o.clients) });
         });
