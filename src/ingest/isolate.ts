@@ -23,12 +23,17 @@ export function poolApplier(pool: pg.Pool, opts: ApplyOptions): Applier {
   return async (items) => {
     const client = await pool.connect();
     let broken: Error | undefined;
+    // A checked-out client whose connection dies ALSO emits 'error' (besides failing its
+    // query); the pool listens only to idle clients, so without this the process crashes.
+    const onError = (err: Error) => { broken = err; };
+    client.on('error', onError);
     try {
       return await applyBatch(client, items, opts);
     } catch (err) {
-      if (classify(err) === 'transient') broken = err as Error;
+      if (classify(err) === 'transient') broken ??= err as Error;
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   };

@@ -134,6 +134,7 @@ export class IngestLoop {
         this.metrics?.copySeconds.observe(seconds);
         this.metrics?.batchEvents.observe(out.events);
         this.state.batchWritten(out.events, seconds * 1000);
+        this.log.debug({ messages: items.length, events: out.events, inserted: out.inserted, ms: Math.round(seconds * 1000) }, 'batch written');
         return;
       } catch (err) {
         this.state.writeFailed(errorMessage(err));

@@ -62,7 +62,7 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   // --since: only messages stored from TIME on.
   const jsm = await jetstreamManager(nc);
   const lastOld = (await jsm.streams.info(cfg.STREAM_NAME)).state.last_seq;
-  const oldTime = (await jsm.streams.getMessage(cfg.STREAM_NAME, { seq: lastOld })).time.getTime();
+  const oldTime = (await jsm.streams.getMessage(cfg.STREAM_NAME, { seq: lastOld }))!.time.getTime();
   await whenCaughtUp(() => Date.now() > oldTime + 5, { what: 'clock past the last old message' });
   const since = new Date().toISOString();
   await publish(js, P, [telemetry('Late', 1), telemetry('Late', 2)]);
