@@ -3,6 +3,8 @@
 // and unknown characters answer empty lists; odd character names round-trip.
 import t from 'tap';
 import { startApiUnderTest, qs } from './helpers.js';
+import { createApiPool, queryable } from '../../src/api/db.js';
+import { createLogger } from '../../src/shared/logger.js';
 import { CHARACTERS, MOBS, historyBase, telemetryRows, eventRows, insertTelemetry, insertSpawns, insertLatest } from './fixtures.js';
 
 const api = await startApiUnderTest({ API_MAX_ROWS: '50', API_LIVE_MAX_SECONDS: '600' });
@@ -107,4 +109,12 @@ t.test('row limits cut long results and say so', async (t) => {
   const sp = await api.get(`/spawns${qs({ from: iso(base), to: iso(base + 3_600_000) })}`);
   t.equal(sp.body.spawns.length, 50, 'default limit capped by API_MAX_ROWS');
   t.equal(sp.body.truncated, true);
+});
+
+t.test('a query over API_STATEMENT_TIMEOUT_MS is cancelled and answers unavailable', async (t) => {
+  const cfg = { ...api.cfg, API_STATEMENT_TIMEOUT_MS: 100 };
+  const pool = createApiPool(cfg, createLogger('silent'));
+  t.teardown(() => pool.end());
+  const err = await queryable(pool, cfg).query('select pg_sleep(2)').then(() => undefined, (e: unknown) => e);
+  t.match(err, { code: 'unavailable', message: /API_STATEMENT_TIMEOUT_MS \(100 ms\)/ });
 });
