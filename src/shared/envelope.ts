@@ -43,7 +43,7 @@ function uuidFromDigest(d: Buffer): string {
  * The idempotency key of an event: scoped by type and character, from `event_id`
  * when the client gives one, else from the whole event's canonical JSON.
  */
-export function eventKey(event: { type: string; character_name: string; event_id?: string }): string {
+export function eventKey(event: { type: string; character_name: string; event_id?: string; [field: string]: unknown }): string {
   const h = createHash('sha256').update(event.type).update('\0').update(event.character_name).update('\0');
   if (event.event_id !== undefined) h.update('id\0').update(event.event_id);
   else h.update('json\0').update(canonicalJson(event));

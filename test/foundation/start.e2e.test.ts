@@ -31,7 +31,7 @@ t.test('start, serve, stop, restart with the same data', async (t) => {
   const first = await startMain(env);
   const health = await whenCaughtUp(async () => {
     const r = await fetch(`http://127.0.0.1:${port}/health`);
-    return r.status === 200 ? r.json() : undefined;
+    return r.status === 200 ? ((await r.json()) as { status: string }) : undefined;
   }, { timeoutMs: 90000, what: 'health 200' });
   t.equal(health.status, 'ok');
   t.match(first.output(), new RegExp(`ingest: +ws://127\\.0\\.0\\.1:${port}/ws/position`), 'prints the ingest URL');

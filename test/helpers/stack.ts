@@ -14,7 +14,13 @@ import { loadConfig, type Config } from '../../src/shared/config.js';
 
 export interface StackState { natsUrl: string; natsPid: number; pgUrl: string; pgPid: number; dir: string }
 
-export const stateFile = () => join(projectRoot(), '.data', 'test-stack', 'state.json');
+export const stateDir = () => join(projectRoot(), '.data', 'test-stack');
+/**
+ * One state file per tap run, named after the tap runner's pid: the global setup and
+ * every test file are children of that runner, so `process.ppid` finds the right one,
+ * and two runs at once (developers working in parallel) never touch each other.
+ */
+export const stateFile = (runnerPid = process.ppid) => join(stateDir(), `run-${runnerPid}.json`);
 
 let own: Promise<StackState> | undefined;
 
@@ -74,13 +80,13 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
 }
 
 /** Polls `check` until it returns a truthy value (returned), or fails after timeoutMs. Tests wait with this, never with fixed sleeps. */
-export async function whenCaughtUp<T>(check: () => Promise<T> | T, opts: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+export async function whenCaughtUp<T>(check: () => Promise<T> | T, opts: { timeoutMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30000);
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as NonNullable<T>;
       last = v;
     } catch (err) { last = err; }
     if (Date.now() > deadline) throw new Error(`not caught up after ${opts.timeoutMs ?? 30000} ms: ${opts.what ?? ''} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
