@@ -55,9 +55,9 @@ async function main(o: BenchOptions): Promise<void> {
     const cpuProfDir = o.cpuProf ? profDir : undefined;
     const scenarios: [string, () => Promise<unknown>][] = [
       ['naive', () => runNaive(stack, base)],
-      ['per-event', () => runPipeline(stack, { ...base, label: 'per-event', mode: 'per-event', cpuProfDir })],
-      ['batched', () => runPipeline(stack, { ...base, label: 'batched', mode: 'batched', cpuProfDir })],
-      ['latency', () => runPipeline(stack, { ...base, label: 'latency', mode: 'batched', clients: o.latencyClients, rate: o.latencyRate, durationMs: o.latencyDurationS * 1000, cpuProfDir })],
+      ['per-event', () => runPipeline(stack, { ...base, label: 'per-event', mode: 'per-event', cpuProfDir, env: o.appEnv })],
+      ['batched', () => runPipeline(stack, { ...base, label: 'batched', mode: 'batched', cpuProfDir, env: o.appEnv })],
+      ['latency', () => runPipeline(stack, { ...base, label: 'latency', mode: 'batched', clients: o.latencyClients, rate: o.latencyRate, durationMs: o.latencyDurationS * 1000, cpuProfDir, env: o.appEnv })],
     ];
     for (const [name, run] of scenarios) {
       if (!o.only.has(name)) continue;
@@ -82,6 +82,7 @@ async function main(o: BenchOptions): Promise<void> {
     'Latency: probe events with unique event_id, polled in PostgreSQL every 20 ms; each sample over-states the latency by up to one poll (see docs/benchmarks.md).',
     'end-to-end ev/s = rows landed / (first send -> last row visible); steady = rows landed between 25% and 75% of the sending window.',
   );
+  if (Object.keys(o.appEnv).length) results.notes.push(`App environment overrides: ${Object.entries(o.appEnv).map(([k, v]) => `${k}=${v}`).join(' ')}.`);
   if (o.quick) results.notes.push('--quick run: short windows and fewer clients; figures are indicative only.');
   results.targets = computeTargets(results);
   results.wallS = (Date.now() - started) / 1000;

@@ -28,6 +28,8 @@ export interface BenchOptions {
   noComponents: boolean;
   /** PostgreSQL with fsync off (tests' setting) instead of the durable default. */
   fastPg: boolean;
+  /** Extra environment for the app's edge and ingest processes (`--app-env K=V`, repeatable). */
+  appEnv: Record<string, string>;
   natsUrl?: string;
   databaseUrl?: string;
   outDir: string;
@@ -38,6 +40,7 @@ export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
 const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--clients N] [--duration S] [--rate EV_PER_S]
   [--latency-clients N] [--latency-duration S] [--latency-rate EV_PER_S] [--loadgen-procs N] [--ahead EVENTS]
   [--probe-rate N] [--only naive,per-event,batched,latency] [--no-components] [--fast-pg] [--out DIR]
+  [--app-env KEY=VALUE ...]  (extra environment for the edge and ingest processes, e.g. EDGE_BATCH_FLUSH_MS=2)
 Environment: NATS_URL / DATABASE_URL use running services instead of private ones.`;
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -53,10 +56,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     rate: 0,
     loadgenProcs: 2,
     probeRate: 50,
-    aheadEvents: 100000,
+    aheadEvents: 200000,
     only: new Set(SCENARIOS),
     noComponents: argv.includes('--no-components'),
     fastPg: argv.includes('--fast-pg'),
+    appEnv: {},
     natsUrl: env.NATS_URL || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     outDir: 'bench/results',
@@ -85,6 +89,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--probe-rate': o.probeRate = num(1); break;
       case '--ahead': o.aheadEvents = Math.floor(num(100)); break;
       case '--out': o.outDir = next(); break;
+      case '--app-env': {
+        const kv = next();
+        const eq = kv.indexOf('=');
+        if (eq < 1) throw new Error(`--app-env wants KEY=VALUE, got "${kv}"\n${USAGE}`);
+        o.appEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+        break;
+      }
       case '--only': {
         const names = next().split(',').map((s) => s.trim()).filter(Boolean);
         for (const n of names) if (!(SCENARIOS as readonly string[]).includes(n)) throw new Error(`unknown scenario "${n}"\n${USAGE}`);

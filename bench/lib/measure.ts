@@ -9,7 +9,7 @@
 import pg from 'pg';
 import { startLoad, type LoadResult } from '../loadgen/index.js';
 import { startProbe, type LatencyStats } from './latency-probe.js';
-import { sampleProcess, type ProcStats, type ProcSampler } from './proc-stats.js';
+import { sampleProcess, rssMb, type ProcStats, type ProcSampler } from './proc-stats.js';
 import { countRows } from './stack.js';
 import { scrapeCounters, acceptedFromCounters } from './metrics-scrape.js';
 import { sleep } from '../../src/shared/localstack/process.js';
@@ -83,6 +83,9 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
     try { ready = await load.ready; } catch (err) { await load.kill(); throw err; }
     const before = o.metricsPort ? await scrapeCounters(o.metricsPort) : {};
     baseline = acceptedFromCounters(before)?.value;
+    // Memory of the connections alone: every client connected, nothing sent yet.
+    const connectedRss: Record<string, number | undefined> = {};
+    for (const [name, p] of Object.entries(o.processes)) connectedRss[name] = rssMb(p.pid, p.withChildren);
     const samplers: Record<string, ProcSampler> = {};
     for (const [name, p] of Object.entries(o.processes)) samplers[name] = sampleProcess(p.pid, { withChildren: p.withChildren, intervalMs: p.withChildren ? 1000 : 250 });
     load.pids.forEach((pid, i) => { samplers[`loadgen${i}`] = sampleProcess(pid); });
@@ -127,6 +130,7 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
     const latency = await probe.finish(2000);
     for (const [name, p] of Object.entries(o.processes)) if (p.untilDrained) stats[name] = samplers[name].stop();
 
+    for (const [name, st] of Object.entries(stats)) if (st && connectedRss[name] !== undefined) st.connectedRssMb = connectedRss[name];
     const sendS = loadResult.elapsedMs / 1000;
     const steady = marks.length === 2 && marks[1].t > marks[0].t ? (marks[1].n - marks[0].n) / ((marks[1].t - marks[0].t) / 1000) : 0;
     const { pids: _pids, ...loadOut } = loadResult;

@@ -49,6 +49,12 @@ function snapshot(pid: number, withChildren: boolean): Snapshot | undefined {
   return any ? { cpuTicks, rssKb } : undefined;
 }
 
+/** Resident set size now, in MB (undefined when the process is gone). */
+export function rssMb(pid: number, withChildren = false): number | undefined {
+  const s = snapshot(pid, withChildren);
+  return s ? round1(s.rssKb / 1024) : undefined;
+}
+
 export interface ProcStats {
   /** Average CPU over the sampled window, in % of one core (200 = both cores of this machine). */
   cpuPct: number;
@@ -56,6 +62,8 @@ export interface ProcStats {
   cpuSeconds: number;
   peakRssMb: number;
   lastRssMb: number;
+  /** RSS with every client connected, before any load (set by measure()). */
+  connectedRssMb?: number;
   samples: number;
 }
 

@@ -26,7 +26,7 @@ export interface LoadOptions {
 
 const PACE_MS = 100;
 const AHEAD_S = 1;
-const INITIAL_AHEAD = 20000;
+const INITIAL_AHEAD = 50000;
 
 export interface LoadResult extends Omit<WorkerResult, 'workerId'> {
   clients: number;

@@ -30,15 +30,16 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
     STREAM_NAME: `BENCH_${id}`, SUBJECT_PREFIX: `bench${id}`, CONSUMER_NAME: `bench_${id}`, PLUGIN_SECRET: BENCH_SECRET,
     EDGE_PUBLISH_MODE: r.mode, ...r.env,
   };
-  const nodeFlags = r.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(r.cpuProfDir)}`, `--cpu-prof-name=${r.label}-\${pid}.cpuprofile`] : [];
+  // One file per role and scenario (Node 20's --cpu-prof-name has no placeholders).
+  const nodeFlags = (role: string) => r.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(r.cpuProfDir)}`, `--cpu-prof-name=${r.label}-${role}.cpuprofile`] : [];
   const children: Child[] = [];
   try {
     // Ingest first: it creates the durable consumer; the stream exists before either
     // starts publishing because both roles ensure it at startup.
-    const ingest = spawnNode('ingest', appEntry(), { args: ['start'], nodeFlags, env: { ...common, ROLES: 'ingest', PORT: String(ingestPort) }, logFile: join(r.logDir, `${r.label}-ingest.log`) });
+    const ingest = spawnNode('ingest', appEntry(), { args: ['start'], nodeFlags: nodeFlags('ingest'), env: { ...common, ROLES: 'ingest', PORT: String(ingestPort) }, logFile: join(r.logDir, `${r.label}-ingest.log`) });
     children.push(ingest);
     await waitHttp(ingest, ingestPort, '/health');
-    const edge = spawnNode('edge', appEntry(), { args: ['start'], nodeFlags, env: { ...common, ROLES: 'edge', PORT: String(edgePort) }, logFile: join(r.logDir, `${r.label}-edge.log`) });
+    const edge = spawnNode('edge', appEntry(), { args: ['start'], nodeFlags: nodeFlags('edge'), env: { ...common, ROLES: 'edge', PORT: String(edgePort) }, logFile: join(r.logDir, `${r.label}-edge.log`) });
     children.push(edge);
     await waitHttp(edge, edgePort, '/health');
     const result = await measure({
