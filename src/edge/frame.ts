@@ -1,7 +1,7 @@
 // One text frame of /ws/position -> validated events + error replies (issue 3).
 // Pure and synchronous: no I/O, never throws on any input.
 import { validators, fieldErrors } from '../../schemas/validators.js';
-import { eventKey } from '../shared/envelope.js';
+import { fastEventKey } from './event-key.js';
 import { subjectFor, EVENT_TYPES, type EventType } from '../shared/subjects.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { deepCheck } from './deep-check.js';
@@ -83,7 +83,7 @@ export function checkEvent(ev: unknown, index: number | undefined, frame: number
   return {
     type: t,
     subject: subjectFor(limits.subjectPrefix, t, name),
-    key: eventKey(obj as { type: string; character_name: string; event_id?: string }),
+    key: fastEventKey(obj as { type: string; character_name: string; event_id?: string }),
     json,
     bytes,
     eventId: obj.event_id as string | undefined,

@@ -6,7 +6,8 @@ import { createEdgeMetrics } from './metrics.js';
 import { Publisher } from './publisher.js';
 import { AckTrackers } from './ack-tracker.js';
 import { addPositionRoute, type PositionConn } from './position-route.js';
-import { addLiveRoute, subscribeLive, type LiveConn } from './live-route.js';
+import { addLiveRoute, LiveFeed, type LiveConn } from './live-route.js';
+import { connectNats } from '../shared/nats.js';
 import { ENVELOPE_FIXED_BYTES, ENVELOPE_PER_EVENT_BYTES } from './envelope-json.js';
 
 /** NATS's default max_payload, used when the server did not say. */
@@ -43,16 +44,15 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
       maxEventBytes: maxMessageBytes - ENVELOPE_FIXED_BYTES - ENVELOPE_PER_EVENT_BYTES,
     },
   }, positionSockets);
-  addLiveRoute(app, cfg, metrics, liveSockets, isStopping);
-  const subs = subscribeLive(nc, app, cfg.SUBJECT_PREFIX, metrics, log);
-  await nc.flush(); // live subscriptions are registered before the first client connects
+  const feed = new LiveFeed(await connectNats(cfg, 'tracker-edge-live', log), app, cfg.SUBJECT_PREFIX, metrics, log);
+  addLiveRoute(app, cfg, metrics, feed, liveSockets, isStopping);
 
   rt.health.register('edge', async () => {
     const failure = publisher.failure;
     const saturated = !publisher.canAccept(1);
     const reason = failure.since !== undefined ? `JetStream publishes failing since ${new Date(failure.since).toISOString()}: ${failure.error}`
       : saturated ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)' : undefined;
-    return { ok: reason === undefined, reason, detail: { buffered_events: publisher.buffered, inflight_publishes: publisher.inflightPublishes, position_connections: positionSockets.size, live_connections: liveSockets.size } };
+    return { ok: reason === undefined, reason, detail: { buffered_events: publisher.buffered, inflight_publishes: publisher.inflightPublishes, position_connections: positionSockets.size, live_connections: liveSockets.size, live_subscribed_types: feed.subscribedTypes } };
   });
   log.info({ mode: cfg.EDGE_PUBLISH_MODE, maxMessageBytes, auth: Boolean(cfg.PLUGIN_SECRET) }, 'edge ready: /ws/position, /ws/live');
 
@@ -66,9 +66,9 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
       if (!drained) log.error({ lost_events: publisher.buffered }, 'edge stopped before every accepted event was stored in JetStream');
       publisher.close();
       acks.close();
-      for (const s of subs) s.unsubscribe();
       for (const c of [...positionSockets]) c.ws?.end(1001, 'server shutting down');
       for (const c of [...liveSockets]) c.ws?.end(1001, 'server shutting down');
+      await feed.close();
     },
   };
 }

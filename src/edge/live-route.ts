@@ -1,6 +1,6 @@
 // /ws/live: browsers watch telemetry, spawns, rares and chat as they happen (issue 3).
-// Each edge subscribes with core NATS to every live subject, so any number of edge
-// instances each see everything; events fan out through uWS pub/sub topics, which
+// The edge subscribes with core NATS to every live subject of a watched type, so any
+// number of edge instances each see everything; events fan out through uWS pub/sub topics, which
 // skip a subscriber whose backpressure is over WS_MAX_BACKPRESSURE_BYTES until it
 // catches up (NOTES: slow clients must not grow memory). Work is skipped entirely
 // for topics nobody watches.
@@ -16,7 +16,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Config } from '../shared/config.js';
 import type { EdgeMetrics } from './metrics.js';
 
-export interface LiveConn { ws?: WebSocket<LiveConn>; closed: boolean; topics: string[] }
+export interface LiveConn { ws?: WebSocket<LiveConn>; closed: boolean; topics: string[]; types: EventType[] }
 
 const ROUTE = '/ws/live';
 const topicOf = (type: string, token?: string) => (token === undefined ? `live/${type}` : `live/${type}/${token}`);
@@ -25,8 +25,8 @@ function reject(res: HttpResponse, message: string): void {
   res.cork(() => { res.writeStatus(statusLine(400)).writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(ErrorCodes.badRequest, message))); });
 }
 
-/** Topics for a query, or an error message. */
-export function liveTopics(query: URLSearchParams): string[] | string {
+/** Topics (and their types) for a query, or an error message. */
+export function liveTopics(query: URLSearchParams): { topics: string[]; types: EventType[] } | string {
   const typesParam = query.get('types');
   const types = typesParam ? typesParam.split(',').map((t) => t.trim()).filter(Boolean) : [...EVENT_TYPES];
   const unknown = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
@@ -34,10 +34,11 @@ export function liveTopics(query: URLSearchParams): string[] | string {
   const character = query.get('character');
   if (character !== null && (character.length === 0 || character.length > 64)) return 'character must be 1 to 64 characters';
   const token = character === null ? undefined : encodeToken(character);
-  return [...new Set(types)].map((t) => topicOf(t, token));
+  const unique = [...new Set(types)] as EventType[];
+  return { topics: unique.map((t) => topicOf(t, token)), types: unique };
 }
 
-export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetrics, sockets: Set<LiveConn>, isStopping: () => boolean): void {
+export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetrics, feed: LiveFeed, sockets: Set<LiveConn>, isStopping: () => boolean): void {
   app.ws<LiveConn>(ROUTE, {
     maxPayloadLength: 4096, // browsers only listen
     idleTimeout: cfg.WS_IDLE_TIMEOUT_SECONDS,
@@ -46,15 +47,16 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
     upgrade: (res, req, context) => {
-      const topics = liveTopics(new URLSearchParams(req.getQuery() ?? ''));
-      if (typeof topics === 'string') return reject(res, topics);
+      const wanted = liveTopics(new URLSearchParams(req.getQuery() ?? ''));
+      if (typeof wanted === 'string') return reject(res, wanted);
       if (isStopping()) return reject(res, 'server shutting down');
-      res.upgrade<LiveConn>({ closed: false, topics }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+      res.upgrade<LiveConn>({ closed: false, ...wanted }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {
       const conn = ws.getUserData();
       conn.ws = ws;
       for (const t of conn.topics) ws.subscribe(t);
+      feed.watch(conn.types);
       sockets.add(conn);
       metrics.connections.inc({ route: ROUTE });
     },
@@ -62,33 +64,76 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
       const conn = ws.getUserData();
       conn.closed = true;
       conn.ws = undefined;
+      feed.unwatch(conn.types);
       sockets.delete(conn);
       metrics.connections.dec({ route: ROUTE });
     },
   });
 }
 
-/** Core NATS subscriptions feeding the live topics. */
-export function subscribeLive(nc: NatsConnection, app: TemplatedApp, prefix: string, metrics: EdgeMetrics, log: Logger): Subscription[] {
-  const forward = (type: EventType) => (err: Error | null, msg: Msg) => {
-    if (err) return;
-    try {
-      const token = msg.subject.slice(prefix.length + type.length + 2);
-      const all = topicOf(type);
-      const one = topicOf(type, token);
-      const toAll = app.numSubscribers(all) > 0;
-      const toOne = app.numSubscribers(one) > 0;
-      if (!toAll && !toOne) return;
-      const env = decodeEnvelope(msg.data);
-      for (const ev of env.events) {
-        const text = JSON.stringify({ ...ev, received_at: env.received_at });
-        if (toAll) app.publish(all, text);
-        if (toOne) app.publish(one, text);
-      }
-      metrics.liveMessages.inc({ type }, env.events.length);
-    } catch (e) {
-      log.warn({ subject: msg.subject, err: (e as Error).message }, 'live feed: skipped a message that is not an envelope');
+/**
+ * Core NATS subscriptions feeding the live topics, on the edge's own NATS connection
+ * for the feed (a slow-consumer disconnect of the feed never touches publishing).
+ * A type is subscribed while at least one browser watches it: with nobody watching,
+ * the edge does not receive the whole cluster's traffic for nothing.
+ */
+export class LiveFeed {
+  private readonly watchers = new Map<EventType, number>();
+  private readonly subs = new Map<EventType, Subscription>();
+  /** Types whose subscription the server has confirmed (a flush round-trip after SUB). */
+  private readonly ready = new Set<EventType>();
+
+  constructor(private readonly nc: NatsConnection, private readonly app: TemplatedApp, private readonly prefix: string,
+              private readonly metrics: EdgeMetrics, private readonly log: Logger) {}
+
+  watch(types: readonly EventType[]): void {
+    for (const type of types) {
+      const n = (this.watchers.get(type) ?? 0) + 1;
+      this.watchers.set(type, n);
+      if (n !== 1) continue;
+      const sub = this.nc.subscribe(`${this.prefix}.${type}.>`, { callback: this.forward(type) });
+      this.subs.set(type, sub);
+      this.nc.flush().then(() => { if (this.subs.get(type) === sub) this.ready.add(type); }, () => {});
     }
-  };
-  return EVENT_TYPES.map((type) => nc.subscribe(`${prefix}.${type}.>`, { callback: forward(type) }));
+  }
+
+  unwatch(types: readonly EventType[]): void {
+    for (const type of types) {
+      const n = (this.watchers.get(type) ?? 1) - 1;
+      this.watchers.set(type, n);
+      if (n === 0) { this.subs.get(type)?.unsubscribe(); this.subs.delete(type); this.ready.delete(type); }
+    }
+  }
+
+  /** Types with an active NATS subscription (shown in /health). */
+  get subscribedTypes(): EventType[] { return [...this.ready]; }
+
+  async close(): Promise<void> {
+    for (const s of this.subs.values()) s.unsubscribe();
+    this.subs.clear();
+    await this.nc.close().catch(() => {});
+  }
+
+  private forward(type: EventType) {
+    return (err: Error | null, msg: Msg) => {
+      if (err) return;
+      try {
+        const token = msg.subject.slice(this.prefix.length + type.length + 2);
+        const all = topicOf(type);
+        const one = topicOf(type, token);
+        const toAll = this.app.numSubscribers(all) > 0;
+        const toOne = this.app.numSubscribers(one) > 0;
+        if (!toAll && !toOne) return;
+        const env = decodeEnvelope(msg.data);
+        for (const ev of env.events) {
+          const text = JSON.stringify({ ...ev, received_at: env.received_at });
+          if (toAll) this.app.publish(all, text);
+          if (toOne) this.app.publish(one, text);
+        }
+        this.metrics.liveMessages.inc({ type }, env.events.length);
+      } catch (e) {
+        this.log.warn({ subject: msg.subject, err: (e as Error).message }, 'live feed: skipped a message that is not an envelope');
+      }
+    };
+  }
 }

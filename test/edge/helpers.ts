@@ -96,3 +96,16 @@ export const rare = (name: string, extra: Record<string, unknown> = {}) =>
   ({ type: 'rare', character_name: name, timestamp: ts(), name: 'Pyreal Sword', ew: 1, ns: 2, z: 3, ...extra });
 export const chat = (name: string, extra: Record<string, unknown> = {}) =>
   ({ type: 'chat', character_name: name, timestamp: ts(), text: 'hello there', ...extra });
+
+/**
+ * Opens a /ws/live client and waits until the edge's NATS subscriptions for `types`
+ * are confirmed (GET /health), so nothing published afterwards can be missed.
+ */
+export async function openLive(edge: EdgeUnderTest, query = '', types: string[] = ['telemetry', 'spawn', 'rare', 'chat']): Promise<Client> {
+  const c = await openClient(edge.url(`/ws/live${query}`));
+  await whenCaughtUp(async () => {
+    const h = await (await fetch(`http://127.0.0.1:${edge.app.port}/health`)).json() as { checks: { edge: { detail: { live_subscribed_types: string[] } } } };
+    return types.every((t) => h.checks.edge.detail.live_subscribed_types.includes(t));
+  }, { what: `live subscriptions for ${types.join(',')}` });
+  return c;
+}

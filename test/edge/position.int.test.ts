@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { eventKey, messageId } from '../../src/shared/envelope.js';
 import { subjectFor } from '../../src/shared/subjects.js';
 import { whenCaughtUp } from '../helpers/stack.js';
-import { startEdgeApp, openPlugin, openClient, telemetry, spawn, rare, chat, type EdgeUnderTest } from './helpers.js';
+import { startEdgeApp, openPlugin, openClient, openLive, telemetry, spawn, rare, chat, type EdgeUnderTest } from './helpers.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', name), 'utf8'));
 
@@ -68,8 +68,8 @@ t.test('resent events are stored once (same event_id; same content without one; 
 t.test('chat reaches /ws/live clients and no stream', async (t) => {
   const edge = await startEdgeApp();
   t.teardown(() => edge.stop());
-  const all = await openClient(edge.url('/ws/live'));
-  const onlyChatOfAnn = await openClient(edge.url('/ws/live?types=chat&character=Ann%20Lee'));
+  const all = await openLive(edge);
+  const onlyChatOfAnn = await openLive(edge, '?types=chat&character=Ann%20Lee', ['chat']);
   const c = await openPlugin(edge, '?ack=1');
   const line = chat('Ann Lee', { text: 'hi from Ann', color: 5 });
   c.send([line, chat('Bob', { text: 'hi from Bob' }), telemetry('Ann Lee')]);
@@ -88,6 +88,13 @@ t.test('chat reaches /ws/live clients and no stream', async (t) => {
   const streams = await edge.jsm.streams.list().next();
   const chatSubject = subjectFor(edge.cfg.SUBJECT_PREFIX, 'chat', 'Ann Lee');
   t.notOk(streams.some((s) => s.config.subjects?.some((p) => p === chatSubject || p === `${edge.cfg.SUBJECT_PREFIX}.chat.>` || p === '>')), 'no stream captures chat subjects');
+  all.close();
+  onlyChatOfAnn.close();
+  await whenCaughtUp(async () => {
+    const h = await (await fetch(`http://127.0.0.1:${edge.app.port}/health`)).json() as { checks: { edge: { detail: { live_subscribed_types: string[]; live_connections: number } } } };
+    return h.checks.edge.detail.live_subscribed_types.length === 0 && h.checks.edge.detail.live_connections === 0;
+  }, { what: 'live NATS subscriptions dropped with the last watcher' });
+  t.pass('no NATS live subscription without watchers');
 });
 
 t.test('without ack mode, valid events get no reply and are stored', async (t) => {

@@ -4,14 +4,14 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENT_TYPES } from '../../src/shared/subjects.js';
-import { startEdgeApp, openPlugin, openClient, positionUrl, telemetry, chat, SECRET } from './helpers.js';
+import { startEdgeApp, openPlugin, openClient, openLive, positionUrl, telemetry, chat, SECRET } from './helpers.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', name), 'utf8'));
 
 t.test('invalid events and frames: documented replies, nothing published', async (t) => {
   const edge = await startEdgeApp();
   t.teardown(() => edge.stop());
-  const live = await openClient(edge.url('/ws/live'));
+  const live = await openLive(edge);
   const c = await openPlugin(edge, '?ack=1');
   const cases: Array<{ case: string; frame: string; code: string; path?: string; index?: number; eventId?: string }> = [];
   for (const type of EVENT_TYPES) {

@@ -8,6 +8,7 @@ import { RecentKeys } from '../../src/edge/dedup-cache.js';
 import { secretChecker } from '../../src/edge/auth.js';
 import { deepCheck } from '../../src/edge/deep-check.js';
 import { liveTopics } from '../../src/edge/live-route.js';
+import { fastEventKey } from '../../src/edge/event-key.js';
 
 t.test('character tokens round-trip and are valid NATS tokens', async (t) => {
   const names = ['Bob', 'Bob Smith', 'a.b', 'star*', 'gt>', '>', '*', '.', ' ', 'under_score', '_5F', 'tab\there', 'Zoë', '龍王', '🌍 emoji', 'mixed.Case *> ü_', 'x'.repeat(64), '-dash-'];
@@ -73,7 +74,19 @@ t.test('deepCheck: nesting limit and bad strings', async (t) => {
 });
 
 t.test('live topics from query parameters', async (t) => {
-  t.same(liveTopics(new URLSearchParams('')), ['live/telemetry', 'live/spawn', 'live/rare', 'live/chat']);
-  t.same(liveTopics(new URLSearchParams('types=chat,rare&character=Bob Smith')), ['live/chat/Bob_20Smith', 'live/rare/Bob_20Smith']);
+  t.same(liveTopics(new URLSearchParams('')), { topics: ['live/telemetry', 'live/spawn', 'live/rare', 'live/chat'], types: ['telemetry', 'spawn', 'rare', 'chat'] });
+  t.same(liveTopics(new URLSearchParams('types=chat,rare,chat&character=Bob Smith')), { topics: ['live/chat/Bob_20Smith', 'live/rare/Bob_20Smith'], types: ['chat', 'rare'] });
   t.type(liveTopics(new URLSearchParams('types=nope')), 'string');
+});
+
+t.test('fastEventKey equals the shared eventKey', async (t) => {
+  const names = ['Bob', 'Zoë 龍 🌍', 'a.b*> _5F', 'x'.repeat(64)];
+  let n = 0;
+  for (const name of names) {
+    for (const type of ['telemetry', 'spawn', 'rare', 'chat']) {
+      const ev = { type, character_name: name, timestamp: '2026-11-25T12:00:00Z', ew: 1.5, extra: { b: [1, { z: 'ü', a: null }], a: 'x' } };
+      t.equal(fastEventKey(ev), eventKey(ev), `${type}/${name} without event_id`);
+      t.equal(fastEventKey({ ...ev, event_id: `id-${n} ü\u0001` }), eventKey({ ...ev, event_id: `id-${n++} ü\u0001` }), `${type}/${name} with event_id`);
+    }
+  }
 });
