@@ -11,7 +11,7 @@ import { startLoad, type LoadResult } from '../loadgen/index.js';
 import { startProbe, type LatencyStats } from './latency-probe.js';
 import { sampleProcess, rssMb, type ProcStats, type ProcSampler } from './proc-stats.js';
 import { countRows } from './stack.js';
-import { scrapeCounters, acceptedFromCounters } from './metrics-scrape.js';
+import { scrapeCounters, acceptedFromCounters, storedFromMetrics } from './metrics-scrape.js';
 import { sleep } from '../../src/shared/localstack/process.js';
 import type { FrameShape } from '../loadgen/events.js';
 
@@ -53,6 +53,8 @@ export interface MeasureResult {
   acceptedPerS: number;
   landed: number;
   steadyLandedPerS: number;
+  /** Events stored in JetStream per second between 25% and 75% of the window (edge gauges; pipeline only). */
+  steadyStoredPerS?: number;
   e2ePerS: number;
   drainMs: number;
   /** Accepted events not in the database when the drain wait ended. */
@@ -94,12 +96,15 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
     load.go();
     probe.start();
     // Exact counts at 25% and 75% of the sending window give the steady landed rate.
-    const marks: { t: number; n: number }[] = [];
+    // The edge's gauges at the same moments give the rate stored in JetStream, so a
+    // shortfall shows where it is: edge -> JetStream, or JetStream -> TimescaleDB.
+    const marks: { t: number; n: number; stored?: number }[] = [];
     const marker = (async () => {
       for (const f of [0.25, 0.75]) {
         await sleep(Math.max(0, t0 + f * o.durationMs - Date.now()));
         const t = Date.now();
-        marks.push({ t, n: await countRows(db, probeCharacter) });
+        const [n, m] = await Promise.all([countRows(db, probeCharacter), o.metricsPort ? scrapeCounters(o.metricsPort, true) : Promise.resolve({})]);
+        marks.push({ t, n, stored: storedFromMetrics(m) });
       }
     })();
     const loadResult = await load.done;
@@ -132,7 +137,9 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
 
     for (const [name, st] of Object.entries(stats)) if (st && connectedRss[name] !== undefined) st.connectedRssMb = connectedRss[name];
     const sendS = loadResult.elapsedMs / 1000;
-    const steady = marks.length === 2 && marks[1].t > marks[0].t ? (marks[1].n - marks[0].n) / ((marks[1].t - marks[0].t) / 1000) : 0;
+    const span = marks.length === 2 && marks[1].t > marks[0].t ? (marks[1].t - marks[0].t) / 1000 : 0;
+    const steady = span ? (marks[1].n - marks[0].n) / span : 0;
+    const steadyStored = span && marks[0].stored !== undefined && marks[1].stored !== undefined ? Math.round((marks[1].stored - marks[0].stored) / span) : undefined;
     const { pids: _pids, ...loadOut } = loadResult;
     return {
       label: o.label, clients: o.clients, connected: ready.connected, rate: o.rate, durationS: sendS,
@@ -142,6 +149,7 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       acceptedPerS: Math.round(accepted / sendS),
       landed,
       steadyLandedPerS: Math.round(steady),
+      steadyStoredPerS: steadyStored,
       e2ePerS: Math.round(landed / ((landedAt - t0) / 1000)),
       drainMs: Math.max(0, landedAt - sendEnd),
       missing: Math.max(0, accepted - landed),

@@ -57,14 +57,14 @@ export function markdown(r: BenchResults): string {
   const lines: string[] = [];
   lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; ${m.postgres ?? 'PostgreSQL ?'}, TimescaleDB ${m.timescaledb ?? '?'}${m.durablePostgres ? ' (fsync on)' : ' (fsync OFF)'}; nats-server ${m.nats ?? '?'}. NATS, PostgreSQL, app and load generator share the machine.`);
   lines.push(`Run: \`${r.command}\`, ${r.startedAt}, ${Math.round(r.wallS)} s.`, '');
-  lines.push('| scenario | clients | offered | sent ev/s | accepted ev/s | steady landed ev/s | end-to-end ev/s | × naive | latency p50 / p95 / p99 ms | edge CPU % / RSS MB | ingest CPU % / RSS MB | lost |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| scenario | clients | offered | sent ev/s | accepted ev/s | steady stored in JetStream ev/s | steady landed ev/s | end-to-end ev/s | × naive | latency p50 / p95 / p99 ms | edge CPU % / RSS MB | ingest CPU % / RSS MB | not landed |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, v] of Object.entries(s)) {
-    if (!ok(v)) { lines.push(`| ${name} | failed: ${(v as { error: string }).error.split('\n')[0].slice(0, 120)} |||||||||||`); continue; }
+    if (!ok(v)) { lines.push(`| ${name} | failed: ${(v as { error: string }).error.split('\n')[0].slice(0, 120)} ||||||||||||`); continue; }
     const edge = v.processes.edge ?? v.processes.server;
     const ingest = v.processes.ingest;
     const l = v.latency;
-    lines.push(`| ${name} | ${n(v.connected)} | ${v.rate ? `${n(v.rate)} ev/s` : 'flat out'} | ${n(v.sentPerS)} | ${n(v.acceptedPerS)} | ${n(v.steadyLandedPerS)} | ${n(v.e2ePerS)} | ${ratio(v.e2ePerS, naive?.e2ePerS)} | ${n(l.p50Ms)} / ${n(l.p95Ms)} / ${n(l.p99Ms)} | ${edge ? `${edge.cpuPct} / ${edge.peakRssMb}` : '–'} | ${ingest ? `${ingest.cpuPct} / ${ingest.peakRssMb}` : '–'} | ${v.missing} |`);
+    lines.push(`| ${name} | ${n(v.connected)} | ${v.rate ? `${n(v.rate)} ev/s` : 'flat out'} | ${n(v.sentPerS)} | ${n(v.acceptedPerS)} | ${n(v.steadyStoredPerS)} | ${n(v.steadyLandedPerS)} | ${n(v.e2ePerS)} | ${ratio(v.e2ePerS, naive?.e2ePerS)} | ${n(l.p50Ms)} / ${n(l.p95Ms)} / ${n(l.p99Ms)} | ${edge ? `${edge.cpuPct} / ${edge.peakRssMb}` : '–'} | ${ingest ? `${ingest.cpuPct} / ${ingest.peakRssMb}` : '–'} | ${v.missing} |`);
   }
   lines.push('', '| target | wanted | measured | met |', '|---|---|---|---|');
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
