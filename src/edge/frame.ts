@@ -52,6 +52,21 @@ export function parseFrame(text: string, frame: number, maxEvents: number): Pars
 
 const TYPE_LIST = EVENT_TYPES.join(', ');
 
+// Characters send again and again: remember their subjects (encodeToken walks every
+// character). Cleared when full, so it stays bounded under hostile names.
+const SUBJECT_CACHE_MAX = 50_000;
+const subjects = new Map<string, string>();
+function cachedSubject(prefix: string, type: EventType, name: string): string {
+  const k = `${prefix}\0${type}\0${name}`;
+  let s = subjects.get(k);
+  if (s === undefined) {
+    if (subjects.size >= SUBJECT_CACHE_MAX) subjects.clear();
+    s = subjectFor(prefix, type, name);
+    subjects.set(k, s);
+  }
+  return s;
+}
+
 /** Validates one event; returns the accepted form or the error reply. */
 export function checkEvent(ev: unknown, index: number | undefined, frame: number, checkStrings: boolean, limits: FrameLimits): AcceptedEvent | ErrorReply {
   const extra: Partial<ErrorReply> = index === undefined ? {} : { index };
@@ -82,7 +97,7 @@ export function checkEvent(ev: unknown, index: number | undefined, frame: number
   const name = obj.character_name as string;
   return {
     type: t,
-    subject: subjectFor(limits.subjectPrefix, t, name),
+    subject: cachedSubject(limits.subjectPrefix, t, name),
     key: fastEventKey(obj as { type: string; character_name: string; event_id?: string }),
     json,
     bytes,
