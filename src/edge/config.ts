@@ -12,7 +12,7 @@ export const edgeVars = {
   EDGE_BATCH_MAX_EVENTS: int('Most events in one JetStream message (batched mode).', 500, 1, 10000),
   EDGE_BATCH_FLUSH_MS: int('Longest an event waits in a micro-batch before it is published (batched mode; 0 = at the end of each frame).', 5, 0, 1000),
   EDGE_MAX_INFLIGHT_PUBLISHES: int('JetStream publishes awaiting their PubAck at once, per process (at most one per subject, to keep per-character order).', 512, 1, 100000),
-  EDGE_MAX_BUFFERED_EVENTS: int('Events accepted but not yet stored in JetStream, per process; above it the edge refuses new frames with `unavailable`.', 200000, 1, 10000000),
+  EDGE_MAX_BUFFERED_EVENTS: int('Events accepted but not yet stored in JetStream, per process (about 1-3 KB of memory each); above it the edge refuses new frames with `unavailable`.', 50000, 1, 10000000),
   EDGE_PUBLISH_TIMEOUT_MS: int('How long one JetStream publish waits for its PubAck before it is retried (same Nats-Msg-Id).', 5000, 100, 120000),
   EDGE_PUBLISH_RETRY_MAX_MS: int('Longest backoff between retries of a failed JetStream publish.', 2000, 10, 60000),
   EDGE_ACK_TIMEOUT_MS: int('Ack mode: a frame not fully stored after this long gets `unavailable` (the edge keeps retrying; resending is safe).', 10000, 100, 600000),

@@ -45,8 +45,13 @@ t.test('RecentKeys: bounded by count and age', async (t) => {
   t.notOk(r.has('a', 1), 'oldest evicted over the count');
   t.ok(r.has('d', 999));
   t.notOk(r.has('d', 1000), 'expired after the ttl');
-  r.add('e', 5000);
-  t.ok(r.size <= 2, 'expired entries are dropped on add');
+  for (let i = 0; i < 64; i++) r.add(`late${i}`, 5000);
+  t.equal(r.size, 3, 'still bounded');
+  t.notOk(r.has('d', 5000), 'expired entries are gone');
+  const big = new RecentKeys(1000, 1000);
+  for (let i = 0; i < 500; i++) big.add(`k${i}`, 0);
+  for (let i = 0; i < 64; i++) big.add(`n${i}`, 2000);
+  t.equal(big.size, 64, 'the periodic sweep drops expired keys');
   const off = new RecentKeys(0, 1000);
   off.add('a', 0);
   t.notOk(off.has('a', 1), '0 keys disables the cache');
