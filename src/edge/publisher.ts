@@ -183,8 +183,10 @@ export class Publisher {
     this.metrics.inflightEvents.dec(n);
     this.metrics.messages.inc();
     for (const w of b.waiters) w.stored(1);
-    this.schedule(lane);
+    // Waiting lanes get the freed slot first; this lane queues behind them, so a busy
+    // character cannot starve the others when the window is full.
     this.pump();
+    this.schedule(lane);
     this.forget(lane);
     if (this.bufferedEvents === 0) for (const w of this.idleWaiters.splice(0)) w();
   }

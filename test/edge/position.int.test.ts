@@ -120,3 +120,21 @@ t.test('stop() stores accepted events, then closes sockets with 1001', async (t)
   t.equal(await edge.count(), 1, 'the open batch was flushed before stopping');
   await edge.nc.close();
 });
+
+t.test('per-character order is kept with small batches and a tiny in-flight window', async (t) => {
+  const edge = await startEdgeApp({ EDGE_BATCH_MAX_EVENTS: '7', EDGE_MAX_INFLIGHT_PUBLISHES: '2', EDGE_BATCH_FLUSH_MS: '0' });
+  t.teardown(() => edge.stop());
+  const c = await openPlugin(edge, '?ack=1');
+  const names = ['Ord A', 'Ord B', 'Ord C', 'Ord D', 'Ord E'];
+  const frames = 20;
+  for (let f = 0; f < frames; f++) c.send(Array.from({ length: 50 }, (_, i) => telemetry(names[i % names.length], { seq: f * 50 + i })));
+  await c.next((m) => m.type === 'ack' && m.frame === frames, 30000);
+  t.equal(c.received.filter((m) => m.type === 'ack').reduce((a, m) => a + m.accepted, 0), frames * 50, 'every event acked');
+  const stored = await edge.stored();
+  t.ok(stored.every((m) => m.env.events.length <= 7), 'batches respect EDGE_BATCH_MAX_EVENTS');
+  for (const name of names) {
+    const seqs = stored.flatMap((m) => m.env.events).filter((e) => e.character_name === name).map((e) => e.seq as number);
+    t.equal(seqs.length, frames * 10, `${name}: all stored`);
+    t.same(seqs, [...seqs].sort((a, b) => a - b), `${name}: stored in the order sent`);
+  }
+});
