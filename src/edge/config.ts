@@ -4,7 +4,7 @@ import { int, oneOf, type VarSpecs } from '../shared/env-vars.js';
 
 export const edgeVars = {
   WS_MAX_PAYLOAD_BYTES: int('Largest accepted WebSocket frame; bigger frames get `too_large` and close 1009 (frames over twice this size are cut by uWS without a reply).', 1024 * 1024, 1024, 64 * 1024 * 1024),
-  WS_IDLE_TIMEOUT_SECONDS: int('Close a WebSocket silent for this long (uWS needs >= 8).', 120, 8, 960),
+  WS_IDLE_TIMEOUT_SECONDS: int('Close a WebSocket whose peer answers nothing for this long; the server pings quiet sockets, so live clients stay (uWS needs >= 8).', 120, 8, 960),
   WS_MAX_BACKPRESSURE_BYTES: int('Outgoing bytes buffered per socket: a /ws/position client that does not read its replies is closed above it; /ws/live clients skip messages until they catch up.', 1024 * 1024, 1024, 256 * 1024 * 1024),
   EDGE_MAX_EVENTS_PER_FRAME: int('Most events one JSON array frame may hold; more gets `too_many_events`.', 1000, 1, 100000),
   EDGE_MAX_EVENT_DEPTH: int('Deepest nesting of objects/arrays inside one event (unknown fields included).', 16, 2, 256),
