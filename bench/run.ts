@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { parseArgs, type BenchOptions } from './lib/args.js';
 import { startBenchStack, benchDatabase, type BenchStack } from './lib/stack.js';
+import { stopAllChildren } from './lib/children.js';
 import { runNaive, type ScenarioRun } from './scenarios/naive.js';
 import { runPipeline } from './scenarios/pipeline.js';
 import { benchValidation } from './components/validate.js';
@@ -30,6 +31,9 @@ async function machine(stack: BenchStack, durable: boolean): Promise<Machine> {
   return m;
 }
 
+/** Set on Ctrl-C or a crash: nothing is written then (a partial run must not replace latest.*). */
+let aborting = false;
+
 async function main(o: BenchOptions): Promise<void> {
   const started = Date.now();
   const logDir = mkdtempSync(join(tmpdir(), 'tracker-bench-logs-'));
@@ -38,6 +42,18 @@ async function main(o: BenchOptions): Promise<void> {
   say(`logs of the child processes: ${logDir}`);
   say(o.natsUrl && o.databaseUrl ? 'using NATS_URL and DATABASE_URL' : `starting private NATS + PostgreSQL (${o.fastPg ? 'fsync off' : 'durable: fsync on'})`);
   const stack = await startBenchStack(o);
+  // The private services run in their own process group: stop them (and the app and
+  // load-generator children) on Ctrl-C or a crash too, or they outlive the bench.
+  const abort = (why: string) => {
+    if (aborting) return; // errors of connections dying during the cleanup itself
+    aborting = true;
+    say(`${why}: stopping child processes and services`);
+    void Promise.allSettled([stopAllChildren(), stack.stop()]).finally(() => process.exit(1));
+  };
+  process.once('SIGINT', () => abort('interrupted'));
+  process.once('SIGTERM', () => abort('terminated'));
+  process.on('uncaughtException', (err) => abort(`crashed: ${err.stack ?? err.message}`));
+  process.on('unhandledRejection', (err) => abort(`crashed: ${(err as Error)?.stack ?? String(err)}`));
   const results: BenchResults = {
     version: 1, startedAt: new Date(started).toISOString(), wallS: 0,
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -51,7 +67,7 @@ async function main(o: BenchOptions): Promise<void> {
       const db = await benchDatabase(stack, 'copy');
       try { results.components.copyInsert = await benchCopyVsInsert(db.url, o.quick ? 4 : 20, o.quick ? 0.5 : 2); } finally { await db.drop().catch(() => {}); }
     }
-    const base: ScenarioRun = { clients: o.clients, procs: o.loadgenProcs, durationMs: o.durationS * 1000, rate: o.rate, probeRate: o.probeRate, logDir, drainTimeoutMs: o.quick ? 15000 : 60000, aheadEvents: o.aheadEvents };
+    const base: ScenarioRun = { clients: o.clients, procs: o.loadgenProcs, durationMs: o.durationS * 1000, rate: o.rate, probeRate: o.probeRate, logDir, drainTimeoutMs: o.quick ? 5000 : 45000, aheadEvents: o.aheadEvents };
     const cpuProfDir = o.cpuProf ? profDir : undefined;
     const scenarios: [string, () => Promise<unknown>][] = [
       ['naive', () => runNaive(stack, base)],
@@ -84,6 +100,7 @@ async function main(o: BenchOptions): Promise<void> {
   );
   if (Object.keys(o.appEnv).length) results.notes.push(`App environment overrides: ${Object.entries(o.appEnv).map(([k, v]) => `${k}=${v}`).join(' ')}.`);
   if (o.quick) results.notes.push('--quick run: short windows and fewer clients; figures are indicative only.');
+  if (aborting) return;
   results.targets = computeTargets(results);
   results.wallS = (Date.now() - started) / 1000;
   const out = writeResults(o.outDir, results);

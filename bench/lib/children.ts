@@ -37,6 +37,13 @@ export interface SpawnNodeOptions {
   ipc?: boolean;
 }
 
+const live = new Set<Child>();
+
+/** Stops every child still running (the bench's crash and Ctrl-C path). */
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...live].map((c) => c.stop(5000)));
+}
+
 export function spawnNode(name: string, script: string, opts: SpawnNodeOptions): Child {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const flags = [...(underTsx ? ['--import', 'tsx'] : []), ...(opts.nodeFlags ?? [])];
@@ -49,8 +56,8 @@ export function spawnNode(name: string, script: string, opts: SpawnNodeOptions):
   proc.stdout!.pipe(log, { end: false });
   proc.stderr!.pipe(log, { end: false });
   let exit: string | undefined;
-  proc.once('exit', (code, sig) => { exit = `${name} exited (${code ?? sig}); see ${opts.logFile}`; });
-  return {
+  proc.once('exit', (code, sig) => { exit = `${name} exited (${code ?? sig}); see ${opts.logFile}`; live.delete(child); });
+  const child: Child = {
     name, proc, pid: proc.pid!,
     exited: () => exit,
     async stop(timeoutMs = 15000) {
@@ -63,6 +70,8 @@ export function spawnNode(name: string, script: string, opts: SpawnNodeOptions):
       while (!exit) await sleep(10);
     },
   };
+  live.add(child);
+  return child;
 }
 
 /** Waits until GET http://127.0.0.1:port/path answers 2xx (or the child died). */
