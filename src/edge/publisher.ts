@@ -64,6 +64,7 @@ export class Publisher {
   private failingSince?: number;
   private lastError = '';
   private idleWaiters: Array<() => void> = [];
+  private closed = false;
 
   constructor(private readonly js: JetStreamClient, private readonly opts: PublisherOptions,
               private readonly metrics: EdgeMetrics, private readonly log: Logger) {
@@ -125,8 +126,12 @@ export class Publisher {
     return done;
   }
 
-  /** Stops retry timers; what is still buffered is lost (drain() first). */
+  /**
+   * Stops for good: no new publish, no retry (a publish still in flight may settle,
+   * but schedules nothing). What is still buffered is lost: drain() first.
+   */
   close(): void {
+    this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const lane of this.lanes.values()) if (lane.retryTimer) clearTimeout(lane.retryTimer);
   }
@@ -144,12 +149,13 @@ export class Publisher {
   }
 
   private schedule(lane: Lane): void {
-    if (lane.busy || lane.retryTimer || lane.sealed.length === 0) return;
+    if (this.closed || lane.busy || lane.retryTimer || lane.sealed.length === 0) return;
     if (this.inflight < this.opts.maxInflight) this.start(lane);
     else this.waiting.add(lane);
   }
 
   private pump(): void {
+    if (this.closed) return;
     for (const lane of this.waiting) {
       if (this.inflight >= this.opts.maxInflight) return;
       this.waiting.delete(lane);
@@ -201,6 +207,7 @@ export class Publisher {
       this.failingSince = Date.now();
       this.log.warn({ err: err.message, subject: lane.subject }, 'JetStream publish failed; retrying with backoff');
     }
+    if (this.closed) return;
     const delay = Math.min(this.opts.retryMaxMs, 25 * 2 ** Math.min(lane.attempts, 16)) * (0.5 + Math.random() / 2);
     lane.retryTimer = setTimeout(() => { lane.retryTimer = undefined; this.schedule(lane); }, delay);
     this.pump();

@@ -57,3 +57,26 @@ t.test('buffer full (EDGE_MAX_BUFFERED_EVENTS): unavailable, whole frames refuse
   await whenCaughtUp(async () => (await edge.stored()).flatMap((m) => m.env.events).length === 5, { what: '5 stored' });
   t.same(c.received.map((m) => [m.frame, m.code]), [[2, 'unavailable'], [4, 'unavailable'], [5, 'unavailable']]);
 });
+
+t.test('stop() while JetStream is down returns within its bound', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'edge-stop-'));
+  const nats = await startNats({ dir, port: 0 });
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const edge = await startEdgeApp({ NATS_URL: nats.url, SHUTDOWN_TIMEOUT_MS: '1000', EDGE_PUBLISH_TIMEOUT_MS: '200' });
+  const c = await openPlugin(edge, '?ack=1');
+  c.send(telemetry('Stop'));
+  await c.next((m) => m.type === 'ack');
+  await nats.stop();
+  const plain = await openPlugin(edge);
+  plain.send([telemetry('Stop'), telemetry('Stop')]);
+  await whenCaughtUp(async () => / 2$/m.test(await edge.app.rt.metrics.getSingleMetricAsString('tracker_edge_inflight_events')), { what: 'two events buffered' });
+  const started = Date.now();
+  await edge.nc.close();
+  await edge.app.stop();
+  const took = Date.now() - started;
+  t.ok(took < 5000, `stopped in ${took} ms (edge drain bounded by SHUTDOWN_TIMEOUT_MS / 2)`);
+  t.equal((await plain.closed).code, 1001);
+  // app.ts drains its NATS connection; with the server gone the drain gives up but
+  // leaves the connection reconnecting (reported to the lead): close it here.
+  await edge.app.rt.nc.close();
+});
