@@ -140,11 +140,13 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
     conn.refusedInARow = 0;
     let rejected = 0;
     const tracker = conn.ack ? deps.acks.begin(frame, (r) => send(conn, r)) : undefined;
+    // Counted once per type per frame (a labelled prom-client inc() is ~150 ns).
+    const acceptedByType = new Map<string, number>();
     cork(conn, () => {
       for (let i = 0; i < parsed.events.length; i++) {
         const r = checkEvent(parsed.events[i], parsed.isArray ? i : undefined, frame, parsed.checkStrings, deps.limits);
         if (isErrorReply(r)) { rejected++; send(conn, r); continue; }
-        metrics.accepted.inc({ type: r.type });
+        acceptedByType.set(r.type, (acceptedByType.get(r.type) ?? 0) + 1);
         tracker?.addEvent(r.eventId);
         if (r.type === 'chat') {
           publishChat(deps.nc, r.subject, r.key, r.json);
@@ -154,6 +156,7 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
         }
       }
       publisher.endOfFrame();
+      for (const [type, n] of acceptedByType) metrics.accepted.inc({ type }, n);
       tracker?.arm(rejected);
     });
   }
