@@ -115,4 +115,9 @@ try {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
 }
-main(opts).then(() => process.exit(0), (err: Error) => { process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`); process.exit(1); });
+// On Ctrl-C/crash, abort() exits once the cleanup is done; don't cut it short here.
+main(opts).then(() => { if (!aborting) process.exit(0); }, (err: Error) => {
+  if (aborting) return;
+  process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -32,6 +32,7 @@ export async function startBenchStack(o: { natsUrl?: string; databaseUrl?: strin
     o.natsUrl ? undefined : startNats({ dir: join(dir, 'nats'), port: 0 }),
     o.databaseUrl ? undefined : startPostgres({ dir: join(dir, 'pg'), port: 0, fast: o.fastPg, database: 'postgres' }),
   ]);
+  let stopping: Promise<void> | undefined;
   return {
     natsUrl: o.natsUrl ?? nats!.url,
     adminUrl: o.databaseUrl ?? pgs!.url,
@@ -39,9 +40,10 @@ export async function startBenchStack(o: { natsUrl?: string; databaseUrl?: strin
     pgPid: pgs?.pid,
     dir,
     durable: !o.fastPg || !!o.databaseUrl,
-    async stop() {
-      await Promise.all([nats?.stop(), pgs?.stop()]);
-      rmSync(dir, { recursive: true, force: true });
+    // Idempotent: the normal path and the Ctrl-C/crash path may both call it.
+    stop() {
+      stopping ??= Promise.all([nats?.stop(), pgs?.stop()]).then(() => rmSync(dir, { recursive: true, force: true }));
+      return stopping;
     },
   };
 }
