@@ -15,6 +15,7 @@ export const ingestVars = {
   INGEST_MAX_DELIVER: int('Deliveries of a message that fails to apply for a data reason before it is dead-lettered (counted by the consumer; see docs/ingest.md).', 5, 1, 1000),
   INGEST_ACK_WAIT_SECONDS: int('Seconds JetStream waits for an ack before redelivering (the consumer sends `working` while it holds a batch).', 30, 1, 3600),
   INGEST_MAX_ACK_PENDING: int('Unacknowledged messages across all ingest processes (must exceed processes x batch).', 20000, 1, 1000000),
+  INGEST_WRITERS: int('Batches one ingest process writes at once, each on its own PostgreSQL connection (keep below PG_POOL_MAX).', 2, 1, 64),
   INGEST_PULL_MAX_BYTES: int('Bytes of messages one ingest process asks JetStream for at a time (bounds its buffer; must exceed the server max_payload).', 8 * 1024 * 1024, 2 * 1024 * 1024, 1024 * 1024 * 1024),
   INGEST_RETRY_MIN_MS: int('First wait before retrying a batch after a database error (doubles each try).', 100, 1, 60000),
   INGEST_RETRY_MAX_MS: int('Longest wait between retries of a batch after database errors.', 5000, 1, 600000),

@@ -40,6 +40,7 @@ export async function startIngest(rt: Runtime): Promise<RoleHandle> {
       ackWaitMs: cfg.INGEST_ACK_WAIT_SECONDS * 1000,
       retryMinMs: cfg.INGEST_RETRY_MIN_MS,
       retryMaxMs: cfg.INGEST_RETRY_MAX_MS,
+      writers: cfg.INGEST_WRITERS,
     },
     state, log, metrics,
   );

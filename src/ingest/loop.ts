@@ -3,7 +3,8 @@
 // consume: a pull `consume()` iterator on the durable; it pulls more only as we
 //          iterate, so a slow database pushes back to JetStream (no unbounded buffer).
 // group:   a batch closes at INGEST_BATCH_MAX_EVENTS events or INGEST_BATCH_MAX_WAIT_MS
-//          after its first message. One batch writes while the next one fills.
+//          after its first message. Up to INGEST_WRITERS batches write at once (each on
+//          its own connection) while the next one fills.
 // write:   writeBatch (write-batch.ts); transient failures retry the SAME batch with
 //          capped exponential backoff, sending `working` so JetStream keeps it ours.
 // ack:     inside writeBatch, after COMMIT.
@@ -21,16 +22,19 @@ export interface LoopSettings {
   readonly ackWaitMs: number;
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
+  /** Batches written concurrently (separate connections). */
+  readonly writers: number;
 }
 
-/** Batches held at once (writing + waiting); keeps memory bounded when PostgreSQL is slow. */
-const MAX_QUEUED_BATCHES = 2;
 
 export class IngestLoop {
   private batch: InFlight[] = [];
   private batchSize = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Batches cut and not yet settled (writing or waiting for a writer). */
   private writes: Promise<void>[] = [];
+  private active = 0;
+  private readonly slotFreed: (() => void)[] = [];
   private messages: ConsumerMessages | undefined;
   private stopping = false;
   private readonly wakers = new Set<() => void>();
@@ -103,7 +107,8 @@ export class IngestLoop {
     this.batchSize += item.size;
     if (this.batchSize >= this.s.batchMaxEvents) this.cut();
     else this.timer ??= setTimeout(() => this.cut(), this.s.batchMaxWaitMs);
-    while (this.writes.length >= MAX_QUEUED_BATCHES) await this.writes[0];
+    // Hold at most one batch more than there are writers: a slow database pushes back.
+    while (this.writes.length > this.s.writers) await Promise.race(this.writes);
   }
 
   /** Closes the filling batch and queues its write behind the previous one. */
@@ -116,9 +121,9 @@ export class IngestLoop {
     this.batchSize = 0;
     // Keep JetStream from redelivering while we hold the batch (queued, writing, retrying).
     const keepAlive = setInterval(() => { for (const i of items) i.msg.working(); }, Math.max(250, this.s.ackWaitMs / 3));
-    const prev = this.writes[this.writes.length - 1] ?? Promise.resolve();
-    const write = prev.then(() => this.writeWithRetry(items)).finally(() => {
+    const write = this.acquire().then(() => this.writeWithRetry(items)).finally(() => {
       clearInterval(keepAlive);
+      this.release();
       this.writes.splice(this.writes.indexOf(write), 1);
     });
     this.writes.push(write);
@@ -148,6 +153,16 @@ export class IngestLoop {
         delay = Math.min(delay * 2, this.s.retryMaxMs);
       }
     }
+  }
+
+  private async acquire(): Promise<void> {
+    while (this.active >= this.s.writers) await new Promise<void>((r) => this.slotFreed.push(r));
+    this.active++;
+  }
+
+  private release(): void {
+    this.active--;
+    this.slotFreed.shift()?.();
   }
 
   /** A sleep that stop() cuts short. */
