@@ -36,7 +36,10 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
   const stopAll = async () => {
     // Reverse order: the edge stops accepting first, ingest drains last.
     for (const r of roles.reverse()) await r.stop().catch((err: Error) => log.error({ err: err.message }, 'role stop failed'));
-    await nc.drain().catch(() => {});
+    // drain() gives up when NATS is unreachable but leaves the client reconnecting
+    // forever, which keeps the process alive: close it whatever drain did.
+    await Promise.race([nc.drain().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
+    await nc.close().catch(() => {});
     await pool.end().catch(() => {});
   };
   try {

@@ -1,8 +1,8 @@
 // One text frame of /ws/position -> validated events + error replies (issue 3).
 // Pure and synchronous: no I/O, never throws on any input.
 import { validators, fieldErrors } from '../../schemas/validators.js';
-import { fastEventKey } from './event-key.js';
 import { subjectFor, EVENT_TYPES, type EventType } from '../shared/subjects.js';
+import { eventKey } from '../shared/envelope.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { deepCheck } from './deep-check.js';
 import { errorReply, type ErrorReply } from './replies.js';
@@ -98,7 +98,7 @@ export function checkEvent(ev: unknown, index: number | undefined, frame: number
   return {
     type: t,
     subject: cachedSubject(limits.subjectPrefix, t, name),
-    key: fastEventKey(obj as { type: string; character_name: string; event_id?: string }),
+    key: eventKey(obj as { type: string; character_name: string; event_id?: string }),
     json,
     bytes,
     eventId: obj.event_id as string | undefined,

@@ -8,7 +8,6 @@ import { RecentKeys } from '../../src/edge/dedup-cache.js';
 import { secretChecker } from '../../src/edge/auth.js';
 import { deepCheck } from '../../src/edge/deep-check.js';
 import { liveTopics } from '../../src/edge/live-route.js';
-import { fastEventKey } from '../../src/edge/event-key.js';
 
 t.test('character tokens round-trip and are valid NATS tokens', async (t) => {
   const names = ['Bob', 'Bob Smith', 'a.b', 'star*', 'gt>', '>', '*', '.', ' ', 'under_score', '_5F', 'tab\there', 'Zoë', '龍王', '🌍 emoji', 'mixed.Case *> ü_', 'x'.repeat(64), '-dash-'];
@@ -84,14 +83,3 @@ t.test('live topics from query parameters', async (t) => {
   t.type(liveTopics(new URLSearchParams('types=nope')), 'string');
 });
 
-t.test('fastEventKey equals the shared eventKey', async (t) => {
-  const names = ['Bob', 'Zoë 龍 🌍', 'a.b*> _5F', 'x'.repeat(64)];
-  let n = 0;
-  for (const name of names) {
-    for (const type of ['telemetry', 'spawn', 'rare', 'chat']) {
-      const ev = { type, character_name: name, timestamp: '2026-11-25T12:00:00Z', ew: 1.5, extra: { b: [1, { z: 'ü', a: null }], a: 'x' } };
-      t.equal(fastEventKey(ev), eventKey(ev), `${type}/${name} without event_id`);
-      t.equal(fastEventKey({ ...ev, event_id: `id-${n} ü\u0001` }), eventKey({ ...ev, event_id: `id-${n++} ü\u0001` }), `${type}/${name} with event_id`);
-    }
-  }
-});

@@ -26,3 +26,22 @@ t.test('message ids and envelope round trip', async (t) => {
   t.throws(() => decodeEnvelope(Buffer.from('{"v":2}')), /unsupported envelope version 2/);
   t.throws(() => decodeEnvelope(Buffer.from('{"v":1,"ids":[],"events":[{}]}')), /equal-length/);
 });
+
+t.test('eventKey is pinned to its documented definition (stored keys must never change)', async (t) => {
+  const { createHash } = await import('node:crypto');
+  const reference = (e: Record<string, any>) => {
+    const h = createHash('sha256').update(e.type).update('\0').update(e.character_name).update('\0');
+    if (e.event_id !== undefined) h.update('id\0').update(e.event_id); else h.update('json\0').update(canonicalJson(e));
+    const x = h.digest('hex');
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  };
+  let n = 0;
+  for (const name of ['Bob', 'Zoë 龍 🌍', 'a.b*> _5F', 'x'.repeat(64)]) {
+    for (const type of ['telemetry', 'spawn', 'rare', 'chat']) {
+      const ev = { type, character_name: name, timestamp: '2026-11-25T12:00:00Z', ew: 1.5, extra: { b: [1, { z: 'ü', a: null }], a: 'x' } };
+      t.equal(eventKey(ev), reference(ev), `${type}/${name} without event_id`);
+      const withId = { ...ev, event_id: `id-${n++} ü\u0001` };
+      t.equal(eventKey(withId), reference(withId), `${type}/${name} with event_id`);
+    }
+  }
+});
