@@ -16,7 +16,7 @@ export const ingestVars = {
   INGEST_ACK_WAIT_SECONDS: int('Seconds JetStream waits for an ack before redelivering (the consumer sends `working` while it holds a batch).', 30, 1, 3600),
   INGEST_MAX_ACK_PENDING: int('Unacknowledged messages across all ingest processes (must exceed processes x batch).', 20000, 1, 1000000),
   INGEST_WRITERS: int('Batches one ingest process writes at once, each on its own PostgreSQL connection (keep below PG_POOL_MAX).', 2, 1, 64),
-  INGEST_PULL_MAX_BYTES: int('Bytes of messages one ingest process asks JetStream for at a time (bounds its buffer; must exceed the server max_payload).', 8 * 1024 * 1024, 2 * 1024 * 1024, 1024 * 1024 * 1024),
+  INGEST_PULL_MAX_MESSAGES: int('Messages one ingest process asks JetStream for at a time (bounds its buffer: this x the largest message, typically a few KiB to 100 KiB).', 1000, 1, 100000),
   INGEST_RETRY_MIN_MS: int('First wait before retrying a batch after a database error (doubles each try).', 100, 1, 60000),
   INGEST_RETRY_MAX_MS: int('Longest wait between retries of a batch after database errors.', 5000, 1, 600000),
   INGEST_POISON_NAK_DELAY_MS: int('Redelivery delay of a message that failed to apply for a data reason.', 1000, 0, 3600000),

@@ -36,7 +36,7 @@ export async function startIngest(rt: Runtime): Promise<RoleHandle> {
     {
       batchMaxEvents: cfg.INGEST_BATCH_MAX_EVENTS,
       batchMaxWaitMs: cfg.INGEST_BATCH_MAX_WAIT_MS,
-      pullMaxBytes: cfg.INGEST_PULL_MAX_BYTES,
+      pullMaxMessages: cfg.INGEST_PULL_MAX_MESSAGES,
       ackWaitMs: cfg.INGEST_ACK_WAIT_SECONDS * 1000,
       retryMinMs: cfg.INGEST_RETRY_MIN_MS,
       retryMaxMs: cfg.INGEST_RETRY_MAX_MS,

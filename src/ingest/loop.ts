@@ -18,7 +18,7 @@ import type { IngestState } from './state.js';
 export interface LoopSettings {
   readonly batchMaxEvents: number;
   readonly batchMaxWaitMs: number;
-  readonly pullMaxBytes: number;
+  readonly pullMaxMessages: number;
   readonly ackWaitMs: number;
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
@@ -64,10 +64,11 @@ export class IngestLoop {
     while (!this.stopping) {
       try {
         const consumer = await this.getConsumer();
-        // Bounded by bytes, not messages: a message may carry 1 or hundreds of events,
-        // so bytes are what bounds this process's memory (max_messages and max_bytes
-        // are mutually exclusive in nats.js).
-        const messages = await consumer.consume({ max_bytes: this.s.pullMaxBytes });
+        // Bounded by message count. A byte-bounded pull (`max_bytes`) stalled under
+        // sustained load in the benchmark: no pull outstanding, 83k messages pending,
+        // until missed heartbeats recovered it (nats.js notes this case in its
+        // consumer); count-bounded pulls did not stall (docs/benchmarks.md).
+        const messages = await consumer.consume({ max_messages: this.s.pullMaxMessages });
         this.messages = messages;
         this.watch(messages);
         backoff = this.s.retryMinMs;

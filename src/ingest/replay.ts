@@ -55,7 +55,7 @@ export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool:
       nakDelayMs: 0,
       settle: false,
     };
-    const messages = await consumer.consume({ max_bytes: cfg.INGEST_PULL_MAX_BYTES });
+    const messages = await consumer.consume({ max_messages: cfg.INGEST_PULL_MAX_MESSAGES });
     let batch: InFlight[] = [];
     let size = 0;
     for await (const msg of messages) {

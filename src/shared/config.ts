@@ -19,8 +19,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!cfg.PLUGIN_SECRET && !LOOPBACK.test(cfg.HOST)) {
     throw new ConfigError('PLUGIN_SECRET', `PLUGIN_SECRET must be set when HOST (${cfg.HOST}) is not a loopback address`);
   }
-  if (cfg.INGEST_MAX_ACK_PENDING < cfg.INGEST_BATCH_MAX_EVENTS) {
-    throw new ConfigError('INGEST_MAX_ACK_PENDING', `INGEST_MAX_ACK_PENDING must be at least INGEST_BATCH_MAX_EVENTS (${cfg.INGEST_BATCH_MAX_EVENTS}), got ${cfg.INGEST_MAX_ACK_PENDING}`);
+  // max_ack_pending is shared by every ingest process; below one process's pull the
+  // server silently stops delivering (NOTES "NATS JetStream").
+  if (cfg.INGEST_MAX_ACK_PENDING < cfg.INGEST_PULL_MAX_MESSAGES) {
+    throw new ConfigError('INGEST_MAX_ACK_PENDING', `INGEST_MAX_ACK_PENDING must be at least INGEST_PULL_MAX_MESSAGES (${cfg.INGEST_PULL_MAX_MESSAGES}), got ${cfg.INGEST_MAX_ACK_PENDING}`);
   }
   return Object.freeze(cfg);
 }

@@ -22,7 +22,7 @@ t.test('bad values are rejected with one line naming the variable', async (t) =>
     [{ MIGRATE_ON_START: 'maybe' }, /^MIGRATE_ON_START must be true or false/],
     [{ PLUGIN_SECRET: 'short' }, /^PLUGIN_SECRET must be a string of at least 8 characters, got <hidden>$/],
     [{ HOST: '0.0.0.0' }, /^PLUGIN_SECRET must be set when HOST \(0\.0\.0\.0\) is not a loopback address$/],
-    [{ INGEST_BATCH_MAX_EVENTS: '5000', INGEST_MAX_ACK_PENDING: '10' }, /^INGEST_MAX_ACK_PENDING must be at least/],
+    [{ INGEST_PULL_MAX_MESSAGES: '5000', INGEST_MAX_ACK_PENDING: '10' }, /^INGEST_MAX_ACK_PENDING must be at least INGEST_PULL_MAX_MESSAGES \(5000\), got 10$/],
   ];
   for (const [env, re] of cases) {
     const err = t.throws(() => loadConfig(env)) as ConfigError;
