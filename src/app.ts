@@ -23,12 +23,16 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
   if (!cfg.NATS_URL || !cfg.DATABASE_URL) throw new Error('startApp needs NATS_URL and DATABASE_URL');
   if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
   const nc = await connectNats(cfg, `tracker-${cfg.ROLES.join('+')}`, log);
-  await ensureStream(nc, cfg, log);
+  const jsm = await ensureStream(nc, cfg, log);
   const pool = createPool(cfg.DATABASE_URL, cfg.PG_POOL_MAX, log);
   const metrics = createMetrics();
   const health = new Health();
   health.register('nats', async () => ({ ok: !nc.isClosed() && nc.getServer() !== '', detail: { server: nc.getServer() } }));
   health.register('database', async () => { await pool.query('select 1'); return { ok: true }; });
+  health.register('stream', async () => {
+    const { state } = await jsm.streams.info(cfg.STREAM_NAME);
+    return { ok: true, detail: { name: cfg.STREAM_NAME, messages: state.messages, bytes: state.bytes, first_seq: state.first_seq, last_seq: state.last_seq, last_ts: state.last_ts } };
+  });
   const app = createApp(health, metrics, log);
   const rt: Runtime = { cfg, log, nc, pool, app, metrics, health };
 

@@ -4,7 +4,12 @@
 // EDGE_MAX_INFLIGHT_PUBLISHES (NOTES: never await publishes one by one). In batched
 // mode the lane's open batch fills while its previous message awaits its PubAck and is
 // sealed at EDGE_BATCH_MAX_EVENTS, at the byte limit, or EDGE_BATCH_FLUSH_MS after its
-// first event; in per-event mode every event is its own message. A failed publish is
+// first event -- but only when the lane is idle: while a lane's message is in flight its
+// open batch keeps filling and is sealed when the PubAck returns (group commit). So a
+// message carries about one round-trip of the character's events, and the message rate
+// JetStream sees stays near the number of active characters per round-trip, whatever
+// the event rate (the bench measured ~11-15k JetStream messages/s as the ceiling here,
+// docs/benchmarks.md). In per-event mode every event is its own message. A failed publish is
 // retried with backoff and the same Nats-Msg-Id (JetStream drops it if it had landed).
 // Memory is bounded: callers must check canAccept() (EDGE_MAX_BUFFERED_EVENTS) first.
 import type { JetStreamClient } from '@nats-io/jetstream';
@@ -108,15 +113,20 @@ export class Publisher {
     this.flushTimer = setTimeout(() => { this.flushTimer = undefined; this.flush(); }, this.opts.batchFlushMs);
   }
 
-  /** Seals every open batch now. */
-  flush(): void {
-    for (const lane of this.openLanes) this.seal(lane);
+  /**
+   * Seals open batches of idle lanes (busy lanes seal theirs when their PubAck
+   * returns, see stored()); `all` seals every open batch (shutdown).
+   */
+  flush(all = false): void {
+    for (const lane of this.openLanes) {
+      if (all || (!lane.busy && !lane.retryTimer && lane.sealed.length === 0)) this.seal(lane);
+    }
   }
 
   /** Flushes, then waits until every buffered event is stored or `timeoutMs` passed; true when empty. */
   async drain(timeoutMs: number): Promise<boolean> {
     if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; }
-    this.flush();
+    this.flush(true);
     if (this.bufferedEvents === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<boolean>((resolve) => { this.idleWaiters.push(() => resolve(true)); });
@@ -192,7 +202,9 @@ export class Publisher {
     // Waiting lanes get the freed slot first; this lane queues behind them, so a busy
     // character cannot starve the others when the window is full.
     this.pump();
-    this.schedule(lane);
+    // What arrived for this character during the round-trip goes out as one message.
+    if (lane.sealed.length === 0 && lane.open) this.seal(lane);
+    else this.schedule(lane);
     this.forget(lane);
     if (this.bufferedEvents === 0) for (const w of this.idleWaiters.splice(0)) w();
   }

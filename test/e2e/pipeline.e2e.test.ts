@@ -71,6 +71,8 @@ t.test('plugin -> edge -> JetStream -> ingest -> TimescaleDB -> API, and chat li
 
   const health = await http('/health');
   t.equal(health.status, 200, JSON.stringify(health.body));
+  t.equal(health.body.checks.stream.detail.messages >= 1, true, 'health reports the stream state');
+  t.equal(health.body.checks.ingest.detail.lag, 0, 'health reports consumer lag');
   const { rows } = await app.rt.pool.query("select count(*)::int as n from telemetry");
   t.equal(rows[0].n, 15, 'every valid telemetry event stored once, the invalid one never');
 });
