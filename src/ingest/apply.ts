@@ -20,7 +20,7 @@ import type { ApplyMode } from './config.js';
 import type { DecodedMessage, Row } from './decode.js';
 import { encodeRows } from './copy-text.js';
 import { ensureStaging, insertRows, mergeStaged } from './staging.js';
-import { upsertPlayerLatest } from './player-latest.js';
+import { upsertPlayerLatest, upsertPlayerLatestFromStaging } from './player-latest.js';
 import type { TableSpec } from './tables.js';
 
 export interface ApplyOptions {
@@ -46,7 +46,10 @@ export async function applyBatch(client: pg.ClientBase, items: readonly DecodedM
       if (rows.length === 0) continue;
       counts.events[spec.table] = rows.length;
       counts.inserted[spec.table] = await writeRows(client, spec, rows, opts);
-      if (spec.table === 'telemetry') await upsertPlayerLatest(client, rows);
+      if (spec.table === 'telemetry') {
+        if (opts.mode === 'copy-staging') await upsertPlayerLatestFromStaging(client);
+        else await upsertPlayerLatest(client, rows);
+      }
     }
     await client.query('commit');
   } catch (err) {

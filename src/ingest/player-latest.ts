@@ -13,12 +13,18 @@ const TS = spec.columns.indexOf('ts');
 const NAME = spec.columns.indexOf('character_name');
 
 const cols = PLAYER_LATEST_COLUMNS.join(', ');
-const SQL = `insert into player_latest (${cols})
+const upsertFrom = (source: string) => `insert into player_latest (${cols})
   select distinct on (character_name) ${cols}
-  from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) as t(${cols})
+  from ${source}
   order by character_name, ts desc, event_key desc
   on conflict (character_name) do update set ${PLAYER_LATEST_COLUMNS.filter((c) => c !== 'character_name').map((c) => `${c} = excluded.${c}`).join(', ')}
   where (player_latest.ts, player_latest.event_key) < (excluded.ts, excluded.event_key)`;
+const SQL = upsertFrom(`unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) as t(${cols})`);
+// copy-staging mode: the batch's telemetry rows are already in the session's staging
+// table (until COMMIT), so PostgreSQL picks the newest per character there and no
+// array parameters are encoded (pg's array encoding was ~15% of ingest's busy time in
+// the batched profile, docs/benchmarks.md).
+const FROM_STAGING = upsertFrom(spec.staging);
 
 /**
  * Candidates per character: the rows at its newest millisecond (Date.parse resolution;
@@ -34,6 +40,10 @@ export function latestCandidates(rows: readonly Row[]): Row[] {
     else if (ms === b.ms) b.rows.push(row);
   }
   return [...best.values()].flatMap((b) => b.rows);
+}
+
+export async function upsertPlayerLatestFromStaging(client: pg.ClientBase): Promise<void> {
+  await client.query(FROM_STAGING);
 }
 
 export async function upsertPlayerLatest(client: pg.ClientBase, telemetryRows: readonly Row[]): Promise<void> {
