@@ -2,7 +2,7 @@
 // How they interact and how to tune them: docs/ingest.md.
 import { int, oneOf, str, type VarSpecs } from '../shared/env-vars.js';
 
-export const APPLY_MODES = ['copy-staging', 'insert', 'copy-plain'] as const;
+export const APPLY_MODES = ['copy-staging', 'copy-direct', 'insert', 'copy-plain'] as const;
 export type ApplyMode = (typeof APPLY_MODES)[number];
 
 export const FAULTS = ['none', 'exit-after-commit', 'exit-mid-copy'] as const;
@@ -22,7 +22,7 @@ export const ingestVars = {
   INGEST_POISON_NAK_DELAY_MS: int('Redelivery delay of a message that failed to apply for a data reason.', 1000, 0, 3600000),
   INGEST_UNHEALTHY_AFTER_SECONDS: int('/health reports ingest unhealthy when batches have failed to write for this long.', 30, 1, 86400),
   INGEST_LAG_POLL_MS: int('How often the consumer lag (num_pending) is read for metrics.', 5000, 100, 600000),
-  INGEST_APPLY_MODE: oneOf('How a batch is written. `copy-staging`: COPY into a session temp table, then INSERT … ON CONFLICT DO NOTHING (idempotent, default). `insert`: multi-row INSERT … ON CONFLICT (idempotent, slower). `copy-plain`: COPY straight into the tables (benchmark baseline only: a redelivered event violates the unique key and its batch is bisected).', APPLY_MODES, 'copy-staging'),
+  INGEST_APPLY_MODE: oneOf('How a batch is written. `copy-staging`: COPY into a session temp table, then INSERT … ON CONFLICT DO NOTHING (idempotent). `copy-direct` (default): COPY straight into the tables; a batch holding an already-applied event (unique violation) is rolled back and written through staging (idempotent). `insert`: multi-row INSERT … ON CONFLICT (idempotent, slower). `copy-plain`: COPY straight into the tables (benchmark baseline only: a redelivered event violates the unique key and its batch is bisected).', APPLY_MODES, 'copy-direct'),
   INGEST_FAULT: oneOf('TEST ONLY fault injection: `exit-after-commit` SIGKILLs the process after its first COMMIT and before the acks; `exit-mid-copy` SIGKILLs it halfway through its first COPY. Never set in production.', FAULTS, 'none'),
 } satisfies VarSpecs;
 
