@@ -1,7 +1,7 @@
 // Applies decoded messages to the projections in ONE transaction; acks are the
 // caller's business and happen only after this resolves (i.e. after COMMIT).
 //
-// Why `copy-staging` is the default (measured, see docs/ingest.md "Measurements"):
+// Why staging exists (measured, see docs/ingest.md "Measurements"):
 // plain COPY into the hypertable is the fastest, but a redelivered event (crash after
 // COMMIT and before the ack, competing consumers, replay) violates the unique
 // (event_key, ts) index and fails the whole batch. COPY into a session temp table +
