@@ -45,3 +45,28 @@ t.test('eventKey is pinned to its documented definition (stored keys must never 
     }
   }
 });
+
+t.test('canonicalJson equals the straightforward definition on random JSON', async (t) => {
+  const reference = (value: unknown): string => {
+    if (value === null || typeof value !== 'object') return JSON.stringify(value);
+    if (Array.isArray(value)) return `[${value.map((v) => reference(v)).join(',')}]`;
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(obj[k])}`).join(',')}}`;
+  };
+  let seed = 7;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const gen = (depth: number): unknown => {
+    const r = rnd();
+    if (depth > 3 || r < 0.3) return [null, true, false, rnd() * 1e6 - 5e5, Math.floor(rnd() * 100), 'é"\\\n\t🦄', ''][Math.floor(rnd() * 7)];
+    if (r < 0.5) return Array.from({ length: Math.floor(rnd() * 4) }, () => gen(depth + 1));
+    const o: Record<string, unknown> = {};
+    for (let i = Math.floor(rnd() * 6); i > 0; i--) o[['b', 'a', 'Z', 'é', '__proto_', '10', '2', 'ew'][Math.floor(rnd() * 8)] + i] = gen(depth + 1);
+    return o;
+  };
+  for (let i = 0; i < 2000; i++) {
+    const v = JSON.parse(JSON.stringify(gen(0)) ?? 'null');
+    if (canonicalJson(v) !== reference(v)) { t.fail(`differs on ${JSON.stringify(v)}`); return; }
+  }
+  t.pass('2000 random values');
+});
