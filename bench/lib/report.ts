@@ -79,7 +79,7 @@ export function markdown(r: BenchResults): string {
     }
     if (c.copyInsert) {
       const x = c.copyInsert.rowsPerS;
-      lines.push(`| COPY, ${c.copyInsert.batchRows}-row batches | ${n(x.copy)} rows/s (${c.copyInsert.copyVsInsertMulti}× multi-row INSERT) |`);
+      lines.push(`| COPY, ${c.copyInsert.batchRows}-row batches (ingest's default path) | ${n(x.copy)} rows/s (${c.copyInsert.copyVsInsertMulti}× multi-row INSERT) |`);
       lines.push(`| COPY to staging + INSERT … ON CONFLICT (ingest's fallback when a batch repeats stored events) | ${n(x.copyStaging)} rows/s |`);
       lines.push(`| multi-row INSERT, ${c.copyInsert.batchRows} rows | ${n(x.insertMulti)} rows/s |`);
       lines.push(`| single-row INSERT, autocommit | ${n(x.insertSingle)} rows/s |`);
