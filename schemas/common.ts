@@ -30,6 +30,13 @@ export const Timestamp = Type.String({
   description: 'RFC 3339 date-time with timezone, e.g. 2026-11-25T12:00:00.000Z',
 });
 
+/** Where a spawn or a rare was seen: ew and ns required, z optional. */
+export const spotFields = {
+  ew: Coordinate('East-west coordinate.'),
+  ns: Coordinate('North-south coordinate.'),
+  z: Type.Optional(Coordinate('Height.')),
+};
+
 /** Fields every event carries. */
 export const commonFields = {
   character_name: Text(1, 64, 'The in-game character; 1 to 64 characters.'),
