@@ -2,7 +2,8 @@
 // Pure and synchronous: no I/O, never throws on any input.
 import { validators, fieldErrors } from '../../schemas/validators.js';
 import { subjectFor, EVENT_TYPES, type EventType } from '../shared/subjects.js';
-import { eventKey } from '../shared/envelope.js';
+import { eventKeyOf } from '../shared/envelope.js';
+import { canonicalEventJson } from '../shared/canonical-json.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { deepCheck } from './deep-check.js';
 import { errorReply, type ErrorReply } from './replies.js';
@@ -12,7 +13,7 @@ export interface AcceptedEvent {
   subject: string;
   /** Idempotency key (envelope `ids[i]`). */
   key: string;
-  /** The event as sent, serialized once. */
+  /** The event serialized once, as canonical JSON (what the envelope carries). */
   json: string;
   bytes: number;
   eventId?: string;
@@ -88,20 +89,22 @@ export function checkEvent(ev: unknown, index: number | undefined, frame: number
   if (deep) {
     return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, { ...extra, errors: [deep] });
   }
-  const json = JSON.stringify(obj);
+  // One serialization serves both the envelope and the event key (keys sorted).
+  const json = canonicalEventJson(obj);
   const bytes = Buffer.byteLength(json);
   if (bytes > limits.maxEventBytes) {
     return errorReply(ErrorCodes.tooLarge, frame, `event is ${bytes} bytes; one event may be at most ${limits.maxEventBytes} bytes (the NATS server's max_payload minus the envelope)`, extra);
   }
   const t = type as EventType;
   const name = obj.character_name as string;
+  const eventId = obj.event_id as string | undefined;
   return {
     type: t,
     subject: cachedSubject(limits.subjectPrefix, t, name),
-    key: eventKey(obj as { type: string; character_name: string; event_id?: string }),
+    key: eventKeyOf(t, name, eventId, json),
     json,
     bytes,
-    eventId: obj.event_id as string | undefined,
+    eventId,
   };
 }
 

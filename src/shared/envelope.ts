@@ -5,8 +5,9 @@
 //   {"v":1,"type":"telemetry","received_at":"2026-11-25T12:00:00.123Z",
 //    "ids":["<event key>", …], "events":[{…event as sent…}, …]}
 //
-// - `events[i]` is the validated event exactly as the client sent it, unknown fields
-//   included (full fidelity for replays); projections ignore fields they don't know.
+// - `events[i]` is the validated event with every field the client sent, unknown fields
+//   included (full fidelity for replays), as canonical JSON (keys sorted, numbers in
+//   JavaScript's shortest form); projections ignore fields they don't know.
 // - `ids[i]` is the event's key: a UUID derived from the client's `event_id` or, when
 //   absent, from the event's canonical JSON (see eventKey). Projections are idempotent
 //   on it, so an event stored twice in the stream is applied once.
@@ -26,50 +27,8 @@ export interface Envelope<E = Record<string, unknown>> {
   events: E[];
 }
 
-/**
- * JSON with object keys sorted at every level: equal events give equal text.
- * Written as loops (no filter/map/join): it runs for every event without `event_id`
- * and was ~20% of the edge's busy time in the batched profile (docs/benchmarks.md).
- * Output is pinned against the straightforward version in envelope.unit.test.ts.
- */
-const quotedKeys = new Map<string, string>();
-const MAX_CACHED_KEYS = 1024;
-
-function quoteKey(k: string): string {
-  let q = quotedKeys.get(k);
-  if (q === undefined) {
-    q = JSON.stringify(k);
-    // Event field names repeat; unknown extra fields could be anything: bound the cache.
-    if (quotedKeys.size < MAX_CACHED_KEYS) quotedKeys.set(k, q);
-  }
-  return q;
-}
-
-export function canonicalJson(value: unknown): string {
-  // Same text as JSON.stringify for finite numbers (and -0 -> "0" in both).
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    let s = '[';
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) s += ',';
-      s += canonicalJson(value[i]) ?? '';
-    }
-    return `${s}]`;
-  }
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
-  let s = '{';
-  let first = true;
-  for (let i = 0; i < keys.length; i++) {
-    const v = obj[keys[i]];
-    if (v === undefined) continue;
-    if (!first) s += ',';
-    first = false;
-    s += `${quoteKey(keys[i])}:${canonicalJson(v)}`;
-  }
-  return `${s}}`;
-}
+export { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from './canonical-json.js';
 
 type OneShot = (algorithm: string, data: string, encoding: 'hex') => string;
 // One-shot crypto.hash (Node >= 20.12) costs ~0.5 µs against ~6.7 µs for createHash
@@ -88,9 +47,14 @@ const sha256Hex: (s: string) => string = typeof oneShot === 'function'
  * this definition (test/foundation/envelope.unit.test.ts pins it).
  */
 export function eventKey(event: { type: string; character_name: string; event_id?: string; [field: string]: unknown }): string {
-  const h = sha256Hex(event.event_id !== undefined
-    ? `${event.type}\0${event.character_name}\0id\0${event.event_id}`
-    : `${event.type}\0${event.character_name}\0json\0${canonicalJson(event)}`);
+  return eventKeyOf(event.type, event.character_name, event.event_id, event.event_id === undefined ? canonicalJson(event) : '');
+}
+
+/** eventKey() when the caller already has the event's canonical JSON (the edge does). */
+export function eventKeyOf(type: string, characterName: string, eventId: string | undefined, canonical: string): string {
+  const h = sha256Hex(eventId !== undefined
+    ? `${type}\0${characterName}\0id\0${eventId}`
+    : `${type}\0${characterName}\0json\0${canonical}`);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 

@@ -70,3 +70,26 @@ t.test('canonicalJson equals the straightforward definition on random JSON', asy
   }
   t.pass('2000 random values');
 });
+
+t.test('canonicalEventJson (the edge fast path) equals canonicalJson on random events', async (t) => {
+  const { canonicalEventJson, MAX_SHAPES } = await import('../../src/shared/canonical-json.js');
+  let seed = 11;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  // Hostile keys: literal-special (__proto__), array indices, quotes, line separators, empty.
+  const names = ['type', 'ew', 'ns', 'z', 'b', 'a', '__proto__', '0', '10', '2', '4294967295', '01', '', 'é', 'q"\\', 'ls\u2028', 'x y', 'constructor'];
+  const values = () => [null, true, false, rnd() * 1e6 - 5e5, -0, 1e21, 5e-324, 'é"\\\n\t🦄\u2028', '', { n: [1, { b: 2, a: 1 }] }, [3, 2]][Math.floor(rnd() * 11)];
+  let flat = 0;
+  // More distinct field orders than the shape cache holds: the overflow takes the general path.
+  for (let i = 0; i < MAX_SHAPES * 8; i++) {
+    const o: Record<string, unknown> = {};
+    for (let k = Math.floor(rnd() * 8); k > 0; k--) o[names[Math.floor(rnd() * names.length)]] = values();
+    const ev = JSON.parse(JSON.stringify(o)) as Record<string, unknown>;
+    if (Object.values(ev).every((v) => v === null || typeof v !== 'object')) flat++;
+    const got = canonicalEventJson(ev);
+    if (got !== canonicalJson(ev)) { t.fail(`differs on ${JSON.stringify(ev)}: ${got}`); return; }
+    if (canonicalEventJson(ev) !== got) { t.fail('second call differs'); return; }
+  }
+  t.ok(flat > MAX_SHAPES, `${flat} flat events among ${MAX_SHAPES * 8}`);
+  t.equal(canonicalEventJson(JSON.parse('{"__proto__":{"polluted":1},"b":2,"a":1}')), '{"__proto__":{"polluted":1},"a":1,"b":2}');
+  t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
+});

@@ -79,8 +79,17 @@ t.test('fields, hostile strings, resend, player_latest', async (t) => {
   await waitForCounts(db, { telemetry: full.length + 3 });
   const { rows: pl } = await db.query("select ew, ts from player_latest where character_name = 'Mover'");
   t.same(pl.map((r) => [r.ew, r.ts.toISOString()]), [[1, at(50)]], 'player_latest holds the newest event, not the last applied');
+  // Events under one timestamp text (a client batching them): the greatest event key
+  // wins, as PostgreSQL orders uuids, whichever message or batch applied it.
+  const tied = [0, 1, 2, 3, 4].map((k) => telemetry('Tie', 60, { ew: k, event_id: `tie-${k}` }));
+  await publish(js, cfg.SUBJECT_PREFIX, tied.slice(3));
+  await publish(js, cfg.SUBJECT_PREFIX, tied.slice(0, 3).reverse());
+  await waitForCounts(db, { telemetry: full.length + 3 + tied.length });
+  const { rows: [want] } = await db.query("select ew from telemetry where character_name = 'Tie' order by ts desc, event_key desc limit 1");
+  const { rows: tie } = await db.query("select ew from player_latest where character_name = 'Tie'");
+  t.same(tie, [want], 'tied timestamps: the row with the greatest event key');
   const { rows: [plc] } = await db.query('select count(*)::int as n from player_latest');
-  t.equal(plc.n, full.length + 2, 'one player_latest row per character');
+  t.equal(plc.n, full.length + 3, 'one player_latest row per character');
 
   // Resends were acked and produced no rows: the consumer has nothing pending.
   const health = await app.rt.health.run();
