@@ -30,14 +30,15 @@ export interface Envelope<E = Record<string, unknown>> {
 export { canonicalJson } from './canonical-json.js';
 import { canonicalJson } from './canonical-json.js';
 
-type OneShot = (algorithm: string, data: string, encoding: 'hex') => string;
+type OneShot = (algorithm: string, data: string, encoding: 'hex' | 'base64url') => string;
 // One-shot crypto.hash (Node >= 20.12) costs ~0.5 µs against ~6.7 µs for createHash
 // with several update() calls (measured by the edge, docs/edge.md); older Node 20
 // falls back to a single-update createHash. Same bytes hashed either way.
 const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
-const sha256Hex: (s: string) => string = typeof oneShot === 'function'
-  ? (s) => oneShot('sha256', s, 'hex')
-  : (s) => createHash('sha256').update(s, 'utf8').digest('hex');
+const sha256: (s: string, encoding: 'hex' | 'base64url') => string = typeof oneShot === 'function'
+  ? (s, encoding) => oneShot('sha256', s, encoding)
+  : (s, encoding) => createHash('sha256').update(s, 'utf8').digest(encoding);
+const sha256Hex = (s: string) => sha256(s, 'hex');
 
 /**
  * The idempotency key of an event: scoped by type and character, from `event_id`
@@ -61,9 +62,9 @@ export function eventKeyOf(type: string, characterName: string, eventId: string 
 /** Nats-Msg-Id of a message carrying these event keys. */
 export function messageId(ids: readonly string[]): string {
   if (ids.length === 1) return ids[0];
-  const h = createHash('sha256');
-  for (const id of ids) h.update(id);
-  return `b-${h.digest('base64url')}`;
+  // SHA-256 of the keys concatenated, in one call (an update() per key was ~8% of
+  // the edge's busy time with ~100 events per message).
+  return `b-${sha256(ids.join(''), 'base64url')}`;
 }
 
 export function encodeEnvelope(env: Envelope): Uint8Array {

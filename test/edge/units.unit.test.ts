@@ -83,3 +83,31 @@ t.test('live topics from query parameters', async (t) => {
   t.type(liveTopics(new URLSearchParams('types=nope')), 'string');
 });
 
+
+t.test('RecentKeys matches a Map-based model on random operations', async (t) => {
+  // Model: Map in first-insertion order; add expires from the front, refreshes a known
+  // key's time in place, else evicts the oldest when full; has needs a fresh time.
+  let seed = 3;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  for (const [maxKeys, ttl] of [[1, 50], [7, 30], [64, 200], [500, 1000]]) {
+    const r = new RecentKeys(maxKeys, ttl);
+    const model = new Map<string, number>();
+    let now = 0;
+    let mismatches = 0;
+    for (let op = 0; op < 20000; op++) {
+      now += Math.floor(rnd() * 3);
+      const key = `k${Math.floor(rnd() * maxKeys * 3)}`;
+      if (rnd() < 0.5) {
+        const want = model.has(key) && now - model.get(key)! < ttl;
+        if (r.has(key, now) !== want) mismatches++;
+      } else {
+        for (const [k, at] of model) { if (now - at >= ttl) model.delete(k); else break; }
+        if (model.has(key)) model.set(key, now);
+        else { if (model.size === maxKeys) model.delete(model.keys().next().value!); model.set(key, now); }
+        r.add(key, now);
+        if (r.size !== model.size) mismatches++;
+      }
+    }
+    t.equal(mismatches, 0, `maxKeys ${maxKeys}, ttl ${ttl}: 20,000 operations agree`);
+  }
+});

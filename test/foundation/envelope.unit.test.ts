@@ -20,6 +20,8 @@ t.test('event keys', async (t) => {
 t.test('message ids and envelope round trip', async (t) => {
   t.equal(messageId(['a']), 'a');
   t.equal(messageId(['a', 'b']), messageId(['a', 'b']));
+  const { createHash } = await import('node:crypto');
+  t.equal(messageId(['a', 'bc']), `b-${createHash('sha256').update('a').update('bc').digest('base64url')}`, 'sha-256 over the keys in order');
   t.not(messageId(['a', 'b']), messageId(['b', 'a']));
   const env = { v: 1 as const, type: 'spawn' as const, received_at: new Date(0).toISOString(), ids: ['x'], events: [{ mob: 'Drudge\t"\\' }] };
   t.same(decodeEnvelope(encodeEnvelope(env)), env);
