@@ -9,6 +9,7 @@ import { freePort } from '../../src/shared/localstack/process.js';
 import { appEntry, spawnNode, waitHttp, type Child } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';
+import { scrapeCounters } from '../lib/metrics-scrape.js';
 import type { ScenarioRun } from './naive.js';
 
 export const BENCH_SECRET = 'bench-secret-0123456789';
@@ -21,7 +22,7 @@ export interface PipelineRun extends ScenarioRun {
   env?: Record<string, string>;
 }
 
-export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<MeasureResult & { streamMessages?: number }> {
+export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<MeasureResult & { streamMessages?: number; stages?: Record<string, number | undefined> }> {
   const db = await benchDatabase(stack, r.label);
   const id = randomBytes(4).toString('hex');
   const [edgePort, ingestPort] = [await freePort(), await freePort()];
@@ -53,7 +54,17 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
         ...(stack.pgPid ? { postgres: { pid: stack.pgPid, withChildren: true, untilDrained: true } } : {}),
       },
     });
-    return { ...result, streamMessages: await streamMessages(stack.natsUrl, common.STREAM_NAME) };
+    const [e, i] = await Promise.all([scrapeCounters(edgePort, true), scrapeCounters(ingestPort, true)]);
+    const mean = (m: Record<string, number>, name: string, scale = 1) => m[`${name}_count`] ? Math.round((m[`${name}_sum`] / m[`${name}_count`]) * scale * 10) / 10 : undefined;
+    // Where an event's time goes, as seen by the roles themselves (run means).
+    const stages = {
+      edgePublishMs: mean(e, 'tracker_edge_publish_seconds', 1000),
+      edgeMessages: e.tracker_edge_messages_published_total,
+      ingestWriteMs: mean(i, 'tracker_ingest_copy_seconds', 1000),
+      ingestBatchEvents: mean(i, 'tracker_ingest_batch_events'),
+      ingestBatches: i.tracker_ingest_copy_seconds_count,
+    };
+    return { ...result, streamMessages: await streamMessages(stack.natsUrl, common.STREAM_NAME), stages };
   } finally {
     for (const c of children.reverse()) await c.stop();
     await deleteStream(stack.natsUrl, common.STREAM_NAME).catch(() => {});

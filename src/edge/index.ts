@@ -1,9 +1,9 @@
 // The edge role: /ws/position (plugins -> validated events -> JetStream, chat -> core
 // NATS) and /ws/live (NATS -> browsers). Wire protocol: docs/protocol.md.
-import { jetstream } from '@nats-io/jetstream';
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
 import { createEdgeMetrics } from './metrics.js';
 import { Publisher } from './publisher.js';
+import { JetStreamPublisher } from './jetstream-publish.js';
 import { AckTrackers } from './ack-tracker.js';
 import { addPositionRoute, type PositionConn } from './position-route.js';
 import { addLiveRoute, LiveFeed, type LiveConn } from './live-route.js';
@@ -17,7 +17,8 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
   const { cfg, log, nc, app } = rt;
   const metrics = createEdgeMetrics(rt.metrics);
   const maxMessageBytes = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
-  const publisher = new Publisher(jetstream(nc), {
+  const jsPublisher = new JetStreamPublisher(nc);
+  const publisher = new Publisher(jsPublisher.publish, {
     mode: cfg.EDGE_PUBLISH_MODE,
     batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
     batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
@@ -65,6 +66,7 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
       const drained = await publisher.drain(Math.floor(cfg.SHUTDOWN_TIMEOUT_MS / 2));
       if (!drained) log.error({ lost_events: publisher.buffered }, 'edge stopped before every accepted event was stored in JetStream');
       publisher.close();
+      jsPublisher.close();
       acks.close();
       for (const c of [...positionSockets]) c.ws?.end(1001, 'server shutting down');
       for (const c of [...liveSockets]) c.ws?.end(1001, 'server shutting down');

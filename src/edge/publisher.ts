@@ -12,8 +12,8 @@
 // docs/benchmarks.md). In per-event mode every event is its own message. A failed publish is
 // retried with backoff and the same Nats-Msg-Id (JetStream drops it if it had landed).
 // Memory is bounded: callers must check canAccept() (EDGE_MAX_BUFFERED_EVENTS) first.
-import type { JetStreamClient } from '@nats-io/jetstream';
 import { messageId } from '../shared/envelope.js';
+import type { JetStreamPublish } from './jetstream-publish.js';
 import type { EventType } from '../shared/subjects.js';
 import type { Logger } from '../shared/logger.js';
 import type { AcceptedEvent } from './frame.js';
@@ -71,7 +71,7 @@ export class Publisher {
   private idleWaiters: Array<() => void> = [];
   private closed = false;
 
-  constructor(private readonly js: JetStreamClient, private readonly opts: PublisherOptions,
+  constructor(private readonly publishMessage: JetStreamPublish, private readonly opts: PublisherOptions,
               private readonly metrics: EdgeMetrics, private readonly log: Logger) {
     this.recent = new RecentKeys(opts.dedupKeys, opts.dedupTtlMs);
   }
@@ -179,7 +179,7 @@ export class Publisher {
     lane.busy = true;
     this.inflight++;
     const stopTimer = this.metrics.publishSeconds.startTimer();
-    this.js.publish(lane.subject, b.payload!, { msgID: b.msgId!, timeout: this.opts.publishTimeoutMs }).then(
+    this.publishMessage(lane.subject, b.payload!, b.msgId!, this.opts.publishTimeoutMs).then(
       () => { stopTimer(); this.stored(lane, b); },
       (err: Error) => this.failed(lane, err),
     );

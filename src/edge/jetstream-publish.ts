@@ -1,0 +1,104 @@
+// JetStream publishes with PubAcks, without nats.js's request machinery.
+//
+// `js.publish()` rides on `nc.request()`: per message a RequestOne with its own
+// setTimeout, a Promise.race, and, once the PubAck is in, an Error("cancelled") built
+// (stack trace and all) only to reject an already-settled promise (RequestOne.cancel in
+// nats-core). In the 1,000-client latency run that was ~10% of the edge's busy time,
+// and the edge's per-message cost is what caps JetStream messages/s there
+// (docs/benchmarks.md). This sends the very same wire message -- PUB with a
+// `Nats-Msg-Id` header and a reply subject -- and matches the PubAcks on ONE wildcard
+// subscription, with one timer sweeping deadlines for all of them.
+import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+
+export interface PubAck { stream: string; seq: number; duplicate: boolean }
+
+/** Publishes one message to a stream subject; resolves with its PubAck. */
+export type JetStreamPublish = (subject: string, payload: Uint8Array, msgId: string, timeoutMs: number) => Promise<PubAck>;
+
+interface Pending { resolve(ack: PubAck): void; reject(err: Error): void; deadline: number }
+
+const SWEEP_MS = 100;
+
+export class JetStreamPublisher {
+  private readonly inbox = createInbox();
+  private readonly pending = new Map<string, Pending>();
+  private readonly sub: Subscription;
+  private readonly sweep: NodeJS.Timeout;
+  private seq = 0;
+  private closed = false;
+
+  constructor(private readonly nc: NatsConnection) {
+    this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => this.reply(err, msg) });
+    this.sweep = setInterval(() => this.expire(Date.now()), SWEEP_MS);
+    this.sweep.unref();
+  }
+
+  readonly publish: JetStreamPublish = (subject, payload, msgId, timeoutMs) => {
+    if (this.closed) return Promise.reject(new Error('publisher closed'));
+    const token = (++this.seq).toString(36);
+    const h = headers();
+    h.set('Nats-Msg-Id', msgId);
+    return new Promise<PubAck>((resolve, reject) => {
+      this.pending.set(token, { resolve, reject, deadline: Date.now() + timeoutMs });
+      try {
+        this.nc.publish(subject, payload, { reply: `${this.inbox}.${token}`, headers: h });
+      } catch (err) {
+        // Closed or draining connection, bad subject: nothing went out.
+        this.pending.delete(token);
+        reject(err as Error);
+      }
+    });
+  };
+
+  get inflight(): number { return this.pending.size; }
+
+  /** Rejects what is still pending and stops listening. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweep);
+    this.failAll(new Error('publisher closed'));
+    this.sub.unsubscribe();
+  }
+
+  private reply(err: Error | null, msg: Msg): void {
+    if (err || !msg) {
+      // A subscription-level failure (permissions, for one): no reply will come.
+      this.failAll(err ?? new Error('PubAck subscription failed'));
+      return;
+    }
+    const token = msg.subject.slice(this.inbox.length + 1);
+    const p = this.pending.get(token);
+    if (!p) return; // already timed out: the caller retries with the same Nats-Msg-Id
+    this.pending.delete(token);
+    try {
+      p.resolve(parsePubAck(msg));
+    } catch (e) {
+      p.reject(e as Error);
+    }
+  }
+
+  private expire(now: number): void {
+    for (const [token, p] of this.pending) {
+      if (p.deadline > now) continue;
+      this.pending.delete(token);
+      p.reject(new Error('JetStream publish timed out (no PubAck)'));
+    }
+  }
+
+  private failAll(err: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(err);
+  }
+}
+
+/** A PubAck, or the JetStream error/no-responders status it carries, as an Error. */
+export function parsePubAck(msg: Pick<Msg, 'data' | 'headers' | 'string'>): PubAck {
+  if (msg.headers?.code === 503) throw new Error('no responders: no JetStream stream takes this subject (is JetStream up?)');
+  if (msg.data.length === 0) throw new Error(`empty JetStream reply${msg.headers ? ` (status ${msg.headers.code} ${msg.headers.description})` : ''}`);
+  const ack = JSON.parse(msg.string()) as { stream?: string; seq?: number; duplicate?: boolean; error?: { code?: number; err_code?: number; description?: string } };
+  if (ack.error) throw new Error(`JetStream refused the message: ${ack.error.description ?? 'unknown error'} (${ack.error.code ?? '?'}/${ack.error.err_code ?? '?'})`);
+  if (typeof ack.stream !== 'string' || typeof ack.seq !== 'number') throw new Error(`invalid PubAck: ${msg.string().slice(0, 200)}`);
+  return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true };
+}

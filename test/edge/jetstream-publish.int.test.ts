@@ -1,0 +1,54 @@
+// The edge's own JetStream publish path (src/edge/jetstream-publish.ts) against the real
+// nats-server: PubAcks, duplicate ids, no stream, no reply, a closed publisher.
+import t from 'tap';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamPublisher, parsePubAck } from '../../src/edge/jetstream-publish.js';
+import { getStack, uniqueName } from '../helpers/stack.js';
+
+t.test('PubAcks, duplicates, errors and timeouts', async (t) => {
+  const { natsUrl } = await getStack();
+  const nc = await connect({ servers: natsUrl });
+  t.teardown(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const stream = uniqueName('PUB');
+  const prefix = uniqueName('pub');
+  await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
+  t.teardown(() => jsm.streams.delete(stream).then(() => {}, () => {}));
+  const p = new JetStreamPublisher(nc);
+  t.teardown(() => p.close());
+
+  const acks = await Promise.all(Array.from({ length: 200 }, (_, i) => p.publish(`${prefix}.a.${i % 7}`, Buffer.from(`m${i}`), `id-${i}`, 5000)));
+  t.same(acks.map((a) => a.seq), Array.from({ length: 200 }, (_, i) => i + 1), 'every message stored, in order');
+  t.ok(acks.every((a) => a.stream === stream && !a.duplicate));
+  const again = await p.publish(`${prefix}.a.0`, Buffer.from('m0'), 'id-0', 5000);
+  t.same(again, { stream, seq: 1, duplicate: true }, 'same Nats-Msg-Id: JetStream reports the duplicate');
+  t.equal((await jsm.streams.info(stream)).state.messages, 200);
+
+  await t.rejects(p.publish(`${uniqueName('nostream')}.x`, Buffer.from('x'), 'n1', 5000), /no responders/, 'no stream takes the subject');
+
+  // A core subscriber that never replies: the deadline sweep rejects the publish.
+  const silent = `${uniqueName('silent')}.x`;
+  const sub = nc.subscribe(silent);
+  t.teardown(() => sub.unsubscribe());
+  await nc.flush();
+  const t0 = Date.now();
+  await t.rejects(p.publish(silent, Buffer.from('x'), 's1', 300), /timed out/);
+  t.ok(Date.now() - t0 < 2000, 'timed out near its deadline');
+  t.equal(p.inflight, 0, 'nothing left pending');
+
+  const late = p.publish(silent, Buffer.from('x'), 's2', 60_000);
+  p.close();
+  await t.rejects(late, /closed/, 'close() rejects what is pending');
+  await t.rejects(p.publish(`${prefix}.a.1`, Buffer.from('x'), 'c1', 1000), /closed/);
+});
+
+t.test('parsePubAck: JetStream errors become Errors', async (t) => {
+  const msg = (body: string, hdr?: { code: number; description: string }) => ({ data: Buffer.from(body), string: () => body, headers: hdr as never });
+  t.same(parsePubAck(msg('{"stream":"S","seq":3}')), { stream: 'S', seq: 3, duplicate: false });
+  t.throws(() => parsePubAck(msg('{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}')), /maximum messages exceeded \(503\/10077\)/);
+  t.throws(() => parsePubAck(msg('', { code: 503, description: 'No Responders' })), /no responders/);
+  t.throws(() => parsePubAck(msg('', { code: 408, description: 'Request Timeout' })), /status 408/);
+  t.throws(() => parsePubAck(msg('{"ok":true}')), /invalid PubAck/);
+  t.throws(() => parsePubAck(msg('not json')));
+});
