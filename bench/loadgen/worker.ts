@@ -17,28 +17,47 @@ const RECONNECT_DELAY_MS = 250;
 
 const send = (m: FromWorker) => process.send?.(m);
 
-interface Client { ws?: WebSocket; open: boolean; factory: EventFactory; credit: number; pending: boolean }
+interface Client {
+  ws?: WebSocket; open: boolean; factory: EventFactory; credit: number; pending: boolean;
+  /** Frames sent on the current connection (the server numbers them the same way, from 1). */
+  frames: number;
+  /** Events per recent frame, by frame number modulo its length: what a refusal gave back. */
+  sizes: Int32Array;
+}
+
+const FRAME_SIZES_KEPT = 1 << 14;
+// Replies that refuse a whole frame (docs/protocol.md); invalid_event refuses one event.
+const WHOLE_FRAME = new Set(['unavailable', 'malformed_json', 'too_many_events', 'binary_frame', 'too_large']);
 
 let running = false;
 let cap = Infinity;
+// Events the server refused: they were sent but are not outstanding, so they must not
+// count against the cap (else a refused burst throttles the closed loop for good).
+let refusedEvents = 0;
+const outstanding = (r: WorkerResult) => r.sentEvents - refusedEvents;
 const stalled = new Set<Client>();
 
 async function main(job: WorkerJob): Promise<void> {
   const result: WorkerResult = { workerId: job.workerId, sentEvents: 0, sentFrames: 0, sentBytes: 0, errors: {}, closes: {}, connectFailures: 0, elapsedMs: 0 };
   const clients: Client[] = [];
   for (let i = 0; i < job.clients; i++) {
-    clients.push({ open: false, credit: 0, pending: false, factory: new EventFactory(`${job.namePrefix} w${job.workerId}c${i}`, job.shape) });
+    clients.push({ open: false, credit: 0, pending: false, frames: 0, sizes: new Int32Array(FRAME_SIZES_KEPT), factory: new EventFactory(`${job.namePrefix} w${job.workerId}c${i}`, job.shape) });
   }
 
   const connect = (c: Client): Promise<void> => new Promise((resolve) => {
     const ws = new WebSocket(job.url, { headers: job.headers, perMessageDeflate: false });
     c.ws = ws;
+    c.frames = 0;
     ws.on('open', () => { c.open = true; resolve(); if (running && job.ratePerClient === 0) pump(c); });
     ws.on('message', (data) => {
       // Only errors (and acks, when asked for) come back; count errors by code.
       try {
-        const msg = JSON.parse(String(data)) as { type?: string; code?: string };
-        if (msg.type === 'error') result.errors[msg.code ?? '?'] = (result.errors[msg.code ?? '?'] ?? 0) + 1;
+        const msg = JSON.parse(String(data)) as { type?: string; code?: string; frame?: number };
+        if (msg.type === 'error') {
+          result.errors[msg.code ?? '?'] = (result.errors[msg.code ?? '?'] ?? 0) + 1;
+          if (msg.code === 'invalid_event') refusedEvents++;
+          else if (WHOLE_FRAME.has(msg.code ?? '') && typeof msg.frame === 'number' && msg.frame > c.frames - FRAME_SIZES_KEPT) refusedEvents += c.sizes[msg.frame % FRAME_SIZES_KEPT];
+        }
       } catch { result.errors.unparseable_reply = (result.errors.unparseable_reply ?? 0) + 1; }
     });
     ws.on('error', () => { /* 'close' follows */ });
@@ -56,6 +75,7 @@ async function main(job: WorkerJob): Promise<void> {
 
   const sendFrame = (c: Client, n: number, now: number) => {
     const frame = c.factory.frame(n, now);
+    c.sizes[++c.frames % FRAME_SIZES_KEPT] = n;
     result.sentEvents += n; result.sentFrames++; result.sentBytes += frame.length;
     return frame;
   };
@@ -65,7 +85,7 @@ async function main(job: WorkerJob): Promise<void> {
     const ws = c.ws!;
     const now = Date.now();
     for (let i = 0; i < FRAMES_PER_PUMP; i++) {
-      if (result.sentEvents >= cap) { stalled.add(c); return; }
+      if (outstanding(result) >= cap) { stalled.add(c); return; }
       if (ws.bufferedAmount >= HIGH_WATER_BYTES) {
         // Resume when the socket flushed this frame.
         c.pending = true;
@@ -105,7 +125,7 @@ async function main(job: WorkerJob): Promise<void> {
         c.credit += earned;
         if (!c.open) continue;
         while (c.credit >= 1) {
-          if (result.sentEvents >= cap) { c.credit = Math.min(c.credit, 1); break; }
+          if (outstanding(result) >= cap) { c.credit = Math.min(c.credit, 1); break; }
           const n = Math.max(1, Math.min(c.factory.nextSize(), Math.floor(c.credit)));
           c.ws!.send(sendFrame(c, n, now));
           c.credit -= n;
