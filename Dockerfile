@@ -21,4 +21,5 @@ COPY sql ./sql
 COPY scripts ./scripts
 USER node
 EXPOSE 8765
-CMD ["node", "dist/src/main.js", "start"]
+# V8 flags as in package.json "start" (docs/benchmarks.md: edge memory under load).
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js", "start"]

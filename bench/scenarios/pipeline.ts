@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { freePort } from '../../src/shared/localstack/process.js';
-import { appEntry, spawnNode, waitHttp, type Child } from '../lib/children.js';
+import { APP_NODE_FLAGS, appEntry, spawnNode, waitHttp, type Child } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';
 import { scrapeCounters } from '../lib/metrics-scrape.js';
@@ -32,7 +32,7 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
     EDGE_PUBLISH_MODE: r.mode, ...r.env,
   };
   // One file per role and scenario (Node 20's --cpu-prof-name has no placeholders).
-  const nodeFlags = (role: string) => r.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(r.cpuProfDir)}`, `--cpu-prof-name=${r.label}-${role}.cpuprofile`] : [];
+  const nodeFlags = (role: string) => [...APP_NODE_FLAGS, ...(r.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(r.cpuProfDir)}`, `--cpu-prof-name=${r.label}-${role}.cpuprofile`] : [])];
   const children: Child[] = [];
   try {
     // Ingest first: it creates the durable consumer; the stream exists before either

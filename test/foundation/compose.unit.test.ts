@@ -34,3 +34,12 @@ t.test('app: its environment is valid for the config module and points at the se
   t.equal(services.timescaledb.environment.POSTGRES_DB, 'tracker');
   t.same(Object.keys(services.app.depends_on).sort(), ['nats', 'timescaledb']);
 });
+
+t.test('the app runs with the same V8 flags everywhere: npm start, the Dockerfile, the bench', async (t) => {
+  const { APP_NODE_FLAGS } = await import('../../bench/lib/children.js');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const startFlags = (pkg.scripts.start as string).split(/\s+/).filter((w) => w.startsWith('--'));
+  t.same(startFlags, APP_NODE_FLAGS, 'package.json start');
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
+  t.same(JSON.parse(cmd ?? '[]').filter((w: string) => w.startsWith('--')), APP_NODE_FLAGS, 'Dockerfile CMD');
+});
