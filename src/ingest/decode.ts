@@ -27,25 +27,29 @@ const show = (v: unknown): string => {
   return s.length > 60 ? `${s.slice(0, 60)}…` : s;
 };
 
-function convert(kind: FieldKind, v: unknown, where: string): Value {
+// Where a bad value sits, built only when one is found: a path string per field of
+// every event was a steady source of garbage (GC was ~18% of ingest's busy time).
+const where = (i: number, field: string) => (i < 0 ? field : `events[${i}].${field}`);
+
+function convert(kind: FieldKind, v: unknown, i: number, field: string): Value {
   switch (kind) {
     case 'text':
-      if (typeof v !== 'string') throw new PoisonError(`${where} must be a string, got ${show(v)}`);
-      if (BAD_TEXT.test(v)) throw new PoisonError(`${where} holds a NUL character or a lone UTF-16 surrogate`);
+      if (typeof v !== 'string') throw new PoisonError(`${where(i, field)} must be a string, got ${show(v)}`);
+      if (BAD_TEXT.test(v)) throw new PoisonError(`${where(i, field)} holds a NUL character or a lone UTF-16 surrogate`);
       return v;
     case 'float':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new PoisonError(`${where} must be a finite number, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw new PoisonError(`${where(i, field)} must be a finite number, got ${show(v)}`);
       return v;
     case 'float-ish': {
       const n = typeof v === 'string' && NUMERIC.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw new PoisonError(`${where} must be a finite number or numeric string, got ${show(v)}`);
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new PoisonError(`${where(i, field)} must be a finite number or numeric string, got ${show(v)}`);
       return n;
     }
     case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new PoisonError(`${where} must be an integer, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new PoisonError(`${where(i, field)} must be an integer, got ${show(v)}`);
       return v;
     case 'time':
-      if (typeof v !== 'string' || !RFC3339.test(v) || !Number.isFinite(Date.parse(v))) throw new PoisonError(`${where} must be an RFC 3339 date-time, got ${show(v)}`);
+      if (typeof v !== 'string' || !RFC3339.test(v) || !Number.isFinite(Date.parse(v))) throw new PoisonError(`${where(i, field)} must be an RFC 3339 date-time, got ${show(v)}`);
       return v;
   }
 }
@@ -62,26 +66,25 @@ export function decodeMessage(prefix: string, subject: string, data: Uint8Array,
     throw new PoisonError(`undecodable envelope: ${(err as Error).message}`);
   }
   if (env.type !== type) throw new PoisonError(`envelope type ${show(env.type)} does not match subject type ${type}`);
-  const receivedAt = convert('time', env.received_at, 'received_at');
+  const receivedAt = convert('time', env.received_at, -1, 'received_at');
   const spec = TABLES[type];
   const rows: Row[] = new Array(env.events.length);
   for (let i = 0; i < env.events.length; i++) {
     const ev = env.events[i] as Record<string, unknown> | null;
-    const at = `events[${i}]`;
-    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw new PoisonError(`${at} is not an object`);
-    if (ev.type !== type) throw new PoisonError(`${at}.type ${show(ev.type)} does not match subject type ${type}`);
+    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw new PoisonError(`events[${i}] is not an object`);
+    if (ev.type !== type) throw new PoisonError(`events[${i}].type ${show(ev.type)} does not match subject type ${type}`);
     const key = env.ids[i];
     if (typeof key !== 'string' || !UUID.test(key)) throw new PoisonError(`ids[${i}] must be a UUID event key, got ${show(key)}`);
-    const name = convert('text', ev.character_name, `${at}.character_name`);
-    if (name !== route.characterName) throw new PoisonError(`${at}.character_name ${show(name)} does not match the subject's character ${show(route.characterName)}`);
-    const row: Row = [convert('time', ev.timestamp, `${at}.timestamp`), name, key, receivedAt, seq];
+    const name = convert('text', ev.character_name, i, 'character_name');
+    if (name !== route.characterName) throw new PoisonError(`events[${i}].character_name ${show(name)} does not match the subject's character ${show(route.characterName)}`);
+    const row: Row = [convert('time', ev.timestamp, i, 'timestamp'), name, key, receivedAt, seq];
     for (const fs of spec.fields) {
       const v = ev[fs.field];
       if (v === undefined || v === null) {
-        if (fs.required) throw new PoisonError(`${at}.${fs.field} is required`);
+        if (fs.required) throw new PoisonError(`${where(i, fs.field)} is required`);
         row.push(null);
       } else {
-        row.push(convert(fs.kind, v, `${at}.${fs.field}`));
+        row.push(convert(fs.kind, v, i, fs.field));
       }
     }
     rows[i] = row;

@@ -39,8 +39,11 @@ export function latestCandidates(rows: readonly Row[]): Row[] {
   const best = new Map<string, { ms: number; rows: Row[] }>();
   for (const row of rows) {
     const name = row[NAME] as string;
-    const ms = Date.parse(row[TS] as string);
     const b = best.get(name);
+    // Same timestamp text as the best so far (events batched under one timestamp):
+    // a tie without parsing it again.
+    if (b && row[TS] === b.rows[0][TS]) { b.rows.push(row); continue; }
+    const ms = Date.parse(row[TS] as string);
     if (!b || ms > b.ms) best.set(name, { ms, rows: [row] });
     else if (ms === b.ms) b.rows.push(row);
   }
