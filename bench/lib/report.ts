@@ -75,7 +75,7 @@ export function markdown(r: BenchResults): string {
       const v = c.validation;
       lines.push(`| ajv validation (${v.validator}) | ${v.validateNsPerEvent} ns/event (${n(1e9 / v.validateNsPerEvent)} ev/s/core) |`);
       lines.push(`| JSON.parse of one event | ${v.jsonParseNsPerEvent} ns/event |`);
-      lines.push(`| eventKey (sha256 of canonical JSON) | ${v.eventKeyNsPerEvent} ns/event |`);
+      lines.push(`| canonical JSON + event key (sha256), the edge's one serialization per event | ${v.eventKeyNsPerEvent} ns/event |`);
     }
     if (c.copyInsert) {
       const x = c.copyInsert.rowsPerS;
