@@ -144,6 +144,7 @@ export class Publisher {
   close(): void {
     this.closed = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.startTimer) clearImmediate(this.startTimer);
     for (const lane of this.lanes.values()) if (lane.retryTimer) clearTimeout(lane.retryTimer);
   }
 
@@ -175,15 +176,31 @@ export class Publisher {
   }
 
   private start(lane: Lane): void {
-    const b = lane.sealed[0];
     lane.busy = true;
     this.inflight++;
-    const stopTimer = this.metrics.publishSeconds.startTimer();
-    this.publishMessage(lane.subject, b.payload!, b.msgId!, this.opts.publishTimeoutMs).then(
-      () => { stopTimer(); this.stored(lane, b); },
-      (err: Error) => this.failed(lane, err),
-    );
+    this.starting.push(lane);
+    this.startTimer ??= setImmediate(this.sendStarted);
   }
+
+  // Publishes started during one event-loop turn go out together: nats.js coalesces
+  // what is published before its next microtask flush, but uWS frames and PubAck
+  // chunks each end in a microtask checkpoint, so publishing from each of them made
+  // one socket write per frame or per PubAck chunk (writeBuffer was 39% of the edge's
+  // busy time in the per-event profile, docs/benchmarks.md).
+  private readonly starting: Lane[] = [];
+  private startTimer?: NodeJS.Immediate;
+  private readonly sendStarted = (): void => {
+    this.startTimer = undefined;
+    const lanes = this.starting.splice(0);
+    for (const lane of lanes) {
+      const b = lane.sealed[0];
+      const stopTimer = this.metrics.publishSeconds.startTimer();
+      this.publishMessage(lane.subject, b.payload!, b.msgId!, this.opts.publishTimeoutMs).then(
+        () => { stopTimer(); this.stored(lane, b); },
+        (err: Error) => this.failed(lane, err),
+      );
+    }
+  };
 
   private stored(lane: Lane, b: Batch): void {
     this.inflight--;
