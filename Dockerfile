@@ -22,4 +22,4 @@ COPY scripts ./scripts
 USER node
 EXPOSE 8765
 # V8 flags as in package.json "start" (docs/benchmarks.md: edge memory under load).
-CMD ["node", "--max-semi-space-size=8", "dist/src/main.js", "start"]
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=100", "dist/src/main.js", "start"]
