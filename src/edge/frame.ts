@@ -54,46 +54,56 @@ export function parseFrame(text: string, frame: number, maxEvents: number): Pars
 const TYPE_LIST = EVENT_TYPES.join(', ');
 
 // Characters send again and again: remember their subjects (encodeToken walks every
-// character). Cleared when full, so it stays bounded under hostile names.
+// character), keyed by prefix, then name, then type, so a hit builds no string (a
+// joined key per event showed up in the profile). Cleared when full, so it stays
+// bounded under hostile names.
 const SUBJECT_CACHE_MAX = 50_000;
-const subjects = new Map<string, string>();
+const subjects = new Map<string, Map<string, Partial<Record<EventType, string>>>>();
+let cachedNames = 0;
 function cachedSubject(prefix: string, type: EventType, name: string): string {
-  const k = `${prefix}\0${type}\0${name}`;
-  let s = subjects.get(k);
-  if (s === undefined) {
-    if (subjects.size >= SUBJECT_CACHE_MAX) subjects.clear();
-    s = subjectFor(prefix, type, name);
-    subjects.set(k, s);
+  let byName = subjects.get(prefix);
+  if (byName === undefined) subjects.set(prefix, (byName = new Map()));
+  let byType = byName.get(name);
+  if (byType === undefined) {
+    if (cachedNames >= SUBJECT_CACHE_MAX) { subjects.clear(); cachedNames = 0; subjects.set(prefix, byName = new Map()); }
+    byName.set(name, (byType = {}));
+    cachedNames++;
   }
-  return s;
+  return (byType[type] ??= subjectFor(prefix, type, name));
+}
+
+/** Where an error reply points: built only on error paths (checkEvent runs per event). */
+function extra(ev: unknown, index: number | undefined): Partial<ErrorReply> {
+  const e: Partial<ErrorReply> = index === undefined ? {} : { index };
+  const id = (ev as { event_id?: unknown } | null)?.event_id;
+  if (typeof id === 'string') e.event_id = id.slice(0, 128);
+  return e;
 }
 
 /** Validates one event; returns the accepted form or the error reply. */
 export function checkEvent(ev: unknown, index: number | undefined, frame: number, checkStrings: boolean, limits: FrameLimits): AcceptedEvent | ErrorReply {
-  const extra: Partial<ErrorReply> = index === undefined ? {} : { index };
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
-    return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', { ...extra, errors: [{ path: '/', message: 'must be object' }] });
+    return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', { ...extra(ev, index), errors: [{ path: '/', message: 'must be object' }] });
   }
   const obj = ev as Record<string, unknown>;
-  if (typeof obj.event_id === 'string') extra.event_id = obj.event_id.slice(0, 128);
   const type = obj.type;
   const validate = typeof type === 'string' ? validators.get(type) : undefined;
   if (!validate) {
-    return errorReply(ErrorCodes.invalidEvent, frame, `unknown or missing event type; expected one of ${TYPE_LIST}`, { ...extra, errors: [{ path: '/type', message: `must be one of ${TYPE_LIST}` }] });
+    return errorReply(ErrorCodes.invalidEvent, frame, `unknown or missing event type; expected one of ${TYPE_LIST}`, { ...extra(ev, index), errors: [{ path: '/type', message: `must be one of ${TYPE_LIST}` }] });
   }
   if (!validate(obj)) {
     const errors = fieldErrors(validate.errors);
-    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { ...extra, errors });
+    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { ...extra(ev, index), errors });
   }
   const deep = deepCheck(obj, limits.maxEventDepth, checkStrings);
   if (deep) {
-    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, { ...extra, errors: [deep] });
+    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, { ...extra(ev, index), errors: [deep] });
   }
   // One serialization serves both the envelope and the event key (keys sorted).
   const json = canonicalEventJson(obj);
   const bytes = Buffer.byteLength(json);
   if (bytes > limits.maxEventBytes) {
-    return errorReply(ErrorCodes.tooLarge, frame, `event is ${bytes} bytes; one event may be at most ${limits.maxEventBytes} bytes (the NATS server's max_payload minus the envelope)`, extra);
+    return errorReply(ErrorCodes.tooLarge, frame, `event is ${bytes} bytes; one event may be at most ${limits.maxEventBytes} bytes (the NATS server's max_payload minus the envelope)`, extra(ev, index));
   }
   const t = type as EventType;
   const name = obj.character_name as string;
