@@ -3,7 +3,7 @@
 // `js.publish()` rides on `nc.request()`: per message a RequestOne with its own
 // setTimeout, a Promise.race, and, once the PubAck is in, an Error("cancelled") built
 // (stack trace and all) only to reject an already-settled promise (RequestOne.cancel in
-// nats-core). In the 1,000-client latency run that was ~10% of the edge's busy time,
+// nats-core). In the 1,000-client latency run that was ~8% of the edge's busy time,
 // and the edge's per-message cost is what caps JetStream messages/s there
 // (docs/benchmarks.md). This sends the very same wire message -- PUB with a
 // `Nats-Msg-Id` header and a reply subject -- and matches the PubAcks on ONE wildcard

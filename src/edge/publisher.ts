@@ -66,6 +66,9 @@ export class Publisher {
   private inflight = 0;
   private bufferedEvents = 0;
   private flushTimer?: NodeJS.Timeout;
+  /** Lanes whose next publish goes out at the end of this event-loop turn (sendStarted). */
+  private readonly starting: Lane[] = [];
+  private startTimer?: NodeJS.Immediate;
   private failingSince?: number;
   private lastError = '';
   private idleWaiters: Array<() => void> = [];
@@ -187,8 +190,6 @@ export class Publisher {
   // chunks each end in a microtask checkpoint, so publishing from each of them made
   // one socket write per frame or per PubAck chunk (writeBuffer was 39% of the edge's
   // busy time in the per-event profile, docs/benchmarks.md).
-  private readonly starting: Lane[] = [];
-  private startTimer?: NodeJS.Immediate;
   private readonly sendStarted = (): void => {
     this.startTimer = undefined;
     const lanes = this.starting.splice(0);
