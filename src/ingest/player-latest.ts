@@ -52,8 +52,13 @@ export function latestCandidates(rows: readonly Row[]): Row[] {
     if (b.rows.length === 1) { out.push(b.rows[0]); continue; }
     const ts = b.rows[0][TS];
     if (!b.rows.every((r) => r[TS] === ts)) { out.push(...b.rows); continue; }
+    // Lowercased: the stream may hold uppercase UUIDs from another publisher.
     let top = b.rows[0];
-    for (const r of b.rows) if ((r[KEY] as string) > (top[KEY] as string)) top = r;
+    let topKey = (top[KEY] as string).toLowerCase();
+    for (const r of b.rows) {
+      const k = (r[KEY] as string).toLowerCase();
+      if (k > topKey) { top = r; topKey = k; }
+    }
     out.push(top);
   }
   return out;
