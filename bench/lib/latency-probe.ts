@@ -26,6 +26,13 @@ export interface LatencyStats {
   /** Median of edge receipt (received_at) to visible. */
   p50EdgeToVisibleMs?: number;
   p99EdgeToVisibleMs?: number;
+  /** Pipeline runs only: edge receipt -> stored in JetStream, and stored -> visible (see splitAtStream). */
+  p50EdgeToStreamMs?: number;
+  p99EdgeToStreamMs?: number;
+  p50StreamToVisibleMs?: number;
+  p99StreamToVisibleMs?: number;
+  /** Per sample: stream sequence, edge receipt and visible time (ms); dropped from the JSON. */
+  detail?: Array<{ seq: number; receivedMs: number; visibleMs: number }>;
   pollMs: number;
 }
 
@@ -48,6 +55,7 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
   const pending = new Map<string, number>(); // event key -> sent ms
   const latencies: number[] = [];
   const edgeToVisible: number[] = [];
+  const detail: Array<{ seq: number; receivedMs: number; visibleMs: number }> = [];
   let sending = false;
   let polling = true;
   let seq = 0;
@@ -60,8 +68,8 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
         // Bounded by the probe character's index (character_name, ts): a lookup by
         // event_key alone went to a sequential scan on the fresh, un-analyzed hypertable
         // and cost PostgreSQL half a core every 20 ms, stealing CPU from the pipeline.
-        const { rows } = await db.query<{ k: string; r: Date }>(
-          'select event_key::text as k, received_at as r from telemetry where character_name = $1 and ts >= $2 and event_key = any($3::uuid[])',
+        const { rows } = await db.query<{ k: string; r: Date; s: string }>(
+          'select event_key::text as k, received_at as r, stream_seq as s from telemetry where character_name = $1 and ts >= $2 and event_key = any($3::uuid[])',
           [character, new Date(startedAt - 60_000), [...pending.keys()]]);
         for (const row of rows) {
           const sent = pending.get(row.k);
@@ -69,6 +77,7 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
           pending.delete(row.k);
           latencies.push(t0 - sent);
           edgeToVisible.push(t0 - row.r.getTime());
+          detail.push({ seq: Number(row.s), receivedMs: row.r.getTime(), visibleMs: t0 });
         }
       }
       await sleep(Math.max(1, POLL_MS - (Date.now() - t0)));
@@ -96,9 +105,27 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
       await poller.catch(() => {});
       ws.close();
       await db.end().catch(() => {});
-      return { sent: seq, samples: latencies.length, lost: pending.size, pollMs: POLL_MS, ...percentiles(latencies, edgeToVisible) };
+      return { sent: seq, samples: latencies.length, lost: pending.size, pollMs: POLL_MS, ...percentiles(latencies, edgeToVisible), detail };
     },
   };
+}
+
+/**
+ * Splits edge -> visible at the JetStream store: `storedMs(seq)` gives the stream's own
+ * timestamp of the probe's message (same machine clock as the edge's received_at).
+ */
+export async function splitAtStream(stats: LatencyStats, storedMs: (seq: number) => Promise<number | undefined>): Promise<void> {
+  const toStream: number[] = [];
+  const fromStream: number[] = [];
+  for (const d of stats.detail ?? []) {
+    const at = await storedMs(d.seq).catch(() => undefined);
+    if (at === undefined) continue;
+    toStream.push(at - d.receivedMs);
+    fromStream.push(d.visibleMs - at);
+  }
+  const a = toStream.sort((x, y) => x - y);
+  const b = fromStream.sort((x, y) => x - y);
+  Object.assign(stats, { p50EdgeToStreamMs: pct(a, 50), p99EdgeToStreamMs: pct(a, 99), p50StreamToVisibleMs: pct(b, 50), p99StreamToVisibleMs: pct(b, 99) });
 }
 
 function pct(sorted: number[], p: number): number | undefined {

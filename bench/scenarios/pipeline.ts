@@ -10,6 +10,7 @@ import { APP_NODE_FLAGS, appEntry, spawnNode, waitHttp, type Child } from '../li
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';
 import { scrapeCounters } from '../lib/metrics-scrape.js';
+import { splitAtStream } from '../lib/latency-probe.js';
 import type { ScenarioRun } from './naive.js';
 
 export const BENCH_SECRET = 'bench-secret-0123456789';
@@ -54,6 +55,10 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
         ...(stack.pgPid ? { postgres: { pid: stack.pgPid, withChildren: true, untilDrained: true } } : {}),
       },
     });
+    if (result.latency) {
+      await splitAtStream(result.latency, (seq) => storedAt(stack.natsUrl, common.STREAM_NAME, seq));
+      delete result.latency.detail;
+    }
     const [e, i] = await Promise.all([scrapeCounters(edgePort, true), scrapeCounters(ingestPort, true)]);
     const mean = (m: Record<string, number>, name: string, scale = 1) => m[`${name}_count`] ? Math.round((m[`${name}_sum`] / m[`${name}_count`]) * scale * 10) / 10 : undefined;
     // Where an event's time goes, as seen by the roles themselves (run means).
@@ -77,7 +82,19 @@ async function streamMessages(url: string, name: string): Promise<number | undef
   try { return (await (await jetstreamManager(nc)).streams.info(name)).state.messages; } catch { return undefined; } finally { await nc.close(); }
 }
 
+const storeConns = new Map<string, Promise<{ jsm: Awaited<ReturnType<typeof jetstreamManager>>; nc: Awaited<ReturnType<typeof connect>> }>>();
+/** JetStream's store time of one message (ms); one connection per server, closed with the stream. */
+async function storedAt(url: string, stream: string, seq: number): Promise<number | undefined> {
+  let c = storeConns.get(url);
+  if (!c) { c = connect({ servers: url }).then(async (nc) => ({ nc, jsm: await jetstreamManager(nc) })); storeConns.set(url, c); }
+  const m = await (await c).jsm.streams.getMessage(stream, { seq });
+  return m ? m.time.getTime() : undefined;
+}
+
 async function deleteStream(url: string, name: string): Promise<void> {
+  const c = storeConns.get(url);
+  storeConns.delete(url);
+  if (c) await (await c).nc.close().catch(() => {});
   const nc = await connect({ servers: url });
   try { await (await jetstreamManager(nc)).streams.delete(name); } finally { await nc.close(); }
 }
