@@ -24,7 +24,9 @@ export interface LoadOptions {
   pacing?: { aheadEvents: number; accepted: () => Promise<number | undefined> };
 }
 
-const PACE_MS = 100;
+// Each poll renders the server's whole /metrics (prom-client default metrics read /proc):
+// at 100 ms that was ~4% of the edge's busy time in the latency profile.
+const PACE_MS = 250;
 const AHEAD_S = 1;
 const INITIAL_AHEAD = 50000;
 
