@@ -63,6 +63,7 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
     const mean = (m: Record<string, number>, name: string, scale = 1) => m[`${name}_count`] ? Math.round((m[`${name}_sum`] / m[`${name}_count`]) * scale * 10) / 10 : undefined;
     // Where an event's time goes, as seen by the roles themselves (run means).
     const stages = {
+      edgeBatchWaitMs: mean(e, 'tracker_edge_batch_wait_seconds', 1000),
       edgePublishMs: mean(e, 'tracker_edge_publish_seconds', 1000),
       edgeMessages: e.tracker_edge_messages_published_total,
       ingestWriteMs: mean(i, 'tracker_ingest_copy_seconds', 1000),

@@ -193,8 +193,10 @@ export class Publisher {
   private readonly sendStarted = (): void => {
     this.startTimer = undefined;
     const lanes = this.starting.splice(0);
+    const now = Date.now();
     for (const lane of lanes) {
       const b = lane.sealed[0];
+      if (lane.attempts === 0) this.metrics.batchWaitSeconds.observe((now - b.receivedAt) / 1000);
       const stopTimer = this.metrics.publishSeconds.startTimer();
       this.publishMessage(lane.subject, b.payload!, b.msgId!, this.opts.publishTimeoutMs).then(
         () => { stopTimer(); this.stored(lane, b); },
