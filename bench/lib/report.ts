@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { MeasureResult } from './measure.js';
 import type { ValidateResult } from '../components/validate.js';
 import type { CopyInsertResult } from '../components/copy-vs-insert.js';
+import type { JetStreamPublishResult } from '../components/jetstream-publish.js';
 
 export interface Machine { cpus: number; cpuModel: string; memoryGb: number; os: string; node: string; postgres?: string; timescaledb?: string; nats?: string; durablePostgres: boolean }
 
@@ -17,7 +18,7 @@ export interface BenchResults {
   wallS: number;
   command: string;
   machine: Machine;
-  components: { validation?: ValidateResult; copyInsert?: CopyInsertResult };
+  components: { validation?: ValidateResult; copyInsert?: CopyInsertResult; jetstreamPublish?: JetStreamPublishResult };
   scenarios: Partial<Record<'naive' | 'per-event' | 'batched' | 'latency', (MeasureResult & { streamMessages?: number }) | { error: string }>>;
   targets: Target[];
   notes: string[];
@@ -69,7 +70,7 @@ export function markdown(r: BenchResults): string {
   lines.push('', '| target | wanted | measured | met |', '|---|---|---|---|');
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
   const c = r.components;
-  if (c.validation || c.copyInsert) {
+  if (c.validation || c.copyInsert || c.jetstreamPublish) {
     lines.push('', '| component | figure |', '|---|---|');
     if (c.validation) {
       const v = c.validation;
@@ -83,6 +84,11 @@ export function markdown(r: BenchResults): string {
       lines.push(`| COPY to staging + INSERT … ON CONFLICT (ingest's fallback when a batch repeats stored events) | ${n(x.copyStaging)} rows/s |`);
       lines.push(`| multi-row INSERT, ${c.copyInsert.batchRows} rows | ${n(x.insertMulti)} rows/s |`);
       lines.push(`| single-row INSERT, autocommit | ${n(x.insertSingle)} rows/s |`);
+    }
+    if (c.jetstreamPublish) {
+      const j = c.jetstreamPublish;
+      lines.push(`| JetStream publish + PubAck, 512 in flight, 1.8 KB: nats.js \`js.publish\` | ${n(j.natsJs.msgsPerS)} msgs/s, ${j.natsJs.cpuUsPerMsg} µs client CPU per message |`);
+      lines.push(`| the same through the edge's publisher (src/edge/jetstream-publish.ts) | ${n(j.edge.msgsPerS)} msgs/s (${ratio(j.edge.msgsPerS, j.natsJs.msgsPerS)}), ${j.edge.cpuUsPerMsg} µs client CPU per message |`);
     }
   }
   if (r.notes.length) lines.push('', ...r.notes.map((x) => `- ${x}`));
