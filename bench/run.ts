@@ -80,6 +80,9 @@ async function main(o: BenchOptions): Promise<void> {
     ];
     for (const [name, run] of scenarios) {
       if (!o.only.has(name)) continue;
+      // Every scenario starts from a quiet server: what the components or the previous
+      // scenario wrote is flushed now, not during the next measurement window.
+      await settle(stack.adminUrl, o.quick ? 500 : 3000);
       say(`scenario: ${name}`);
       try {
         (results.scenarios as Record<string, unknown>)[name] = await run();
@@ -124,3 +127,15 @@ main(opts).then(() => { if (!aborting) process.exit(0); }, (err: Error) => {
   process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
   process.exit(1);
 });
+
+/** CHECKPOINT, then a pause, between scenarios (the machine also runs their leftovers). */
+async function settle(adminUrl: string, pauseMs: number): Promise<void> {
+  const c = new pg.Client({ connectionString: adminUrl, application_name: 'bench-settle' });
+  try {
+    await c.connect();
+    await c.query('checkpoint');
+  } catch { /* a server we may not checkpoint (given DATABASE_URL): the pause still helps */ } finally {
+    await c.end().catch(() => {});
+  }
+  await new Promise((r) => setTimeout(r, pauseMs));
+}
