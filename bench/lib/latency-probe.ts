@@ -31,10 +31,11 @@ export interface LatencyStats {
   p99EdgeToStreamMs?: number;
   p50StreamToVisibleMs?: number;
   p99StreamToVisibleMs?: number;
-  /** Per sample: stream sequence, edge receipt and visible time (ms); dropped from the JSON. */
-  detail?: Array<{ seq: number; receivedMs: number; visibleMs: number }>;
   pollMs: number;
 }
+
+/** One probe sample: the stream sequence of its message, edge receipt and visible time (ms). */
+export interface ProbeSample { seq: number; receivedMs: number; visibleMs: number }
 
 export interface LatencyProbe {
   start(): void;
@@ -42,6 +43,8 @@ export interface LatencyProbe {
   sent(): number;
   /** Stops sending; waits up to waitMs for outstanding probes; returns the statistics. */
   finish(waitMs: number): Promise<LatencyStats>;
+  /** The samples behind the statistics (for splitAtStream). */
+  samples(): readonly ProbeSample[];
 }
 
 export async function startProbe(o: { url: string; headers?: Record<string, string>; databaseUrl: string; ratePerS: number; runId: string }): Promise<LatencyProbe> {
@@ -55,7 +58,7 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
   const pending = new Map<string, number>(); // event key -> sent ms
   const latencies: number[] = [];
   const edgeToVisible: number[] = [];
-  const detail: Array<{ seq: number; receivedMs: number; visibleMs: number }> = [];
+  const detail: ProbeSample[] = [];
   let sending = false;
   let polling = true;
   let seq = 0;
@@ -86,6 +89,7 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
 
   return {
     sent: () => seq,
+    samples: () => detail,
     start() {
       sending = true;
       sender = setInterval(() => {
@@ -105,7 +109,7 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
       await poller.catch(() => {});
       ws.close();
       await db.end().catch(() => {});
-      return { sent: seq, samples: latencies.length, lost: pending.size, pollMs: POLL_MS, ...percentiles(latencies, edgeToVisible), detail };
+      return { sent: seq, samples: latencies.length, lost: pending.size, pollMs: POLL_MS, ...percentiles(latencies, edgeToVisible) };
     },
   };
 }
@@ -114,10 +118,10 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
  * Splits edge -> visible at the JetStream store: `storedMs(seq)` gives the stream's own
  * timestamp of the probe's message (same machine clock as the edge's received_at).
  */
-export async function splitAtStream(stats: LatencyStats, storedMs: (seq: number) => Promise<number | undefined>): Promise<void> {
+export async function splitAtStream(stats: LatencyStats, samples: readonly ProbeSample[], storedMs: (seq: number) => Promise<number | undefined>): Promise<void> {
   const toStream: number[] = [];
   const fromStream: number[] = [];
-  for (const d of stats.detail ?? []) {
+  for (const d of samples) {
     const at = await storedMs(d.seq).catch(() => undefined);
     if (at === undefined) continue;
     toStream.push(at - d.receivedMs);

@@ -8,7 +8,7 @@
 // - e2ePerS:      all rows landed / (first send -> last row visible, drain included).
 import pg from 'pg';
 import { startLoad, type LoadResult } from '../loadgen/index.js';
-import { startProbe, type LatencyStats } from './latency-probe.js';
+import { startProbe, splitAtStream, type LatencyStats } from './latency-probe.js';
 import { sampleProcess, rssMb, type ProcStats, type ProcSampler } from './proc-stats.js';
 import { countRows } from './stack.js';
 import { scrapeCounters, acceptedFromCounters, storedFromMetrics } from './metrics-scrape.js';
@@ -38,6 +38,8 @@ export interface MeasureOptions {
   drainTimeoutMs: number;
   /** How far the load may run ahead of the server's accepted counter (needs metricsPort). */
   aheadEvents: number;
+  /** Pipeline runs: JetStream's store time of a message, to split latency at the stream. */
+  storedAt?: (seq: number) => Promise<number | undefined>;
 }
 
 export interface MeasureResult {
@@ -133,6 +135,7 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       await sleep(200);
     }
     const latency = await probe.finish(2000);
+    if (o.storedAt) await splitAtStream(latency, probe.samples(), o.storedAt);
     for (const [name, p] of Object.entries(o.processes)) if (p.untilDrained) stats[name] = samplers[name].stop();
 
     for (const [name, st] of Object.entries(stats)) if (st && connectedRss[name] !== undefined) st.connectedRssMb = connectedRss[name];

@@ -10,7 +10,6 @@ import { APP_NODE_FLAGS, appEntry, spawnNode, waitHttp, type Child } from '../li
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';
 import { scrapeCounters } from '../lib/metrics-scrape.js';
-import { splitAtStream } from '../lib/latency-probe.js';
 import type { ScenarioRun } from './naive.js';
 
 export const BENCH_SECRET = 'bench-secret-0123456789';
@@ -24,6 +23,9 @@ export interface PipelineRun extends ScenarioRun {
 }
 
 export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<MeasureResult & { streamMessages?: number; stages?: Record<string, number | undefined> }> {
+  // One connection for the run's own look at the stream (store times, size, cleanup).
+  const nc = await connect({ servers: stack.natsUrl });
+  const jsm = await jetstreamManager(nc);
   const db = await benchDatabase(stack, r.label);
   const id = randomBytes(4).toString('hex');
   const [edgePort, ingestPort] = [await freePort(), await freePort()];
@@ -48,6 +50,7 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
       label: r.label, url: `ws://127.0.0.1:${edgePort}/ws/position`, headers: { 'X-Plugin-Secret': BENCH_SECRET }, databaseUrl: db.url,
       clients: r.clients, procs: r.procs, durationMs: r.durationMs, rate: r.rate, probeRate: r.probeRate, logDir: r.logDir,
       drainTimeoutMs: r.drainTimeoutMs, aheadEvents: r.aheadEvents, metricsPort: edgePort,
+      storedAt: async (seq) => (await jsm.streams.getMessage(common.STREAM_NAME, { seq }))?.time.getTime(),
       processes: {
         edge: { pid: edge.pid },
         ingest: { pid: ingest.pid, untilDrained: true },
@@ -55,10 +58,6 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
         ...(stack.pgPid ? { postgres: { pid: stack.pgPid, withChildren: true, untilDrained: true } } : {}),
       },
     });
-    if (result.latency) {
-      await splitAtStream(result.latency, (seq) => storedAt(stack.natsUrl, common.STREAM_NAME, seq));
-      delete result.latency.detail;
-    }
     const [e, i] = await Promise.all([scrapeCounters(edgePort, true), scrapeCounters(ingestPort, true)]);
     const mean = (m: Record<string, number>, name: string, scale = 1) => m[`${name}_count`] ? Math.round((m[`${name}_sum`] / m[`${name}_count`]) * scale * 10) / 10 : undefined;
     // Where an event's time goes, as seen by the roles themselves (run means).
@@ -70,32 +69,12 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
       ingestBatchEvents: mean(i, 'tracker_ingest_batch_events'),
       ingestBatches: i.tracker_ingest_copy_seconds_count,
     };
-    return { ...result, streamMessages: await streamMessages(stack.natsUrl, common.STREAM_NAME), stages };
+    const streamMessages = await jsm.streams.info(common.STREAM_NAME).then((i) => i.state.messages, () => undefined);
+    return { ...result, streamMessages, stages };
   } finally {
     for (const c of children.reverse()) await c.stop();
-    await deleteStream(stack.natsUrl, common.STREAM_NAME).catch(() => {});
+    await jsm.streams.delete(common.STREAM_NAME).catch(() => {});
+    await nc.close().catch(() => {});
     await db.drop().catch(() => {});
   }
-}
-
-async function streamMessages(url: string, name: string): Promise<number | undefined> {
-  const nc = await connect({ servers: url });
-  try { return (await (await jetstreamManager(nc)).streams.info(name)).state.messages; } catch { return undefined; } finally { await nc.close(); }
-}
-
-const storeConns = new Map<string, Promise<{ jsm: Awaited<ReturnType<typeof jetstreamManager>>; nc: Awaited<ReturnType<typeof connect>> }>>();
-/** JetStream's store time of one message (ms); one connection per server, closed with the stream. */
-async function storedAt(url: string, stream: string, seq: number): Promise<number | undefined> {
-  let c = storeConns.get(url);
-  if (!c) { c = connect({ servers: url }).then(async (nc) => ({ nc, jsm: await jetstreamManager(nc) })); storeConns.set(url, c); }
-  const m = await (await c).jsm.streams.getMessage(stream, { seq });
-  return m ? m.time.getTime() : undefined;
-}
-
-async function deleteStream(url: string, name: string): Promise<void> {
-  const c = storeConns.get(url);
-  storeConns.delete(url);
-  if (c) await (await c).nc.close().catch(() => {});
-  const nc = await connect({ servers: url });
-  try { await (await jetstreamManager(nc)).streams.delete(name); } finally { await nc.close(); }
 }
