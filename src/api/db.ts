@@ -5,7 +5,7 @@
 import pg from 'pg';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import { TrackerError, ErrorCodes } from '../shared/errors.js';
+import { TrackerError, ErrorCodes, SqlStates, isDatabaseUnreachable } from '../shared/errors.js';
 
 export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -20,7 +20,10 @@ export function createApiPool(cfg: Config, log: Logger): pg.Pool {
   return pool;
 }
 
-/** Wraps a pg Pool; a query cancelled by statement_timeout becomes 503 `unavailable`. */
+/**
+ * Wraps a pg Pool; a query cancelled by statement_timeout and an unreachable database
+ * become 503 `unavailable` (docs/api.md "Errors").
+ */
 export function queryable(pool: pg.Pool, cfg: Config): Queryable {
   return {
     async query<R>(text: string, params?: unknown[]) {
@@ -28,8 +31,11 @@ export function queryable(pool: pg.Pool, cfg: Config): Queryable {
         const res = await pool.query(text, params);
         return { rows: res.rows as R[] };
       } catch (err) {
-        if ((err as { code?: string }).code === '57014') {
+        if ((err as { code?: string }).code === SqlStates.queryCanceled) {
           throw new TrackerError(ErrorCodes.unavailable, `query took longer than API_STATEMENT_TIMEOUT_MS (${cfg.API_STATEMENT_TIMEOUT_MS} ms); narrow the range`, { cause: err });
+        }
+        if (isDatabaseUnreachable(err)) {
+          throw new TrackerError(ErrorCodes.unavailable, `the database is unreachable right now (${(err as Error).message}); retry later`, { cause: err });
         }
         throw err;
       }

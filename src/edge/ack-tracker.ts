@@ -4,7 +4,7 @@
 // may still be stored; a resend is deduplicated).
 import type { StoreWaiter } from './publisher.js';
 import type { AckReply, ErrorReply } from './replies.js';
-import { unavailable } from './replies.js';
+import { errorReply, unavailable } from './replies.js';
 
 export interface FrameTracker extends StoreWaiter {
   readonly frame: number;
@@ -49,8 +49,19 @@ export class AckTrackers {
       frame,
       addEvent: (eventId?: string) => { p.remaining++; p.accepted++; if (eventId !== undefined) p.eventIds.push(eventId); },
       stored: (count: number) => { p.remaining -= count; if (p.remaining === 0) finish(); },
+      // An accepted event the edge had to give up (docs/protocol.md "Acks"): its error
+      // reply comes first, and the ack counts it as rejected.
+      refused: (code, message, eventId) => {
+        p.accepted--;
+        p.rejected++;
+        const i = eventId === undefined ? -1 : p.eventIds.indexOf(eventId);
+        if (i >= 0) p.eventIds.splice(i, 1);
+        if (!p.done) p.send(errorReply(code, p.frame, message, eventId === undefined ? {} : { event_id: eventId }));
+        p.remaining--;
+        if (p.remaining === 0) finish();
+      },
       // The initial 1 of `remaining` holds the ack back until every event was added.
-      arm: (rejected: number) => { p.rejected = rejected; p.remaining--; if (p.remaining === 0) finish(); },
+      arm: (rejected: number) => { p.rejected += rejected; p.remaining--; if (p.remaining === 0) finish(); },
     };
   }
 

@@ -1,5 +1,6 @@
 // One text frame of /ws/position -> validated events + error replies (issue 3).
 // Pure and synchronous: no I/O, never throws on any input.
+import type { SizeBudget } from './size-budget.js';
 import { validators, fieldErrors } from '../../schemas/validators.js';
 import { subjectFor, EVENT_TYPES, type EventType } from '../shared/subjects.js';
 import { eventKeyOf } from '../shared/envelope.js';
@@ -23,8 +24,8 @@ export interface FrameLimits {
   subjectPrefix: string;
   maxEventsPerFrame: number;
   maxEventDepth: number;
-  /** Largest serialized event that still fits one JetStream message. */
-  maxEventBytes: number;
+  /** What fits one NATS message: the largest serialized event, by type. */
+  budget: SizeBudget;
 }
 
 export type ParsedFrame =
@@ -102,10 +103,11 @@ export function checkEvent(ev: unknown, index: number | undefined, frame: number
   // One serialization serves both the envelope and the event key (keys sorted).
   const json = canonicalEventJson(obj);
   const bytes = Buffer.byteLength(json);
-  if (bytes > limits.maxEventBytes) {
-    return errorReply(ErrorCodes.tooLarge, frame, `event is ${bytes} bytes; one event may be at most ${limits.maxEventBytes} bytes (the NATS server's max_payload minus the envelope)`, extra(ev, index));
-  }
   const t = type as EventType;
+  const maxBytes = limits.budget.maxEventBytes(t);
+  if (bytes > maxBytes) {
+    return errorReply(ErrorCodes.tooLarge, frame, `event is ${bytes} bytes; one ${t} event may be at most ${maxBytes} bytes (the NATS server's max_payload minus the envelope and headers)`, extra(ev, index));
+  }
   const name = obj.character_name as string;
   const eventId = obj.event_id as string | undefined;
   return {

@@ -8,7 +8,7 @@ import { AckTrackers } from './ack-tracker.js';
 import { addPositionRoute, type PositionConn } from './position-route.js';
 import { addLiveRoute, LiveFeed, type LiveConn } from './live-route.js';
 import { connectNats } from '../shared/nats.js';
-import { ENVELOPE_FIXED_BYTES, ENVELOPE_PER_EVENT_BYTES } from './envelope-json.js';
+import { SizeBudget } from './size-budget.js';
 
 /** NATS's default max_payload, used when the server did not say. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -16,7 +16,10 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 export async function startEdge(rt: Runtime): Promise<RoleHandle> {
   const { cfg, log, nc, app } = rt;
   const metrics = createEdgeMetrics(rt.metrics);
+  // Read once at start; a server that later announces a smaller max_payload makes
+  // publishes fail for size, which the publisher isolates per event (docs/edge.md).
   const maxMessageBytes = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+  const budget = new SizeBudget(maxMessageBytes);
   const jsPublisher = new JetStreamPublisher(nc);
   const publisher = new Publisher(jsPublisher.publish, {
     mode: cfg.EDGE_PUBLISH_MODE,
@@ -24,7 +27,7 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
     batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
     maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
     maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
-    maxMessageBytes,
+    budget,
     publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
     retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
     dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
@@ -42,7 +45,7 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
       subjectPrefix: cfg.SUBJECT_PREFIX,
       maxEventsPerFrame: cfg.EDGE_MAX_EVENTS_PER_FRAME,
       maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
-      maxEventBytes: maxMessageBytes - ENVELOPE_FIXED_BYTES - ENVELOPE_PER_EVENT_BYTES,
+      budget,
     },
   }, positionSockets);
   const feed = new LiveFeed(await connectNats(cfg, 'tracker-edge-live', log), app, cfg.SUBJECT_PREFIX, metrics, log);
@@ -51,8 +54,10 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
   rt.health.register('edge', async () => {
     const failure = publisher.failure;
     const saturated = !publisher.canAccept(1);
+    const stalledS = publisher.stalledForMs() / 1000;
     const reason = failure.since !== undefined ? `JetStream publishes failing since ${new Date(failure.since).toISOString()}: ${failure.error}`
-      : saturated ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)' : undefined;
+      : saturated ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)'
+        : stalledS > cfg.EDGE_UNHEALTHY_AFTER_SECONDS ? `no JetStream message stored for ${Math.round(stalledS)} s while ${publisher.buffered} events wait (EDGE_UNHEALTHY_AFTER_SECONDS)` : undefined;
     return { ok: reason === undefined, reason, detail: { buffered_events: publisher.buffered, inflight_publishes: publisher.inflightPublishes, position_connections: positionSockets.size, live_connections: liveSockets.size, live_subscribed_types: feed.subscribedTypes } };
   });
   log.info({ mode: cfg.EDGE_PUBLISH_MODE, maxMessageBytes, auth: Boolean(cfg.PLUGIN_SECRET) }, 'edge ready: /ws/position, /ws/live');

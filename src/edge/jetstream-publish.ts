@@ -9,6 +9,7 @@
 // `Nats-Msg-Id` header and a reply subject -- and matches the PubAcks on ONE wildcard
 // subscription, with one timer sweeping deadlines for all of them.
 import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { ErrorCodes, RejectedMessageError } from '../shared/errors.js';
 
 export interface PubAck { stream: string; seq: number; duplicate: boolean }
 
@@ -43,9 +44,9 @@ export class JetStreamPublisher {
       try {
         this.nc.publish(subject, payload, { reply: `${this.inbox}.${token}`, headers: h });
       } catch (err) {
-        // Closed or draining connection, bad subject: nothing went out.
+        // Closed or draining connection, bad subject, too big: nothing went out.
         this.pending.delete(token);
-        reject(err as Error);
+        reject(classifyPublishError(err as Error));
       }
     });
   };
@@ -93,12 +94,30 @@ export class JetStreamPublisher {
   }
 }
 
+/**
+ * nats.js checks arguments before anything is sent (InvalidArgumentError: payload plus
+ * headers over max_payload, a bad subject): sending the same message again fails the
+ * same way. A closed or draining connection is not the message's fault: retried.
+ */
+function classifyPublishError(err: Error): Error {
+  if (err?.name !== 'InvalidArgumentError') return err;
+  const code = /max_payload/.test(err.message) ? ErrorCodes.tooLarge : ErrorCodes.internal;
+  return new RejectedMessageError(code, `NATS refused the message: ${err.message}`, { cause: err });
+}
+
+/** JetStream API error codes that refuse the message itself (nats-server's errors.json). */
+const MESSAGE_TOO_LARGE = 10054;
+
 /** A PubAck, or the JetStream error/no-responders status it carries, as an Error. */
 export function parsePubAck(msg: Pick<Msg, 'data' | 'headers' | 'string'>): PubAck {
   if (msg.headers?.code === 503) throw new Error('no responders: no JetStream stream takes this subject (is JetStream up?)');
   if (msg.data.length === 0) throw new Error(`empty JetStream reply${msg.headers ? ` (status ${msg.headers.code} ${msg.headers.description})` : ''}`);
   const ack = JSON.parse(msg.string()) as { stream?: string; seq?: number; duplicate?: boolean; error?: { code?: number; err_code?: number; description?: string } };
-  if (ack.error) throw new Error(`JetStream refused the message: ${ack.error.description ?? 'unknown error'} (${ack.error.code ?? '?'}/${ack.error.err_code ?? '?'})`);
+  if (ack.error) {
+    const text = `JetStream refused the message: ${ack.error.description ?? 'unknown error'} (${ack.error.code ?? '?'}/${ack.error.err_code ?? '?'})`;
+    if (ack.error.err_code === MESSAGE_TOO_LARGE) throw new RejectedMessageError(ErrorCodes.tooLarge, text);
+    throw new Error(text);
+  }
   if (typeof ack.stream !== 'string' || typeof ack.seq !== 'number') throw new Error(`invalid PubAck: ${msg.string().slice(0, 200)}`);
   return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true };
 }

@@ -149,8 +149,10 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
         acceptedByType.set(r.type, (acceptedByType.get(r.type) ?? 0) + 1);
         tracker?.addEvent(r.eventId);
         if (r.type === 'chat') {
-          publishChat(deps.nc, r.subject, r.key, r.json);
-          tracker?.stored(1);
+          const failed = publishChat(deps.nc, r.subject, r.key, r.json);
+          if (failed === undefined) tracker?.stored(1);
+          else if (tracker) tracker.refused(ErrorCodes.unavailable, `chat not sent: ${failed}`, r.eventId);
+          else send(conn, errorReply(ErrorCodes.unavailable, frame, `chat not sent: ${failed}`, r.eventId === undefined ? {} : { event_id: r.eventId }));
         } else {
           publisher.add(r, tracker);
         }
@@ -167,7 +169,16 @@ function cork(conn: PositionConn, fn: () => void): void {
   else fn();
 }
 
-/** Chat: core NATS only, never JetStream, never the database (issue 3). */
-function publishChat(nc: NatsConnection, subject: string, key: string, json: string): void {
-  nc.publish(subject, envelopeFromJson('chat', new Date().toISOString(), [key], [json]));
+/**
+ * Chat: core NATS only, never JetStream, never the database (docs/protocol.md). Its
+ * size was checked against max_payload already; a closed connection still throws.
+ * Returns why it was not sent, or undefined.
+ */
+function publishChat(nc: NatsConnection, subject: string, key: string, json: string): string | undefined {
+  try {
+    nc.publish(subject, envelopeFromJson('chat', new Date().toISOString(), [key], [json]));
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

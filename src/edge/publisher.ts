@@ -10,19 +10,27 @@
 // JetStream sees stays near the number of active characters per round-trip, whatever
 // the event rate (the bench measured ~11-15k JetStream messages/s as the ceiling here,
 // docs/benchmarks.md). In per-event mode every event is its own message. A failed publish is
-// retried with backoff and the same Nats-Msg-Id (JetStream drops it if it had landed).
-// Memory is bounded: callers must check canAccept() (EDGE_MAX_BUFFERED_EVENTS) first.
-import { messageId } from '../shared/envelope.js';
+// retried with backoff and the same Nats-Msg-Id (JetStream drops it if it had landed),
+// unless it can never succeed (RejectedMessageError: too big, …): then a batch is split
+// into one message per event, and an event refused on its own is given up and its
+// waiter told, so one bad event never holds up its lane or anyone else (docs/edge.md
+// "Failures"). Memory is bounded: callers must check canAccept() (EDGE_MAX_BUFFERED_EVENTS) first.
+import { messageId, canonicalJson } from '../shared/envelope.js';
+import { RejectedMessageError, type ErrorCode } from '../shared/errors.js';
 import type { JetStreamPublish } from './jetstream-publish.js';
 import type { EventType } from '../shared/subjects.js';
 import type { Logger } from '../shared/logger.js';
 import type { AcceptedEvent } from './frame.js';
-import { envelopeFromJson, ENVELOPE_FIXED_BYTES, ENVELOPE_PER_EVENT_BYTES } from './envelope-json.js';
+import { envelopeFromJson } from './envelope-json.js';
+import type { SizeBudget } from './size-budget.js';
 import { RecentKeys } from './dedup-cache.js';
 import type { EdgeMetrics } from './metrics.js';
 
-/** Told when events it waits for are stored (ack mode). */
-export interface StoreWaiter { stored(count: number): void }
+/** Told when events it waits for are stored, or given up for good (ack mode). */
+export interface StoreWaiter {
+  stored(count: number): void;
+  refused(code: ErrorCode, message: string, eventId: string | undefined): void;
+}
 
 export interface PublisherOptions {
   mode: 'batched' | 'per-event';
@@ -30,7 +38,8 @@ export interface PublisherOptions {
   batchFlushMs: number;
   maxInflight: number;
   maxBuffered: number;
-  maxMessageBytes: number;
+  /** What fits one NATS message (the server's max_payload, headers included). */
+  budget: SizeBudget;
   publishTimeoutMs: number;
   retryMaxMs: number;
   dedupKeys: number;
@@ -41,8 +50,10 @@ interface Batch {
   type: EventType;
   ids: string[];
   jsons: string[];
-  bytes: number;
-  waiters: StoreWaiter[];
+  /** Sum of the events' JSON bytes (the envelope's size follows exactly: SizeBudget). */
+  eventBytes: number;
+  /** Per event, in order (undefined: nobody waits for it). */
+  waiters: (StoreWaiter | undefined)[];
   receivedAt: number;
   payload?: Buffer;
   msgId?: string;
@@ -70,6 +81,9 @@ export class Publisher {
   private readonly starting: Lane[] = [];
   private startTimer?: NodeJS.Immediate;
   private failingSince?: number;
+  /** When the buffer last went from empty to holding events, and the last store. */
+  private busySince?: number;
+  private lastStoredAt = 0;
   private lastError = '';
   private idleWaiters: Array<() => void> = [];
   private closed = false;
@@ -84,6 +98,10 @@ export class Publisher {
   /** False while JetStream publishes fail (since the last success). */
   get healthy(): boolean { return this.failingSince === undefined; }
   get failure(): { since?: number; error: string } { return { since: this.failingSince, error: this.lastError }; }
+  /** How long events have waited with no message stored (0 when nothing waits). */
+  stalledForMs(now = Date.now()): number {
+    return this.bufferedEvents === 0 || this.busySince === undefined ? 0 : now - Math.max(this.busySince, this.lastStoredAt);
+  }
 
   canAccept(events: number): boolean { return this.bufferedEvents + events <= this.opts.maxBuffered; }
 
@@ -96,14 +114,20 @@ export class Publisher {
     }
     let lane = this.lanes.get(ev.subject);
     if (!lane) { lane = { subject: ev.subject, sealed: [], busy: false, attempts: 0 }; this.lanes.set(ev.subject, lane); }
-    const extra = ev.bytes + ENVELOPE_PER_EVENT_BYTES;
-    if (lane.open && lane.open.bytes + extra > this.opts.maxMessageBytes) this.seal(lane);
-    const b = (lane.open ??= { type: ev.type, ids: [], jsons: [], bytes: ENVELOPE_FIXED_BYTES, waiters: [], receivedAt: Date.now() });
+    const { budget } = this.opts;
+    if (!budget.fits(ev.type, 1, ev.bytes)) {
+      // Callers check the per-event limit first (frame.ts); this guards the lane anyway.
+      this.metrics.givenUp.inc({ code: 'too_large' });
+      waiter?.refused('too_large', `event is ${ev.bytes} bytes; at most ${budget.maxEventBytes(ev.type)} fit one NATS message`, ev.eventId);
+      return;
+    }
+    if (lane.open && !budget.fits(ev.type, lane.open.ids.length + 1, lane.open.eventBytes + ev.bytes)) this.seal(lane);
+    const b = (lane.open ??= { type: ev.type, ids: [], jsons: [], eventBytes: 0, waiters: [], receivedAt: Date.now() });
     b.ids.push(ev.key);
     b.jsons.push(ev.json);
-    b.bytes += extra;
-    if (waiter) b.waiters.push(waiter);
-    this.bufferedEvents++;
+    b.eventBytes += ev.bytes;
+    b.waiters.push(waiter);
+    if (this.bufferedEvents++ === 0) this.busySince = Date.now();
     if (this.opts.mode === 'per-event' || b.ids.length >= this.opts.batchMaxEvents) this.seal(lane);
     else this.openLanes.add(lane);
   }
@@ -200,7 +224,7 @@ export class Publisher {
       const stopTimer = this.metrics.publishSeconds.startTimer();
       this.publishMessage(lane.subject, b.payload!, b.msgId!, this.opts.publishTimeoutMs).then(
         () => { stopTimer(); this.stored(lane, b); },
-        (err: Error) => this.failed(lane, err),
+        (err: Error) => (err instanceof RejectedMessageError ? this.rejected(lane, b, err) : this.failed(lane, err)),
       );
     }
   };
@@ -216,11 +240,17 @@ export class Publisher {
     }
     const n = b.ids.length;
     const now = Date.now();
+    this.lastStoredAt = now;
     for (const id of b.ids) this.recent.add(id, now);
     this.bufferedEvents -= n;
     this.metrics.inflightEvents.set(this.bufferedEvents);
     this.metrics.messages.inc();
-    for (const w of b.waiters) w.stored(1);
+    for (const w of b.waiters) w?.stored(1);
+    this.next(lane);
+  }
+
+  /** The lane's head message is settled: free its slot and move on. */
+  private next(lane: Lane): void {
     // Waiting lanes get the freed slot first; this lane queues behind them, so a busy
     // character cannot starve the others when the window is full.
     this.pump();
@@ -229,6 +259,42 @@ export class Publisher {
     else this.schedule(lane);
     this.forget(lane);
     if (this.bufferedEvents === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /**
+   * NATS or JetStream refuses this message for good. A batch is split into one
+   * message per event, in order, so only the event that cannot travel is given up;
+   * a single event is dropped and its waiter told. Never retried, never unhealthy.
+   */
+  private rejected(lane: Lane, b: Batch, err: RejectedMessageError): void {
+    this.inflight--;
+    lane.busy = false;
+    lane.attempts = 0;
+    if (b.ids.length > 1) {
+      this.log.warn({ err: err.message, subject: lane.subject, events: b.ids.length }, 'JetStream refused a batch for good; publishing its events one by one');
+      lane.sealed.splice(0, 1, ...this.split(b));
+    } else {
+      lane.sealed.shift();
+      this.bufferedEvents--;
+      this.metrics.inflightEvents.set(this.bufferedEvents);
+      this.metrics.givenUp.inc({ code: err.code });
+      const eventId = eventIdOf(b.payload!);
+      this.log.warn({ err: err.message, subject: lane.subject, event_id: eventId }, 'event given up: NATS refuses its message for good');
+      b.waiters[0]?.refused(err.code, `${err.message}; this event is not stored`, eventId);
+    }
+    if (!this.closed) this.next(lane);
+  }
+
+  /** One single-event batch per event of `b` (same key, waiter and received_at). */
+  private split(b: Batch): Batch[] {
+    const events = (JSON.parse(b.payload!.toString('utf8')) as { events: Record<string, unknown>[] }).events;
+    return events.map((ev, i) => {
+      const json = canonicalJson(ev);
+      return {
+        type: b.type, ids: [b.ids[i]], jsons: [], eventBytes: Buffer.byteLength(json), waiters: [b.waiters[i]], receivedAt: b.receivedAt,
+        msgId: messageId([b.ids[i]]), payload: envelopeFromJson(b.type, new Date(b.receivedAt).toISOString(), [b.ids[i]], [json]),
+      };
+    });
   }
 
   private failed(lane: Lane, err: Error): void {
@@ -251,4 +317,10 @@ export class Publisher {
   private forget(lane: Lane): void {
     if (!lane.open && !lane.busy && !lane.retryTimer && lane.sealed.length === 0) this.lanes.delete(lane.subject);
   }
+}
+
+/** The client's `event_id` of a one-event message (only read on the rare give-up path). */
+function eventIdOf(payload: Buffer): string | undefined {
+  const id = (JSON.parse(payload.toString('utf8')) as { events: { event_id?: unknown }[] }).events[0]?.event_id;
+  return typeof id === 'string' ? id : undefined;
 }

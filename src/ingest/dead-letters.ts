@@ -5,7 +5,7 @@
 // Fix the cause, then re-publish the payload to its original subject to apply it.
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import { parseSubject } from '../shared/subjects.js';
+import { subjectType } from '../shared/subjects.js';
 
 export interface DeadLetter {
   readonly stream: string;
@@ -17,7 +17,7 @@ export interface DeadLetter {
 }
 
 export const deadLetterSubject = (prefix: string, subject: string): string =>
-  `${prefix}.deadletter.${parseSubject(prefix, subject)?.type ?? 'unknown'}`;
+  `${prefix}.deadletter.${subjectType(prefix, subject) ?? 'unknown'}`;
 
 /**
  * Records a dead letter; idempotent on (stream, stream_seq). Returns true when the row

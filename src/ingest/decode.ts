@@ -1,10 +1,12 @@
-// JetStream message -> projection rows. The edge validated every event, but the
-// stream is the system of record and may hold anything a past or buggy publisher put
-// there, so each field is checked again: a field of the wrong type makes the whole
-// message poison (PoisonError, dead-lettered with this reason), never a wrong row.
-import { decodeEnvelope, type Envelope } from '../shared/envelope.js';
+// JetStream message -> projection rows. The stream accepts anything published on its
+// subjects, by the edge or by any other service with NATS access, so every message is
+// untrusted input: each check below throws a PoisonError with its own code
+// (docs/ingest.md "Foreign and malformed messages"), the message is dead-lettered with
+// that reason, and the messages behind it flow on. Nothing here may throw anything else.
+import { ENVELOPE_VERSION } from '../shared/envelope.js';
 import { parseSubject, STORED_TYPES, type StoredType } from '../shared/subjects.js';
-import { PoisonError } from './errors.js';
+import { validators, fieldErrors } from '../../schemas/validators.js';
+import { PoisonError, PoisonCodes, type PoisonCode } from './errors.js';
 import { TABLES, type FieldKind, type TableSpec } from './tables.js';
 
 export type Value = string | number | null;
@@ -31,61 +33,107 @@ const show = (v: unknown): string => {
 // every event was a steady source of garbage (GC was ~18% of ingest's busy time).
 const where = (i: number, field: string) => (i < 0 ? field : `events[${i}].${field}`);
 
+const poison = (code: PoisonCode, detail: string) => new PoisonError(code, detail);
+const invalid = (detail: string) => poison(PoisonCodes.invalidEvent, detail);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function convert(kind: FieldKind, v: unknown, i: number, field: string): Value {
   switch (kind) {
     case 'text':
-      if (typeof v !== 'string') throw new PoisonError(`${where(i, field)} must be a string, got ${show(v)}`);
-      if (BAD_TEXT.test(v)) throw new PoisonError(`${where(i, field)} holds a NUL character or a lone UTF-16 surrogate`);
+      if (typeof v !== 'string') throw invalid(`${where(i, field)} must be a string, got ${show(v)}`);
+      if (BAD_TEXT.test(v)) throw invalid(`${where(i, field)} holds a NUL character or a lone UTF-16 surrogate`);
       return v;
     case 'float':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new PoisonError(`${where(i, field)} must be a finite number, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`${where(i, field)} must be a finite number, got ${show(v)}`);
       return v;
     case 'float-ish': {
       const n = typeof v === 'string' && NUMERIC.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw new PoisonError(`${where(i, field)} must be a finite number or numeric string, got ${show(v)}`);
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw invalid(`${where(i, field)} must be a finite number or numeric string, got ${show(v)}`);
       return n;
     }
     case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new PoisonError(`${where(i, field)} must be an integer, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalid(`${where(i, field)} must be an integer, got ${show(v)}`);
       return v;
     case 'time':
-      if (typeof v !== 'string' || !RFC3339.test(v) || !Number.isFinite(Date.parse(v))) throw new PoisonError(`${where(i, field)} must be an RFC 3339 date-time, got ${show(v)}`);
+      if (typeof v !== 'string' || !RFC3339.test(v) || !Number.isFinite(Date.parse(v))) throw invalid(`${where(i, field)} must be an RFC 3339 date-time, got ${show(v)}`);
       return v;
   }
 }
 
+/** What decoding is allowed to accept. */
+export interface DecodeLimits {
+  readonly prefix: string;
+  /** Larger messages are dead-lettered unread (INGEST_MAX_MESSAGE_BYTES). */
+  readonly maxMessageBytes: number;
+}
+
+interface RawEnvelope { v?: unknown; type?: unknown; received_at?: unknown; ids?: unknown; events?: unknown }
+
+/** The envelope's JSON, shape-checked: PoisonError on anything that is not a v1 envelope. */
+function parseEnvelope(data: Uint8Array, maxBytes: number): { env: RawEnvelope; ids: unknown[]; events: unknown[] } {
+  if (data.byteLength === 0) throw poison(PoisonCodes.emptyPayload, 'the message is empty');
+  if (data.byteLength > maxBytes) throw poison(PoisonCodes.tooLarge, `the message is ${data.byteLength} bytes; at most ${maxBytes} are read (INGEST_MAX_MESSAGE_BYTES)`);
+  let env: unknown;
+  try {
+    env = JSON.parse(utf8.decode(data));
+  } catch (err) {
+    throw poison(PoisonCodes.notJson, `undecodable envelope: ${(err as Error).message}`);
+  }
+  if (env === null || typeof env !== 'object' || Array.isArray(env)) {
+    throw poison(PoisonCodes.notEnvelope, `undecodable envelope: a JSON ${Array.isArray(env) ? 'array' : env === null ? 'null' : typeof env}, not an object`);
+  }
+  const e = env as RawEnvelope;
+  if (e.v !== ENVELOPE_VERSION) throw poison(PoisonCodes.unknownVersion, `unsupported envelope version ${show(e.v)} (this consumer reads v${ENVELOPE_VERSION})`);
+  if (!Array.isArray(e.events) || !Array.isArray(e.ids)) throw poison(PoisonCodes.notEnvelope, 'the envelope needs `events` and `ids` arrays');
+  if (e.events.length !== e.ids.length) {
+    throw poison(PoisonCodes.idsEventsMismatch, `the envelope needs equal-length \`events\` and \`ids\` arrays, got ${e.events.length} and ${e.ids.length}`);
+  }
+  return { env: e, ids: e.ids, events: e.events };
+}
+
 /** Throws PoisonError naming what is wrong. `seq` is the message's stream sequence. */
-export function decodeMessage(prefix: string, subject: string, data: Uint8Array, seq: number): DecodedMessage {
+export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8Array, seq: number): DecodedMessage {
+  const { prefix } = limits;
   const route = parseSubject(prefix, subject);
   const type = route?.type as StoredType | undefined;
-  if (!route || !type || !STORED_TYPES.includes(type)) throw new PoisonError(`subject ${subject} is not ${prefix}.<telemetry|spawn|rare>.<character>`);
-  let env: Envelope;
-  try {
-    env = decodeEnvelope(data);
-  } catch (err) {
-    throw new PoisonError(`undecodable envelope: ${(err as Error).message}`);
+  if (!route || !type || !STORED_TYPES.includes(type) || route.characterName === '') {
+    throw poison(PoisonCodes.badSubject, `subject ${subject} is not ${prefix}.<telemetry|spawn|rare>.<character token> (docs/protocol.md "NATS subjects")`);
   }
-  if (env.type !== type) throw new PoisonError(`envelope type ${show(env.type)} does not match subject type ${type}`);
-  const receivedAt = convert('time', env.received_at, -1, 'received_at');
+  const { env, ids, events } = parseEnvelope(data, limits.maxMessageBytes);
+  if (env.type !== type) throw poison(PoisonCodes.typeMismatch, `envelope type ${show(env.type)} does not match subject type ${type}`);
+  if (typeof env.received_at !== 'string' || !RFC3339.test(env.received_at) || !Number.isFinite(Date.parse(env.received_at))) {
+    throw poison(PoisonCodes.notEnvelope, `received_at must be an RFC 3339 date-time, got ${show(env.received_at)}`);
+  }
+  const receivedAt = env.received_at;
   const spec = TABLES[type];
-  const rows: Row[] = new Array(env.events.length);
-  for (let i = 0; i < env.events.length; i++) {
-    const ev = env.events[i] as Record<string, unknown> | null;
-    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw new PoisonError(`events[${i}] is not an object`);
-    if (ev.type !== type) throw new PoisonError(`events[${i}].type ${show(ev.type)} does not match subject type ${type}`);
-    const key = env.ids[i];
-    if (typeof key !== 'string' || !UUID.test(key)) throw new PoisonError(`ids[${i}] must be a UUID event key, got ${show(key)}`);
+  const validate = validators.get(type)!;
+  const rows: Row[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i] as Record<string, unknown> | null;
+    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw invalid(`events[${i}] is not an object`);
+    if (ev.type !== type) throw poison(PoisonCodes.typeMismatch, `events[${i}].type ${show(ev.type)} does not match subject type ${type}`);
+    const key = ids[i];
+    if (typeof key !== 'string' || !UUID.test(key)) throw poison(PoisonCodes.invalidKey, `ids[${i}] must be a UUID event key, got ${show(key)}`);
     const name = convert('text', ev.character_name, i, 'character_name');
-    if (name !== route.characterName) throw new PoisonError(`events[${i}].character_name ${show(name)} does not match the subject's character ${show(route.characterName)}`);
+    if (name !== route.characterName) {
+      throw poison(PoisonCodes.characterMismatch, `events[${i}].character_name ${show(name)} does not match the subject's character ${show(route.characterName)}`);
+    }
     const row: Row = [convert('time', ev.timestamp, i, 'timestamp'), name, key, receivedAt, seq];
     for (const fs of spec.fields) {
       const v = ev[fs.field];
       if (v === undefined || v === null) {
-        if (fs.required) throw new PoisonError(`${where(i, fs.field)} is required`);
+        if (fs.required) throw invalid(`${where(i, fs.field)} is required`);
         row.push(null);
       } else {
         row.push(convert(fs.kind, v, i, fs.field));
       }
+    }
+    // The column checks above guard the database; the edge's own schema guards the
+    // rest (lengths, ranges, formats), so a foreign publisher gets no more leeway
+    // than a plugin does.
+    if (!validate(ev)) {
+      const [first] = fieldErrors(validate.errors);
+      throw invalid(`events[${i}] fails the ${type} schema: ${first?.path ?? '/'} ${first?.message ?? 'is invalid'}`);
     }
     rows[i] = row;
   }

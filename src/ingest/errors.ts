@@ -6,10 +6,36 @@
 //   transient  -> the database is unreachable or busy: keep the batch, back off, retry
 //                 (never dead-letter on these: that would drop good data during an outage)
 
+/**
+ * Why a message can never be applied, one code per class of bad input (docs/ingest.md
+ * "Foreign and malformed messages"). The code starts the dead letter's reason and
+ * labels tracker_ingest_isolated_total.
+ */
+export const PoisonCodes = {
+  emptyPayload: 'empty_payload',
+  tooLarge: 'too_large',
+  badSubject: 'bad_subject',
+  notJson: 'not_json',
+  notEnvelope: 'not_envelope',
+  unknownVersion: 'unknown_version',
+  idsEventsMismatch: 'ids_events_mismatch',
+  typeMismatch: 'type_mismatch',
+  characterMismatch: 'character_mismatch',
+  invalidKey: 'invalid_key',
+  invalidEvent: 'invalid_event',
+  databaseRefused: 'database_refused',
+  /** The decoder itself failed on this message (a bug): kept in dead_letters for a re-publish. */
+  decodeFailed: 'decode_failed',
+} as const;
+export type PoisonCode = (typeof PoisonCodes)[keyof typeof PoisonCodes];
+
 /** A message that cannot be applied whatever the database does (bad JSON, wrong field type, …). */
 export class PoisonError extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
+  /** `<code>: <detail>`, as stored in dead_letters.reason. */
+  readonly reason: string;
+  constructor(readonly code: PoisonCode, detail: string) {
+    super(`${code}: ${detail}`);
+    this.reason = this.message;
     this.name = 'PoisonError';
   }
 }
@@ -17,8 +43,10 @@ export class PoisonError extends Error {
 export type FailureClass = 'data' | 'transient';
 
 // SQLSTATE classes that mean "this row's content is wrong" (PostgreSQL Appendix A):
-// 22 data exception (out of range, invalid text, bad encoding), 23 integrity constraint.
-const DATA_CLASSES = new Set(['22', '23']);
+// 22 data exception (out of range, invalid text, bad encoding), 23 integrity constraint;
+// 54 program limit exceeded (an index row too big, …) is also about the content: the
+// same row fails the same way on every retry.
+const DATA_CLASSES = new Set(['22', '23', '54']);
 
 /**
  * Anything that is not clearly about the data is treated as transient: connection

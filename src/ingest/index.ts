@@ -26,6 +26,7 @@ export async function startIngest(rt: Runtime): Promise<RoleHandle> {
     {
       nc, pool, log, metrics,
       prefix: cfg.SUBJECT_PREFIX,
+      maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES,
       stream: cfg.STREAM_NAME,
       applier: poolApplier(pool, { mode: cfg.INGEST_APPLY_MODE, midCopy: faultHook(cfg.INGEST_FAULT, 'exit-mid-copy') }),
       maxDeliver: cfg.INGEST_MAX_DELIVER,
@@ -51,7 +52,7 @@ export async function startIngest(rt: Runtime): Promise<RoleHandle> {
       const info = await jsm.consumers.info(cfg.STREAM_NAME, cfg.CONSUMER_NAME);
       metrics.pending.set(info.num_pending);
       metrics.ackPending.set(info.num_ack_pending);
-      state.lag = { pending: info.num_pending, ackPending: info.num_ack_pending, at: new Date().toISOString() };
+      state.observeLag(info.num_pending, info.num_ack_pending);
     } catch (err) {
       metrics.errors.inc({ kind: 'lag_poll' });
       log.debug({ err: errorMessage(err) }, 'consumer lag poll failed');

@@ -103,7 +103,7 @@ export class IngestLoop {
   }
 
   private async add(msg: JsMsg): Promise<void> {
-    const item = toInFlight(this.ctx.prefix, msg);
+    const item = toInFlight(this.ctx, msg);
     this.batch.push(item);
     this.batchSize += item.size;
     if (this.batchSize >= this.s.batchMaxEvents) this.cut();

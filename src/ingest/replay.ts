@@ -49,7 +49,7 @@ export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool:
     const consumer = await jetstream(nc).consumers.get(cfg.STREAM_NAME, info.name);
     const ctx: BatchContext = {
       nc, pool, log,
-      prefix: cfg.SUBJECT_PREFIX, stream: cfg.STREAM_NAME,
+      prefix: cfg.SUBJECT_PREFIX, maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES, stream: cfg.STREAM_NAME,
       applier: poolApplier(pool, { mode: cfg.INGEST_APPLY_MODE }),
       maxDeliver: 1, // no redelivery in a replay: a refused message is dead-lettered at once
       nakDelayMs: 0,
@@ -60,7 +60,7 @@ export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool:
     let size = 0;
     for await (const msg of messages) {
       result.fromSeq ??= msg.seq;
-      const item = toInFlight(cfg.SUBJECT_PREFIX, msg);
+      const item = toInFlight(ctx, msg);
       batch.push(item);
       size += item.size;
       const last = msg.seq >= toSeq || msg.info.pending === 0;

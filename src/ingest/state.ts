@@ -7,10 +7,27 @@ export class IngestState {
   /** Start of the current streak of failed batch writes (undefined when the last write succeeded). */
   failingSince: number | undefined;
   lag: { pending: number; ackPending: number; at: string } | undefined;
+  private readonly startedAt = Date.now();
+  /** Last batch settled (written and acked, dead letters included). */
+  private lastProgressAt = 0;
+  /** Last time the consumer was seen with nothing pending. */
+  private idleAt = 0;
 
   batchWritten(events: number, ms: number): void {
     this.lastBatch = { events, ms: Math.round(ms * 10) / 10, at: new Date().toISOString() };
     this.failingSince = undefined;
+    this.lastProgressAt = Date.now();
+  }
+
+  /** Records what the consumer reports; a consumer with nothing pending is idle, not stalled. */
+  observeLag(pending: number, ackPending: number): void {
+    this.lag = { pending, ackPending, at: new Date().toISOString() };
+    if (pending + ackPending === 0) this.idleAt = Date.now();
+  }
+
+  /** How long messages have waited with no batch settled (0 when none wait). */
+  stalledForMs(pending: number, now = Date.now()): number {
+    return pending === 0 ? 0 : now - Math.max(this.startedAt, this.lastProgressAt, this.idleAt);
   }
 
   writeFailed(message: string): void {

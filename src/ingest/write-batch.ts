@@ -7,8 +7,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { JsMsg } from '@nats-io/jetstream';
 import type pg from 'pg';
 import type { Logger } from '../shared/logger.js';
-import { decodeMessage, type DecodedMessage } from './decode.js';
-import { PoisonError } from './errors.js';
+import { decodeMessage, type DecodedMessage, type DecodeLimits } from './decode.js';
+import { PoisonError, PoisonCodes, errorMessage, type PoisonCode } from './errors.js';
 import { applyIsolating, type Applier } from './isolate.js';
 import { publishDeadLetter, recordDeadLetter, type DeadLetter } from './dead-letters.js';
 import type { IngestMetrics } from './metrics.js';
@@ -19,26 +19,27 @@ export interface InFlight {
   readonly decoded?: DecodedMessage;
   /** Why the message can never be applied (set instead of `decoded`). */
   readonly poison?: string;
+  readonly poisonCode?: PoisonCode;
   /** Events it carries (at least 1, for batch sizing). */
   readonly size: number;
 }
 
-export function toInFlight(prefix: string, msg: JsMsg): InFlight {
+/** Never throws: whatever is wrong with one message stays with that message. */
+export function toInFlight(limits: DecodeLimits, msg: JsMsg): InFlight {
   try {
-    const decoded = decodeMessage(prefix, msg.subject, msg.data, msg.seq);
+    const decoded = decodeMessage(limits, msg.subject, msg.data, msg.seq);
     return { msg, decoded, size: Math.max(1, decoded.rows.length) };
   } catch (err) {
-    if (err instanceof PoisonError) return { msg, poison: err.reason, size: 1 };
-    throw err;
+    if (err instanceof PoisonError) return { msg, poison: err.reason, poisonCode: err.code, size: 1 };
+    return { msg, poison: `${PoisonCodes.decodeFailed}: ${errorMessage(err)}`, poisonCode: PoisonCodes.decodeFailed, size: 1 };
   }
 }
 
-export interface BatchContext {
+export interface BatchContext extends DecodeLimits {
   readonly nc: NatsConnection;
   readonly pool: pg.Pool;
   readonly log: Logger;
   readonly metrics?: IngestMetrics;
-  readonly prefix: string;
   readonly stream: string;
   readonly applier: Applier;
   /** Deliveries after which a message the database refused is dead-lettered (1 = at once). */
@@ -57,10 +58,11 @@ export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]):
   const good = items.filter((i): i is InFlight & { decoded: DecodedMessage } => i.decoded !== undefined);
   const iso = await applyIsolating(ctx.applier, good);
 
-  const dead: { item: InFlight; reason: string }[] = items.filter((i) => i.poison !== undefined).map((item) => ({ item, reason: item.poison! }));
+  const dead: { item: InFlight; reason: string; code: PoisonCode }[] = items.filter((i) => i.poison !== undefined)
+    .map((item) => ({ item, reason: item.poison!, code: item.poisonCode ?? PoisonCodes.decodeFailed }));
   const retry: InFlight[] = [];
   for (const r of iso.refused) {
-    if (r.item.msg.info.deliveryCount >= ctx.maxDeliver) dead.push(r);
+    if (r.item.msg.info.deliveryCount >= ctx.maxDeliver) dead.push({ ...r, reason: `${PoisonCodes.databaseRefused}: ${r.reason}`, code: PoisonCodes.databaseRefused });
     else retry.push(r.item);
   }
   const letters = dead.map(({ item, reason }) => ({ item, letter: toLetter(ctx.stream, item.msg, reason) }));
@@ -90,6 +92,7 @@ export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]):
       m.duplicates.inc({ table }, (iso.counts.events[table] ?? 0) - n);
     }
     if (letters.length) m.deadLetters.inc(letters.length);
+    for (const d of dead) m.isolated.inc({ reason: d.code });
     if (iso.refused.length) m.errors.inc({ kind: 'data' }, iso.refused.length);
     const poisoned = items.length - good.length;
     if (poisoned) m.errors.inc({ kind: 'poison' }, poisoned);

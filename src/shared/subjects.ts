@@ -44,10 +44,29 @@ export const streamSubjects = (prefix: string): string[] => STORED_TYPES.map((t)
 
 export const chatSubjects = (prefix: string): string => `${prefix}.chat.>`;
 
-export function parseSubject(prefix: string, subject: string): { type: EventType; characterName: string } | undefined {
+/** The type token of a subject under `prefix`, whatever its character token holds. */
+export function subjectType(prefix: string, subject: string): EventType | undefined {
   const parts = subject.split('.');
   if (parts.length !== 3 || parts[0] !== prefix) return undefined;
   const type = parts[1] as EventType;
-  if (!EVENT_TYPES.includes(type)) return undefined;
-  return { type, characterName: decodeToken(parts[2]) };
+  return EVENT_TYPES.includes(type) ? type : undefined;
+}
+
+/**
+ * Splits `<prefix>.<type>.<character token>`; undefined for anything else, including a
+ * token that no character name encodes to (a bad escape such as `a_zz`, an escape of a
+ * byte that is kept as it is such as `_41`, or bytes that are not UTF-8). Subjects come
+ * from anyone with NATS access, so this never throws.
+ */
+export function parseSubject(prefix: string, subject: string): { type: EventType; characterName: string } | undefined {
+  const type = subjectType(prefix, subject);
+  if (!type) return undefined;
+  const token = subject.slice(subject.lastIndexOf('.') + 1);
+  let characterName: string;
+  try {
+    characterName = decodeToken(token);
+  } catch {
+    return undefined;
+  }
+  return encodeToken(characterName) === token ? { type, characterName } : undefined;
 }

@@ -1,6 +1,7 @@
 // The schemas against the fixtures (test/fixtures/<type>.{valid,invalid}.json and
 // frames.invalid.json), through the same checks the edge runs, and the committed
 // JSON Schema files against the TypeBox source.
+import { SizeBudget } from '../../src/edge/size-budget.js';
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { EVENT_TYPES } from '../../src/shared/subjects.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const load = (name: string) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
-const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventsPerFrame: 1000, maxEventDepth: 16, maxEventBytes: 1024 * 1024 - 168 };
+const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventsPerFrame: 1000, maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
 
 /** What the edge does with one frame's text: the first reply, or the accepted events. */
 function run(text: string) {

@@ -18,7 +18,7 @@ t.test('escapeCopyText escapes exactly backslash, LF, CR, TAB', async (t) => {
 const P = 'pfx';
 const msg = (env: unknown, subject = subjectFor(P, 'telemetry', 'Bob')) =>
   ({ subject, data: typeof env === 'string' ? Buffer.from(env) : encodeEnvelope(env as never) });
-const decode = (m: { subject: string; data: Uint8Array }) => decodeMessage(P, m.subject, m.data, 7);
+const decode = (m: { subject: string; data: Uint8Array }) => decodeMessage({ prefix: P, maxMessageBytes: 1 << 20 }, m.subject, m.data, 7);
 
 t.test('decodeMessage builds rows in table column order', async (t) => {
   const e = telemetry('Bob', 1, { kills_per_hour: '12.5', mem_handles: 3 });

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { startApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { migrate } from '../../src/shared/migrate.js';
 import { subjectFor } from '../../src/shared/subjects.js';
 import { encodeEnvelope } from '../../src/shared/envelope.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
@@ -27,8 +28,11 @@ t.test('poison: undecodable, wrong field type, refused by the database', async (
   const badJson = await publishRaw(js, subjectFor(P, 'telemetry', 'Bad'), '{"v":1,"type":"telem', 'poison-json');
   for (let i = 20; i < 40; i++) { await publish(js, P, [telemetry('Good', i)]); good += 1; }
   const wrongType = await publishRaw(js, subjectFor(P, 'telemetry', 'Bad'), encodeEnvelope(envelope('telemetry', [telemetry('Bad', 1, { kills: 'many' })])), 'poison-type');
-  // Valid for the consumer's checks, refused by PostgreSQL (year 0 is out of range for timestamptz).
-  const refused = await publishRaw(js, subjectFor(P, 'spawn', 'Bad'), encodeEnvelope(envelope('spawn', [spawnEv('Bad', 1, { timestamp: '0000-01-01T00:00:00Z' })])), 'poison-db');
+  // Valid for the consumer's checks (the event schema included), refused by PostgreSQL:
+  // a CHECK constraint an operator added stands in for any refusal only the database sees.
+  await migrate(cfg.DATABASE_URL!, createLogger('silent'));
+  await db.query("alter table spawn_events add constraint test_refuses check (mob <> 'Refused by the database') not valid");
+  const refused = await publishRaw(js, subjectFor(P, 'spawn', 'Bad'), encodeEnvelope(envelope('spawn', [spawnEv('Bad', 1, { mob: 'Refused by the database' })])), 'poison-db');
   for (let i = 40; i < 60; i++) { await publish(js, P, [telemetry('Good', i)]); good += 1; }
   await publish(js, P, [spawnEv('Good', 1), spawnEv('Good', 2)]);
 
@@ -44,7 +48,7 @@ t.test('poison: undecodable, wrong field type, refused by the database', async (
   t.same(rows.map((r) => Number(r.stream_seq)), [badJson, wrongType, refused], 'dead letters keep the stream sequence');
   t.match(rows[0], { subject: subjectFor(P, 'telemetry', 'Bad'), deliveries: 1, reason: /undecodable envelope/, payload: '{"v":1,"type":"telem' }, 'bad JSON: dead-lettered at once');
   t.match(rows[1], { deliveries: 1, reason: /events\[0\]\.kills must be an integer, got "many"/ }, 'wrong field type: dead-lettered at once');
-  t.match(rows[2], { subject: subjectFor(P, 'spawn', 'Bad'), deliveries: 3, reason: /database refused the message: .*out of range/ }, 'refused by the database: dead-lettered on delivery INGEST_MAX_DELIVER');
+  t.match(rows[2], { subject: subjectFor(P, 'spawn', 'Bad'), deliveries: 3, reason: /database refused the message: .*test_refuses/ }, 'refused by the database: dead-lettered on delivery INGEST_MAX_DELIVER');
   await whenCaughtUp(() => letters.length === 3, { what: 'dead letters published' });
   t.same(letters.map((l) => l.subject).sort(), [`${P}.deadletter.spawn`, `${P}.deadletter.telemetry`, `${P}.deadletter.telemetry`]);
   t.ok(letters.every((l) => l.reason.length > 0), 'published dead letters carry their reason');
