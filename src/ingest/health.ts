@@ -14,9 +14,10 @@ export function ingestCheck(jsm: JetStreamManager, stream: string, consumer: str
     // Also catches what no write error shows: a consumer that keeps failing or receives
     // nothing while the stream holds messages for it.
     const stalledS = state.stalledForMs(lag) / 1000;
-    const reason = failingForS > unhealthyAfterS ? `batch writes failing for ${Math.round(failingForS)} s: ${state.lastError?.message ?? ''}`
-      : stalledS > unhealthyAfterS ? `no batch settled for ${Math.round(stalledS)} s while ${lag} messages wait${state.lastError ? ` (last error: ${state.lastError.message})` : ''}`
-        : undefined;
+    const stuck = failingForS > unhealthyAfterS || stalledS > unhealthyAfterS;
+    const reason = !stuck ? undefined
+      : state.failingSince !== undefined ? `batch writes failing for ${Math.round(failingForS)} s: ${state.lastError?.message ?? ''}`
+        : `no batch settled for ${Math.round(stalledS)} s while ${lag} messages wait${state.lastError ? ` (last error: ${state.lastError.message})` : ''}`;
     return {
       ok: reason === undefined,
       reason,

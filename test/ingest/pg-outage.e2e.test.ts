@@ -1,6 +1,7 @@
 // PostgreSQL stops for a few seconds mid-stream and comes back on the same port and
 // data directory: the consumer retries with backoff, reports itself unhealthy, then
-// recovers by itself; every event lands exactly once and nothing is dead-lettered.
+// recovers by itself; every event lands exactly once and nothing is dead-lettered. The
+// read API in the same process answers 503 `unavailable` meanwhile, not 500.
 // Uses a PRIVATE PostgreSQL so the shared test cluster is never stopped.
 import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +19,7 @@ t.test('database down mid-stream: retried, recovered, exactly once', async (t) =
   let pg = await startPostgres({ dir, port: 0, fast: true });
   t.teardown(() => pg.stop());
   const cfg = await testConfig({
-    ROLES: 'ingest', DATABASE_URL: pg.url, INGEST_RETRY_MIN_MS: '50', INGEST_RETRY_MAX_MS: '500',
+    ROLES: 'ingest,api', DATABASE_URL: pg.url, INGEST_RETRY_MIN_MS: '50', INGEST_RETRY_MAX_MS: '500',
     INGEST_UNHEALTHY_AFTER_SECONDS: '1', INGEST_ACK_WAIT_SECONDS: '2', INGEST_BATCH_MAX_WAIT_MS: '10',
   });
   const nats = await natsFor(cfg);
@@ -47,6 +48,9 @@ t.test('database down mid-stream: retried, recovered, exactly once', async (t) =
     return h.checks.ingest && !h.checks.ingest.ok ? h.checks.ingest : undefined;
   }, { what: 'ingest reported unhealthy while the database is down' });
   t.match(unhealthy!.reason, /batch writes failing/, `health says why: ${unhealthy!.reason}`);
+  const read = await fetch(`http://127.0.0.1:${app.port}/live`);
+  t.equal(read.status, 503, 'the read API answers 503 while the database is down');
+  t.match(await read.json(), { error: { code: 'unavailable', message: /database is unreachable/ } });
   await send(50);
 
   pg = await startPostgres({ dir, port: pg.port, fast: true });
@@ -58,5 +62,6 @@ t.test('database down mid-stream: retried, recovered, exactly once', async (t) =
   t.same(await counts(db), { telemetry: sent, spawn_events: spawns, rare_events: 0 }, 'every event exactly once');
   t.equal((await db.query('select count(*)::int as n from dead_letters')).rows[0].n, 0, 'connection errors are not poison: nothing dead-lettered');
   await whenCaughtUp(async () => (await app.rt.health.run()).checks.ingest?.ok, { what: 'healthy again' });
+  t.equal((await fetch(`http://127.0.0.1:${app.port}/live`)).status, 200, 'the read API answers again');
   t.match(await app.rt.metrics.getSingleMetricAsString('tracker_ingest_errors_total'), /kind="transient"\} [1-9]/, 'transient errors counted');
 });
