@@ -1,6 +1,6 @@
 // Variables shared by every role. Role-specific variables live beside each role
 // (src/edge/config.ts, src/ingest/config.ts, src/api/config.ts).
-import { str, int, url, oneOf, list, bool, type VarSpecs } from './env-vars.js';
+import { str, int, url, oneOf, list, bool, matching, type VarSpecs } from './env-vars.js';
 
 export const ROLES = ['edge', 'ingest', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -16,6 +16,7 @@ export const sharedVars = {
   LOG_LEVEL: oneOf('pino log level.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   DATA_DIR: str('Where the private NATS and PostgreSQL keep their data when no URLs are given.', { default: './.data', minLength: 1 }),
   LOCAL_NATS_PORT: int('Port of the private nats-server (only without NATS_URL).', 14222, 1, 65535),
+  NATS_SYNC_INTERVAL: matching('How often the private nats-server fsyncs JetStream writes (only without NATS_URL): `default` keeps the server\'s own (every 2 minutes: a machine crash can lose acknowledged events), `always` syncs every write before its ack, or a duration such as `1s`. Needs nats-server 2.10+ unless `default`; see docs/ingest.md "Durability".', '^(default|always|[1-9][0-9]*(ms|s|m|h))$', 'default, always, or a duration such as 500ms, 1s, 2m', 'default'),
   LOCAL_PG_PORT: int('Port of the private PostgreSQL (only without DATABASE_URL).', 15432, 1, 65535),
   STREAM_NAME: str('JetStream stream holding telemetry, spawn and rare events (the system of record).', { default: 'TRACKER', minLength: 1, maxLength: 64 }),
   SUBJECT_PREFIX: str('First token of every subject: <prefix>.<type>.<character token>.', { default: 'tracker', minLength: 1, maxLength: 32 }),

@@ -28,6 +28,10 @@ export function str(doc: string, opts: { default?: string; minLength?: number; m
      expected: `a string${opts.minLength ? ` of at least ${opts.minLength} characters` : ''}` };
 }
 
+/** A string matching `pattern` (a regular expression source); `expected` words it for the error. */
+export const matching = (doc: string, pattern: string, expected: string, def: string): VarSpec<string> =>
+  ({ kind: 'string', doc, default: def, schema: Type.String({ pattern }), expected });
+
 export const int = (doc: string, def: number, min: number, max: number): VarSpec<number> =>
   ({ kind: 'integer', doc, default: def, schema: Type.Integer({ minimum: min, maximum: max }),
      expected: `an integer from ${min} to ${max}` });

@@ -30,7 +30,7 @@ t.test('the largest event of each type is stored; one byte more is too_large', a
   const maxPayload = edge.nc.info!.max_payload;
   const budget = new SizeBudget(maxPayload);
   const chats: number[] = [];
-  const sub = edge.nc.subscribe(`${edge.cfg.SUBJECT_PREFIX}.chat.>`, { callback: (_e, m) => chats.push(m.data.length) });
+  const sub = edge.nc.subscribe(`${edge.cfg.SUBJECT_PREFIX}.chat.>`, { callback: (_e, m) => { chats.push(m.data.length); } });
   await edge.nc.flush();
   t.teardown(() => sub.unsubscribe());
   const client = await openPlugin(edge, '?ack=1');

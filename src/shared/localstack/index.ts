@@ -15,10 +15,10 @@ export async function startLocalServices(cfg: Config, log: Logger): Promise<Loca
   const out: LocalServices = { stop: async () => { await Promise.all(started.map((s) => s.stop())); } };
   try {
     if (!cfg.NATS_URL) {
-      const nats = await startNats({ dir: join(dataDir, 'nats'), port: cfg.LOCAL_NATS_PORT });
+      const nats = await startNats({ dir: join(dataDir, 'nats'), port: cfg.LOCAL_NATS_PORT, syncInterval: cfg.NATS_SYNC_INTERVAL });
       started.push(nats);
       out.natsUrl = nats.url;
-      log.info({ url: nats.url, dir: join(dataDir, 'nats'), log: nats.logFile }, 'private nats-server started');
+      log.info({ url: nats.url, dir: join(dataDir, 'nats'), log: nats.logFile, sync_interval: cfg.NATS_SYNC_INTERVAL }, 'private nats-server started');
     }
     if (!cfg.DATABASE_URL) {
       const pg = await startPostgres({ dir: join(dataDir, 'pg'), port: cfg.LOCAL_PG_PORT });

@@ -1,7 +1,9 @@
 // A private nats-server with JetStream, for `npm start` without NATS_URL and for tests.
-import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries } from './provision.js';
+import { ServiceError } from '../errors.js';
 import { canConnect, spawnService, stopPid, stopLeftover, waitFor, freePort, type ServiceProcess } from './process.js';
 
 export interface NatsOptions {
@@ -10,6 +12,28 @@ export interface NatsOptions {
   /** 0 = a free port. */
   port: number;
   detached?: boolean;
+  /**
+   * JetStream fsync interval (NATS_SYNC_INTERVAL): `default` leaves the server's own
+   * (2 minutes), `always` syncs each write before its ack; needs nats-server 2.10+.
+   */
+  syncInterval?: string;
+}
+
+/** `nats-server --version` as [major, minor, patch]. */
+function serverVersion(bin: string): number[] {
+  const out = execFileSync(bin, ['--version'], { encoding: 'utf8' });
+  return (/v?(\d+)\.(\d+)\.(\d+)/.exec(out) ?? []).slice(1).map(Number);
+}
+
+/** The config file for a non-default sync interval (the option has no command-line flag). */
+function syncConfig(bin: string, dir: string, syncInterval: string): string[] {
+  const [major = 0, minor = 0] = serverVersion(bin);
+  if (major < 2 || (major === 2 && minor < 10)) {
+    throw new ServiceError(`NATS_SYNC_INTERVAL=${syncInterval} needs nats-server 2.10 or newer (this one is ${major}.${minor}); unset it to keep the server's default (fsync every 2 minutes), or point NATS_URL at a newer server`);
+  }
+  const file = join(dir, 'nats-server.conf');
+  writeFileSync(file, `jetstream { store_dir: ${JSON.stringify(join(dir, 'jetstream'))}, sync_interval: ${JSON.stringify(syncInterval)} }\n`);
+  return ['-c', file];
 }
 
 export interface LocalNats extends ServiceProcess {
@@ -25,7 +49,8 @@ export async function startNats(opts: NatsOptions): Promise<LocalNats> {
   const logFile = join(opts.dir, 'nats-server.log');
   const pidFile = join(opts.dir, 'nats-server.pid');
   await stopLeftover(pidFile, 'nats-server', 'SIGTERM');
-  const args = ['-js', '-sd', join(opts.dir, 'jetstream'), '-a', '127.0.0.1', '-p', String(port), '-n', `tracker-local-${port}`, '-P', pidFile];
+  const sync = opts.syncInterval && opts.syncInterval !== 'default' ? syncConfig(natsServer, opts.dir, opts.syncInterval) : [];
+  const args = [...sync, '-js', '-sd', join(opts.dir, 'jetstream'), '-a', '127.0.0.1', '-p', String(port), '-n', `tracker-local-${port}`, '-P', pidFile];
   const child = spawnService(natsServer, args, logFile, { detached: opts.detached });
   let exit: string | undefined;
   child.once('exit', (code, sig) => { exit = `nats-server exited (${code ?? sig}); see ${logFile}`; });
