@@ -17,6 +17,9 @@ export const edgeVars = {
   EDGE_PUBLISH_RETRY_MAX_MS: int('Longest backoff between retries of a failed JetStream publish.', 2000, 10, 60000),
   EDGE_ACK_TIMEOUT_MS: int('Ack mode: a frame not fully stored after this long gets `unavailable` (the edge keeps retrying; resending is safe).', 10000, 100, 600000),
   EDGE_UNAVAILABLE_CLOSE_AFTER: int('Close a /ws/position socket with 1013 after this many frames refused in a row with `unavailable`.', 20, 1, 100000),
+  EDGE_RATE_LIMIT_FRAMES_PER_SECOND: int('Frames per second one /ws/position connection may send (bursts up to one second\'s worth); over it a frame gets `rate_limited`. 0 = unlimited.', 1000, 0, 1000000),
+  EDGE_RATE_LIMIT_EVENTS_PER_SECOND: int('Events per second one /ws/position connection may send (bursts up to one second\'s worth; at least EDGE_MAX_EVENTS_PER_FRAME); over it a frame gets `rate_limited`. 0 = unlimited.', 20000, 0, 10000000),
+  EDGE_RATE_LIMIT_CLOSE_AFTER: int('Close a /ws/position socket with 1008 after this many frames refused in a row with `rate_limited`.', 20, 1, 100000),
   EDGE_UNHEALTHY_AFTER_SECONDS: int('/health reports the edge unhealthy when accepted events have waited this long with no JetStream message stored (failing publishes make it unhealthy at once).', 30, 1, 86400),
   EDGE_DEDUP_CACHE_EVENTS: int('Event keys remembered after storage (for STREAM_DUPLICATE_WINDOW_SECONDS) so resent events are not stored again; 0 = rely on JetStream dedup only.', 100000, 0, 10000000),
 } satisfies VarSpecs;

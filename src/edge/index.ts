@@ -1,5 +1,6 @@
 // The edge role: /ws/position (plugins -> validated events -> JetStream, chat -> core
 // NATS) and /ws/live (NATS -> browsers). Wire protocol: docs/protocol.md.
+import { pluginSecrets } from '../shared/config.js';
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
 import { createEdgeMetrics } from './metrics.js';
 import { Publisher } from './publisher.js';
@@ -60,7 +61,7 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
         : stalledS > cfg.EDGE_UNHEALTHY_AFTER_SECONDS ? `no JetStream message stored for ${Math.round(stalledS)} s while ${publisher.buffered} events wait (EDGE_UNHEALTHY_AFTER_SECONDS)` : undefined;
     return { ok: reason === undefined, reason, detail: { buffered_events: publisher.buffered, inflight_publishes: publisher.inflightPublishes, position_connections: positionSockets.size, live_connections: liveSockets.size, live_subscribed_types: feed.subscribedTypes } };
   });
-  log.info({ mode: cfg.EDGE_PUBLISH_MODE, maxMessageBytes, auth: Boolean(cfg.PLUGIN_SECRET) }, 'edge ready: /ws/position, /ws/live');
+  log.info({ mode: cfg.EDGE_PUBLISH_MODE, maxMessageBytes, auth: pluginSecrets(cfg).length > 0, plugin_secrets: pluginSecrets(cfg).length }, 'edge ready: /ws/position, /ws/live');
 
   return {
     stop: async () => {

@@ -9,13 +9,14 @@ import { errorBody, statusLine } from '../shared/http/server.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { envelopeFromJson } from './envelope-json.js';
 import type { Logger } from '../shared/logger.js';
-import type { Config } from '../shared/config.js';
+import { pluginSecrets, type Config } from '../shared/config.js';
 import { parseFrame, checkEvent, isErrorReply, type FrameLimits } from './frame.js';
 import { errorReply, unavailable, type ErrorReply, type AckReply } from './replies.js';
 import type { Publisher } from './publisher.js';
 import type { AckTrackers } from './ack-tracker.js';
 import type { EdgeMetrics } from './metrics.js';
 import { secretChecker } from './auth.js';
+import { ConnectionRateLimit } from './rate-limit.js';
 
 export interface PositionConn {
   ws?: WebSocket<PositionConn>;
@@ -23,6 +24,8 @@ export interface PositionConn {
   closed: boolean;
   frames: number;
   refusedInARow: number;
+  rate: ConnectionRateLimit;
+  rateLimitedInARow: number;
 }
 
 export interface PositionDeps {
@@ -49,7 +52,7 @@ function reject(res: HttpResponse, status: number, code: string, message: string
 
 export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets: Set<PositionConn>): void {
   const { cfg, log, metrics } = deps;
-  const checkSecret = secretChecker(cfg.PLUGIN_SECRET);
+  const checkSecret = secretChecker(pluginSecrets(cfg));
   const send = (conn: PositionConn, reply: ErrorReply | AckReply) => {
     if (reply.type === 'error') metrics.rejected.inc({ code: reply.code });
     const ws = conn.ws;
@@ -80,7 +83,8 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
       }
       if (deps.isStopping()) return reject(res, 503, ErrorCodes.unavailable, 'server shutting down');
       const ack = /^(1|true|yes)$/i.test(query.get('ack') ?? '');
-      res.upgrade<PositionConn>({ ack, closed: false, frames: 0, refusedInARow: 0 }, key, protocol, extensions, context);
+      const rate = new ConnectionRateLimit({ framesPerSecond: cfg.EDGE_RATE_LIMIT_FRAMES_PER_SECOND, eventsPerSecond: cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND });
+      res.upgrade<PositionConn>({ ack, closed: false, frames: 0, refusedInARow: 0, rate, rateLimitedInARow: 0 }, key, protocol, extensions, context);
     },
 
     open: (ws) => {
@@ -118,6 +122,11 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
     }
   }
 
+  function rateLimited(conn: PositionConn, frame: number, why: string): void {
+    send(conn, errorReply(ErrorCodes.rateLimited, frame, `${why}; nothing of this frame was accepted: slow down and resend`));
+    if (++conn.rateLimitedInARow >= cfg.EDGE_RATE_LIMIT_CLOSE_AFTER && conn.ws) conn.ws.end(1008, 'rate limit exceeded');
+  }
+
   function handleFrame(conn: PositionConn, frame: number, message: ArrayBuffer, isBinary: boolean): void {
     if (isBinary) return send(conn, errorReply(ErrorCodes.binaryFrame, frame, 'binary frames are not accepted; send JSON text frames'));
     if (message.byteLength > cfg.WS_MAX_PAYLOAD_BYTES) {
@@ -126,9 +135,15 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
       return;
     }
     if (deps.isStopping()) return refuse(conn, frame, 'server shutting down; reconnect later');
+    // Every frame counts against the frame rate, even one that does not parse.
+    const frameLimited = conn.rate.frame();
+    if (frameLimited) return rateLimited(conn, frame, frameLimited);
     // Decoding copies the bytes into a JS string: nothing below refers to `message`.
     const parsed = parseFrame(Buffer.from(message).toString('utf8'), frame, cfg.EDGE_MAX_EVENTS_PER_FRAME);
     if (!parsed.ok) return send(conn, parsed.error);
+    const overLimit = conn.rate.events(parsed.events.length);
+    if (overLimit) return rateLimited(conn, frame, overLimit);
+    conn.rateLimitedInARow = 0;
     const { publisher } = deps;
     if (!publisher.canAccept(parsed.events.length)) {
       return refuse(conn, frame, `the edge holds ${publisher.buffered} events not yet stored (EDGE_MAX_BUFFERED_EVENTS); retry later`);

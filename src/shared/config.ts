@@ -11,13 +11,25 @@ export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars }
 
 export type Config = Readonly<ParsedVars<typeof allVars>>;
 
+/** Every accepted plugin secret: PLUGIN_SECRET plus PLUGIN_SECRETS (docs/security.md). */
+export function pluginSecrets(cfg: Pick<Config, 'PLUGIN_SECRET' | 'PLUGIN_SECRETS'>): string[] {
+  const more = (cfg.PLUGIN_SECRETS ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return [...new Set([...(cfg.PLUGIN_SECRET ? [cfg.PLUGIN_SECRET] : []), ...more])];
+}
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cfg = parseEnv(allVars, env);
   // Contradictions between variables are rejected here, naming the variable.
-  if (!cfg.PLUGIN_SECRET && !LOOPBACK.test(cfg.HOST)) {
-    throw new ConfigError('PLUGIN_SECRET', `PLUGIN_SECRET must be set when HOST (${cfg.HOST}) is not a loopback address`);
+  const secrets = pluginSecrets(cfg);
+  if (secrets.length === 0 && !LOOPBACK.test(cfg.HOST)) {
+    throw new ConfigError('PLUGIN_SECRET', `PLUGIN_SECRET (or PLUGIN_SECRETS) must be set when HOST (${cfg.HOST}) is not a loopback address`);
+  }
+  const short = (cfg.PLUGIN_SECRETS ?? '').split(',').map((s) => s.trim()).findIndex((s) => s.length > 0 && s.length < 8);
+  if (short >= 0) throw new ConfigError('PLUGIN_SECRETS', `PLUGIN_SECRETS entry ${short + 1} is shorter than 8 characters`);
+  if (cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND > 0 && cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND < cfg.EDGE_MAX_EVENTS_PER_FRAME) {
+    throw new ConfigError('EDGE_RATE_LIMIT_EVENTS_PER_SECOND', `EDGE_RATE_LIMIT_EVENTS_PER_SECOND must be 0 or at least EDGE_MAX_EVENTS_PER_FRAME (${cfg.EDGE_MAX_EVENTS_PER_FRAME}), got ${cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND}: a full frame could never pass`);
   }
   // max_ack_pending is shared by every ingest process; below one process's pull the
   // server silently stops delivering (NOTES "NATS JetStream").

@@ -7,6 +7,7 @@ export const ErrorCodes = {
   tooManyEvents: 'too_many_events',
   binaryFrame: 'binary_frame',
   unavailable: 'unavailable',
+  rateLimited: 'rate_limited',
   unauthorized: 'unauthorized',
   badRequest: 'bad_request',
   notFound: 'not_found',
@@ -70,4 +71,4 @@ export function isDatabaseUnreachable(err: unknown): boolean {
 
 export const httpStatusOf = (code: ErrorCode): number =>
   ({ bad_request: 400, invalid_event: 400, malformed_json: 400, too_large: 413, too_many_events: 413,
-     binary_frame: 400, unauthorized: 401, not_found: 404, unavailable: 503, internal: 500, config: 500 } as const)[code];
+     binary_frame: 400, unauthorized: 401, rate_limited: 429, not_found: 404, unavailable: 503, internal: 500, config: 500 } as const)[code];

@@ -16,7 +16,7 @@ export interface RequestInfo {
 
 export interface JsonReply { status: number; body: unknown; headers?: Record<string, string> }
 
-const STATUS_TEXT: Record<number, string> = { 200: '200 OK', 400: '400 Bad Request', 401: '401 Unauthorized', 404: '404 Not Found', 413: '413 Payload Too Large', 500: '500 Internal Server Error', 503: '503 Service Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 200: '200 OK', 400: '400 Bad Request', 401: '401 Unauthorized', 404: '404 Not Found', 413: '413 Payload Too Large', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable' };
 export const statusLine = (s: number) => STATUS_TEXT[s] ?? `${s} Status`;
 
 export function readRequest(req: HttpRequest): RequestInfo {
