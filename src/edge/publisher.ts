@@ -23,6 +23,10 @@ import type { Logger } from '../shared/logger.js';
 import type { AcceptedEvent } from './frame.js';
 import { envelopeFromJson } from './envelope-json.js';
 import type { SizeBudget } from './size-budget.js';
+import { retryDelayMs, type RetryPolicy } from '../shared/retry.js';
+
+/** First retry of a failed publish; doubles up to EDGE_PUBLISH_RETRY_MAX_MS. */
+const PUBLISH_RETRY_MIN_MS = 50;
 import { RecentKeys } from './dedup-cache.js';
 import type { EdgeMetrics } from './metrics.js';
 
@@ -59,11 +63,20 @@ interface Batch {
   msgId?: string;
 }
 
+/**
+ * What a lane is doing with its head (`sealed[0]`); its open batch fills in any state.
+ *
+ *   idle ──seal──▶ waiting ──slot──▶ in-flight ──PubAck / refused for good──▶ idle
+ *     └──seal, slot free──────────────▲    └──failed──▶ backing-off ──timer──▶ idle
+ */
+type LaneState = 'idle' | 'waiting' | 'in-flight' | 'backing-off';
+
 interface Lane {
   subject: string;
+  state: LaneState;
   open?: Batch;
   sealed: Batch[];
-  busy: boolean;
+  /** Failed tries of the head message (for the backoff). */
   attempts: number;
   retryTimer?: NodeJS.Timeout;
 }
@@ -87,10 +100,12 @@ export class Publisher {
   private lastError = '';
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  private readonly retry: RetryPolicy;
 
   constructor(private readonly publishMessage: JetStreamPublish, private readonly opts: PublisherOptions,
               private readonly metrics: EdgeMetrics, private readonly log: Logger) {
     this.recent = new RecentKeys(opts.dedupKeys, opts.dedupTtlMs);
+    this.retry = { minMs: PUBLISH_RETRY_MIN_MS, maxMs: opts.retryMaxMs, jitter: true };
   }
 
   get buffered(): number { return this.bufferedEvents; }
@@ -112,8 +127,6 @@ export class Publisher {
       waiter?.stored(1);
       return;
     }
-    let lane = this.lanes.get(ev.subject);
-    if (!lane) { lane = { subject: ev.subject, sealed: [], busy: false, attempts: 0 }; this.lanes.set(ev.subject, lane); }
     const { budget } = this.opts;
     if (!budget.fits(ev.type, 1, ev.bytes)) {
       // Callers check the per-event limit first (frame.ts); this guards the lane anyway.
@@ -121,6 +134,8 @@ export class Publisher {
       waiter?.refused('too_large', `event is ${ev.bytes} bytes; at most ${budget.maxEventBytes(ev.type)} fit one NATS message`, ev.eventId);
       return;
     }
+    let lane = this.lanes.get(ev.subject);
+    if (!lane) { lane = { subject: ev.subject, state: 'idle', sealed: [], attempts: 0 }; this.lanes.set(ev.subject, lane); }
     if (lane.open && !budget.fits(ev.type, lane.open.ids.length + 1, lane.open.eventBytes + ev.bytes)) this.seal(lane);
     const b = (lane.open ??= { type: ev.type, ids: [], jsons: [], eventBytes: 0, waiters: [], receivedAt: Date.now() });
     b.ids.push(ev.key);
@@ -147,7 +162,7 @@ export class Publisher {
    */
   flush(all = false): void {
     for (const lane of this.openLanes) {
-      if (all || (!lane.busy && !lane.retryTimer && lane.sealed.length === 0)) this.seal(lane);
+      if (all || (lane.state === 'idle' && lane.sealed.length === 0)) this.seal(lane);
     }
   }
 
@@ -187,10 +202,15 @@ export class Publisher {
     this.schedule(lane);
   }
 
+  /** An idle or waiting lane with a sealed head publishes it now, or waits for a slot. */
   private schedule(lane: Lane): void {
-    if (this.closed || lane.busy || lane.retryTimer || lane.sealed.length === 0) return;
-    if (this.inflight < this.opts.maxInflight) this.start(lane);
-    else this.waiting.add(lane);
+    if (this.closed || lane.state === 'in-flight' || lane.state === 'backing-off' || lane.sealed.length === 0) return;
+    if (this.inflight < this.opts.maxInflight) {
+      this.start(lane);
+    } else {
+      lane.state = 'waiting';
+      this.waiting.add(lane);
+    }
   }
 
   private pump(): void {
@@ -198,12 +218,13 @@ export class Publisher {
     for (const lane of this.waiting) {
       if (this.inflight >= this.opts.maxInflight) return;
       this.waiting.delete(lane);
-      if (!lane.busy && !lane.retryTimer && lane.sealed.length) this.start(lane);
+      if (lane.state === 'waiting' && lane.sealed.length) this.start(lane);
     }
   }
 
   private start(lane: Lane): void {
-    lane.busy = true;
+    this.waiting.delete(lane);
+    lane.state = 'in-flight';
     this.inflight++;
     this.starting.push(lane);
     this.startTimer ??= setImmediate(this.sendStarted);
@@ -231,7 +252,7 @@ export class Publisher {
 
   private stored(lane: Lane, b: Batch): void {
     this.inflight--;
-    lane.busy = false;
+    lane.state = 'idle';
     lane.attempts = 0;
     lane.sealed.shift();
     if (this.failingSince !== undefined) {
@@ -268,7 +289,7 @@ export class Publisher {
    */
   private rejected(lane: Lane, b: Batch, err: RejectedMessageError): void {
     this.inflight--;
-    lane.busy = false;
+    lane.state = 'idle';
     lane.attempts = 0;
     if (b.ids.length > 1) {
       this.log.warn({ err: err.message, subject: lane.subject, events: b.ids.length }, 'JetStream refused a batch for good; publishing its events one by one');
@@ -299,7 +320,7 @@ export class Publisher {
 
   private failed(lane: Lane, err: Error): void {
     this.inflight--;
-    lane.busy = false;
+    lane.state = 'backing-off';
     lane.attempts++;
     this.metrics.publishFailures.inc();
     this.lastError = err.message;
@@ -308,14 +329,14 @@ export class Publisher {
       this.log.warn({ err: err.message, subject: lane.subject }, 'JetStream publish failed; retrying with backoff');
     }
     if (this.closed) return;
-    const delay = Math.min(this.opts.retryMaxMs, 25 * 2 ** Math.min(lane.attempts, 16)) * (0.5 + Math.random() / 2);
-    lane.retryTimer = setTimeout(() => { lane.retryTimer = undefined; this.schedule(lane); }, delay);
+    const delay = retryDelayMs(this.retry, lane.attempts);
+    lane.retryTimer = setTimeout(() => { lane.retryTimer = undefined; lane.state = 'idle'; this.schedule(lane); }, delay);
     this.pump();
   }
 
   /** Drops a lane with nothing left, so the map only holds characters with pending work. */
   private forget(lane: Lane): void {
-    if (!lane.open && !lane.busy && !lane.retryTimer && lane.sealed.length === 0) this.lanes.delete(lane.subject);
+    if (!lane.open && lane.state === 'idle' && lane.sealed.length === 0) this.lanes.delete(lane.subject);
   }
 }
 

@@ -11,6 +11,7 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '../shared/logger.js';
 import { errorMessage } from './errors.js';
+import { retryDelayMs, withRetry, type RetryPolicy } from '../shared/retry.js';
 import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
 import type { IngestMetrics } from './metrics.js';
 import type { IngestState } from './state.js';
@@ -39,6 +40,7 @@ export class IngestLoop {
   private stopping = false;
   private readonly wakers = new Set<() => void>();
   private done: Promise<void> = Promise.resolve();
+  private readonly retry: RetryPolicy;
 
   constructor(
     private readonly getConsumer: () => Promise<Consumer>,
@@ -47,7 +49,9 @@ export class IngestLoop {
     private readonly state: IngestState,
     private readonly log: Logger,
     private readonly metrics?: IngestMetrics,
-  ) {}
+  ) {
+    this.retry = { minMs: s.retryMinMs, maxMs: s.retryMaxMs, jitter: false };
+  }
 
   start(): void { this.done = this.run(); }
 
@@ -60,7 +64,7 @@ export class IngestLoop {
   }
 
   private async run(): Promise<void> {
-    let backoff = this.s.retryMinMs;
+    let failures = 0;
     while (!this.stopping) {
       try {
         const consumer = await this.getConsumer();
@@ -71,7 +75,7 @@ export class IngestLoop {
         const messages = await consumer.consume({ max_messages: this.s.pullMaxMessages });
         this.messages = messages;
         this.watch(messages);
-        backoff = this.s.retryMinMs;
+        failures = 0;
         for await (const msg of messages) {
           if (this.stopping) break;
           await this.add(msg);
@@ -81,7 +85,7 @@ export class IngestLoop {
         this.metrics?.errors.inc({ kind: 'consumer' });
         this.log.warn({ err: errorMessage(err) }, 'ingest consumer failed; recreating it');
       }
-      if (!this.stopping) { await this.sleep(backoff); backoff = Math.min(backoff * 2, this.s.retryMaxMs); }
+      if (!this.stopping) await this.sleep(retryDelayMs(this.retry, ++failures));
     }
     this.cut();
     await Promise.all(this.writes);
@@ -130,29 +134,33 @@ export class IngestLoop {
     this.writes.push(write);
   }
 
+  /** Writes the batch, retrying what can heal until it is written or ingest stops. */
   private async writeWithRetry(items: InFlight[]): Promise<void> {
-    let delay = this.s.retryMinMs;
-    for (;;) {
-      const t0 = performance.now();
-      try {
-        const out = await writeBatch(this.ctx, items);
-        const seconds = (performance.now() - t0) / 1000;
-        this.metrics?.copySeconds.observe(seconds);
-        this.metrics?.batchEvents.observe(out.events);
-        this.state.batchWritten(out.events, seconds * 1000);
-        this.log.debug({ messages: items.length, events: out.events, inserted: out.inserted, ms: Math.round(seconds * 1000) }, 'batch written');
-        return;
-      } catch (err) {
-        this.state.writeFailed(errorMessage(err));
-        this.metrics?.errors.inc({ kind: 'transient' });
-        if (this.stopping) {
-          this.log.warn({ err: errorMessage(err), messages: items.length }, 'batch not written at shutdown; left unacked for redelivery');
-          return;
-        }
-        this.log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying');
-        await this.sleep(delay);
-        delay = Math.min(delay * 2, this.s.retryMaxMs);
-      }
+    try {
+      await withRetry(() => this.writeOnce(items), {
+        policy: this.retry,
+        retryable: () => !this.stopping,
+        onRetry: (err, delay) => this.log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying'),
+        sleep: (ms) => this.sleep(ms),
+      });
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err), messages: items.length }, 'batch not written at shutdown; left unacked for redelivery');
+    }
+  }
+
+  private async writeOnce(items: InFlight[]): Promise<void> {
+    const t0 = performance.now();
+    try {
+      const out = await writeBatch(this.ctx, items);
+      const seconds = (performance.now() - t0) / 1000;
+      this.metrics?.copySeconds.observe(seconds);
+      this.metrics?.batchEvents.observe(out.events);
+      this.state.batchWritten(out.events, seconds * 1000);
+      this.log.debug({ messages: items.length, events: out.events, inserted: out.inserted, ms: Math.round(seconds * 1000) }, 'batch written');
+    } catch (err) {
+      this.state.writeFailed(errorMessage(err));
+      this.metrics?.errors.inc({ kind: 'transient' });
+      throw err;
     }
   }
 

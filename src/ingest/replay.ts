@@ -4,6 +4,7 @@
 // Reads through its own ephemeral, ack-less pull consumer (the live durable's position
 // is untouched, so replay can run while ingest runs) from the stream start or --since,
 // up to the stream's last sequence at the moment replay started, then exits.
+import { withRetry } from '../shared/retry.js';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
@@ -78,22 +79,18 @@ export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool:
   }
 }
 
+/** Replay gives up after this many failed tries of one batch (it is run by hand: say so rather than wait forever). */
+const REPLAY_MAX_TRIES = 10;
+
 async function writeWithRetry(ctx: BatchContext, batch: InFlight[], result: ReplayResult, cfg: Config, log: Logger): Promise<void> {
-  let delay = cfg.INGEST_RETRY_MIN_MS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const out = await writeBatch(ctx, batch);
-      result.messages += batch.length;
-      result.events += out.events;
-      result.inserted += out.inserted;
-      result.duplicates += out.duplicates;
-      result.deadLettered += out.deadLettered;
-      return;
-    } catch (err) {
-      if (classify(err) !== 'transient' || attempt >= 10) throw err;
-      log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'replay batch failed; retrying');
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, cfg.INGEST_RETRY_MAX_MS);
-    }
-  }
+  const out = await withRetry(() => writeBatch(ctx, batch), {
+    policy: { minMs: cfg.INGEST_RETRY_MIN_MS, maxMs: cfg.INGEST_RETRY_MAX_MS, jitter: false },
+    retryable: (err, attempt) => classify(err) === 'transient' && attempt < REPLAY_MAX_TRIES,
+    onRetry: (err, delay) => log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'replay batch failed; retrying'),
+  });
+  result.messages += batch.length;
+  result.events += out.events;
+  result.inserted += out.inserted;
+  result.duplicates += out.duplicates;
+  result.deadLettered += out.deadLettered;
 }
