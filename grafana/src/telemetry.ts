@@ -81,14 +81,18 @@ const COMPRESSION = `select hypertable, chunks_in_range, compressed_in_range, be
   ${noteRow('Compression statistics', 5)}
 ) t order by 1`;
 
+// The watermark of a never-refreshed aggregate is the type's minimum (year 4714 BC):
+// shown as NULL, "nothing materialized yet".
 const FRESHNESS = `select aggregate, materialized_until, lag_seconds, last_refresh, last_refresh_status from (
   select ca.view_name::text as aggregate,
-      _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mh.id)) as materialized_until,
-      extract(epoch from least(now(), $__timeTo()::timestamptz) - _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mh.id)))::float8 as lag_seconds,
+      w.materialized_until,
+      extract(epoch from least(now(), $__timeTo()::timestamptz) - w.materialized_until)::float8 as lag_seconds,
       s.last_successful_finish as last_refresh,
       s.last_run_status::text as last_refresh_status
     from timescaledb_information.continuous_aggregates ca
     join _timescaledb_catalog.hypertable mh on mh.schema_name = ca.materialization_hypertable_schema and mh.table_name = ca.materialization_hypertable_name
+    cross join lateral (select case when extract(year from wm) > 1 then wm end as materialized_until
+        from _timescaledb_functions.to_timestamp(_timescaledb_functions.cagg_watermark(mh.id)) wm) w
     left join timescaledb_information.jobs j on j.proc_name = 'policy_refresh_continuous_aggregate' and j.hypertable_name = ca.view_name
     left join timescaledb_information.job_stats s on s.job_id = j.job_id
     where ${COMMUNITY}
@@ -97,7 +101,7 @@ const FRESHNESS = `select aggregate, materialized_until, lag_seconds, last_refre
 ) t order by 1`;
 
 const JOBS = `select job, hypertable, schedule, last_run_started_at, last_successful_finish, last_run_status, total_runs, total_failures, next_start, ran_in_range from (
-  select (j.application_name || ' [' || j.job_id || ']')::text as job,
+  select j.application_name::text as job,
       j.hypertable_name::text as hypertable,
       j.schedule_interval::text as schedule,
       s.last_run_started_at, s.last_successful_finish, s.last_run_status::text as last_run_status,

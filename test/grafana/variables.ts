@@ -16,7 +16,9 @@ const quoteLiteral = (v: string) => `'${v.replace(/'/g, "''")}'`;
 export interface BoundVariable { variable: Variable; options: string[]; selected: Selection }
 
 function render(b: BoundVariable): string {
-  const { variable: v, selected } = b;
+  const { variable: v } = b;
+  // A dashboard stores "All" as value ['$__all'] (or '$__all').
+  const selected = Array.isArray(b.selected) && b.selected.includes('$__all') ? '$__all' : b.selected;
   if (selected === '$__all') {
     if (v.allValue !== undefined) return v.allValue;
     return b.options.map(quoteLiteral).join(',');
