@@ -54,7 +54,7 @@ export function eventsDashboard(k: EventKind): Dashboard {
         group by 1, 2
         order by 3 desc
         limit 20000`, { kind: 'xy', x: 'ew', y: 'ns', size: 'count' })),
-      fieldConfig: { defaults: { color: { mode: 'continuous-YlRd' }, custom: { show: 'points', pointShape: 'square', pointSize: { fixed: 6 } } }, overrides: [] },
+      fieldConfig: { defaults: { color: { mode: 'continuous-YlRd' }, custom: { show: 'points', pointShape: 'square', pointSize: { min: 4, max: 24 }, pointStrokeWidth: 0 } }, overrides: [] },
       options: {
         mapping: 'manual',
         series: [{
@@ -62,7 +62,7 @@ export function eventsDashboard(k: EventKind): Dashboard {
           x: { matcher: { id: 'byName', options: 'ew' } },
           y: { matcher: { id: 'byName', options: 'ns' } },
           color: { matcher: { id: 'byName', options: 'count' } },
-          size: { matcher: { id: 'byName', options: 'count' }, min: 4, max: 24 },
+          size: { matcher: { id: 'byName', options: 'count' } },
         }],
         legend: { showLegend: false, displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'single' },
       },

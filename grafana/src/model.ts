@@ -6,6 +6,15 @@
 // provisioning does not resolve them, so every panel names a fixed datasource uid.
 import { POSTGRES_UID, PROMETHEUS_UID } from './datasources.js';
 
+/**
+ * The Grafana version these dashboards are written for (the grafana image in
+ * docker-compose.yml; test/foundation/compose.unit.test.ts keeps them equal). Every panel
+ * carries it as pluginVersion: a panel without one is taken for an old save model and
+ * migrated, which for the XY chart rewrites v2 options as if they were v1 ones
+ * (public/app/plugins/panel/xychart/v2/migrations.ts).
+ */
+export const GRAFANA_VERSION = '12.2.0';
+
 export type DatasourceRef = { type: 'grafana-postgresql-datasource' | 'prometheus'; uid: string };
 export const POSTGRES: DatasourceRef = { type: 'grafana-postgresql-datasource', uid: POSTGRES_UID };
 export const PROMETHEUS: DatasourceRef = { type: 'prometheus', uid: PROMETHEUS_UID };
@@ -21,7 +30,7 @@ export interface PromTarget { refId: string; datasource: DatasourceRef; expr: st
 export type Target = SqlTarget | PromTarget;
 
 export interface Panel {
-  id: number; type: string; title: string; description: string;
+  id: number; type: string; pluginVersion: string; title: string; description: string;
   gridPos: { x: number; y: number; w: number; h: number };
   datasource: DatasourceRef; targets: Target[];
   fieldConfig: { defaults: Record<string, unknown>; overrides: unknown[] };
@@ -43,7 +52,7 @@ export interface Dashboard {
   annotations: { list: unknown[] }; links: unknown[]; panels: Panel[];
 }
 
-type PanelInput = Omit<Panel, 'id' | 'gridPos' | 'fieldConfig' | 'options' | 'datasource'> & {
+type PanelInput = Omit<Panel, 'id' | 'pluginVersion' | 'gridPos' | 'fieldConfig' | 'options' | 'datasource'> & {
   w?: number; h?: number; fieldConfig?: Panel['fieldConfig']; options?: Record<string, unknown>;
 };
 
@@ -57,7 +66,7 @@ export function dashboard(d: Omit<Dashboard, 'timezone' | 'schemaVersion' | 'ver
     x += w; rowH = Math.max(rowH, h);
     const { w: _w, h: _h, ...rest } = p;
     return {
-      id: i + 1, gridPos, datasource: p.targets[0].datasource,
+      id: i + 1, pluginVersion: GRAFANA_VERSION, gridPos, datasource: p.targets[0].datasource,
       fieldConfig: p.fieldConfig ?? { defaults: {}, overrides: [] }, options: p.options ?? {}, ...rest,
     } as Panel;
   });

@@ -47,6 +47,8 @@ t.test('the app runs with the same V8 flags everywhere: npm start, the Dockerfil
 t.test('grafana: pinned image, provisioning and dashboards read-only, admin password from the environment, no anonymous access, port 3000', async (t) => {
   const g = services.grafana;
   t.match(g.image, /^grafana\/grafana(-oss)?:\d+\.\d+\.\d+$/, `pinned: ${g.image}`);
+  const { GRAFANA_VERSION } = await import('../../grafana/src/model.js');
+  t.equal(g.image.split(':')[1], GRAFANA_VERSION, 'the dashboards are written for this Grafana version (panel pluginVersion)');
   t.ok(g.volumes.includes('./grafana/provisioning:/etc/grafana/provisioning:ro'));
   t.ok(g.volumes.includes('./grafana/dashboards:/etc/grafana/dashboards:ro'));
   t.match(g.environment.GF_SECURITY_ADMIN_PASSWORD, /^\$\{GRAFANA_ADMIN_PASSWORD:\?/, 'required from the environment, no default');

@@ -71,6 +71,7 @@ t.test('uids, titles, no placeholders, every reference provisioned', async (t) =
     const ids = d.panels.map((p) => p.id);
     t.equal(new Set(ids).size, ids.length, `${f}: panel ids unique`);
     for (const p of d.panels) t.ok(p.description.length > 20, `${f} ${p.title}: has a description`);
+    for (const p of d.panels) t.ok(p.pluginVersion, `${f} ${p.title}: has a pluginVersion (no save-model migration)`);
   }
 });
 
@@ -91,6 +92,18 @@ t.test('every SQL panel follows the time picker and the variables, in expandable
       for (const m of s.matchAll(/\$__\w+\(([^)]*)\)/g)) t.notMatch(m[1], /\(/, `${what}: macro argument "${m[1]}" has no "(" (the macro regex stops at the first ")")`);
       t.notMatch(s, /\$__timeGroup\([^)]*\),/, `${what}: no "$__timeGroup(…)," (Grafana would add AS "time" there)`);
     }
+  }
+});
+
+t.test('spatial panels: XY chart v2 options mapping ew, ns and count', async (t) => {
+  for (const f of ['spawns.json', 'rares.json']) {
+    const p = committed[f].panels.find((x) => x.type === 'xychart')!;
+    const [series] = p.options.series as any[];
+    t.equal(p.options.mapping, 'manual');
+    t.same([series.x.matcher.options, series.y.matcher.options, series.size.matcher.options, series.color.matcher.options], ['ew', 'ns', 'count', 'count'], `${f}: x = ew, y = ns, size and colour = count`);
+    t.match(p.description, /heatmap panel/, `${f}: says why not the heatmap panel`);
+    const shape = (generated[f].panels.find((x) => x.type === 'xychart')!.targets[0] as SqlTarget).shape;
+    t.same(shape, { kind: 'xy', x: 'ew', y: 'ns', size: 'count' }, 'and the query test checks those fields');
   }
 });
 
