@@ -1,4 +1,4 @@
-// Generates grafana/dashboards/*.json from the TypeScript dashboards.
+// Generates grafana/dashboards/*.json (and the panel list in docs/dashboards.md) from the TypeScript dashboards.
 //   npx tsx grafana/src/build.ts           prints the files that would change
 //   npx tsx grafana/src/build.ts --write   writes them
 // test/grafana/dashboards.unit.test.ts fails when the committed JSON differs.
@@ -8,8 +8,12 @@ import { telemetryDashboard } from './telemetry.js';
 import { eventsDashboard, SPAWNS, RARES } from './events.js';
 import { pipelineDashboard } from './pipeline.js';
 import type { Dashboard, Target } from './model.js';
+import { dashboardsDoc } from './doc.js';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboards/', import.meta.url));
+export const DOC_PATH = fileURLToPath(new URL('../../docs/dashboards.md', import.meta.url));
+
+export const renderDoc = () => dashboardsDoc(Object.entries(dashboards()));
 
 /** File name → dashboard. */
 export function dashboards(): Record<string, Dashboard> {
@@ -30,11 +34,12 @@ export type { Target };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const write = process.argv.includes('--write');
-  for (const [file, d] of Object.entries(dashboards())) {
-    const path = DASHBOARD_DIR + file;
-    const text = render(d);
+  const outputs: Array<[path: string, shown: string, text: string]> = Object.entries(dashboards())
+    .map(([file, d]) => [DASHBOARD_DIR + file, `grafana/dashboards/${file}`, render(d)]);
+  outputs.push([DOC_PATH, 'docs/dashboards.md', renderDoc()]);
+  for (const [path, shown, text] of outputs) {
     const same = existsSync(path) && readFileSync(path, 'utf8') === text;
     if (!same && write) writeFileSync(path, text);
-    console.log(`${same ? 'unchanged' : write ? 'written  ' : 'differs  '} grafana/dashboards/${file}`);
+    console.log(`${same ? 'unchanged' : write ? 'written  ' : 'differs  '} ${shown}`);
   }
 }

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { parse } from 'yaml';
-import { dashboards, render, DASHBOARD_DIR } from '../../grafana/src/build.js';
+import { dashboards, render, renderDoc, DASHBOARD_DIR, DOC_PATH } from '../../grafana/src/build.js';
 import type { Dashboard, SqlTarget, PromTarget } from '../../grafana/src/model.js';
 
 const root = new URL('../../grafana/', import.meta.url);
@@ -45,6 +45,7 @@ t.test('dashboard provider: a read-only file provider over the mounted dashboard
 t.test('committed JSON is what grafana/src generates (run `npx tsx grafana/src/build.ts --write`)', async (t) => {
   t.same(files, Object.keys(generated).sort(), 'one file per dashboard, no strays');
   for (const [file, d] of Object.entries(generated)) t.equal(readFileSync(DASHBOARD_DIR + file, 'utf8'), render(d), file);
+  t.equal(readFileSync(DOC_PATH, 'utf8'), renderDoc(), 'docs/dashboards.md');
 });
 
 t.test('uids, titles, no placeholders, every reference provisioned', async (t) => {
