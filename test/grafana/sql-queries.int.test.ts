@@ -120,6 +120,7 @@ for (const [mode, db] of Object.entries(modes)) {
             checkCommunityNote(t, mode, run, what);
           }
           if (d.uid === 'tracker-telemetry') checkTelemetry(t, runs, from, to, range, pick.character);
+          if (d.uid === 'tracker-telemetry') await checkOneLevelRead(t, db, runs);
           if (d.uid === 'tracker-telemetry' && mode === 'community') checkCommunityPanels(t, runs, range);
           if (d.uid === 'tracker-spawns') checkEvents(t, runs, data.spawns, 'mob', from, to, pick.character, pick.mob);
           if (d.uid === 'tracker-rares') checkEvents(t, runs, data.rares, 'name', from, to, pick.character, pick.item);
@@ -175,6 +176,19 @@ function checkTelemetry(t: Tap, runs: QueryRun[], from: Date, to: Date, range: t
   t.same(hypertables.map((r) => r.hypertable), ['rare_events', 'spawn_events', 'telemetry'], 'Hypertables: the three hypertables');
   t.ok(hypertables.every((r) => num(r.bytes) > 0 && num(r.chunks) >= num(r.chunks_in_range)), 'Hypertables: sizes and chunk counts');
   t.ok(num(hypertables.find((r) => r.hypertable === 'telemetry')!.rows) > 0, 'Hypertables: telemetry has rows');
+}
+
+/** The level branches whose condition is false after expansion are pruned at plan time: exactly one reads a table. */
+async function checkOneLevelRead(t: Tap, db: Db, runs: QueryRun[]) {
+  const scans = (node: any): number => (node['Relation Name'] ? 1 : 0) + (node.Plans ?? []).reduce((n: number, c: any) => n + scans(c), 0);
+  const findAppend = (node: any): any => (['Append', 'Merge Append'].includes(node['Node Type']) ? node : (node.Plans ?? []).map(findAppend).find(Boolean));
+  for (const run of runs.filter((r) => r.target.rawSql.includes('union all') && r.target.shape.kind === 'time_series')) {
+    const plan = (await db.query(`explain (format json) ${run.sql}`)).rows[0]['QUERY PLAN'] as any;
+    const root = (typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan;
+    const branches = findAppend(root).Plans as any[];
+    t.equal(branches.length, 4, `${run.panel.title}: four level branches planned`);
+    t.equal(branches.filter((b) => scans(b) > 0).length, 1, `${run.panel.title}: only one of them reads a table`);
+  }
 }
 
 /** What the community build shows after the setup above (refresh up to a day ago, oldest chunk compressed). */
