@@ -91,11 +91,11 @@ export function prom(expr: string, legendFormat = '__auto'): (i: number) => Prom
 
 export const targets = (...t: Array<(i: number) => Target>) => t.map((f, i) => f(i));
 
-/** A multi-value, include-all query variable over the PostgreSQL datasource. */
+/** A multi-value, include-all query variable over the PostgreSQL datasource, refreshed when the dashboard loads (its query ignores the time range). */
 export function sqlVariable(name: string, label: string, query: string): Variable {
   return {
     name, label, type: 'query', datasource: POSTGRES, query, definition: query, multi: true, includeAll: true,
-    refresh: 2, sort: 1, current: { selected: true, text: ['All'], value: ['$__all'] }, options: [], hide: 0,
+    refresh: 1, sort: 1, current: { selected: true, text: ['All'], value: ['$__all'] }, options: [], hide: 0,
   };
 }
 
