@@ -25,7 +25,7 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
   const nc = await connectNats(cfg, `tracker-${cfg.ROLES.join('+')}`, log);
   const jsm = await ensureStream(nc, cfg, log);
   const pool = createPool(cfg.DATABASE_URL, cfg.PG_POOL_MAX, log);
-  const metrics = createMetrics();
+  const metrics = createMetrics(cfg.ROLES);
   const health = new Health();
   health.register('nats', async () => ({ ok: !nc.isClosed() && nc.getServer() !== '', detail: { server: nc.getServer() } }));
   health.register('database', async () => { await pool.query('select 1'); return { ok: true }; });

@@ -14,11 +14,12 @@ export interface IngestMetrics {
 }
 
 /** Error kinds counted in tracker_ingest_errors_total{kind}. */
-export type ErrorKind = 'transient' | 'data' | 'poison' | 'consumer' | 'lag_poll';
+export const ERROR_KINDS = ['transient', 'data', 'poison', 'consumer', 'lag_poll'] as const;
+export type ErrorKind = typeof ERROR_KINDS[number];
 
 export function createIngestMetrics(registry: Registry): IngestMetrics {
   const registers = [registry];
-  return {
+  const m: IngestMetrics = {
     events: new Counter({ name: 'tracker_ingest_events_total', help: 'Events written to a projection table (new rows; re-applied events are counted in tracker_ingest_duplicates_total).', labelNames: ['table'], registers }),
     duplicates: new Counter({ name: 'tracker_ingest_duplicates_total', help: 'Events that were already in their table (redelivery, resend, replay): skipped by ON CONFLICT.', labelNames: ['table'], registers }),
     batchEvents: new Histogram({ name: 'tracker_ingest_batch_events', help: 'Events per written batch.', buckets: [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000, 50000], registers }),
@@ -29,4 +30,8 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     deadLetters: new Counter({ name: 'tracker_ingest_dead_letters_total', help: 'Messages moved to dead_letters and the dead-letter subject.', registers }),
     isolated: new Counter({ name: 'tracker_ingest_isolated_total', help: 'Messages dead-lettered, by reason code (docs/ingest.md "Foreign and malformed messages"): the rest of the stream flows on.', labelNames: ['reason'], registers }),
   };
+  // Every kind exported from the start (at 0), so rate() and the Pipeline dashboard
+  // see a series before the first error (Prometheus docs, instrumentation: "avoid missing metrics").
+  for (const kind of ERROR_KINDS) m.errors.inc({ kind }, 0);
+  return m;
 }

@@ -8,7 +8,7 @@ import { allVars, loadConfig } from '../../src/shared/config.js';
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'));
 const services = compose.services as Record<string, any>;
 
-t.same(Object.keys(services).sort(), ['app', 'nats', 'timescaledb']);
+t.same(Object.keys(services).sort(), ['app', 'grafana', 'nats', 'prometheus', 'timescaledb']);
 
 t.test('nats: 2.10+ with JetStream on a volume and a health check', async (t) => {
   const [, minor] = /^nats:2\.(\d+)/.exec(services.nats.image) ?? [];
@@ -42,4 +42,38 @@ t.test('the app runs with the same V8 flags everywhere: npm start, the Dockerfil
   t.same(startFlags, APP_NODE_FLAGS, 'package.json start');
   const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
   t.same(JSON.parse(cmd ?? '[]').filter((w: string) => w.startsWith('--')), APP_NODE_FLAGS, 'Dockerfile CMD');
+});
+
+t.test('grafana: pinned image, provisioning and dashboards read-only, admin password from the environment, no anonymous access, port 3000', async (t) => {
+  const g = services.grafana;
+  t.match(g.image, /^grafana\/grafana(-oss)?:\d+\.\d+\.\d+$/, `pinned: ${g.image}`);
+  const { GRAFANA_VERSION } = await import('../../grafana/src/model.js');
+  t.equal(g.image.split(':')[1], GRAFANA_VERSION, 'the dashboards are written for this Grafana version (panel pluginVersion)');
+  t.ok(g.volumes.includes('./grafana/provisioning:/etc/grafana/provisioning:ro'));
+  t.ok(g.volumes.includes('./grafana/dashboards:/etc/grafana/dashboards:ro'));
+  t.match(g.environment.GF_SECURITY_ADMIN_PASSWORD, /^\$\{GRAFANA_ADMIN_PASSWORD:\?/, 'required from the environment, no default');
+  t.equal(g.environment.GF_AUTH_ANONYMOUS_ENABLED, 'false');
+  t.ok(g.ports.includes('3000:3000'));
+  const ds = parse(readFileSync(new URL('../../grafana/provisioning/datasources/datasources.yml', import.meta.url), 'utf8'));
+  const pg = ds.datasources.find((d: any) => d.type === 'grafana-postgresql-datasource');
+  for (const ref of [pg.user, pg.secureJsonData.password]) t.ok(String(ref).slice(1) in g.environment, `${ref} is set in grafana's environment`);
+  t.equal(pg.url, `timescaledb:5432`, 'the datasource points at the timescaledb service');
+  t.equal(pg.jsonData.database, services.timescaledb.environment.POSTGRES_DB);
+  const [, pgMajor] = /-pg(\d+)$/.exec(services.timescaledb.image) ?? [];
+  t.equal(pg.jsonData.postgresVersion, Number(pgMajor) * 100, 'postgresVersion matches the timescaledb image');
+  t.ok(services.timescaledb.volumes.some((v: string) => v.startsWith('./grafana/postgres-init/grafana-reader.sh:/docker-entrypoint-initdb.d/')), 'the read-only role is created at first init');
+  t.equal(services.timescaledb.environment.GRAFANA_DB_USER, g.environment.GRAFANA_DB_USER);
+});
+
+t.test('prometheus: pinned image, scrapes the app /metrics', async (t) => {
+  const p = services.prometheus;
+  t.match(p.image, /^prom\/prometheus:v\d+\.\d+\.\d+$/, `pinned: ${p.image}`);
+  t.ok(p.volumes.includes('./grafana/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro'));
+  const cfg = parse(readFileSync(new URL('../../grafana/prometheus/prometheus.yml', import.meta.url), 'utf8'));
+  const job = cfg.scrape_configs.find((j: any) => j.job_name === 'tracker');
+  t.equal(job.metrics_path, '/metrics');
+  const port = (services.app.environment as Record<string, string>).PORT;
+  t.same(job.static_configs[0].targets, [`app:${port}`]);
+  const ds = parse(readFileSync(new URL('../../grafana/provisioning/datasources/datasources.yml', import.meta.url), 'utf8'));
+  t.equal(ds.datasources.find((d: any) => d.type === 'prometheus').jsonData.timeInterval, cfg.global.scrape_interval, 'the datasource knows the scrape interval');
 });
