@@ -24,7 +24,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Contradictions between variables are rejected here, naming the variable.
   const secrets = pluginSecrets(cfg);
   if (secrets.length === 0 && !LOOPBACK.test(cfg.HOST)) {
-    throw new ConfigError('PLUGIN_SECRET', `PLUGIN_SECRET (or PLUGIN_SECRETS) must be set when HOST (${cfg.HOST}) is not a loopback address`);
+    throw new ConfigError('PLUGIN_SECRET', `PLUGIN_SECRET must be set when HOST (${cfg.HOST}) is not a loopback address`);
   }
   const short = (cfg.PLUGIN_SECRETS ?? '').split(',').map((s) => s.trim()).findIndex((s) => s.length > 0 && s.length < 8);
   if (short >= 0) throw new ConfigError('PLUGIN_SECRETS', `PLUGIN_SECRETS entry ${short + 1} is shorter than 8 characters`);
