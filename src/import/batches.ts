@@ -1,0 +1,69 @@
+// A chunk of rows -> JetStream messages exactly as the edge builds them: every event
+// goes through the edge's checkEvent (same compiled validators, canonical JSON, subject
+// and event key), messages carry one type and one character in the edge's envelope
+// (envelopeFromJson) with the edge's Nats-Msg-Id (messageId of the event keys).
+//
+// Batch boundaries depend only on the file's rows: a chunk is the next `chunkRows` rows
+// by rowid, and within it a character's events are cut every `eventsPerMessage` events
+// (or at the byte limit). So a resumed or repeated import rebuilds the very same
+// messages with the very same Nats-Msg-Ids, and JetStream drops those it already holds
+// within its duplicate window.
+import { checkEvent, isErrorReply, type AcceptedEvent, type FrameLimits } from '../edge/frame.js';
+import { envelopeFromJson, ENVELOPE_FIXED_BYTES, ENVELOPE_PER_EVENT_BYTES } from '../edge/envelope-json.js';
+import { messageId } from '../shared/envelope.js';
+import type { StoredType } from '../shared/subjects.js';
+
+export interface OutMessage { subject: string; msgId: string; payload: Buffer; events: number }
+
+interface Lane { subject: string; ids: string[]; jsons: string[]; bytes: number }
+
+export interface BatchLimits extends FrameLimits {
+  eventsPerMessage: number;
+  maxMessageBytes: number;
+}
+
+/** Collects a chunk's accepted events, then cuts them into messages (`seal`). */
+export class ChunkBatcher {
+  private readonly lanes = new Map<string, Lane>();
+  private readonly out: OutMessage[] = [];
+  /** Event keys of this chunk: an exact duplicate row inside one chunk is sent once. */
+  private readonly keys = new Set<string>();
+
+  constructor(private readonly type: StoredType, private readonly limits: BatchLimits, private readonly receivedAt: string) {}
+
+  /** Validates like the edge; returns the accepted event, 'duplicate', or the validator's message. */
+  add(event: Record<string, unknown>): AcceptedEvent | 'duplicate' | string {
+    const r = checkEvent(event, undefined, 0, false, this.limits);
+    if (isErrorReply(r)) return r.message;
+    if (this.keys.has(r.key)) return 'duplicate';
+    this.keys.add(r.key);
+    let lane = this.lanes.get(r.subject);
+    if (!lane) this.lanes.set(r.subject, (lane = { subject: r.subject, ids: [], jsons: [], bytes: ENVELOPE_FIXED_BYTES }));
+    const extra = r.bytes + ENVELOPE_PER_EVENT_BYTES;
+    if (lane.ids.length > 0 && lane.bytes + extra > this.limits.maxMessageBytes) this.cut(lane);
+    lane.ids.push(r.key);
+    lane.jsons.push(r.json);
+    lane.bytes += extra;
+    if (lane.ids.length >= this.limits.eventsPerMessage) this.cut(lane);
+    return r;
+  }
+
+  /** The chunk's messages, per character in row order. */
+  seal(): OutMessage[] {
+    for (const lane of this.lanes.values()) if (lane.ids.length) this.cut(lane);
+    this.lanes.clear();
+    return this.out.splice(0);
+  }
+
+  private cut(lane: Lane): void {
+    this.out.push({
+      subject: lane.subject,
+      msgId: messageId(lane.ids),
+      payload: envelopeFromJson(this.type, this.receivedAt, lane.ids, lane.jsons),
+      events: lane.ids.length,
+    });
+    lane.ids = [];
+    lane.jsons = [];
+    lane.bytes = ENVELOPE_FIXED_BYTES;
+  }
+}

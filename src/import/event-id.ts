@@ -1,0 +1,17 @@
+// event_id of an imported event: "sqlite:<table>:<hash>" where <hash> is SHA-256
+// (base64url) over the table name and the mapped event's canonical JSON, i.e. the row's
+// content after normalization and without its `id` column. Why content and not `id`:
+// the old writer sometimes stored one event twice under two ids; both rows give the
+// same event_id, hence the same event key (src/shared/envelope.ts eventKeyOf), and every
+// projection row is unique on (event_key, ts), so the event is stored once. The same
+// file imported again, or resumed after a kill, yields the same ids, so nothing is
+// stored twice even past the JetStream duplicate window (docs/import.md "Idempotence").
+import { createHash } from 'node:crypto';
+import { canonicalEventJson } from '../shared/canonical-json.js';
+
+export const EVENT_ID_PREFIX = 'sqlite';
+
+export function importEventId(table: string, event: Record<string, unknown>): string {
+  const h = createHash('sha256').update(`${table}\0`).update(canonicalEventJson(event)).digest('base64url');
+  return `${EVENT_ID_PREFIX}:${table}:${h}`;
+}
