@@ -65,11 +65,13 @@ export async function importTable(run: TableRun): Promise<void> {
     queue.push(chunk);
     if (!window) {
       for (const m of messages) report.imported += m.events;
+      report.messages += messages.length;
       chunk.remaining = 0;
     } else {
       for (const m of messages) {
         await window.send(m, (ack) => {
           report.imported += m.events;
+          report.messages++;
           if (ack.duplicate) report.alreadyInStream += m.events;
           chunk.remaining--;
         });

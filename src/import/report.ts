@@ -14,6 +14,8 @@ export interface TableReport {
   read: number;
   /** Events acknowledged by JetStream in this run (dry run: would be sent). */
   imported: number;
+  /** JetStream messages acknowledged (dry run: built), one character and up to --events-per-message events each. */
+  messages: number;
   /** Of `imported`, events whose message JetStream already held (PubAck duplicate). */
   alreadyInStream: number;
   /** Exact duplicate rows collapsed into one event. */
@@ -40,7 +42,7 @@ export interface ImportReport {
 
 export function newTableReport(t: SourceInfo['tables'][number], alreadyImported: number): TableReport {
   return {
-    table: t.spec.table, type: t.spec.type, rows: t.rows, alreadyImported, read: 0, imported: 0, alreadyInStream: 0, duplicates: 0,
+    table: t.spec.table, type: t.spec.type, rows: t.rows, alreadyImported, read: 0, imported: 0, messages: 0, alreadyInStream: 0, duplicates: 0,
     skipped: {}, skippedRows: [], unknownColumns: t.unknownColumns, missingOptionalColumns: t.missingOptional, complete: false,
   };
 }
