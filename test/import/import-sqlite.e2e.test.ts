@@ -48,6 +48,10 @@ t.test('every quirk, counted through the read API; a re-run adds nothing', async
   const dry = await runImport(env, [file, '--dry-run']);
   t.equal(dry.code, 0, 'dry run exits 0');
   t.equal(byTable(dry.report, 'telemetry_log').imported, stored(TELEMETRY).length, 'dry run validates as many events as the real run stores');
+  const since = '2025-03-01T10:00:05Z';
+  const some = await runImport(env, [file, '--dry-run', '--tables', 'telemetry', '--since', since]);
+  t.same(some.report.tables.map((x: { table: string }) => x.table), ['telemetry_log'], '--tables picks the tables');
+  t.equal(byTable(some.report, 'telemetry_log').imported, stored(TELEMETRY).filter((r) => Date.parse(r.utc!) >= Date.parse(since)).length, '--since keeps rows from that instant on');
   const nc = await connect({ servers: cfg.NATS_URL! });
   t.teardown(() => nc.close());
   const jsm = await jetstreamManager(nc);
