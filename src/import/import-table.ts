@@ -6,7 +6,7 @@ import type { ImportOptions } from './args.js';
 import { ChunkBatcher, type BatchLimits } from './batches.js';
 import { rowHash, type Checkpoint, type CheckpointStore } from './checkpoint.js';
 import { importEventId } from './event-id.js';
-import { mapRow, type SqlRow } from './map-row.js';
+import { mapRow, indexColumns, type ColumnIndex, type SqlValue } from './map-row.js';
 import type { Progress } from './progress.js';
 import type { PublishWindow } from './publish-window.js';
 import { noteSkip, type TableReport } from './report.js';
@@ -54,14 +54,15 @@ export async function importTable(run: TableRun): Promise<void> {
 
   for (;;) {
     if (run.stopping()) return;
-    const rows = source.readChunk(table, after, opts.chunkRows);
+    const { columns, rows } = source.readChunk(table, after, opts.chunkRows);
     if (rows.length === 0) break;
+    const idx = indexColumns(columns);
     const batcher = new ChunkBatcher(info.spec.type, run.limits, new Date().toISOString());
-    for (const row of rows) processRow(row, info.spec.table, info.spec.type, batcher, report, missing, since);
+    for (const row of rows) processRow(row, idx, info.spec.table, info.spec.type, batcher, report, missing, since);
     const last = rows[rows.length - 1];
-    after = last[ROWID] as number;
+    after = last[idx[ROWID]] as number;
     const messages = batcher.seal();
-    const chunk: Chunk = { lastRowid: after, lastHash: rowHash(last), remaining: messages.length };
+    const chunk: Chunk = { lastRowid: after, lastHash: rowHash(Object.fromEntries(columns.map((c, i) => [c, last[i]]))), remaining: messages.length };
     queue.push(chunk);
     if (!window) {
       for (const m of messages) report.imported += m.events;
@@ -87,11 +88,11 @@ export async function importTable(run: TableRun): Promise<void> {
   report.complete = true;
 }
 
-function processRow(row: SqlRow, table: string, type: TableRun['info']['spec']['type'], batcher: ChunkBatcher, report: TableReport, missing: string | undefined, since: number | undefined): void {
+function processRow(row: SqlValue[], idx: ColumnIndex, table: string, type: TableRun['info']['spec']['type'], batcher: ChunkBatcher, report: TableReport, missing: string | undefined, since: number | undefined): void {
   report.read++;
-  const id = (row.id ?? row[ROWID]) as number | string;
+  const id = row[idx.id ?? idx[ROWID]] as number | string;
   if (missing) { noteSkip(report, id, missing); return; }
-  const m = mapRow(type, row);
+  const m = mapRow(type, row, idx);
   if (!m.ok) { noteSkip(report, id, m.reason); return; }
   if (since !== undefined && m.ms < since) { noteSkip(report, id, 'before --since'); return; }
   m.event.event_id = importEventId(table, m.event);

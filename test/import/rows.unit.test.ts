@@ -2,7 +2,11 @@
 // event ids of exact duplicates, and the argument rules.
 import t from 'tap';
 import { parseOldTimestamp } from '../../src/import/timestamps.js';
-import { mapRow } from '../../src/import/map-row.js';
+import { mapRow as mapRaw, indexColumns, type SqlValue } from '../../src/import/map-row.js';
+import type { StoredType } from '../../src/shared/subjects.js';
+
+/** mapRow over a row given as an object (source.ts hands it arrays plus a column index). */
+const mapRow = (type: StoredType, o: Record<string, SqlValue>) => mapRaw(type, Object.values(o), indexColumns(Object.keys(o)));
 import { importEventId } from '../../src/import/event-id.js';
 import { parseImportArgs } from '../../src/import/args.js';
 import { validators } from '../../schemas/validators.js';
