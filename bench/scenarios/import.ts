@@ -4,12 +4,12 @@
 // baseline; the import's publishing rate and peak RSS; the time until ingest has landed
 // every row; and the /history answer for an imported character (docs/import.md "Speed").
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { freePort, sleep } from '../../src/shared/localstack/process.js';
-import { appEntry, spawnNode, waitHttp, type Child } from '../lib/children.js';
+import { APP_NODE_FLAGS, appEntry, spawnNode, waitHttp, type Child } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { sampleProcess, round1 } from '../lib/proc-stats.js';
 import { createOldDb, writeTelemetry, BENCH_EPOCH_S } from '../import/old-db.js';
@@ -29,12 +29,18 @@ export interface ImportBenchResult {
   history: { character: string; query: string; ms: number; status: number; bucket?: string; points: number; firstPoint?: unknown };
   /** Publishing time over the dry run's time: what JetStream adds to reading and validating. */
   publishVsDryRun: number;
+  /** The machine's 1-minute load average at the start and the end (2 cores, shared). */
+  loadAvg: [number, number];
+  /** Rows/s one free core would give at the measured importer CPU cost per row. */
+  oneCoreRowsPerS?: number;
 }
 
 async function runToEnd(name: string, args: string[], env: Record<string, string>, logDir: string): Promise<{ report: any; child: Child; sampler: ReturnType<typeof sampleProcess>; wallS: number }> {
   const logFile = join(logDir, `${name}.log`);
   const t0 = Date.now();
-  const child = spawnNode(name, appEntry(), { args: ['import-sqlite', ...args, '--json', '--no-progress'], env, logFile });
+  // The app's V8 flags, as in the `import-sqlite` npm script (peak RSS for 300k rows:
+  // ~227 MB without, ~166 MB with them, measured here; docs/import.md "Speed").
+  const child = spawnNode(name, appEntry(), { args: ['import-sqlite', ...args, '--json', '--no-progress'], nodeFlags: APP_NODE_FLAGS, env, logFile });
   const sampler = sampleProcess(child.pid, { intervalMs: 200 });
   await new Promise<void>((r) => child.proc.once('exit', () => r()));
   const wallS = (Date.now() - t0) / 1000;
@@ -45,6 +51,7 @@ async function runToEnd(name: string, args: string[], env: Record<string, string
 }
 
 export async function runImportBench(stack: BenchStack, r: ImportBenchRun): Promise<ImportBenchResult> {
+  const load0 = round1(loadavg()[0]);
   const dir = mkdtempSync(join(tmpdir(), 'tracker-bench-import-'));
   const file = join(dir, 'tracker.db');
   const g0 = Date.now();
@@ -99,6 +106,8 @@ export async function runImportBench(stack: BenchStack, r: ImportBenchRun): Prom
       endToEndS: round1(endToEndS), landedRows: landed,
       history: { character, query, ms, status: res.status, bucket: body.bucket, points: body.points?.length ?? 0, firstPoint: body.points?.[0] },
       publishVsDryRun: round1(run.report.seconds / dry.report.seconds),
+      loadAvg: [load0, round1(loadavg()[0])],
+      oneCoreRowsPerS: stats && stats.cpuSeconds > 0 ? Math.round(r.rows / stats.cpuSeconds) : undefined,
     };
   } finally {
     await app?.stop();
@@ -119,6 +128,8 @@ export function importMarkdown(x: ImportBenchResult, header: string): string {
 | import: all rows acknowledged by JetStream | ${x.import.seconds} s (${x.import.wallS} s with process start), **${n(x.import.rowsPerS)} rows/s**, ${n(x.import.messages)} messages, ${x.publishVsDryRun}× the dry run's time |
 | import peak RSS | ${x.import.peakRssMb} MB (process maxRSS; sampled ${x.import.sampledPeakRssMb ?? '?'} MB), CPU ${x.import.cpuPct ?? '?'} % of one core, ${x.import.cpuUsPerRow ?? '?'} µs CPU per row (process start included) |
 | end to end: import start -> last row in PostgreSQL (ingest running meanwhile) | ${x.endToEndS} s (${n(x.landedRows)} rows) |
+| machine load (1-min load average, start / end; 2 cores shared with other work) | ${x.loadAvg[0]} / ${x.loadAvg[1]} |
+| rows/s the importer's CPU cost allows on one free core (rows / importer CPU seconds) | ${x.oneCoreRowsPerS ? n(x.oneCoreRowsPerS) : '?'} |
 | /history for "${x.history.character}" over its whole range | ${x.history.status}, bucket ${x.history.bucket}, ${n(x.history.points)} points, ${x.history.ms} ms |
 
 | target | wanted | measured | met |

@@ -70,12 +70,14 @@ export async function runImportSqlite(cfg: Config, args: string[], startNats: St
       maxEventBytes: maxMessageBytes - ENVELOPE_FIXED_BYTES - ENVELOPE_PER_EVENT_BYTES, eventsPerMessage: opts.eventsPerMessage, maxMessageBytes,
     };
     for (const t of info.tables.filter((x) => opts.types.includes(x.spec.type))) {
-      const resumeFrom = checkpoints && !opts.restart ? await verifiedCheckpoint(checkpoints, source, t.spec.table) : undefined;
+      // A --since run covers only part of the rows: it keeps a checkpoint of its own.
+      const checkpointKey = opts.since ? `${t.spec.table}-since-${opts.since.getTime()}` : t.spec.table;
+      const resumeFrom = checkpoints && !opts.restart ? await verifiedCheckpoint(checkpoints, source, t.spec.table, checkpointKey) : undefined;
       const tr = newTableReport(t, resumeFrom ? source.countUpTo(t.spec.table, resumeFrom.rowid) : 0);
       report.tables.push(tr);
       if (resumeFrom?.done && source.countUpTo(t.spec.table, resumeFrom.rowid) === t.rows) { tr.complete = true; continue; }
       progress?.start(t.spec.table, t.rows, tr.alreadyImported);
-      await importTable({ source, info: t, report: tr, opts, limits, window, checkpoints, resumeFrom, progress, stopping: () => stopping });
+      await importTable({ source, info: t, report: tr, opts, limits, window, checkpoints, checkpointKey, resumeFrom, progress, stopping: () => stopping });
       progress?.update(t.spec.table, tr.alreadyImported + tr.read);
       if (stopping) break;
     }
@@ -99,8 +101,8 @@ export async function runImportSqlite(cfg: Config, args: string[], startNats: St
 }
 
 /** The table's checkpoint when the row it names is still the same in this file. */
-async function verifiedCheckpoint(store: CheckpointStore, source: OldAppSource, table: string): Promise<Checkpoint | undefined> {
-  const cp = await store.get(table);
+async function verifiedCheckpoint(store: CheckpointStore, source: OldAppSource, table: string, key: string): Promise<Checkpoint | undefined> {
+  const cp = await store.get(key);
   if (!cp) return undefined;
   const row = source.rowAt(table, cp.rowid);
   if (row && rowHash(row) === cp.rowHash) return cp;
