@@ -75,3 +75,36 @@ t.test('SIGKILL mid-import, re-run: complete, each row once', async (t) => {
   t.equal(body.points.length, ROWS / CHARACTERS, '/history of one character: every sample once');
   t.equal(new Set(body.points.map((p) => p.timestamp)).size, ROWS / CHARACTERS, 'no timestamp twice');
 });
+
+t.test('SIGTERM: stops after the acks in flight, exit 1, keeps its checkpoint; a re-run completes', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'import-term-'));
+  const file = join(dir, 'tracker.db');
+  const db = createOldDb(file);
+  writeTelemetry(db, 20_000, 10);
+  db.close();
+  const cfg = await testConfig();
+  const env = importEnv(cfg);
+  const nc = await connect({ servers: cfg.NATS_URL! });
+  t.teardown(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const names = checkpointNames(cfg.STREAM_NAME, cfg.SUBJECT_PREFIX);
+  const slow = ['--chunk-rows', '500', '--events-per-message', '20', '--max-inflight', '1', '--checkpoint-interval-ms', '0', '--no-progress', '--json'];
+  const run = startImport(env, [file, ...slow]);
+  await whenCaughtUp(async () => (await jsm.streams.getMessage(names.stream, { last_by_subj: `${names.subjectPrefix}.>` }).catch(() => null)) !== null,
+    { what: 'a first checkpoint', timeoutMs: 60000 });
+  run.child.kill('SIGTERM');
+  const { code } = await run.exited;
+  t.equal(code, 1, 'an interrupted import exits 1');
+  const report = JSON.parse(run.stdout().trim().split('\n').pop()!).import;
+  t.match(report.error, /interrupted; run the same command again to resume/);
+  const tr = byTable(report, 'telemetry_log');
+  t.notOk(tr.complete, 'the table is reported incomplete');
+  const cp = (await jsm.streams.getMessage(names.stream, { last_by_subj: `${names.subjectPrefix}.>` }))!.json<{ rowid: number; done: boolean }>();
+  t.equal(cp.rowid, tr.read, 'the checkpoint covers every row it read (all of them acknowledged before it exited)');
+  const again = await runImport(env, [file]);
+  t.equal(again.code, 0);
+  const r = byTable(again.report, 'telemetry_log');
+  t.equal(r.alreadyImported, cp.rowid, 'the re-run resumed at the checkpoint');
+  t.equal(r.alreadyImported + r.read, 20_000);
+  t.equal(r.alreadyInStream, 0, 'nothing was sent twice: the interrupted run had no unacknowledged message left');
+});
