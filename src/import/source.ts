@@ -55,6 +55,12 @@ export class OldAppSource {
     for (const spec of IMPORTED_TABLES) {
       if (!names.includes(spec.table)) continue;
       const columns = (this.db.prepare(`select name from pragma_table_info(?)`).all(spec.table) as { name: string }[]).map((r) => r.name);
+      try {
+        this.chunkStatement(spec.table);
+      } catch (err) {
+        // Chunks are read by rowid (batches.ts: boundaries that depend only on the file).
+        throw new SourceError(`${this.path}: table ${spec.table} cannot be read by rowid (${(err as Error).message}); WITHOUT ROWID tables are not supported`);
+      }
       info.tables.push({
         spec, columns,
         missingRequired: spec.required.filter((c) => !columns.includes(c)),

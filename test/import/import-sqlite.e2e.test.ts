@@ -36,6 +36,13 @@ t.test('malformed files exit 2 with one clear line', async (t) => {
   const none = await runImport(importEnv(cfg), [other]);
   t.equal(none.code, 2);
   t.match(none.stderr, /^import-sqlite: .*other\.db holds none of the old app's tables .*found: stuff\n$/);
+  const noRowid = join(dir, 'norowid.db');
+  const nr = new Database(noRowid);
+  nr.exec('create table spawn_log (id integer primary key, character_name text, mob text, ew real, ns real, timestamp text) without rowid');
+  nr.close();
+  const wr = await runImport(importEnv(cfg), [noRowid]);
+  t.equal(wr.code, 2);
+  t.match(wr.stderr, /^import-sqlite: .*table spawn_log cannot be read by rowid .*WITHOUT ROWID tables are not supported\n$/);
   const missing = await runImport(importEnv(cfg), [join(dir, 'absent.db')]);
   t.equal(missing.code, 2);
   t.match(missing.stderr, /no such file\n$/);
