@@ -1,5 +1,6 @@
 // Command line of `import-sqlite` (docs/import.md "Options"). Every limit is a flag
 // with a named default; a wrong argument is one line and exit 2.
+import { availableParallelism } from 'node:os';
 import { STORED_TYPES, type StoredType } from '../shared/subjects.js';
 import { IMPORTED_TABLES } from './old-layout.js';
 
@@ -23,6 +24,8 @@ export interface ImportOptions {
   retryMaxMs: number;
   progressIntervalMs: number;
   checkpointIntervalMs: number;
+  /** Worker threads mapping and validating chunks (0 = on the main thread). */
+  workers: number;
 }
 
 export const IMPORT_DEFAULTS = {
@@ -35,11 +38,12 @@ export const IMPORT_DEFAULTS = {
   retryMaxMs: 2_000,
   progressIntervalMs: 5_000,
   checkpointIntervalMs: 1_000,
+  workers: Math.min(4, availableParallelism()),
 } as const;
 
 export const IMPORT_USAGE = `usage: import-sqlite FILE [--dry-run] [--tables telemetry,spawn,rare] [--since TIME] [--restart] [--json] [--no-progress]
   [--chunk-rows N] [--events-per-message N] [--max-message-bytes N] [--max-inflight N]
-  [--publish-timeout-ms N] [--publish-attempts N] [--progress-interval-ms N] [--checkpoint-interval-ms N]`;
+  [--publish-timeout-ms N] [--publish-attempts N] [--progress-interval-ms N] [--checkpoint-interval-ms N] [--workers N]`;
 
 type NumericOption = keyof typeof IMPORT_DEFAULTS;
 const NUMERIC: Record<string, [NumericOption, number, number]> = {
@@ -51,6 +55,7 @@ const NUMERIC: Record<string, [NumericOption, number, number]> = {
   '--publish-attempts': ['publishAttempts', 1, 1_000_000],
   '--progress-interval-ms': ['progressIntervalMs', 100, 3_600_000],
   '--checkpoint-interval-ms': ['checkpointIntervalMs', 0, 3_600_000],
+  '--workers': ['workers', 0, 64],
 };
 
 /** Parses the arguments; returns an error message instead of options when they are wrong. */

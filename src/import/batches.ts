@@ -13,7 +13,8 @@ import { envelopeFromJson, ENVELOPE_FIXED_BYTES, ENVELOPE_PER_EVENT_BYTES } from
 import { messageId } from '../shared/envelope.js';
 import type { StoredType } from '../shared/subjects.js';
 
-export interface OutMessage { subject: string; msgId: string; payload: Buffer; events: number }
+// A Uint8Array: a worker thread hands it over as one (structured clone).
+export interface OutMessage { subject: string; msgId: string; payload: Uint8Array; events: number }
 
 interface Lane { subject: string; ids: string[]; jsons: string[]; bytes: number }
 

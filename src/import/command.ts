@@ -15,6 +15,7 @@ import { CheckpointStore, checkpointNames, rowHash, sourceId, type Checkpoint } 
 import { PublishWindow } from './publish-window.js';
 import { createProgress } from './progress.js';
 import { importTable } from './import-table.js';
+import { ChunkPool } from './chunk-pool.js';
 import { formatReport, newTableReport, type ImportReport } from './report.js';
 import type { BatchLimits } from './batches.js';
 
@@ -48,6 +49,7 @@ export async function runImportSqlite(cfg: Config, args: string[], startNats: St
   let nc: NatsConnection | undefined;
   let local: Awaited<ReturnType<StartNats>> | undefined;
   let publisher: JetStreamPublisher | undefined;
+  const pool = new ChunkPool(opts.workers);
   const progress = opts.progress ? createProgress({ tty: process.stderr.isTTY === true, intervalMs: opts.progressIntervalMs }) : undefined;
   try {
     let maxMessageBytes = opts.maxMessageBytes;
@@ -77,7 +79,7 @@ export async function runImportSqlite(cfg: Config, args: string[], startNats: St
       report.tables.push(tr);
       if (resumeFrom?.done && source.countUpTo(t.spec.table, resumeFrom.rowid) === t.rows) { tr.complete = true; continue; }
       progress?.start(t.spec.table, t.rows, tr.alreadyImported);
-      await importTable({ source, info: t, report: tr, opts, limits, window, checkpoints, checkpointKey, resumeFrom, progress, stopping: () => stopping });
+      await importTable({ source, info: t, report: tr, opts, limits, pool, window, checkpoints, checkpointKey, resumeFrom, progress, stopping: () => stopping });
       progress?.update(t.spec.table, tr.alreadyImported + tr.read);
       if (stopping) break;
     }
@@ -87,6 +89,7 @@ export async function runImportSqlite(cfg: Config, args: string[], startNats: St
     report.error = (err as Error).message;
   } finally {
     progress?.stop();
+    await pool.close().catch(() => {});
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     publisher?.close();

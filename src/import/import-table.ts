@@ -1,15 +1,17 @@
-// One table: read chunk -> map rows -> validate and batch like the edge -> publish with
-// acks -> advance the checkpoint over chunks whose every message is acknowledged.
-// Reading waits whenever `maxInflight` messages await their PubAck, so memory stays
-// bounded by one chunk plus the publish window whatever the table's size.
+// One table: read chunk -> map, validate and batch like the edge (chunk.ts, on worker
+// threads) -> publish with acks -> advance the checkpoint over chunks whose every
+// message is acknowledged. Chunks are handled strictly in rowid order; a few are mapped
+// ahead on the workers. Reading waits whenever `maxInflight` messages await their
+// PubAck, so memory stays bounded by a few chunks plus the publish window whatever the
+// table's size.
 import type { ImportOptions } from './args.js';
-import { ChunkBatcher, type BatchLimits, type OutMessage } from './batches.js';
+import type { BatchLimits, OutMessage } from './batches.js';
 import { rowHash, type Checkpoint, type CheckpointStore } from './checkpoint.js';
-import { importEventId } from './event-id.js';
-import { mapRow, indexColumns, type ColumnIndex, type SqlValue } from './map-row.js';
+import type { ChunkPool } from './chunk-pool.js';
+import type { ChunkResult } from './chunk.js';
 import type { Progress } from './progress.js';
 import type { PublishWindow } from './publish-window.js';
-import { noteSkip, type TableReport } from './report.js';
+import { MAX_LISTED_SKIPS, type TableReport } from './report.js';
 import { ROWID, type OldAppSource, type TableInfo } from './source.js';
 
 export interface TableRun {
@@ -18,6 +20,7 @@ export interface TableRun {
   report: TableReport;
   opts: ImportOptions;
   limits: BatchLimits;
+  pool: ChunkPool;
   /** Absent in a dry run. */
   window?: PublishWindow;
   checkpoints?: CheckpointStore;
@@ -56,35 +59,39 @@ class TableImport {
   private checkpointed?: number;
   private lastCheckpointAt = Date.now();
   private after: number;
-  private readonly missing?: string;
-  private readonly since?: number;
 
   constructor(private readonly run: TableRun) {
     this.checkpointed = run.resumeFrom?.rowid;
     this.after = run.resumeFrom?.rowid ?? FIRST_ROWID;
-    const req = run.info.missingRequired;
-    this.missing = req.length ? `missing column ${req.join(', ')}` : undefined;
-    this.since = run.opts.since?.getTime();
   }
 
   async readAndSend(): Promise<void> {
-    const { source, info, report, opts } = this.run;
+    const { source, info, opts, pool, limits } = this.run;
     const table = info.spec.table;
-    while (!this.run.stopping()) {
-      const { columns, rows } = source.readChunk(table, this.after, opts.chunkRows);
-      if (rows.length === 0) return;
-      const idx = indexColumns(columns);
-      const batcher = new ChunkBatcher(info.spec.type, this.run.limits, new Date().toISOString());
-      for (const row of rows) this.processRow(row, idx, batcher);
-      const last = rows[rows.length - 1];
-      this.after = last[idx[ROWID]] as number;
-      const messages = batcher.seal();
-      const chunk: Chunk = { lastRowid: this.after, lastHash: rowHash(Object.fromEntries(columns.map((c, i) => [c, last[i]]))), remaining: messages.length };
-      this.queue.push(chunk);
-      await this.send(chunk, messages);
-      this.advance();
-      this.run.progress?.update(table, report.alreadyImported + report.read);
-      if (Date.now() - this.lastCheckpointAt >= opts.checkpointIntervalMs) await this.checkpoint(false);
+    const missing = info.missingRequired.length ? `missing column ${info.missingRequired.join(', ')}` : undefined;
+    const since = opts.since?.getTime();
+    // Chunks being mapped, oldest first: one per worker plus one, so workers never idle.
+    const ahead: { chunk: Chunk; result: Promise<ChunkResult> }[] = [];
+    const aheadMax = pool.workers + 1;
+    try {
+      for (;;) {
+        if (this.run.stopping()) return;
+        const { columns, rows } = source.readChunk(table, this.after, opts.chunkRows);
+        if (rows.length > 0) {
+          const last = rows[rows.length - 1];
+          this.after = last[columns.indexOf(ROWID)] as number;
+          const chunk: Chunk = { lastRowid: this.after, lastHash: rowHash(Object.fromEntries(columns.map((c, i) => [c, last[i]]))), remaining: 0 };
+          const result = pool.run({ type: info.spec.type, table, columns, rows, limits, receivedAt: new Date().toISOString(), missing, since });
+          result.catch(() => {}); // awaited in order below; never an unhandled rejection
+          ahead.push({ chunk, result });
+        }
+        if (ahead.length === 0) return;
+        if (ahead.length < aheadMax && rows.length > 0) continue;
+        const next = ahead.shift()!;
+        await this.handle(next.chunk, await next.result);
+      }
+    } finally {
+      ahead.length = 0;
     }
   }
 
@@ -100,6 +107,20 @@ class TableImport {
     await this.run.checkpoints.put(this.run.checkpointKey, { rowid: s.lastRowid, rowHash: s.lastHash, done, at: new Date().toISOString() });
     this.checkpointed = s.lastRowid;
     this.lastCheckpointAt = Date.now();
+  }
+
+  private async handle(chunk: Chunk, r: ChunkResult): Promise<void> {
+    const { report, opts, info } = this.run;
+    report.read += r.read;
+    report.duplicates += r.duplicates;
+    for (const [why, n] of Object.entries(r.skipped)) report.skipped[why] = (report.skipped[why] ?? 0) + n;
+    for (const s of r.skippedRows) if (report.skippedRows.length < MAX_LISTED_SKIPS) report.skippedRows.push(s);
+    chunk.remaining = r.messages.length;
+    this.queue.push(chunk);
+    await this.send(chunk, r.messages);
+    this.advance();
+    this.run.progress?.update(info.spec.table, report.alreadyImported + report.read);
+    if (Date.now() - this.lastCheckpointAt >= opts.checkpointIntervalMs) await this.checkpoint(false);
   }
 
   private async send(chunk: Chunk, messages: OutMessage[]): Promise<void> {
@@ -122,19 +143,5 @@ class TableImport {
 
   private advance(): void {
     while (this.queue.length && this.queue[0].remaining === 0) this.stored = this.queue.shift();
-  }
-
-  private processRow(row: SqlValue[], idx: ColumnIndex, batcher: ChunkBatcher): void {
-    const { report, info } = this.run;
-    report.read++;
-    const id = row[idx.id ?? idx[ROWID]] as number | string;
-    if (this.missing) { noteSkip(report, id, this.missing); return; }
-    const m = mapRow(info.spec.type, row, idx);
-    if (!m.ok) { noteSkip(report, id, m.reason); return; }
-    if (this.since !== undefined && m.ms < this.since) { noteSkip(report, id, 'before --since'); return; }
-    m.event.event_id = importEventId(info.spec.table, m.event);
-    const r = batcher.add(m.event);
-    if (r === 'duplicate') report.duplicates++;
-    else if (typeof r === 'string') noteSkip(report, id, r);
   }
 }
