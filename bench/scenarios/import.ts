@@ -138,7 +138,7 @@ export function importMarkdown(x: ImportBenchResult, header: string): string {
 | ingest catch-up: started after the import -> last row in PostgreSQL | ${x.ingestCatchUpS} s, ${n(x.ingestRowsPerS)} rows/s |
 | end to end: import start -> last row in PostgreSQL (import, then ingest; no overlap) | ${x.endToEndS} s (${n(x.landedRows)} rows) |
 | machine load (1-min load average, start / end; 2 cores shared with other work) | ${x.loadAvg[0]} / ${x.loadAvg[1]} |
-| rows/s the importer's CPU cost allows on one free core (rows / importer CPU seconds) | ${x.oneCoreRowsPerS ? n(x.oneCoreRowsPerS) : '?'} |
+| rows per importer CPU-second (all its threads; what one free core would give) | ${x.oneCoreRowsPerS ? n(x.oneCoreRowsPerS) : '?'} |
 | /history for "${x.history.character}" over its whole range | ${x.history.status}, bucket ${x.history.bucket}, ${n(x.history.points)} points, ${x.history.ms} ms |
 
 | target | wanted | measured | met |
