@@ -13,11 +13,12 @@ const startWorker = (): Worker => (workerFile.endsWith('.ts')
   ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); })`, { eval: true })
   : new Worker(workerFile));
 
-interface Slot { worker: Worker; pending: Map<number, { resolve(r: ChunkResult): void; reject(e: Error): void }> }
+interface Slot { worker: Worker; pending: Map<number, { resolve(r: ChunkResult): void; reject(e: Error): void }>; dead?: Error }
 
 export class ChunkPool {
   private readonly slots: Slot[] = [];
   private next = 0;
+  private closing = false;
   private seq = 0;
 
   constructor(readonly workers: number) {
@@ -29,7 +30,14 @@ export class ChunkPool {
         if (m.error !== undefined) p?.reject(new Error(m.error));
         else p?.resolve(m.result!);
       });
-      slot.worker.on('error', (err) => { for (const p of slot.pending.values()) p.reject(err); slot.pending.clear(); });
+      // A worker that died answers nothing more: fail what it held and every later job.
+      const die = (err: Error) => {
+        slot.dead ??= err;
+        for (const p of slot.pending.values()) p.reject(slot.dead);
+        slot.pending.clear();
+      };
+      slot.worker.on('error', die);
+      slot.worker.on('exit', (code) => { if (!this.closing) die(new Error(`chunk worker exited (${code})`)); });
       this.slots.push(slot);
     }
   }
@@ -39,6 +47,7 @@ export class ChunkPool {
       try { return Promise.resolve(processChunk(job)); } catch (err) { return Promise.reject(err); }
     }
     const slot = this.slots[this.next++ % this.slots.length];
+    if (slot.dead) return Promise.reject(slot.dead);
     const id = ++this.seq;
     return new Promise<ChunkResult>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
@@ -47,6 +56,7 @@ export class ChunkPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }
