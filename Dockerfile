@@ -2,7 +2,11 @@
 # uWebSockets.js v20.30.0 binaries we pin load there.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# better-sqlite3 (import-sqlite) is built from source by the postinstall script
+# (scripts/build-native-sqlite.js): it needs python3, make and g++ in the build stage.
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+COPY scripts/build-native-sqlite.js ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

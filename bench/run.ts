@@ -17,6 +17,7 @@ import { benchCopyVsInsert } from './components/copy-vs-insert.js';
 import { benchJetStreamPublish } from './components/jetstream-publish.js';
 import { computeTargets, writeResults, type BenchResults, type Machine } from './lib/report.js';
 import { summarizeProfile } from './profile-summary.js';
+import { runImportBench, importMarkdown } from './scenarios/import.js';
 
 const say = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -55,6 +56,14 @@ async function main(o: BenchOptions): Promise<void> {
   process.once('SIGTERM', () => abort('terminated'));
   process.on('uncaughtException', (err) => abort(`crashed: ${err.stack ?? err.message}`));
   process.on('unhandledRejection', (err) => abort(`crashed: ${(err as Error)?.stack ?? String(err)}`));
+  if (o.importBench) {
+    try {
+      await runImportOnly(o, stack, logDir, started);
+    } finally {
+      await stack.stop().catch((err: Error) => say(`stopping services: ${err.message}`));
+    }
+    return;
+  }
   const results: BenchResults = {
     version: 1, startedAt: new Date(started).toISOString(), wallS: 0,
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -127,6 +136,23 @@ main(opts).then(() => { if (!aborting) process.exit(0); }, (err: Error) => {
   process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
   process.exit(1);
 });
+
+/** `--import`: only the import-sqlite bench; writes bench/results/import-latest.{json,md}. */
+async function runImportOnly(o: BenchOptions, stack: BenchStack, logDir: string, started: number): Promise<void> {
+  const m = await machine(stack, stack.durable);
+  say(`import-sqlite of ${o.importRows} telemetry rows (${o.importCharacters} characters)`);
+  const r = await runImportBench(stack, { rows: o.importRows, characters: o.importCharacters, logDir });
+  if (aborting) return;
+  const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`;
+  const header = `# import-sqlite bench\n\nMachine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB RAM; Node ${m.node}; ${m.postgres ?? 'PostgreSQL ?'}, TimescaleDB ${m.timescaledb ?? '?'} (${m.durablePostgres ? 'fsync on' : 'fsync off'}); nats-server ${m.nats ?? '?'}. NATS, PostgreSQL, ingest+API and the importer share the machine.\nRun: \`${command}\`, ${new Date(started).toISOString()}, ${Math.round((Date.now() - started) / 1000)} s.`;
+  mkdirSync(o.outDir, { recursive: true });
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(join(o.outDir, 'import-latest.json'), `${JSON.stringify({ command, startedAt: new Date(started).toISOString(), machine: m, result: r }, null, 2)}\n`);
+  const md = importMarkdown(r, header);
+  writeFileSync(join(o.outDir, 'import-latest.md'), md);
+  say(`wrote ${join(o.outDir, 'import-latest.md')}`);
+  process.stdout.write(`\n${md}`);
+}
 
 /** CHECKPOINT, then a pause, between scenarios (the machine also runs their leftovers). */
 async function settle(adminUrl: string, pauseMs: number): Promise<void> {

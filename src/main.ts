@@ -4,6 +4,7 @@
 //   migrate               apply pending SQL migrations and exit
 //   replay [--since T]    rebuild the projections from the JetStream log
 //   check-config          validate the environment and exit
+//   import-sqlite FILE    import the old app's SQLite file through JetStream (docs/import.md)
 // Exit codes: 0 ok, 1 runtime failure, 2 configuration error.
 import { loadConfig, type Config } from './shared/config.js';
 import { ConfigError } from './shared/errors.js';
@@ -12,6 +13,7 @@ import { startLocalServices, type LocalServices } from './shared/localstack/inde
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
 import { runReplay } from './ingest/replay-command.js';
+import { runImportSqlite } from './import/command.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'start', ...rest] = argv;
@@ -24,8 +26,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = createLogger(cfg.LOG_LEVEL);
   if (command === 'check-config') return 0;
+  // Checks its file before anything starts, and needs only NATS (none in a dry run).
+  if (command === 'import-sqlite') {
+    return runImportSqlite(cfg, rest, async () => {
+      const local = await startLocalServices(cfg, log);
+      return { natsUrl: local.natsUrl, stop: () => local.stop() };
+    });
+  }
   if (!['start', 'migrate', 'replay'].includes(command)) {
-    process.stderr.write(`unknown command "${command}"; use start, migrate, replay [--since TIME] or check-config\n`);
+    process.stderr.write(`unknown command "${command}"; use start, migrate, replay [--since TIME], import-sqlite FILE or check-config\n`);
     return 2;
   }
   let local: LocalServices | undefined;

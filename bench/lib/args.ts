@@ -33,6 +33,12 @@ export interface BenchOptions {
   natsUrl?: string;
   databaseUrl?: string;
   outDir: string;
+  /** `--import`: run only the import-sqlite bench (bench/scenarios/import.ts). */
+  importBench: boolean;
+  /** Telemetry rows of the generated old-app file (`--import-rows`). */
+  importRows: number;
+  /** Characters those rows are spread over (`--import-characters`). */
+  importCharacters: number;
 }
 
 export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
@@ -41,6 +47,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--clients N] [--d
   [--latency-clients N] [--latency-duration S] [--latency-rate EV_PER_S] [--loadgen-procs N] [--ahead EVENTS]
   [--probe-rate N] [--only naive,per-event,batched,latency] [--no-components] [--fast-pg] [--out DIR]
   [--app-env KEY=VALUE ...]  (extra environment for the edge and ingest processes, e.g. EDGE_BATCH_FLUSH_MS=2)
+  [--import [--import-rows N] [--import-characters N]]  (only the import-sqlite bench, docs/import.md)
 Environment: NATS_URL / DATABASE_URL use running services instead of private ones.`;
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
@@ -64,6 +71,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     natsUrl: env.NATS_URL || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     outDir: 'bench/results',
+    importBench: argv.includes('--import'),
+    importRows: quick ? 100_000 : 1_000_000,
+    importCharacters: 50,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -78,7 +88,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return v;
     };
     switch (a) {
-      case '--quick': case '--cpu-prof': case '--no-components': case '--fast-pg': break;
+      case '--quick': case '--cpu-prof': case '--no-components': case '--fast-pg': case '--import': break;
+      case '--import-rows': o.importRows = Math.floor(num(1)); break;
+      case '--import-characters': o.importCharacters = Math.floor(num(1)); break;
       case '--clients': o.clients = Math.floor(num(1)); break;
       case '--latency-clients': o.latencyClients = Math.floor(num(1)); break;
       case '--duration': o.durationS = num(1); break;
