@@ -1,0 +1,3 @@
+// fuzz.int.test.ts again, on the ws + node:http transport (docs/transports.md).
+process.env.UWS_USE_FALLBACK = 'true';
+await import('./fuzz.int.test.js');
