@@ -19,7 +19,7 @@ export interface BenchResults {
   command: string;
   machine: Machine;
   components: { validation?: ValidateResult; copyInsert?: CopyInsertResult; jetstreamPublish?: JetStreamPublishResult };
-  scenarios: Partial<Record<'naive' | 'per-event' | 'batched' | 'latency', (MeasureResult & { streamMessages?: number }) | { error: string }>>;
+  scenarios: Partial<Record<'naive' | 'per-event' | 'batched' | 'latency' | 'batched-ws' | 'latency-ws', (MeasureResult & { streamMessages?: number }) | { error: string }>>;
   targets: Target[];
   notes: string[];
   profiles?: { file: string; summary: string }[];
@@ -67,6 +67,7 @@ export function markdown(r: BenchResults): string {
     const l = v.latency;
     lines.push(`| ${name} | ${n(v.connected)} | ${v.rate ? `${n(v.rate)} ev/s` : 'flat out'} | ${n(v.sentPerS)} | ${n(v.acceptedPerS)} | ${n(v.steadyStoredPerS)} | ${n(v.steadyLandedPerS)} | ${n(v.e2ePerS)} | ${ratio(v.e2ePerS, naive?.e2ePerS)} | ${n(l.p50Ms)} / ${n(l.p95Ms)} / ${n(l.p99Ms)} | ${edge ? `${edge.cpuPct} / ${edge.peakRssMb}` : '–'} | ${ingest ? `${ingest.cpuPct} / ${ingest.peakRssMb}` : '–'} | ${v.missing} |`);
   }
+  lines.push(...transportTable(r));
   lines.push('', '| target | wanted | measured | met |', '|---|---|---|---|');
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
   const c = r.components;
@@ -97,6 +98,26 @@ export function markdown(r: BenchResults): string {
     for (const p of r.profiles) lines.push(`\`${p.file}\``, '', '```', p.summary.trimEnd(), '```', '');
   }
   return lines.join('\n') + '\n';
+}
+
+/** Native uWS (`batched`, `latency`) against the ws transport (`-ws`), same run. */
+function transportTable(r: BenchResults): string[] {
+  const rows: string[] = [];
+  for (const name of ['batched', 'latency'] as const) {
+    const u = r.scenarios[name];
+    const w = r.scenarios[`${name}-ws`];
+    if (!ok(w)) continue;
+    const un = ok(u) ? u : undefined;
+    const edge = (v: MeasureResult | undefined) => v?.processes.edge;
+    const cell = (f: (v: MeasureResult) => number | undefined, v: MeasureResult | undefined) => (v ? n(f(v)) : '–');
+    const pct = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? `${Math.round((a / b) * 100)}%` : '–');
+    rows.push(`| ${name} | end-to-end ev/s | ${cell((v) => v.e2ePerS, un)} | ${n(w.e2ePerS)} | ${pct(w.e2ePerS, un?.e2ePerS)} |`);
+    rows.push(`| ${name} | accepted ev/s | ${cell((v) => v.acceptedPerS, un)} | ${n(w.acceptedPerS)} | ${pct(w.acceptedPerS, un?.acceptedPerS)} |`);
+    rows.push(`| ${name} | latency p50 / p99 ms | ${un ? `${n(un.latency.p50Ms)} / ${n(un.latency.p99Ms)}` : '–'} | ${n(w.latency.p50Ms)} / ${n(w.latency.p99Ms)} | – |`);
+    rows.push(`| ${name} | edge CPU % | ${cell((v) => edge(v)?.cpuPct, un)} | ${n(edge(w)?.cpuPct)} | ${pct(edge(w)?.cpuPct, edge(un)?.cpuPct)} |`);
+    rows.push(`| ${name} | edge peak RSS MB | ${cell((v) => edge(v)?.peakRssMb, un)} | ${n(edge(w)?.peakRssMb)} | ${pct(edge(w)?.peakRssMb, edge(un)?.peakRssMb)} |`);
+  }
+  return rows.length ? ['', '| scenario | figure | uws (native) | ws + node:http | ws / uws |', '|---|---|---|---|---|', ...rows] : [];
 }
 
 export function writeResults(dir: string, r: BenchResults): { json: string; md: string } {
