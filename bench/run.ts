@@ -16,6 +16,7 @@ import { runPipeline } from './scenarios/pipeline.js';
 import { benchValidation } from './components/validate.js';
 import { benchCopyVsInsert } from './components/copy-vs-insert.js';
 import { benchJetStreamPublish } from './components/jetstream-publish.js';
+import { benchTransports } from './components/transport.js';
 import { computeTargets, writeResults, type BenchResults, type Machine } from './lib/report.js';
 import { summarizeProfile } from './profile-summary.js';
 
@@ -70,6 +71,8 @@ async function main(o: BenchOptions): Promise<void> {
       try { results.components.copyInsert = await benchCopyVsInsert(db.url, o.quick ? 4 : 20, o.quick ? 0.5 : 2); } finally { await db.drop().catch(() => {}); }
       say('component: JetStream publish');
       results.components.jetstreamPublish = await benchJetStreamPublish(stack.natsUrl, o.quick ? 10_000 : 40_000, 2);
+      say(`component: HTTP/WebSocket transport (${o.transports.join(', ')})`);
+      results.components.transport = await benchTransports(o.transports, o.quick ? 200 : 1000, 2);
     }
     const base: ScenarioRun = { clients: o.clients, procs: o.loadgenProcs, durationMs: o.durationS * 1000, rate: o.rate, probeRate: o.probeRate, logDir, drainTimeoutMs: o.quick ? 5000 : 45000, aheadEvents: o.aheadEvents };
     const cpuProfDir = o.cpuProf ? profDir : undefined;

@@ -7,6 +7,7 @@ import type { MeasureResult } from './measure.js';
 import type { ValidateResult } from '../components/validate.js';
 import type { CopyInsertResult } from '../components/copy-vs-insert.js';
 import type { JetStreamPublishResult } from '../components/jetstream-publish.js';
+import type { TransportResult } from '../components/transport.js';
 
 export interface Machine { cpus: number; cpuModel: string; memoryGb: number; os: string; node: string; postgres?: string; timescaledb?: string; nats?: string; durablePostgres: boolean }
 
@@ -18,7 +19,7 @@ export interface BenchResults {
   wallS: number;
   command: string;
   machine: Machine;
-  components: { validation?: ValidateResult; copyInsert?: CopyInsertResult; jetstreamPublish?: JetStreamPublishResult };
+  components: { validation?: ValidateResult; copyInsert?: CopyInsertResult; jetstreamPublish?: JetStreamPublishResult; transport?: TransportResult };
   scenarios: Partial<Record<'naive' | 'per-event' | 'batched' | 'latency' | 'batched-ws' | 'latency-ws', (MeasureResult & { streamMessages?: number }) | { error: string }>>;
   targets: Target[];
   notes: string[];
@@ -71,7 +72,7 @@ export function markdown(r: BenchResults): string {
   lines.push('', '| target | wanted | measured | met |', '|---|---|---|---|');
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
   const c = r.components;
-  if (c.validation || c.copyInsert || c.jetstreamPublish) {
+  if (c.validation || c.copyInsert || c.jetstreamPublish || c.transport) {
     lines.push('', '| component | figure |', '|---|---|');
     if (c.validation) {
       const v = c.validation;
@@ -90,6 +91,13 @@ export function markdown(r: BenchResults): string {
       const j = c.jetstreamPublish;
       lines.push(`| JetStream publish + PubAck, 512 in flight, 1.8 KB: nats.js \`js.publish\` | ${n(j.natsJs.msgsPerS)} msgs/s, ${j.natsJs.cpuUsPerMsg} µs client CPU per message |`);
       lines.push(`| the same through the edge's publisher (src/edge/jetstream-publish.ts) | ${n(j.edge.msgsPerS)} msgs/s (${ratio(j.edge.msgsPerS, j.natsJs.msgsPerS)}), ${j.edge.cpuUsPerMsg} µs client CPU per message |`);
+    }
+    if (c.transport) {
+      const x = c.transport;
+      const u = x.byTransport.uws;
+      for (const [name, v] of Object.entries(x.byTransport)) {
+        lines.push(`| WebSocket frames in + replies out, ${x.clients} clients, ${x.eventsPerFrame} events (${n(x.frameBytes)} B) per frame: ${name === 'uws' ? 'native uWS' : 'ws + node:http'} | ${n(v.framesPerS)} frames/s, ${v.serverCpuUsPerFrame} µs server CPU per frame${name !== 'uws' && u ? ` (${ratio(v.serverCpuUsPerFrame, u.serverCpuUsPerFrame)} native)` : ''} |`);
+      }
     }
   }
   if (r.notes.length) lines.push('', ...r.notes.map((x) => `- ${x}`));

@@ -56,7 +56,11 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
       if (this.ending || (internal as unknown as { _closeFrameReceived: boolean })._closeFrameReceived) closeWithFrame(code, data);
       else internal.terminate();
     };
-    socket.on('data', () => this.idle.sawData());
+    // Auto-cork, as uWS does: every reply written while `ws` parses one TCP read (it
+    // emits the read's messages synchronously in its own 'data' listener) leaves in one
+    // write. Ours run before and after that listener.
+    socket.prependListener('data', () => { this.idle.sawData(); this.corkStart(); });
+    socket.on('data', () => this.corkEnd());
     socket.on('drain', () => { if (!this.closed) behavior.drain?.(this); });
     internal.on('error', (err: Error & { code?: string }) => { this.dropReason ||= DROP_REASON[err.code ?? ''] ?? err.message; });
     internal.on('message', (data, isBinary) => { if (!this.closed) behavior.message?.(this, data as ArrayBuffer, isBinary); });
@@ -147,9 +151,17 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
 
   cork(cb: () => void): WebSocket<UserData> {
     this.assertOpen();
-    if (this.corkDepth++ === 0) { this.corkBase = this.socket.writableLength; this.socket.cork(); }
-    try { cb(); } finally { if (--this.corkDepth === 0) this.socket.uncork(); }
+    this.corkStart();
+    try { cb(); } finally { this.corkEnd(); }
     return this;
+  }
+
+  /** While corked, send() reports backpressure only for bytes queued before the cork. */
+  private corkStart(): void {
+    if (this.corkDepth++ === 0) { this.corkBase = this.socket.writableLength; this.socket.cork(); }
+  }
+  private corkEnd(): void {
+    if (this.corkDepth > 0 && --this.corkDepth === 0) this.socket.uncork();
   }
 
   getRemoteAddress(): ArrayBuffer { return toArrayBuffer(Buffer.from(this.socket.remoteAddress ?? '', 'latin1')); }
