@@ -1,8 +1,9 @@
 // uWS's idle timeout, reproduced: with automatic pings the server pings a socket that
 // sent nothing for `idleTimeout - margin` seconds and drops it (close handler 1006,
 // client sees 1006) if still nothing arrives within `margin`; the margin is 4, 8 or
-// 16 s depending on idleTimeout (uWS WebSocketContextData::calculateIdleTimeoutCompnents).
-// Without pings the socket is dropped after `idleTimeout`. Any received byte counts.
+// 16 s depending on idleTimeout, as uWS computes it (the largest power of two from 4
+// to 16 with 4 x margin <= idleTimeout). Without pings the socket is dropped after
+// `idleTimeout`. Any received byte counts. Measured on both: docs/transports.md.
 // One sweep per app checks every socket once a second (uWS's own granularity is 4 s).
 export const SWEEP_INTERVAL_MS = 1000;
 
