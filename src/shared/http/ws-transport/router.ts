@@ -3,7 +3,7 @@
 // first registered wins. The raw path is matched (no percent-decoding), like uWS.
 export type SegmentKind = 0 | 1 | 2; // static, param, wildcard
 
-interface Route<H> { method: string; segments: Array<{ kind: SegmentKind; name: string }>; handler: H; order: number }
+interface Route<H> { method: string; pattern: string; segments: Array<{ kind: SegmentKind; name: string }>; handler: H; order: number }
 
 export interface Match<H> { handler: H; params: string[] }
 
@@ -19,7 +19,10 @@ export class Router<H> {
   /** `method` lower-case, or `*` for any method. */
   add(method: string, pattern: string, handler: H): void {
     if (!pattern.startsWith('/')) throw new Error(`route pattern must start with "/": ${pattern}`);
-    this.routes.push({ method, segments: parse(pattern), handler, order: this.routes.length });
+    // Native uWS aborts the whole process ("Internal routing error") on a repeat: fail
+    // as early, but catchably.
+    if (this.routes.some((r) => r.method === method && r.pattern === pattern)) throw new Error(`route registered twice: ${method} ${pattern}`);
+    this.routes.push({ method, pattern, segments: parse(pattern), handler, order: this.routes.length });
   }
 
   /** Every route for a lower-case method and a path (no query string), best first (a handler may yield to the next). */
