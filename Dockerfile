@@ -1,6 +1,9 @@
-# App image for docker-compose.yml. Node 20 on Debian bookworm (glibc 2.36): the
-# uWebSockets.js v20.30.0 binaries we pin load there.
-FROM node:20-bookworm-slim AS build
+# App image for docker-compose.yml. Node 22 (maintained LTS) on Debian bookworm. The
+# uWebSockets.js build we pin has no binary for Node 22, so the image runs the ws +
+# node:http transport (docs/transports.md: same protocol, lower edge throughput). For
+# the native, benchmarked edge: docker build --build-arg NODE_IMAGE=node:20-bookworm-slim.
+ARG NODE_IMAGE=node:22-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # better-sqlite3 (import-sqlite) is built from source by the postinstall script
 # (scripts/build-native-sqlite.js): it needs python3, make and g++ in the build stage.
@@ -15,7 +18,7 @@ COPY bench ./bench
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules

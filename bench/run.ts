@@ -7,7 +7,8 @@ import { tmpdir, cpus, totalmem, release, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
-import { parseArgs, type BenchOptions } from './lib/args.js';
+import { parseArgs, type BenchOptions, type BenchTransport } from './lib/args.js';
+import { loadNativeUws } from '../src/shared/http/uws.js';
 import { startBenchStack, benchDatabase, type BenchStack } from './lib/stack.js';
 import { stopAllChildren } from './lib/children.js';
 import { runNaive, type ScenarioRun } from './scenarios/naive.js';
@@ -15,6 +16,7 @@ import { runPipeline } from './scenarios/pipeline.js';
 import { benchValidation } from './components/validate.js';
 import { benchCopyVsInsert } from './components/copy-vs-insert.js';
 import { benchJetStreamPublish } from './components/jetstream-publish.js';
+import { benchTransports } from './components/transport.js';
 import { computeTargets, writeResults, type BenchResults, type Machine } from './lib/report.js';
 import { summarizeProfile } from './profile-summary.js';
 import { runImportBench, importMarkdown } from './scenarios/import.js';
@@ -78,17 +80,27 @@ async function main(o: BenchOptions): Promise<void> {
       try { results.components.copyInsert = await benchCopyVsInsert(db.url, o.quick ? 4 : 20, o.quick ? 0.5 : 2); } finally { await db.drop().catch(() => {}); }
       say('component: JetStream publish');
       results.components.jetstreamPublish = await benchJetStreamPublish(stack.natsUrl, o.quick ? 10_000 : 40_000, 2);
+      say(`component: HTTP/WebSocket transport (${o.transports.join(', ')})`);
+      results.components.transport = await benchTransports(o.transports, o.quick ? 200 : 1000, 2);
     }
     const base: ScenarioRun = { clients: o.clients, procs: o.loadgenProcs, durationMs: o.durationS * 1000, rate: o.rate, probeRate: o.probeRate, logDir, drainTimeoutMs: o.quick ? 5000 : 45000, aheadEvents: o.aheadEvents };
     const cpuProfDir = o.cpuProf ? profDir : undefined;
-    const scenarios: [string, () => Promise<unknown>][] = [
-      ['naive', () => runNaive(stack, base)],
-      ['per-event', () => runPipeline(stack, { ...base, label: 'per-event', mode: 'per-event', cpuProfDir, env: o.appEnv })],
-      ['batched', () => runPipeline(stack, { ...base, label: 'batched', mode: 'batched', cpuProfDir, env: o.appEnv })],
-      ['latency', () => runPipeline(stack, { ...base, label: 'latency', mode: 'batched', clients: o.latencyClients, rate: o.latencyRate, durationMs: o.latencyDurationS * 1000, cpuProfDir, env: o.appEnv })],
+    // Native uWS is the benchmarked path (`batched`, `latency`); the ws transport runs the
+    // same two scenarios right after, as `batched-ws` and `latency-ws`, in this run.
+    const onTransport = (t: BenchTransport) => ({ ...o.appEnv, UWS_USE_FALLBACK: t === 'ws' ? 'true' : 'false' });
+    const suffix = (t: BenchTransport) => (t === 'ws' ? '-ws' : '');
+    const scenarios: [string, string, () => Promise<unknown>][] = [
+      ['naive', 'naive', () => runNaive(stack, base)],
+      ['per-event', 'per-event', () => runPipeline(stack, { ...base, label: 'per-event', mode: 'per-event', cpuProfDir, env: onTransport(o.transports[0]) })],
+      ...o.transports.flatMap((tr): [string, string, () => Promise<unknown>][] => [
+        ['batched', `batched${suffix(tr)}`, () => runPipeline(stack, { ...base, label: `batched${suffix(tr)}`, mode: 'batched', cpuProfDir, env: onTransport(tr) })],
+      ]),
+      ...o.transports.flatMap((tr): [string, string, () => Promise<unknown>][] => [
+        ['latency', `latency${suffix(tr)}`, () => runPipeline(stack, { ...base, label: `latency${suffix(tr)}`, mode: 'batched', clients: o.latencyClients, rate: o.latencyRate, durationMs: o.latencyDurationS * 1000, cpuProfDir, env: onTransport(tr) })],
+      ]),
     ];
-    for (const [name, run] of scenarios) {
-      if (!o.only.has(name)) continue;
+    for (const [kind, name, run] of scenarios) {
+      if (!o.only.has(kind)) continue;
       // Every scenario starts from a quiet server: what the components or the previous
       // scenario wrote is flushed now, not during the next measurement window.
       await settle(stack.adminUrl, o.quick ? 500 : 3000);
@@ -125,7 +137,7 @@ async function main(o: BenchOptions): Promise<void> {
 
 let opts: BenchOptions;
 try {
-  opts = parseArgs(process.argv.slice(2));
+  opts = parseArgs(process.argv.slice(2), process.env, loadNativeUws().ok);
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);

@@ -30,6 +30,8 @@ export interface BenchOptions {
   fastPg: boolean;
   /** Extra environment for the app's edge and ingest processes (`--app-env K=V`, repeatable). */
   appEnv: Record<string, string>;
+  /** HTTP/WebSocket transports the batched and latency scenarios run on, side by side (docs/transports.md). */
+  transports: BenchTransport[];
   natsUrl?: string;
   databaseUrl?: string;
   outDir: string;
@@ -42,15 +44,18 @@ export interface BenchOptions {
 }
 
 export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
+export const TRANSPORTS = ['uws', 'ws'] as const;
+export type BenchTransport = (typeof TRANSPORTS)[number];
 
 const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--clients N] [--duration S] [--rate EV_PER_S]
   [--latency-clients N] [--latency-duration S] [--latency-rate EV_PER_S] [--loadgen-procs N] [--ahead EVENTS]
   [--probe-rate N] [--only naive,per-event,batched,latency] [--no-components] [--fast-pg] [--out DIR]
+  [--transports uws,ws] (batched and latency on each; default both where the native uWS binary loads, else ws)
   [--app-env KEY=VALUE ...]  (extra environment for the edge and ingest processes, e.g. EDGE_BATCH_FLUSH_MS=2)
   [--import [--import-rows N] [--import-characters N]]  (only the import-sqlite bench, docs/import.md)
 Environment: NATS_URL / DATABASE_URL use running services instead of private ones.`;
 
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): BenchOptions {
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, nativeLoads = true): BenchOptions {
   const quick = argv.includes('--quick');
   const o: BenchOptions = {
     quick,
@@ -68,6 +73,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     noComponents: argv.includes('--no-components'),
     fastPg: argv.includes('--fast-pg'),
     appEnv: {},
+    transports: nativeLoads ? ['uws', 'ws'] : ['ws'],
     natsUrl: env.NATS_URL || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     outDir: 'bench/results',
@@ -112,6 +118,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         const names = next().split(',').map((s) => s.trim()).filter(Boolean);
         for (const n of names) if (!(SCENARIOS as readonly string[]).includes(n)) throw new Error(`unknown scenario "${n}"\n${USAGE}`);
         o.only = new Set(names);
+        break;
+      }
+      case '--transports': {
+        const names = next().split(',').map((x) => x.trim()).filter(Boolean);
+        for (const n of names) if (!(TRANSPORTS as readonly string[]).includes(n)) throw new Error(`unknown transport "${n}"\n${USAGE}`);
+        if (names.length === 0) throw new Error(`--transports needs at least one of ${TRANSPORTS.join(', ')}\n${USAGE}`);
+        o.transports = [...new Set(names)] as BenchTransport[];
         break;
       }
       case '--help': case '-h': throw new Error(USAGE);

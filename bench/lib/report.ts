@@ -7,6 +7,7 @@ import type { MeasureResult } from './measure.js';
 import type { ValidateResult } from '../components/validate.js';
 import type { CopyInsertResult } from '../components/copy-vs-insert.js';
 import type { JetStreamPublishResult } from '../components/jetstream-publish.js';
+import type { TransportResult } from '../components/transport.js';
 
 export interface Machine { cpus: number; cpuModel: string; memoryGb: number; os: string; node: string; postgres?: string; timescaledb?: string; nats?: string; durablePostgres: boolean }
 
@@ -18,8 +19,8 @@ export interface BenchResults {
   wallS: number;
   command: string;
   machine: Machine;
-  components: { validation?: ValidateResult; copyInsert?: CopyInsertResult; jetstreamPublish?: JetStreamPublishResult };
-  scenarios: Partial<Record<'naive' | 'per-event' | 'batched' | 'latency', (MeasureResult & { streamMessages?: number }) | { error: string }>>;
+  components: { validation?: ValidateResult; copyInsert?: CopyInsertResult; jetstreamPublish?: JetStreamPublishResult; transport?: TransportResult };
+  scenarios: Partial<Record<'naive' | 'per-event' | 'batched' | 'latency' | 'batched-ws' | 'latency-ws', (MeasureResult & { streamMessages?: number }) | { error: string }>>;
   targets: Target[];
   notes: string[];
   profiles?: { file: string; summary: string }[];
@@ -67,10 +68,11 @@ export function markdown(r: BenchResults): string {
     const l = v.latency;
     lines.push(`| ${name} | ${n(v.connected)} | ${v.rate ? `${n(v.rate)} ev/s` : 'flat out'} | ${n(v.sentPerS)} | ${n(v.acceptedPerS)} | ${n(v.steadyStoredPerS)} | ${n(v.steadyLandedPerS)} | ${n(v.e2ePerS)} | ${ratio(v.e2ePerS, naive?.e2ePerS)} | ${n(l.p50Ms)} / ${n(l.p95Ms)} / ${n(l.p99Ms)} | ${edge ? `${edge.cpuPct} / ${edge.peakRssMb}` : '–'} | ${ingest ? `${ingest.cpuPct} / ${ingest.peakRssMb}` : '–'} | ${v.missing} |`);
   }
+  lines.push(...transportTable(r));
   lines.push('', '| target | wanted | measured | met |', '|---|---|---|---|');
   for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
   const c = r.components;
-  if (c.validation || c.copyInsert || c.jetstreamPublish) {
+  if (c.validation || c.copyInsert || c.jetstreamPublish || c.transport) {
     lines.push('', '| component | figure |', '|---|---|');
     if (c.validation) {
       const v = c.validation;
@@ -90,6 +92,13 @@ export function markdown(r: BenchResults): string {
       lines.push(`| JetStream publish + PubAck, 512 in flight, 1.8 KB: nats.js \`js.publish\` | ${n(j.natsJs.msgsPerS)} msgs/s, ${j.natsJs.cpuUsPerMsg} µs client CPU per message |`);
       lines.push(`| the same through the edge's publisher (src/edge/jetstream-publish.ts) | ${n(j.edge.msgsPerS)} msgs/s (${ratio(j.edge.msgsPerS, j.natsJs.msgsPerS)}), ${j.edge.cpuUsPerMsg} µs client CPU per message |`);
     }
+    if (c.transport) {
+      const x = c.transport;
+      const u = x.byTransport.uws;
+      for (const [name, v] of Object.entries(x.byTransport)) {
+        lines.push(`| WebSocket frames in + replies out, ${x.clients} clients, ${x.eventsPerFrame} events (${n(x.frameBytes)} B) per frame: ${name === 'uws' ? 'native uWS' : 'ws + node:http'} | ${n(v.framesPerS)} frames/s, ${v.serverCpuUsPerFrame} µs server CPU per frame${name !== 'uws' && u ? ` (${ratio(v.serverCpuUsPerFrame, u.serverCpuUsPerFrame)} native)` : ''} |`);
+      }
+    }
   }
   if (r.notes.length) lines.push('', ...r.notes.map((x) => `- ${x}`));
   if (r.profiles?.length) {
@@ -97,6 +106,26 @@ export function markdown(r: BenchResults): string {
     for (const p of r.profiles) lines.push(`\`${p.file}\``, '', '```', p.summary.trimEnd(), '```', '');
   }
   return lines.join('\n') + '\n';
+}
+
+/** Native uWS (`batched`, `latency`) against the ws transport (`-ws`), same run. */
+function transportTable(r: BenchResults): string[] {
+  const rows: string[] = [];
+  for (const name of ['batched', 'latency'] as const) {
+    const u = r.scenarios[name];
+    const w = r.scenarios[`${name}-ws`];
+    if (!ok(w)) continue;
+    const un = ok(u) ? u : undefined;
+    const edge = (v: MeasureResult | undefined) => v?.processes.edge;
+    const cell = (f: (v: MeasureResult) => number | undefined, v: MeasureResult | undefined) => (v ? n(f(v)) : '–');
+    const pct = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? `${Math.round((a / b) * 100)}%` : '–');
+    rows.push(`| ${name} | end-to-end ev/s | ${cell((v) => v.e2ePerS, un)} | ${n(w.e2ePerS)} | ${pct(w.e2ePerS, un?.e2ePerS)} |`);
+    rows.push(`| ${name} | accepted ev/s | ${cell((v) => v.acceptedPerS, un)} | ${n(w.acceptedPerS)} | ${pct(w.acceptedPerS, un?.acceptedPerS)} |`);
+    rows.push(`| ${name} | latency p50 / p99 ms | ${un ? `${n(un.latency.p50Ms)} / ${n(un.latency.p99Ms)}` : '–'} | ${n(w.latency.p50Ms)} / ${n(w.latency.p99Ms)} | – |`);
+    rows.push(`| ${name} | edge CPU % | ${cell((v) => edge(v)?.cpuPct, un)} | ${n(edge(w)?.cpuPct)} | ${pct(edge(w)?.cpuPct, edge(un)?.cpuPct)} |`);
+    rows.push(`| ${name} | edge peak RSS MB | ${cell((v) => edge(v)?.peakRssMb, un)} | ${n(edge(w)?.peakRssMb)} | ${pct(edge(w)?.peakRssMb, edge(un)?.peakRssMb)} |`);
+  }
+  return rows.length ? ['', '| scenario | figure | uws (native) | ws + node:http | ws / uws |', '|---|---|---|---|---|', ...rows] : [];
 }
 
 export function writeResults(dir: string, r: BenchResults): { json: string; md: string } {

@@ -27,5 +27,6 @@ export const sharedVars = {
   STREAM_REPLICAS: int('Stream replicas (1 on a single server; 3 on a cluster).', 1, 1, 5),
   PG_POOL_MAX: int('Maximum PostgreSQL connections per process.', 10, 1, 500),
   MIGRATE_ON_START: bool('Apply pending SQL migrations at startup.', true),
+  UWS_USE_FALLBACK: oneOf('HTTP/WebSocket transport (docs/transports.md). `auto`: native uWebSockets.js when its binary loads for this Node (16/18/20), else the ws + node:http transport; `true`/`1`: always ws; `false`/`0`: native or refuse to start.', ['auto', 'true', 'false', '1', '0'] as const, 'auto'),
   SHUTDOWN_TIMEOUT_MS: int('How long a graceful shutdown may take before the process exits anyway.', 10000, 100, 600000),
 } satisfies VarSpecs;

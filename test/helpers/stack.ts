@@ -75,6 +75,8 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // `UWS_USE_FALLBACK=true npm test` runs every in-process app on the ws transport.
+    UWS_USE_FALLBACK: process.env.UWS_USE_FALLBACK ?? 'auto',
     ...overrides,
   });
 }

@@ -1,8 +1,11 @@
-// The process's one HTTP/WebSocket server (uWebSockets.js). Roles register routes on
-// `app`; this module adds GET /health and GET /metrics and the async-JSON plumbing
+// The process's one HTTP/WebSocket server (uWebSockets.js, or the ws transport with
+// the same API where its binary does not load: ./transport.ts). Roles register routes
+// on `app`; this module adds GET /health and GET /metrics and the async-JSON plumbing
 // every route needs (uWS rules: read the request synchronously, register onAborted
 // before any await, cork every write after one).
-import { uws, type TemplatedApp, type HttpResponse, type HttpRequest, type us_listen_socket } from './uws.js';
+import { Gauge } from 'prom-client';
+import type { TemplatedApp, HttpResponse, HttpRequest, us_listen_socket } from './uws.js';
+import { selectTransport, type Transport } from './transport.js';
 import { TrackerError, httpStatusOf, ErrorCodes } from '../errors.js';
 import type { Health } from '../health.js';
 import type { Registry } from '../metrics.js';
@@ -58,8 +61,18 @@ export function getJson(app: TemplatedApp, path: string, log: Logger, handler: (
   });
 }
 
-export function createApp(health: Health, metrics: Registry, log: Logger): TemplatedApp {
-  const app = uws.App();
+const transports = new WeakMap<TemplatedApp, Transport>();
+const listenTransports = new WeakMap<us_listen_socket, Transport>();
+const transportOf = (app: TemplatedApp) => transports.get(app) ?? (() => { throw new Error('not an app made by createApp'); })();
+
+export function createApp(health: Health, metrics: Registry, log: Logger, transport: Transport = selectTransport()): TemplatedApp {
+  const app = transport.App();
+  transports.set(app, transport);
+  const about = { transport: transport.name, reason: transport.reason, node: process.versions.node };
+  log.info(about, `HTTP/WebSocket transport: ${transport.name} (${transport.reason})`);
+  health.register('http', async () => ({ ok: true, detail: about }));
+  new Gauge({ name: 'tracker_http_transport_info', help: 'Always 1; labels say which HTTP/WebSocket transport runs (uws = native uWebSockets.js, ws = ws + node:http) on which Node.', labelNames: ['transport', 'node'], registers: [metrics] })
+    .set({ transport: transport.name, node: process.versions.node }, 1);
   getJson(app, '/health', log, async () => {
     const h = await health.run();
     return { status: h.ok ? 200 : 503, body: { status: h.ok ? 'ok' : 'unhealthy', checks: h.checks } };
@@ -79,11 +92,12 @@ export function listen(app: TemplatedApp, host: string, port: number): Promise<{
   return new Promise((resolve, reject) => {
     app.listen(host, port, (socket) => {
       if (!socket) return reject(new Error(`cannot listen on ${host}:${port} (in use, or not allowed)`));
-      resolve({ socket, port: uws.us_socket_local_port(socket) });
+      listenTransports.set(socket, transportOf(app));
+      resolve({ socket, port: transportOf(app).localPort(socket) });
     });
   });
 }
 
 export function closeListen(socket: us_listen_socket): void {
-  uws.us_listen_socket_close(socket);
+  listenTransports.get(socket)?.closeListen(socket);
 }
