@@ -9,6 +9,7 @@ import { createMetrics } from './shared/metrics.js';
 import { Health } from './shared/health.js';
 import { createApp, addNotFound, listen, closeListen } from './shared/http/server.js';
 import { selectTransport } from './shared/http/transport.js';
+import { parseOrigins } from './shared/http/access.js';
 import type { Runtime, RoleHandle } from './shared/runtime.js';
 import { startEdge } from './edge/index.js';
 import { startIngest } from './ingest/index.js';
@@ -34,7 +35,8 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
     const { state } = await jsm.streams.info(cfg.STREAM_NAME);
     return { ok: true, detail: { name: cfg.STREAM_NAME, messages: state.messages, bytes: state.bytes, first_seq: state.first_seq, last_seq: state.last_seq, last_ts: state.last_ts } };
   });
-  const app = createApp(health, metrics, log, selectTransport(cfg.UWS_USE_FALLBACK));
+  const access = { token: cfg.API_TOKEN, corsOrigins: parseOrigins(cfg.API_CORS_ORIGINS) };
+  const app = createApp(health, metrics, log, selectTransport(cfg.UWS_USE_FALLBACK), access);
   const rt: Runtime = { cfg, log, nc, pool, app, metrics, health };
 
   const roles: RoleHandle[] = [];

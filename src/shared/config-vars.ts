@@ -13,6 +13,8 @@ export const sharedVars = {
   PORT: int('Port of the HTTP/WebSocket server (ingest at /ws/position, live feed at /ws/live, read API); 0 = any free port.', 8765, 0, 65535),
   PLUGIN_SECRET: str('Shared secret game plugins send in `X-Plugin-Secret` (or `?secret=`). Unset (and no PLUGIN_SECRETS): no auth, allowed only when HOST is loopback.', { secret: true, minLength: 8 }),
   PLUGIN_SECRETS: str('More accepted plugin secrets, comma-separated (each at least 8 characters), on top of PLUGIN_SECRET: to rotate, add the new one, move the plugins over, then remove the old one.', { secret: true }),
+  API_TOKEN: str('Bearer token required on the read API, /metrics, /openapi.json and /ws/live (`Authorization: Bearer <token>`, or `?token=` on /ws/live). Unset: reads are open. /health stays open. See docs/security.md.', { secret: true, minLength: 16 }),
+  API_CORS_ORIGINS: str('Origins (scheme://host[:port], comma-separated) whose pages may call the read API cross-origin; unset: same origin only.'),
   ROLES: list('Roles this process runs: edge, ingest, api (any combination).', ROLES, [...ROLES]),
   LOG_LEVEL: oneOf('pino log level.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   DATA_DIR: str('Where the private NATS and PostgreSQL keep their data when no URLs are given.', { default: './.data', minLength: 1 }),

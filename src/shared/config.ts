@@ -26,6 +26,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (secrets.length === 0 && !LOOPBACK.test(cfg.HOST)) {
     throw new ConfigError('PLUGIN_SECRET', `PLUGIN_SECRET must be set when HOST (${cfg.HOST}) is not a loopback address`);
   }
+  for (const origin of (cfg.API_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('API_CORS_ORIGINS', `API_CORS_ORIGINS entries must be scheme://host[:port] without a path, got "${origin}"`);
+  }
   const short = (cfg.PLUGIN_SECRETS ?? '').split(',').map((s) => s.trim()).findIndex((s) => s.length > 0 && s.length < 8);
   if (short >= 0) throw new ConfigError('PLUGIN_SECRETS', `PLUGIN_SECRETS entry ${short + 1} is shorter than 8 characters`);
   if (cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND > 0 && cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND < cfg.EDGE_MAX_EVENTS_PER_FRAME) {

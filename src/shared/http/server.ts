@@ -6,6 +6,7 @@
 import { Gauge } from 'prom-client';
 import type { TemplatedApp, HttpResponse, HttpRequest, us_listen_socket } from './uws.js';
 import { selectTransport, type Transport } from './transport.js';
+import { corsHeaders, mayRead, preflightHeaders, OPEN_ACCESS, SECURITY_HEADERS, type HttpAccess } from './access.js';
 import { TrackerError, httpStatusOf, ErrorCodes } from '../errors.js';
 import type { Health } from '../health.js';
 import type { Registry } from '../metrics.js';
@@ -31,6 +32,7 @@ export function readRequest(req: HttpRequest): RequestInfo {
 /** Writes a reply unless the client went away. Must be called inside cork. */
 function write(res: HttpResponse, reply: JsonReply, contentType = 'application/json'): void {
   res.writeStatus(statusLine(reply.status)).writeHeader('content-type', contentType).writeHeader('cache-control', 'no-store');
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.headers?.[k]) res.writeHeader(k, v);
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
   res.end(typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
 }
@@ -43,16 +45,29 @@ export function errorBody(code: string, message: string, extra: Record<string, u
  * Registers an async GET route returning JSON. Errors become `{"error":{code,message}}`
  * with the status of their code; unexpected errors are logged and answered 500.
  */
-export function getJson(app: TemplatedApp, path: string, log: Logger, handler: (req: RequestInfo) => Promise<JsonReply>, opts: { contentType?: string; onDone?: (route: string, status: number, seconds: number) => void } = {}): void {
+export interface GetJsonOptions {
+  contentType?: string;
+  onDone?: (route: string, status: number, seconds: number) => void;
+  /** Open to anyone even when API_TOKEN is set (/health, for load balancers). */
+  public?: boolean;
+}
+
+export function getJson(app: TemplatedApp, path: string, log: Logger, handler: (req: RequestInfo) => Promise<JsonReply>, opts: GetJsonOptions = {}): void {
+  const access = accessOf(app);
   app.get(path, (res, req) => {
     const info = readRequest(req);
     const started = process.hrtime.bigint();
     let aborted = false;
     res.onAborted(() => { aborted = true; });
-    handler(info).then((reply) => reply, (err: unknown) => {
-      if (err instanceof TrackerError) return { status: httpStatusOf(err.code), body: errorBody(err.code, err.message) };
+    const cors = corsHeaders(access, info.headers.origin);
+    const allowed = opts.public === true || mayRead(access, info.headers);
+    const run = allowed ? handler(info) : Promise.resolve<JsonReply>({
+      status: 401, body: errorBody(ErrorCodes.unauthorized, 'send Authorization: Bearer <API_TOKEN>'), headers: { 'www-authenticate': 'Bearer' },
+    });
+    run.then((reply) => ({ ...reply, headers: { ...cors, ...reply.headers } }), (err: unknown) => {
+      if (err instanceof TrackerError) return { status: httpStatusOf(err.code), body: errorBody(err.code, err.message), headers: cors };
       log.error({ err, route: path }, 'request failed');
-      return { status: 500, body: errorBody(ErrorCodes.internal, 'internal error') };
+      return { status: 500, body: errorBody(ErrorCodes.internal, 'internal error'), headers: cors };
     }).then((reply) => {
       opts.onDone?.(path, reply.status, Number(process.hrtime.bigint() - started) / 1e9);
       if (aborted) return;
@@ -62,12 +77,16 @@ export function getJson(app: TemplatedApp, path: string, log: Logger, handler: (
 }
 
 const transports = new WeakMap<TemplatedApp, Transport>();
+const accesses = new WeakMap<TemplatedApp, HttpAccess>();
+/** The access rules the app was made with (routes added by roles follow them too). */
+export const accessOf = (app: TemplatedApp): HttpAccess => accesses.get(app) ?? OPEN_ACCESS;
 const listenTransports = new WeakMap<us_listen_socket, Transport>();
 const transportOf = (app: TemplatedApp) => transports.get(app) ?? (() => { throw new Error('not an app made by createApp'); })();
 
-export function createApp(health: Health, metrics: Registry, log: Logger, transport: Transport = selectTransport()): TemplatedApp {
+export function createApp(health: Health, metrics: Registry, log: Logger, transport: Transport = selectTransport(), access: HttpAccess = OPEN_ACCESS): TemplatedApp {
   const app = transport.App();
   transports.set(app, transport);
+  accesses.set(app, access);
   const about = { transport: transport.name, reason: transport.reason, node: process.versions.node };
   log.info(about, `HTTP/WebSocket transport: ${transport.name} (${transport.reason})`);
   health.register('http', async () => ({ ok: true, detail: about }));
@@ -76,6 +95,15 @@ export function createApp(health: Health, metrics: Registry, log: Logger, transp
   getJson(app, '/health', log, async () => {
     const h = await health.run();
     return { status: h.ok ? 200 : 503, body: { status: h.ok ? 'ok' : 'unhealthy', checks: h.checks } };
+  }, { public: true });
+  // CORS preflight: browsers ask before sending `Authorization` cross-origin.
+  app.options('/*', (res, req) => {
+    const headers = preflightHeaders(access, req.getHeader('origin'));
+    res.cork(() => {
+      res.writeStatus('204 No Content');
+      for (const [k, v] of Object.entries({ ...SECURITY_HEADERS, ...headers })) res.writeHeader(k, v);
+      res.end();
+    });
   });
   getJson(app, '/metrics', log, async () => ({ status: 200, body: await metrics.metrics() }), { contentType: metrics.contentType });
   return app;
