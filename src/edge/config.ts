@@ -18,4 +18,5 @@ export const edgeVars = {
   EDGE_ACK_TIMEOUT_MS: int('Ack mode: a frame not fully stored after this long gets `unavailable` (the edge keeps retrying; resending is safe).', 10000, 100, 600000),
   EDGE_UNAVAILABLE_CLOSE_AFTER: int('Close a /ws/position socket with 1013 after this many frames refused in a row with `unavailable`.', 20, 1, 100000),
   EDGE_DEDUP_CACHE_EVENTS: int('Event keys remembered after storage (for STREAM_DUPLICATE_WINDOW_SECONDS) so resent events are not stored again; 0 = rely on JetStream dedup only.', 100000, 0, 10000000),
+  EDGE_LIVE_MAX_COALESCE_MS: int('Largest `coalesce_ms` a /ws/live client may ask for (positions held and sent as the newest per character every that many ms).', 5000, 1, 60000),
 } satisfies VarSpecs;

@@ -4,6 +4,8 @@
 export interface ViewState { cx: number; cy: number; scale: number }
 
 export const ZOOM = { min: 0.05, max: 2000, step: 1.25 };
+/** Fitting one player (or a tight group) shows at least this many units across. */
+const FIT_MIN_UNITS = 20;
 
 export class MapView implements ViewState {
   cx = 0; cy = 0; scale = 8;
@@ -31,7 +33,7 @@ export class MapView implements ViewState {
   centerOn(ew: number, ns: number): void { this.set({ cx: ew, cy: ns }); }
   /** Fits a bounding box (with a margin). */
   fit(minEw: number, maxEw: number, minNs: number, maxNs: number): void {
-    const w = Math.max(maxEw - minEw, 1), h = Math.max(maxNs - minNs, 1);
+    const w = Math.max(maxEw - minEw, FIT_MIN_UNITS), h = Math.max(maxNs - minNs, FIT_MIN_UNITS);
     this.set({ cx: (minEw + maxEw) / 2, cy: (minNs + maxNs) / 2, scale: 0.85 * Math.min(this.width / w, this.height / h) });
   }
 }
