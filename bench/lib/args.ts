@@ -33,6 +33,13 @@ export interface BenchOptions {
   natsUrl?: string;
   databaseUrl?: string;
   outDir: string;
+  /** `--ui`: run only the UI benchmark (bench/ui), with these sizes. */
+  ui: boolean;
+  uiPlayers: number;
+  uiSpawns: number;
+  uiDurationS: number;
+  /** Seconds the page runs before a window is measured (trails hold warmup + window seconds of points). */
+  uiWarmupS: number;
 }
 
 export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
@@ -40,6 +47,7 @@ export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
 const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--clients N] [--duration S] [--rate EV_PER_S]
   [--latency-clients N] [--latency-duration S] [--latency-rate EV_PER_S] [--loadgen-procs N] [--ahead EVENTS]
   [--probe-rate N] [--only naive,per-event,batched,latency] [--no-components] [--fast-pg] [--out DIR]
+  [--ui [--ui-players N] [--ui-spawns N] [--ui-duration S] [--ui-warmup S]]  (the web page in headless chromium only)
   [--app-env KEY=VALUE ...]  (extra environment for the edge and ingest processes, e.g. EDGE_BATCH_FLUSH_MS=2)
 Environment: NATS_URL / DATABASE_URL use running services instead of private ones.`;
 
@@ -64,6 +72,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     natsUrl: env.NATS_URL || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     outDir: 'bench/results',
+    ui: argv.includes('--ui'),
+    uiPlayers: 1000,
+    uiSpawns: 10000,
+    uiDurationS: quick ? 5 : 15,
+    uiWarmupS: quick ? 2 : 5,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -78,7 +91,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       return v;
     };
     switch (a) {
-      case '--quick': case '--cpu-prof': case '--no-components': case '--fast-pg': break;
+      case '--quick': case '--cpu-prof': case '--no-components': case '--fast-pg': case '--ui': break;
+      case '--ui-players': o.uiPlayers = Math.floor(num(1)); break;
+      case '--ui-spawns': o.uiSpawns = Math.floor(num(0)); break;
+      case '--ui-duration': o.uiDurationS = num(1); break;
+      case '--ui-warmup': o.uiWarmupS = num(0); break;
       case '--clients': o.clients = Math.floor(num(1)); break;
       case '--latency-clients': o.latencyClients = Math.floor(num(1)); break;
       case '--duration': o.durationS = num(1); break;

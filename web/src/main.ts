@@ -21,9 +21,14 @@ const SETTINGS = {
   snapshotPlayersSeconds: 3600,
   markersSinceMs: 86400e3,
   markersLimit: 10000,
-  /** Positions on /ws/live are coalesced to the newest per character per tick (docs/protocol.md §7). */
-  coalesceMs: 250,
+  /** Positions on /ws/live are coalesced to the newest per character per tick (docs/protocol.md §7); `?coalesce_ms=0` turns it off. */
+  coalesceMs: coalesceFromUrl(250),
 };
+
+function coalesceFromUrl(def: number): number {
+  const v = new URLSearchParams(location.search).get('coalesce_ms');
+  return v !== null && /^\d{1,5}$/.test(v) ? Number(v) : def;
+}
 
 const state = readUrlState(location.search);
 const store = new Store();
