@@ -51,6 +51,7 @@ export async function runUiBench(o: UiOptions): Promise<void> {
   const scenarios: Scenario[] = [];
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;
   try {
+    mkdirSync(o.outDir, { recursive: true });
     say(`${o.spawns} spawn markers`);
     await sendSpawns(wsUrl, SECRET, o.spawns);
     const from = new Date(Date.now() - 86400e3).toISOString();
@@ -79,6 +80,7 @@ export async function runUiBench(o: UiOptions): Promise<void> {
         for (const [key, t] of sent) if (Math.floor(key / 1000) === s.ew) { lat.push(s.t - t); sent.delete(key); break; }
       }
       const sc: Scenario = { name, players, coalesceMs, ...w };
+      if (players > 0 && coalesceMs > 0) await page.screenshot({ path: join(o.outDir, 'ui-players.png') });
       if (lat.length) sc.latency = { samples: lat.length, p50Ms: pct(lat, 0.5), p95Ms: pct(lat, 0.95), p99Ms: pct(lat, 0.99), maxMs: Math.max(...lat) };
       scenarios.push(sc);
       say(`  ${name}: ${w.fps.toFixed(1)} fps, main thread busy ${(100 * w.busyPerS).toFixed(1)}%, heap ${w.heapMb.toFixed(1)} MB${sc.latency ? `, event->screen p50 ${sc.latency.p50Ms} ms p95 ${sc.latency.p95Ms} ms` : ''}`);

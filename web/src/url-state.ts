@@ -1,7 +1,6 @@
 // The view in the query string, so a link reproduces it: ?character=…&range=1h
 // &layers=players,trails&heat=spawns&heat_range=24h&trail=120&x=…&y=…&zoom=…
-import { LAYERS, type Layer } from './map/render.js';
-import { RANGES, type RangeKey } from './panels/character.js';
+import { LAYERS, RANGES, type Layer, type RangeKey } from './view-options.js';
 
 export const HEAT_RANGES = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 } as const;
 export type HeatRange = keyof typeof HEAT_RANGES;

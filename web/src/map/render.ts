@@ -6,8 +6,8 @@ import type { MapView } from './view.js';
 import type { Store, Player } from '../store.js';
 import type { HeatCell, Marker } from '../types.js';
 
-export type Layer = 'players' | 'trails' | 'spawns' | 'rares' | 'heat';
-export const LAYERS: readonly Layer[] = ['players', 'trails', 'spawns', 'rares', 'heat'];
+import type { Layer } from '../view-options.js';
+export type { Layer };
 
 export interface RenderOptions {
   layers: Set<Layer>;

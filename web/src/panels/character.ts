@@ -8,11 +8,10 @@ import { api } from '../api.js';
 import type { Store } from '../store.js';
 import type { Bucket, HistoryResponse, Telemetry } from '../types.js';
 import { el, byId, fmt } from './dom.js';
+import { RANGES, type RangeKey } from '../view-options.js';
 
 export const METRICS = ['latency_ms', 'mem_mb', 'cpu_pct', 'mem_handles'] as const;
 export type Metric = (typeof METRICS)[number];
-export const RANGES = { '15m': 15 * 60e3, '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 } as const;
-export type RangeKey = keyof typeof RANGES;
 const REREAD_BUCKETS_MS = 60_000;
 const LIVE_REDRAW_MS = 1000;
 
