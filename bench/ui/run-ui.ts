@@ -80,7 +80,12 @@ export async function runUiBench(o: UiOptions): Promise<void> {
         for (const [key, t] of sent) if (Math.floor(key / 1000) === s.ew) { lat.push(s.t - t); sent.delete(key); break; }
       }
       const sc: Scenario = { name, players, coalesceMs, ...w };
-      if (players > 0 && coalesceMs > 0) await page.screenshot({ path: join(o.outDir, 'ui-players.png') });
+      if (players > 0 && coalesceMs > 0) {
+        // Outside the measured window: select a player so the screenshot shows the charts too.
+        await page.locator('#players-list button').first().click();
+        await waitFor('charts', async () => (await page.locator('#charts figure').count()) === 4).catch(() => {});
+        await page.screenshot({ path: join(o.outDir, 'ui-players.png') });
+      }
       if (lat.length) sc.latency = { samples: lat.length, p50Ms: pct(lat, 0.5), p95Ms: pct(lat, 0.95), p99Ms: pct(lat, 0.99), maxMs: Math.max(...lat) };
       scenarios.push(sc);
       say(`  ${name}: ${w.fps.toFixed(1)} fps, main thread busy ${(100 * w.busyPerS).toFixed(1)}%, heap ${w.heapMb.toFixed(1)} MB${sc.latency ? `, event->screen p50 ${sc.latency.p50Ms} ms p95 ${sc.latency.p95Ms} ms` : ''}`);

@@ -36,7 +36,8 @@ const view = new MapView();
 const canvas = byId<HTMLCanvasElement>('map');
 const renderer = new MapRenderer(canvas, view);
 const heat = new HeatLayer();
-let fitted = false;
+// Until the user moves the map (or a link gives a view), it keeps fitting everyone in.
+let autoFit = true;
 
 const saveUrl = () => {
   state.view = { cx: view.cx, cy: view.cy, scale: view.scale };
@@ -49,9 +50,9 @@ const character = new CharacterPanel(store, () => { saveUrl(); lists.render(true
 const selectPlayer = (name: string) => {
   character.select(name);
   const p = store.players.get(name);
-  if (p) view.centerOn(p.ew, p.ns);
+  if (p) { autoFit = false; view.centerOn(p.ew, p.ns); }
 };
-const lists = new Lists(store, { selectPlayer, centerOn: (ew, ns) => view.centerOn(ew, ns) }, SETTINGS.liveWindowMs);
+const lists = new Lists(store, { selectPlayer, centerOn: (ew, ns) => { autoFit = false; view.centerOn(ew, ns); } }, SETTINGS.liveWindowMs);
 const chat = new ChatPanel(store);
 store.onTelemetry = (t) => character.onTelemetry(t);
 
@@ -72,7 +73,7 @@ heatKind.value = state.heat; heatRange.value = state.heatRange; trailWindow.valu
 heatKind.addEventListener('change', () => { state.heat = heatKind.value as 'spawns' | 'rares'; saveUrl(); });
 heatRange.addEventListener('change', () => { state.heatRange = heatRange.value as HeatRange; saveUrl(); });
 trailWindow.addEventListener('change', () => { state.trail = Number(trailWindow.value); saveUrl(); });
-if (state.view) { view.set(state.view); fitted = true; }
+if (state.view) { view.set(state.view); autoFit = false; }
 character.range = state.range;
 
 async function loadSnapshot(): Promise<void> {
@@ -85,7 +86,7 @@ async function loadSnapshot(): Promise<void> {
   store.applyTrails(trails.trails);
   for (const s of spawns.spawns) store.addMarker('spawn', s);
   for (const r of rares.rares) store.addMarker('rare', r);
-  if (!fitted) { renderer.resize(); fitAll(); fitted = store.players.size > 0; }
+  if (autoFit) { renderer.resize(); fitAll(); }
 }
 
 function onMessage(m: LiveMessage): void {
@@ -95,7 +96,6 @@ function onMessage(m: LiveMessage): void {
     case 'rare': store.addMarker('rare', m); break;
     case 'chat': store.addChat(m); break;
   }
-  if (!fitted && store.players.size > 0) { fitAll(); fitted = true; }
 }
 
 const connEl = byId('conn');
@@ -113,18 +113,23 @@ const conn = new LiveConnection({ url: wsUrl, loadSnapshot, onMessage, onState: 
 attachInput(canvas, view, {
   onTap: (x, y) => { const p = renderer.hitPlayer(store, x, y); if (p) character.select(p.name); },
   onFit: fitAll,
+  onUserInput: () => { autoFit = false; },
 });
 
-// Draw only when something changed; at most once per animation frame.
-let drawn = '';
+// Draw only when something changed, at most once per animation frame. Input (view,
+// layers, selection) redraws at once; data alone redraws at most every
+// DATA_REDRAW_MS, so a flood of live messages cannot turn into a redraw per message.
+const DATA_REDRAW_MS = 100;
+let drawnInput = '', drawnData = '', drawnAt = 0;
 let viewSaved = view.version;
 function frame(): void {
   renderer.resize();
   const now = Date.now();
   heat.refresh(state.layers.has('heat'), state.heat, HEAT_RANGES[state.heatRange], view.scale);
-  const key = [view.version, store.version.players, store.version.markers, heat.version, [...state.layers].join(), state.trail, character.character, Math.floor(now / 1000)].join('|');
-  if (key !== drawn) {
-    drawn = key;
+  const input = [view.version, heat.version, [...state.layers].join(), state.trail, character.character].join('|');
+  const data = [store.version.players, store.version.markers, Math.floor(now / 1000)].join('|');
+  if (input !== drawnInput || (data !== drawnData && now - drawnAt >= DATA_REDRAW_MS)) {
+    drawnInput = input; drawnData = data; drawnAt = now;
     renderer.draw(store, { layers: state.layers, trailSeconds: state.trail, staleMs: SETTINGS.liveWindowMs, selected: character.character, heat: heat.data }, now);
   }
   chat.render();
@@ -132,6 +137,7 @@ function frame(): void {
   requestAnimationFrame(frame);
 }
 setInterval(() => {
+  if (autoFit) fitAll();
   lists.render();
   if (conn.state.kind === 'reconnecting') showState(conn.state);
   if (view.version !== viewSaved) { viewSaved = view.version; saveUrl(); }

@@ -19,6 +19,12 @@ export interface RenderOptions {
 }
 
 const MARKER_COLORS = { spawn: '#e0a030', rare: '#ff4fd8' };
+/**
+ * Trails change by one point per player per second, but rasterizing 1,000 long
+ * polylines is the costliest part of a frame (software canvas): they are drawn into
+ * their own canvas, refreshed at most this often or when the view changes, and blitted.
+ */
+const TRAIL_REFRESH_MS = 1000;
 
 function niceStep(minUnits: number): number {
   const p = 10 ** Math.floor(Math.log10(minUnits));
@@ -29,6 +35,10 @@ const coord = (v: number, pos: string, neg: string) => `${Math.abs(Number(v.toPr
 
 export class MapRenderer {
   private readonly ctx: CanvasRenderingContext2D;
+  private readonly trailCanvas = document.createElement('canvas');
+  private readonly trailCtx: CanvasRenderingContext2D;
+  private trailKey = '';
+  private trailAt = 0;
   /** Draw statistics (the UI benchmark reads them). */
   stats = { frames: 0, lastDrawMs: 0 };
   /** Hooks called after each drawn frame (the UI benchmark uses it for event-to-screen latency). */
@@ -38,6 +48,9 @@ export class MapRenderer {
     const ctx = canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('canvas 2D is not available');
     this.ctx = ctx;
+    const tctx = this.trailCanvas.getContext('2d');
+    if (!tctx) throw new Error('canvas 2D is not available');
+    this.trailCtx = tctx;
   }
 
   /** Matches the backing store to the element size and device pixel ratio. */
@@ -61,7 +74,7 @@ export class MapRenderer {
     ctx.fillRect(0, 0, view.width, view.height);
     this.grid();
     if (o.layers.has('heat') && o.heat) this.heat(o.heat.cells, o.heat.cell, o.heat.max);
-    if (o.layers.has('trails')) this.trails(store, now - o.trailSeconds * 1000);
+    if (o.layers.has('trails')) this.cachedTrails(store, o.trailSeconds, now, dpr);
     if (o.layers.has('spawns')) this.markers(store.markers.spawn, MARKER_COLORS.spawn, 'square');
     if (o.layers.has('rares')) this.markers(store.markers.rare, MARKER_COLORS.rare, 'diamond');
     if (o.layers.has('players')) this.players(store, o, now);
@@ -96,8 +109,22 @@ export class MapRenderer {
     }
   }
 
-  private trails(store: Store, sinceMs: number): void {
-    const { ctx, view } = this;
+  private cachedTrails(store: Store, seconds: number, now: number, dpr: number): void {
+    const { trailCanvas: c, view } = this;
+    const key = `${view.version}|${seconds}|${this.canvas.width}x${this.canvas.height}`;
+    if (key !== this.trailKey || now - this.trailAt >= TRAIL_REFRESH_MS) {
+      if (c.width !== this.canvas.width || c.height !== this.canvas.height) { c.width = this.canvas.width; c.height = this.canvas.height; }
+      this.trailCtx.setTransform(1, 0, 0, 1, 0, 0);
+      this.trailCtx.clearRect(0, 0, c.width, c.height);
+      this.trailCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this.trails(this.trailCtx, store, now - seconds * 1000);
+      this.trailKey = key; this.trailAt = now;
+    }
+    this.ctx.drawImage(c, 0, 0, view.width, view.height);
+  }
+
+  private trails(ctx: CanvasRenderingContext2D, store: Store, sinceMs: number): void {
+    const { view } = this;
     ctx.lineWidth = 1.5; ctx.globalAlpha = 0.55;
     for (const p of store.players.values()) {
       if (p.trail.length < 2) continue;

@@ -39,12 +39,13 @@ export class MapView implements ViewState {
 }
 
 /** Wires mouse, touch and keyboard to the view; `onTap` gets clicks that did not drag. */
-export function attachInput(canvas: HTMLCanvasElement, view: MapView, actions: { onTap: (x: number, y: number) => void; onFit: () => void }): void {
+export function attachInput(canvas: HTMLCanvasElement, view: MapView, actions: { onTap: (x: number, y: number) => void; onFit: () => void; onUserInput: () => void }): void {
   const pointers = new Map<number, { x: number; y: number }>();
   let moved = 0;
   let pinch = 0;
   const local = (e: PointerEvent | WheelEvent) => { const r = canvas.getBoundingClientRect(); return { x: e.clientX - r.left, y: e.clientY - r.top }; };
   canvas.addEventListener('pointerdown', (e) => {
+    actions.onUserInput();
     canvas.setPointerCapture(e.pointerId);
     pointers.set(e.pointerId, local(e));
     moved = 0;
@@ -73,6 +74,7 @@ export function attachInput(canvas: HTMLCanvasElement, view: MapView, actions: {
   canvas.addEventListener('pointercancel', (e) => { pointers.delete(e.pointerId); pinch = 0; });
   canvas.addEventListener('wheel', (e) => {
     e.preventDefault();
+    actions.onUserInput();
     const p = local(e);
     view.zoomAt(Math.exp(-e.deltaY * 0.0015), p.x, p.y);
   }, { passive: false });
@@ -85,6 +87,6 @@ export function attachInput(canvas: HTMLCanvasElement, view: MapView, actions: {
       '0': actions.onFit,
     };
     const k = keys[e.key];
-    if (k) { e.preventDefault(); k(); }
+    if (k) { e.preventDefault(); if (e.key !== '0') actions.onUserInput(); k(); }
   });
 }
