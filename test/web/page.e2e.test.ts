@@ -3,6 +3,7 @@
 // the four metric charts from /history, recovers after the live feed drops, keeps its
 // view in the URL and shows every region at phone width. Screenshots: SCREENSHOT_DIR.
 import t from 'tap';
+import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { whenCaughtUp } from '../helpers/stack.js';
 import { startDropProxy } from './drop-proxy.js';
@@ -110,6 +111,29 @@ t.test('the web page against the real stack', async (t) => {
     await sendEvents(plugin, [telemetryEvent('Ann Lee', { latency_ms: 99, mem_mb: 1, cpu_pct: 1, mem_handles: 1 })]);
     await whenCaughtUp(async () => (await page.evaluate(() => (globalThis as any).__tracker.character.dump().latency_ms.a.at(-1))) === 99, { what: 'live sample appended' });
     await screenshot(page, '05-character');
+  });
+
+  await t.test('a character that is not live is found through the filter and charted from history', async (t) => {
+    // Stored two hours ago: outside the page's snapshot of live players.
+    const db = new pg.Client({ connectionString: w.cfg.DATABASE_URL });
+    await db.connect();
+    t.teardown(() => db.end());
+    const at = new Date(Date.now() - 2 * 3600e3).toISOString();
+    await db.query(`insert into player_latest (character_name, ts, event_key, received_at, ew, ns, z, latency_ms) values ('Old Timer', $1, gen_random_uuid(), $1, 1, 2, 0, 77)`, [at]);
+    await db.query(`insert into telemetry (character_name, ts, event_key, received_at, stream_seq, ew, ns, z, latency_ms, mem_mb, cpu_pct, mem_handles) values ('Old Timer', $1, gen_random_uuid(), $1, 1, 1, 2, 0, 77, 500, 5, 1234)`, [at]);
+    await page.locator('#players-filter').fill('old t');
+    const row = page.locator('#players-list button[data-name="Old Timer"]');
+    await whenCaughtUp(() => row.count(), { what: 'offline character listed' });
+    t.match(await page.locator('#players-list').textContent(), /not live/, 'marked as not live');
+    await row.click();
+    await page.locator('.ranges button[data-range="24h"]').click();
+    await whenCaughtUp(async () => (await page.evaluate(() => (globalThis as any).__tracker.character.dump().latency_ms?.a ?? [])).includes(77), { what: 'latency_ms from history' });
+    t.equal(await page.evaluate(() => (globalThis as any).__tracker.character.bucket), '1m', '24 h range: the API picked 1m buckets');
+    t.match(await page.locator('#character-fields').textContent(), /latency_ms_avg77/, 'fields from the newest stored point (a 1m bucket)');
+    await screenshot(page, '05b-offline-character');
+    await page.locator('#players-filter').fill('');
+    await page.locator('#players-list button[data-name="Ann Lee"]').click();
+    await page.locator('.ranges button[data-range="15m"]').click();
   });
 
   await t.test('a link with the URL state reproduces the view', async (t) => {

@@ -18,6 +18,7 @@ export const api = {
   trails: (seconds: number) => getJson<{ trails: TrailPoint[]; truncated: boolean }>('/trails', { seconds }),
   spawns: (fromMs: number, limit: number) => getJson<{ spawns: PlaceEvent[]; truncated: boolean }>('/spawns', { from: iso(fromMs), limit }),
   rares: (fromMs: number, limit: number) => getJson<{ rares: PlaceEvent[]; truncated: boolean }>('/rares', { from: iso(fromMs), limit }),
+  characters: (q: string, limit: number) => getJson<{ characters: { character_name: string; last_timestamp: string }[]; truncated: boolean }>('/characters', { q, limit }),
   history: (character: string, fromMs: number, toMs: number) => getJson<HistoryResponse>('/history', { character, from: iso(fromMs), to: iso(toMs) }),
   heatmap: (kind: 'spawns' | 'rares', fromMs: number, toMs: number, cell: number) =>
     getJson<HeatmapResponse>(`/${kind}/heatmap`, { from: iso(fromMs), to: iso(toMs), cell }),

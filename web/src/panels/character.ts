@@ -40,6 +40,7 @@ export class CharacterPanel {
     if (name === this.character) return;
     this.character = name;
     this.fieldsVersion = -1;
+    byId('character-fields').replaceChildren();
     byId('character-name').textContent = name ?? '';
     byId('character-hint').hidden = name !== undefined;
     this.load();
@@ -58,8 +59,12 @@ export class CharacterPanel {
     const p = this.character ? this.store.players.get(this.character) : undefined;
     if (!p || this.fieldsVersion === p.tMs) return;
     this.fieldsVersion = p.tMs;
+    this.fields(p.latest);
+  }
+
+  private fields(sample: Record<string, unknown>): void {
     const skip = new Set(['type', 'character_name']);
-    byId('character-fields').replaceChildren(...Object.entries(p.latest).filter(([k]) => !skip.has(k)).sort(([a], [b]) => a.localeCompare(b))
+    byId('character-fields').replaceChildren(...Object.entries(sample).filter(([k]) => !skip.has(k)).sort(([a], [b]) => a.localeCompare(b))
       .flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k }, typeof v === 'object' && v !== null ? JSON.stringify(v) : fmt(v))]));
   }
 
@@ -87,7 +92,7 @@ export class CharacterPanel {
     const read = () => {
       const to = Date.now();
       byId('charts-status').textContent = `loading ${this.range} of history…`;
-      api.history(name, to - RANGES[this.range], to + 1000).then((h) => {
+      api.history(name, to - RANGES[this.range], to).then((h) => {
         if (req !== this.request) return;
         this.show(h);
       }, (err: Error) => { if (req === this.request) byId('charts-status').textContent = `history failed: ${err.message}`; });
@@ -100,6 +105,9 @@ export class CharacterPanel {
   private show(h: HistoryResponse): void {
     this.bucket = h.bucket;
     const raw = h.bucket === 'raw';
+    // Not live: the newest stored point stands in for the live sample.
+    const newest = h.points.at(-1);
+    if (newest && !this.store.players.has(h.character) && this.fieldsVersion === -1) this.fields(newest);
     byId('charts-status').textContent = `${h.points.length} ${raw ? 'samples' : `${h.bucket} buckets (avg and max)`}${h.truncated ? ', truncated' : ''}`;
     this.destroy();
     for (const m of METRICS) {

@@ -4,8 +4,12 @@
 import type { Store, Player } from '../store.js';
 import type { Marker, MarkerKind } from '../types.js';
 import { el, byId, ago, fmt } from './dom.js';
+import { api } from '../api.js';
 
 export const LIST_ROWS = 200;
+/** Known characters that are not live, shown under a non-empty Players filter (from /characters). */
+const KNOWN_ROWS = 20;
+const KNOWN_DEBOUNCE_MS = 300;
 
 export interface ListActions { selectPlayer(name: string): void; centerOn(ew: number, ns: number): void }
 
@@ -19,8 +23,26 @@ export class Lists {
     rareName: byId<HTMLInputElement>('rares-name'), rareChar: byId<HTMLInputElement>('rares-character'),
   };
 
+  private known: { name: string; lastMs: number }[] = [];
+  private knownTimer?: ReturnType<typeof setTimeout>;
+
   constructor(private readonly store: Store, private readonly actions: ListActions, private readonly staleMs: number) {
     for (const i of Object.values(this.inputs)) i.addEventListener('input', () => this.render(true));
+    this.inputs.player.addEventListener('input', () => {
+      clearTimeout(this.knownTimer);
+      this.knownTimer = setTimeout(() => this.loadKnown(), KNOWN_DEBOUNCE_MS);
+    });
+  }
+
+  /** Characters with stored telemetry matching the filter, live or not. */
+  private loadKnown(): void {
+    const q = this.inputs.player.value.trim();
+    if (!q) { this.known = []; this.render(true); return; }
+    api.characters(q, KNOWN_ROWS + LIST_ROWS).then((r) => {
+      if (this.inputs.player.value.trim() !== q) return;
+      this.known = r.characters.map((c) => ({ name: c.character_name, lastMs: Date.parse(c.last_timestamp) }));
+      this.render(true);
+    }, () => { this.known = []; });
   }
 
   private filterKey(): string { return Object.values(this.inputs).map((i) => i.value).join('\u0000'); }
@@ -54,6 +76,14 @@ export class Lists {
       return el('li', {}, b);
     });
     if (rows.length > LIST_ROWS) items.push(el('li', { class: 'more' }, `… ${rows.length - LIST_ROWS} more: filter to narrow`));
+    const offline = f ? this.known.filter((k) => !this.store.players.has(k.name)).slice(0, KNOWN_ROWS) : [];
+    if (offline.length) items.push(el('li', { class: 'more' }, 'not live (stored history):'));
+    for (const k of offline) {
+      const b = el('button', { type: 'button', 'aria-pressed': String(k.name === this.seen.selected), 'data-name': k.name, class: 'stale' },
+        k.name, el('span', { class: 'dim' }, ` · last sample ${ago(k.lastMs, now)}`));
+      b.addEventListener('click', () => this.actions.selectPlayer(k.name));
+      items.push(el('li', {}, b));
+    }
     byId('players-list').replaceChildren(...items);
   }
 
