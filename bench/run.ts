@@ -123,7 +123,7 @@ try {
   process.exit(2);
 }
 if (opts.ui) {
-  runUiBench({ players: opts.uiPlayers, spawns: opts.uiSpawns, durationS: opts.uiDurationS, warmupS: opts.uiWarmupS, outDir: opts.outDir, fastPg: opts.fastPg, natsUrl: opts.natsUrl, databaseUrl: opts.databaseUrl })
+  runUiBench({ players: opts.uiPlayers, spawns: opts.uiSpawns, durationS: opts.uiDurationS, warmupS: opts.uiWarmupS, rounds: opts.uiRounds, outDir: opts.outDir, fastPg: opts.fastPg, natsUrl: opts.natsUrl, databaseUrl: opts.databaseUrl })
     .then(() => process.exit(0), (err: Error) => { process.stderr.write(`bench --ui failed: ${err.stack ?? err.message}\n`); process.exit(1); });
 } else
 // On Ctrl-C/crash, abort() exits once the cleanup is done; don't cut it short here.

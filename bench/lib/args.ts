@@ -40,6 +40,8 @@ export interface BenchOptions {
   uiDurationS: number;
   /** Seconds the page runs before a window is measured (trails hold warmup + window seconds of points). */
   uiWarmupS: number;
+  /** Measured windows per UI scenario (the median is reported). */
+  uiRounds: number;
 }
 
 export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
@@ -47,7 +49,7 @@ export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
 const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--clients N] [--duration S] [--rate EV_PER_S]
   [--latency-clients N] [--latency-duration S] [--latency-rate EV_PER_S] [--loadgen-procs N] [--ahead EVENTS]
   [--probe-rate N] [--only naive,per-event,batched,latency] [--no-components] [--fast-pg] [--out DIR]
-  [--ui [--ui-players N] [--ui-spawns N] [--ui-duration S] [--ui-warmup S]]  (the web page in headless chromium only)
+  [--ui [--ui-players N] [--ui-spawns N] [--ui-duration S] [--ui-warmup S] [--ui-rounds N]]  (the web page in headless chromium only)
   [--app-env KEY=VALUE ...]  (extra environment for the edge and ingest processes, e.g. EDGE_BATCH_FLUSH_MS=2)
 Environment: NATS_URL / DATABASE_URL use running services instead of private ones.`;
 
@@ -75,8 +77,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     ui: argv.includes('--ui'),
     uiPlayers: 1000,
     uiSpawns: 10000,
-    uiDurationS: quick ? 5 : 15,
-    uiWarmupS: quick ? 2 : 5,
+    uiDurationS: quick ? 5 : 10,
+    uiWarmupS: quick ? 2 : 130,
+    uiRounds: quick ? 1 : 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -96,6 +99,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       case '--ui-spawns': o.uiSpawns = Math.floor(num(0)); break;
       case '--ui-duration': o.uiDurationS = num(1); break;
       case '--ui-warmup': o.uiWarmupS = num(0); break;
+      case '--ui-rounds': o.uiRounds = Math.floor(num(1)); break;
       case '--clients': o.clients = Math.floor(num(1)); break;
       case '--latency-clients': o.latencyClients = Math.floor(num(1)); break;
       case '--duration': o.durationS = num(1); break;
