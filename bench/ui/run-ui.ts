@@ -121,6 +121,10 @@ export async function runUiBench(o: UiOptions): Promise<void> {
     await perEvent.page.close();
     await coalesced.page.locator('#players-list button').first().click();
     await waitFor('charts', async () => (await coalesced.page.locator('#charts figure').count()) === 4).catch(() => {});
+    // Fit everyone, then zoom in twice so names and trails can be read.
+    await coalesced.page.locator('#map').focus();
+    for (const key of ['0', '+', '+', '+']) await coalesced.page.keyboard.press(key);
+    await new Promise((r) => setTimeout(r, 1500));
     await coalesced.page.screenshot({ path: join(o.outDir, 'ui-players.png') });
   } finally {
     await fleet?.stop();
