@@ -13,16 +13,20 @@ const REGIONS = ['Map', 'Players', 'Spawns', 'Rares', 'Chat'];
 const METRICS = ['latency_ms', 'mem_mb', 'cpu_pct', 'mem_handles'];
 
 const connState = (page: Page) => page.locator('#conn').getAttribute('data-state');
-/** RGB at a game position on the map canvas (device pixels). */
+/** RGB at a game position on the map: the topmost layer canvas that is not transparent there. */
 const pixelAt = (page: Page, ew: number, ns: number) => page.evaluate(([ew, ns]) => {
-  const tr = (globalThis as any).__tracker;
-  const canvas = (globalThis as any).document.getElementById('map') as any;
-  const dpr = canvas.width / tr.view.width;
-  const d = canvas.getContext('2d')!.getImageData(Math.round(tr.view.x(ew) * dpr), Math.round(tr.view.y(ns) * dpr), 1, 1).data;
-  return [d[0], d[1], d[2]];
+  const g = globalThis as any;
+  const tr = g.__tracker;
+  const layers = [...g.document.querySelectorAll('#map-region canvas')].reverse() as any[];
+  for (const canvas of layers) {
+    const dpr = canvas.width / tr.view.width;
+    const d = canvas.getContext('2d').getImageData(Math.round(tr.view.x(ew) * dpr), Math.round(tr.view.y(ns) * dpr), 1, 1).data;
+    if (d[3] > 0) return [d[0], d[1], d[2]];
+  }
+  return [-1, -1, -1];
 }, [ew, ns]);
 const BACKGROUND = [11, 15, 19];
-const isBackground = (rgb: number[]) => rgb.every((v, i) => Math.abs(v - BACKGROUND[i]) < 12);
+const isBackground = (rgb: number[]) => rgb[0] < 0 || rgb.every((v, i) => Math.abs(v - BACKGROUND[i]) < 12);
 
 t.test('the web page against the real stack', async (t) => {
   const w: WebApp = await startWebApp();

@@ -34,7 +34,7 @@ const state = readUrlState(location.search);
 const store = new Store();
 const view = new MapView();
 const canvas = byId<HTMLCanvasElement>('map');
-const renderer = new MapRenderer(canvas, view);
+const renderer = new MapRenderer(canvas, view, byId<HTMLCanvasElement>('map-base'), byId<HTMLCanvasElement>('map-trails'));
 const heat = new HeatLayer();
 // Until the user moves the map (or a link gives a view), it keeps fitting everyone in.
 let autoFit = true;

@@ -1,7 +1,9 @@
-// Draws the map on one 2D canvas: grid, heatmap, trails, spawn and rare markers, then
-// players with their names. A frame is drawn only when the view or the data changed
-// (version counters), at most once per animation frame; markers and dots are batched
-// into few paths, never one DOM node each (docs/web.md: scale).
+// Draws the map on three stacked 2D canvases: the base (grid, heatmap, spawn and rare
+// markers) redrawn only when the view, the markers or the heatmap change; the trails,
+// refreshed at most once a second or when the view changes; and the top (players and
+// their names), redrawn with the live data. The browser composites the layers, so a
+// live update repaints only the top one. Markers and dots are batched into few paths,
+// never one DOM node each (docs/web.md: scale).
 import type { MapView } from './view.js';
 import type { Store, Player } from '../store.js';
 import type { HeatCell, Marker } from '../types.js';
@@ -21,8 +23,8 @@ export interface RenderOptions {
 const MARKER_COLORS = { spawn: '#e0a030', rare: '#ff4fd8' };
 /**
  * Trails change by one point per player per second, but rasterizing 1,000 long
- * polylines is the costliest part of a frame (software canvas): they are drawn into
- * their own canvas, refreshed at most this often or when the view changes, and blitted.
+ * polylines is the costliest drawing there is (software canvas): their layer is
+ * refreshed at most this often, or when the view changes.
  */
 const TRAIL_REFRESH_MS = 1000;
 
@@ -35,8 +37,10 @@ const coord = (v: number, pos: string, neg: string) => `${Math.abs(Number(v.toPr
 
 export class MapRenderer {
   private readonly ctx: CanvasRenderingContext2D;
-  private readonly trailCanvas = document.createElement('canvas');
+  private readonly baseCtx: CanvasRenderingContext2D;
   private readonly trailCtx: CanvasRenderingContext2D;
+  private baseKey = '';
+  private baseHeat: unknown;
   private trailKey = '';
   private trailAt = 0;
   /** Draw statistics (the UI benchmark reads them). */
@@ -44,13 +48,16 @@ export class MapRenderer {
   /** Hooks called after each drawn frame (the UI benchmark uses it for event-to-screen latency). */
   readonly afterDraw: Array<() => void> = [];
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly view: MapView) {
-    const ctx = canvas.getContext('2d', { alpha: false });
-    if (!ctx) throw new Error('canvas 2D is not available');
-    this.ctx = ctx;
-    const tctx = this.trailCanvas.getContext('2d');
-    if (!tctx) throw new Error('canvas 2D is not available');
-    this.trailCtx = tctx;
+  constructor(private readonly canvas: HTMLCanvasElement, private readonly view: MapView,
+              private readonly baseCanvas: HTMLCanvasElement, private readonly trailCanvas: HTMLCanvasElement) {
+    const get = (c: HTMLCanvasElement, alpha: boolean) => {
+      const x = c.getContext('2d', { alpha });
+      if (!x) throw new Error('canvas 2D is not available');
+      return x;
+    };
+    this.ctx = get(canvas, true);
+    this.baseCtx = get(baseCanvas, false);
+    this.trailCtx = get(trailCanvas, true);
   }
 
   /** Matches the backing store to the element size and device pixel ratio. */
@@ -59,7 +66,7 @@ export class MapRenderer {
     const dpr = window.devicePixelRatio || 1;
     const w = Math.max(1, Math.round(r.width * dpr)), h = Math.max(1, Math.round(r.height * dpr));
     if (this.canvas.width === w && this.canvas.height === h && this.view.width === r.width) return false;
-    this.canvas.width = w; this.canvas.height = h;
+    for (const c of [this.canvas, this.baseCanvas, this.trailCanvas]) { c.width = w; c.height = h; }
     this.view.width = Math.max(1, r.width); this.view.height = Math.max(1, r.height);
     this.view.version++;
     return true;
@@ -67,24 +74,42 @@ export class MapRenderer {
 
   draw(store: Store, o: RenderOptions, now = Date.now()): void {
     const t0 = performance.now();
-    const { ctx, view } = this;
+    const { view } = this;
     const dpr = this.canvas.width / view.width;
+    const size = `${this.canvas.width}x${this.canvas.height}`;
+    const baseKey = [view.version, store.version.markers, o.layers.has('heat'), o.layers.has('spawns'), o.layers.has('rares'), size].join('|');
+    if (baseKey !== this.baseKey || this.baseHeat !== o.heat) {
+      const ctx = this.baseCtx;
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.fillStyle = '#0b0f13';
+      ctx.fillRect(0, 0, view.width, view.height);
+      this.grid(ctx);
+      if (o.layers.has('heat') && o.heat) this.heat(ctx, o.heat.cells, o.heat.cell, o.heat.max);
+      if (o.layers.has('spawns')) this.markers(ctx, store.markers.spawn, MARKER_COLORS.spawn, 'square');
+      if (o.layers.has('rares')) this.markers(ctx, store.markers.rare, MARKER_COLORS.rare, 'diamond');
+      this.baseKey = baseKey; this.baseHeat = o.heat;
+    }
+    const trailKey = `${view.version}|${o.trailSeconds}|${o.layers.has('trails')}|${size}`;
+    if (trailKey !== this.trailKey || (o.layers.has('trails') && now - this.trailAt >= TRAIL_REFRESH_MS)) {
+      const ctx = this.trailCtx;
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, this.trailCanvas.width, this.trailCanvas.height);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      if (o.layers.has('trails')) this.trails(ctx, store, now - o.trailSeconds * 1000);
+      this.trailKey = trailKey; this.trailAt = now;
+    }
+    const ctx = this.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = '#0b0f13';
-    ctx.fillRect(0, 0, view.width, view.height);
-    this.grid();
-    if (o.layers.has('heat') && o.heat) this.heat(o.heat.cells, o.heat.cell, o.heat.max);
-    if (o.layers.has('trails')) this.cachedTrails(store, o.trailSeconds, now, dpr);
-    if (o.layers.has('spawns')) this.markers(store.markers.spawn, MARKER_COLORS.spawn, 'square');
-    if (o.layers.has('rares')) this.markers(store.markers.rare, MARKER_COLORS.rare, 'diamond');
     if (o.layers.has('players')) this.players(store, o, now);
     this.stats.frames++;
     this.stats.lastDrawMs = performance.now() - t0;
     for (const f of this.afterDraw) f();
   }
 
-  private grid(): void {
-    const { ctx, view } = this;
+  private grid(ctx: CanvasRenderingContext2D): void {
+    const { view } = this;
     const step = niceStep(70 / view.scale);
     ctx.strokeStyle = '#1c252e'; ctx.lineWidth = 1; ctx.fillStyle = '#5d6a76'; ctx.font = '10px system-ui, sans-serif';
     ctx.beginPath();
@@ -99,28 +124,14 @@ export class MapRenderer {
     for (let n = n0; n <= n1; n += step) ctx.fillText(coord(n, 'N', 'S'), 3, view.y(n) - 2);
   }
 
-  private heat(cells: HeatCell[], cell: number, max: number): void {
-    const { ctx, view } = this;
+  private heat(ctx: CanvasRenderingContext2D, cells: HeatCell[], cell: number, max: number): void {
+    const { view } = this;
     const size = cell * view.scale;
     for (const c of cells) {
       const a = 0.15 + 0.7 * Math.sqrt(c.count / max);
       ctx.fillStyle = `rgba(255, 90, 40, ${a.toFixed(3)})`;
       ctx.fillRect(view.x(c.ew), view.y(c.ns + cell), Math.max(1, size), Math.max(1, size));
     }
-  }
-
-  private cachedTrails(store: Store, seconds: number, now: number, dpr: number): void {
-    const { trailCanvas: c, view } = this;
-    const key = `${view.version}|${seconds}|${this.canvas.width}x${this.canvas.height}`;
-    if (key !== this.trailKey || now - this.trailAt >= TRAIL_REFRESH_MS) {
-      if (c.width !== this.canvas.width || c.height !== this.canvas.height) { c.width = this.canvas.width; c.height = this.canvas.height; }
-      this.trailCtx.setTransform(1, 0, 0, 1, 0, 0);
-      this.trailCtx.clearRect(0, 0, c.width, c.height);
-      this.trailCtx.setTransform(dpr, 0, 0, dpr, 0, 0);
-      this.trails(this.trailCtx, store, now - seconds * 1000);
-      this.trailKey = key; this.trailAt = now;
-    }
-    this.ctx.drawImage(c, 0, 0, view.width, view.height);
   }
 
   private trails(ctx: CanvasRenderingContext2D, store: Store, sinceMs: number): void {
@@ -144,8 +155,8 @@ export class MapRenderer {
     ctx.globalAlpha = 1;
   }
 
-  private markers(list: Marker[], color: string, shape: 'square' | 'diamond'): void {
-    const { ctx, view } = this;
+  private markers(ctx: CanvasRenderingContext2D, list: Marker[], color: string, shape: 'square' | 'diamond'): void {
+    const { view } = this;
     const r = shape === 'square' ? 2.5 : 4;
     ctx.fillStyle = color;
     ctx.beginPath();
