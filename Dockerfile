@@ -16,6 +16,7 @@ COPY src ./src
 COPY schemas ./schemas
 COPY bench ./bench
 COPY scripts ./scripts
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}

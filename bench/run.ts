@@ -20,6 +20,7 @@ import { benchTransports } from './components/transport.js';
 import { computeTargets, writeResults, type BenchResults, type Machine } from './lib/report.js';
 import { summarizeProfile } from './profile-summary.js';
 import { runImportBench, importMarkdown } from './scenarios/import.js';
+import { runUiBench } from './ui/run-ui.js';
 
 const say = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
@@ -142,6 +143,10 @@ try {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
 }
+if (opts.ui) {
+  runUiBench({ players: opts.uiPlayers, spawns: opts.uiSpawns, durationS: opts.uiDurationS, warmupS: opts.uiWarmupS, rounds: opts.uiRounds, outDir: opts.outDir, fastPg: opts.fastPg, natsUrl: opts.natsUrl, databaseUrl: opts.databaseUrl })
+    .then(() => process.exit(0), (err: Error) => { process.stderr.write(`bench --ui failed: ${err.stack ?? err.message}\n`); process.exit(1); });
+} else
 // On Ctrl-C/crash, abort() exits once the cleanup is done; don't cut it short here.
 main(opts).then(() => { if (!aborting) process.exit(0); }, (err: Error) => {
   if (aborting) return;

@@ -18,6 +18,7 @@ export async function run(cfg: Config, log: Logger, local: LocalServices | undef
   process.stdout.write([
     '',
     `  roles:      ${cfg.ROLES.join(', ')}`,
+    cfg.ROLES.includes('api') ? `  web page:   http://${base}/` : '',
     cfg.ROLES.includes('edge') ? `  ingest:     ws://${base}/ws/position` : '',
     cfg.ROLES.includes('edge') ? `  live feed:  ws://${base}/ws/live` : '',
     cfg.ROLES.includes('api') ? `  API:        http://${base}/live  (/history /trails /spawns /rares /openapi.json)` : '',

@@ -41,6 +41,15 @@ export interface BenchOptions {
   importRows: number;
   /** Characters those rows are spread over (`--import-characters`). */
   importCharacters: number;
+  /** `--ui`: run only the UI benchmark (bench/ui), with these sizes. */
+  ui: boolean;
+  uiPlayers: number;
+  uiSpawns: number;
+  uiDurationS: number;
+  /** Seconds the page runs before a window is measured (trails hold warmup + window seconds of points). */
+  uiWarmupS: number;
+  /** Measured windows per UI scenario (the median is reported). */
+  uiRounds: number;
 }
 
 export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
@@ -51,6 +60,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--clients N] [--d
   [--latency-clients N] [--latency-duration S] [--latency-rate EV_PER_S] [--loadgen-procs N] [--ahead EVENTS]
   [--probe-rate N] [--only naive,per-event,batched,latency] [--no-components] [--fast-pg] [--out DIR]
   [--transports uws,ws] (batched and latency on each; default both where the native uWS binary loads, else ws)
+  [--ui [--ui-players N] [--ui-spawns N] [--ui-duration S] [--ui-warmup S] [--ui-rounds N]]  (the web page in headless chromium only)
   [--app-env KEY=VALUE ...]  (extra environment for the edge and ingest processes, e.g. EDGE_BATCH_FLUSH_MS=2)
   [--import [--import-rows N] [--import-characters N]]  (only the import-sqlite bench, docs/import.md)
 Environment: NATS_URL / DATABASE_URL use running services instead of private ones.`;
@@ -80,6 +90,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     importBench: argv.includes('--import'),
     importRows: quick ? 100_000 : 1_000_000,
     importCharacters: 50,
+    ui: argv.includes('--ui'),
+    uiPlayers: 1000,
+    uiSpawns: 10000,
+    uiDurationS: quick ? 5 : 10,
+    uiWarmupS: quick ? 2 : 130,
+    uiRounds: quick ? 1 : 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -94,9 +110,14 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       return v;
     };
     switch (a) {
-      case '--quick': case '--cpu-prof': case '--no-components': case '--fast-pg': case '--import': break;
+      case '--quick': case '--cpu-prof': case '--no-components': case '--fast-pg': case '--import': case '--ui': break;
       case '--import-rows': o.importRows = Math.floor(num(1)); break;
       case '--import-characters': o.importCharacters = Math.floor(num(1)); break;
+      case '--ui-players': o.uiPlayers = Math.floor(num(1)); break;
+      case '--ui-spawns': o.uiSpawns = Math.floor(num(0)); break;
+      case '--ui-duration': o.uiDurationS = num(1); break;
+      case '--ui-warmup': o.uiWarmupS = num(0); break;
+      case '--ui-rounds': o.uiRounds = Math.floor(num(1)); break;
       case '--clients': o.clients = Math.floor(num(1)); break;
       case '--latency-clients': o.latencyClients = Math.floor(num(1)); break;
       case '--duration': o.durationS = num(1); break;

@@ -1,6 +1,6 @@
 // Environment variables of the read API role. Every limit of every endpoint is here,
 // with its default; the query schemas (src/api/schemas/queries.ts) are built from them.
-import { int, num, type VarSpecs } from '../shared/env-vars.js';
+import { int, num, str, type VarSpecs } from '../shared/env-vars.js';
 
 export const apiVars = {
   API_MAX_ROWS: int('Most rows (players, points, trail points, events, heatmap cells) any API response carries; longer results are cut and flagged `truncated`.', 10000, 1, 1000000),
@@ -18,4 +18,5 @@ export const apiVars = {
   API_HEATMAP_MAX_CELL: num('Largest heatmap `cell` accepted (map units).', 1000, 0.001, 1000000),
   API_NAME_MAX_LENGTH: int('Longest `character`, `mob` or `name` filter accepted (characters).', 256, 1, 4096),
   API_RETENTION_INTERVAL_MS: int('How often the API calls tracker_apply_retention() (drops raw telemetry past its retention where no retention policy runs); 0 = never (use a cron job).', 3600000, 0, 7 * 86400000),
+  API_WEB_DIR: str('Folder of the built web page served at / (unset: dist/web of this install, written by `npm run build`).', { minLength: 1 }),
 } satisfies VarSpecs;

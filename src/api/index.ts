@@ -11,6 +11,9 @@ import { openApiDocument } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
 import { compileQuery } from './query-params.js';
 import { querySchemas } from './schemas/queries.js';
+import { addStaticRoutes } from './static-files.js';
+import { join } from 'node:path';
+import { projectRoot } from '../shared/localstack/paths.js';
 
 const HTTP_METRIC = 'tracker_http_request_seconds';
 
@@ -43,6 +46,8 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
   ]));
   const noParams = compileQuery(querySchemas(cfg).none);
   getJson(app, '/openapi.json', log, async (req) => { noParams(req.query); return { status: 200, body: openapi }; }, { onDone });
+
+  addStaticRoutes(app, cfg.API_WEB_DIR ?? join(projectRoot(), 'dist', 'web'), log);
 
   rt.health.register('api', async () => {
     const { rows } = await db.query<{ mode: string }>('select tracker_aggregate_mode() as mode');

@@ -10,6 +10,7 @@ import { querySchemas } from './schemas/queries.js';
 import * as R from './schemas/responses.js';
 import { readLive, readTrails, readHistory, autoBucket } from './reads/telemetry.js';
 import { readEvents, readHeatmap, SPAWNS, RARES, type EventKind } from './reads/events.js';
+import { readCharacters } from './reads/characters.js';
 
 export interface Route {
   readonly path: string;
@@ -62,6 +63,10 @@ export function apiRoutes(cfg: Config, db: Queryable): Route[] {
     route('/trails', 'Positions of the last `seconds`, ordered by character then time.', Q.trails, R.TrailsResponse, async (q) => {
       const r = await readTrails(db, q.seconds ?? cfg.API_TRAILS_DEFAULT_SECONDS, q.character, max);
       return { trails: r.rows, truncated: r.truncated };
+    }),
+    route('/characters', 'Every character with stored telemetry (live or not), by name, with the time of its newest sample.', Q.characters, R.CharactersResponse, async (q) => {
+      const r = await readCharacters(db, q.q, Math.min(q.limit ?? cfg.API_DEFAULT_LIMIT, max));
+      return { characters: r.rows, truncated: r.truncated };
     }),
     ...eventRoutes(SPAWNS, '/spawns', Q.spawns, Q.spawnsHeatmap),
     ...eventRoutes(RARES, '/rares', Q.rares, Q.raresHeatmap),

@@ -22,4 +22,5 @@ export const edgeVars = {
   EDGE_RATE_LIMIT_CLOSE_AFTER: int('Close a /ws/position socket with 1008 after this many frames refused in a row with `rate_limited`.', 20, 1, 100000),
   EDGE_UNHEALTHY_AFTER_SECONDS: int('/health reports the edge unhealthy when accepted events have waited this long with no JetStream message stored (failing publishes make it unhealthy at once).', 30, 1, 86400),
   EDGE_DEDUP_CACHE_EVENTS: int('Event keys remembered after storage (for STREAM_DUPLICATE_WINDOW_SECONDS) so resent events are not stored again; 0 = rely on JetStream dedup only.', 100000, 0, 10000000),
+  EDGE_LIVE_MAX_COALESCE_MS: int('Largest `coalesce_ms` a /ws/live client may ask for (positions held and sent as the newest per character every that many ms).', 5000, 1, 60000),
 } satisfies VarSpecs;

@@ -6,9 +6,12 @@
 // for topics nobody watches.
 // Message to browsers, one per event: the event as sent plus `received_at`.
 // Filters: ?types=telemetry,chat (default: all) and ?character=<name> (default: all).
+// ?coalesce_ms=N (browsers): positions are held per character and only the newest of
+// each is sent every N ms; spawns, rares and chat are never coalesced (docs/protocol.md §7).
+import { mayRead } from '../shared/http/access.js';
 import type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node';
 import { uws, type TemplatedApp, type WebSocket, type HttpResponse } from '../shared/http/uws.js';
-import { errorBody, statusLine } from '../shared/http/server.js';
+import { accessOf, errorBody, statusLine } from '../shared/http/server.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { decodeEnvelope } from '../shared/envelope.js';
 import { EVENT_TYPES, encodeToken, type EventType } from '../shared/subjects.js';
@@ -16,17 +19,20 @@ import type { Logger } from '../shared/logger.js';
 import type { Config } from '../shared/config.js';
 import type { EdgeMetrics } from './metrics.js';
 
-export interface LiveConn { ws?: WebSocket<LiveConn>; closed: boolean; topics: string[]; types: EventType[] }
+export interface LiveConn { ws?: WebSocket<LiveConn>; closed: boolean; topics: string[]; types: EventType[]; coalesceMs?: number }
 
 const ROUTE = '/ws/live';
-const topicOf = (type: string, token?: string) => (token === undefined ? `live/${type}` : `live/${type}/${token}`);
+const topicOf = (type: string, token?: string, coalesceMs?: number) => {
+  const base = coalesceMs ? `live~${coalesceMs}/${type}` : `live/${type}`;
+  return token === undefined ? base : `${base}/${token}`;
+};
 
-function reject(res: HttpResponse, message: string): void {
-  res.cork(() => { res.writeStatus(statusLine(400)).writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(ErrorCodes.badRequest, message))); });
+function reject(res: HttpResponse, message: string, status = 400, code: string = ErrorCodes.badRequest): void {
+  res.cork(() => { res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(code, message))); });
 }
 
 /** Topics (and their types) for a query, or an error message. */
-export function liveTopics(query: URLSearchParams): { topics: string[]; types: EventType[] } | string {
+export function liveTopics(query: URLSearchParams, maxCoalesceMs = 0): { topics: string[]; types: EventType[]; coalesceMs?: number } | string {
   const typesParam = query.get('types');
   const types = typesParam ? typesParam.split(',').map((t) => t.trim()).filter(Boolean) : [...EVENT_TYPES];
   const unknown = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
@@ -35,10 +41,17 @@ export function liveTopics(query: URLSearchParams): { topics: string[]; types: E
   if (character !== null && (character.length === 0 || character.length > 64)) return 'character must be 1 to 64 characters';
   const token = character === null ? undefined : encodeToken(character);
   const unique = [...new Set(types)] as EventType[];
-  return { topics: unique.map((t) => topicOf(t, token)), types: unique };
+  const c = query.get('coalesce_ms');
+  const coalesceMs = c === null || c === '' ? 0 : Number(c);
+  if (!Number.isInteger(coalesceMs) || coalesceMs < 0 || coalesceMs > maxCoalesceMs || !/^\d+$/.test(c ?? '0')) {
+    return `coalesce_ms must be an integer from 0 to ${maxCoalesceMs} (EDGE_LIVE_MAX_COALESCE_MS)`;
+  }
+  const topics = unique.map((t) => topicOf(t, token, t === 'telemetry' ? coalesceMs : 0));
+  return coalesceMs > 0 && unique.includes('telemetry') ? { topics, types: unique, coalesceMs } : { topics, types: unique };
 }
 
 export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetrics, feed: LiveFeed, sockets: Set<LiveConn>, isStopping: () => boolean): void {
+  const access = accessOf(app);
   app.ws<LiveConn>(ROUTE, {
     maxPayloadLength: 4096, // browsers only listen
     idleTimeout: cfg.WS_IDLE_TIMEOUT_SECONDS,
@@ -47,7 +60,13 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
     upgrade: (res, req, context) => {
-      const wanted = liveTopics(new URLSearchParams(req.getQuery() ?? ''));
+      const query = new URLSearchParams(req.getQuery() ?? '');
+      // The same optional read token as the read API (docs/security.md); browsers
+      // cannot set headers on a WebSocket, so `?token=` is accepted here.
+      if (!mayRead(access, { authorization: req.getHeader('authorization') }, query)) {
+        return reject(res, 'send ?token=<API_TOKEN> (or Authorization: Bearer)', 401, ErrorCodes.unauthorized);
+      }
+      const wanted = liveTopics(query, cfg.EDGE_LIVE_MAX_COALESCE_MS);
       if (typeof wanted === 'string') return reject(res, wanted);
       if (isStopping()) return reject(res, 'server shutting down');
       res.upgrade<LiveConn>({ closed: false, ...wanted }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
@@ -56,7 +75,7 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
       const conn = ws.getUserData();
       conn.ws = ws;
       for (const t of conn.topics) ws.subscribe(t);
-      feed.watch(conn.types);
+      feed.watch(conn.types, conn.coalesceMs);
       sockets.add(conn);
       metrics.connections.inc({ route: ROUTE });
     },
@@ -64,7 +83,7 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
       const conn = ws.getUserData();
       conn.closed = true;
       conn.ws = undefined;
-      feed.unwatch(conn.types);
+      feed.unwatch(conn.types, conn.coalesceMs);
       sockets.delete(conn);
       metrics.connections.dec({ route: ROUTE });
     },
@@ -82,11 +101,14 @@ export class LiveFeed {
   private readonly subs = new Map<EventType, Subscription>();
   /** Types whose subscription the server has confirmed (a flush round-trip after SUB). */
   private readonly ready = new Set<EventType>();
+  /** One coalescer per coalesce_ms value in use: newest position per character token. */
+  private readonly coalescers = new Map<number, { refs: number; pending: Map<string, string>; timer: ReturnType<typeof setInterval> }>();
 
   constructor(private readonly nc: NatsConnection, private readonly app: TemplatedApp, private readonly prefix: string,
               private readonly metrics: EdgeMetrics, private readonly log: Logger) {}
 
-  watch(types: readonly EventType[]): void {
+  watch(types: readonly EventType[], coalesceMs?: number): void {
+    if (coalesceMs) this.coalesce(coalesceMs, +1);
     for (const type of types) {
       const n = (this.watchers.get(type) ?? 0) + 1;
       this.watchers.set(type, n);
@@ -97,7 +119,8 @@ export class LiveFeed {
     }
   }
 
-  unwatch(types: readonly EventType[]): void {
+  unwatch(types: readonly EventType[], coalesceMs?: number): void {
+    if (coalesceMs) this.coalesce(coalesceMs, -1);
     for (const type of types) {
       const n = (this.watchers.get(type) ?? 1) - 1;
       this.watchers.set(type, n);
@@ -108,7 +131,33 @@ export class LiveFeed {
   /** Types with an active NATS subscription (shown in /health). */
   get subscribedTypes(): EventType[] { return [...this.ready]; }
 
+  private coalesce(ms: number, delta: 1 | -1): void {
+    let c = this.coalescers.get(ms);
+    if (!c && delta > 0) {
+      const pending = new Map<string, string>();
+      const all = topicOf('telemetry', undefined, ms);
+      const timer = setInterval(() => {
+        if (pending.size === 0) return;
+        const toAll = this.app.numSubscribers(all) > 0;
+        for (const [token, text] of pending) {
+          if (toAll) this.app.publish(all, text);
+          const one = topicOf('telemetry', token, ms);
+          if (this.app.numSubscribers(one) > 0) this.app.publish(one, text);
+        }
+        pending.clear();
+      }, ms);
+      timer.unref();
+      c = { refs: 0, pending, timer };
+      this.coalescers.set(ms, c);
+    }
+    if (!c) return;
+    c.refs += delta;
+    if (c.refs <= 0) { clearInterval(c.timer); this.coalescers.delete(ms); }
+  }
+
   async close(): Promise<void> {
+    for (const c of this.coalescers.values()) clearInterval(c.timer);
+    this.coalescers.clear();
     for (const s of this.subs.values()) s.unsubscribe();
     this.subs.clear();
     await this.nc.close().catch(() => {});
@@ -123,13 +172,17 @@ export class LiveFeed {
         const one = topicOf(type, token);
         const toAll = this.app.numSubscribers(all) > 0;
         const toOne = this.app.numSubscribers(one) > 0;
-        if (!toAll && !toOne) return;
+        const coalesced = type === 'telemetry' ? this.coalescers : undefined;
+        if (!toAll && !toOne && !coalesced?.size) return;
         const env = decodeEnvelope(msg.data);
+        let text = '';
         for (const ev of env.events) {
-          const text = JSON.stringify({ ...ev, received_at: env.received_at });
+          text = JSON.stringify({ ...ev, received_at: env.received_at });
           if (toAll) this.app.publish(all, text);
           if (toOne) this.app.publish(one, text);
         }
+        // One subject = one character: the envelope's last event is its newest position.
+        if (coalesced && text) for (const c of coalesced.values()) c.pending.set(token, text);
         this.metrics.liveMessages.inc({ type }, env.events.length);
       } catch (e) {
         this.log.warn({ subject: msg.subject, err: (e as Error).message }, 'live feed: skipped a message that is not an envelope');

@@ -63,3 +63,19 @@ t.test('rate limits: rate_limited per frame, then 1008 after repeated violations
   const m = await edge.app.rt.metrics.getSingleMetricAsString('tracker_edge_events_rejected_total');
   t.match(m, /code="rate_limited"\} [1-9]/, 'counted by code');
 });
+
+t.test('/ws/live takes the same optional read token as the read API', async (t) => {
+  const token = 'reader-token-0123456789';
+  const edge = await startEdgeApp({ API_TOKEN: token });
+  t.teardown(() => edge.stop());
+  await t.rejects(openClient(edge.url('/ws/live')), { message: 'HTTP 401' }, 'no token: 401');
+  await t.rejects(openClient(edge.url('/ws/live?token=wrong-token-0123456789')), { message: 'HTTP 401' }, 'wrong token: 401');
+  const byQuery = await openClient(edge.url(`/ws/live?types=chat&token=${token}`));
+  byQuery.close();
+  const byHeader = await openClient(edge.url('/ws/live?types=chat'), { authorization: `Bearer ${token}` });
+  byHeader.close();
+  t.pass('the token in ?token= or in Authorization opens the feed');
+  const plugin = await openClient(positionUrl(edge, '?ack=1'), { 'X-Plugin-Secret': 'test-secret-123' });
+  plugin.send(telemetry('Tok'));
+  t.match(await plugin.next((m) => m.type === 'ack'), { accepted: 1 }, 'plugins still use their own secret, not the read token');
+});

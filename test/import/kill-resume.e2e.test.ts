@@ -37,7 +37,7 @@ t.test('SIGKILL mid-import, re-run: complete, each row once', async (t) => {
   const cp = await whenCaughtUp(async () => {
     const m = await jsm.streams.getMessage(names.stream, { last_by_subj: `${names.subjectPrefix}.>` }).catch(() => null);
     return m && m.json<{ rowid: number; done: boolean }>().rowid >= 2000 ? m.json<{ rowid: number; done: boolean }>() : undefined;
-  }, { what: 'a checkpoint past rowid 2000', timeoutMs: 60000 });
+  }, { what: 'a checkpoint past rowid 2000', timeoutMs: 120000 });
   doomed.child.kill('SIGKILL');
   const { signal } = await doomed.exited;
   t.equal(signal, 'SIGKILL', 'the importer was killed');
@@ -91,7 +91,7 @@ t.test('SIGTERM: stops after the acks in flight, exit 1, keeps its checkpoint; a
   const slow = ['--chunk-rows', '500', '--events-per-message', '20', '--max-inflight', '1', '--checkpoint-interval-ms', '0', '--no-progress', '--json'];
   const run = startImport(env, [file, ...slow]);
   await whenCaughtUp(async () => (await jsm.streams.getMessage(names.stream, { last_by_subj: `${names.subjectPrefix}.>` }).catch(() => null)) !== null,
-    { what: 'a first checkpoint', timeoutMs: 60000 });
+    { what: 'a first checkpoint', timeoutMs: 120000 });
   run.child.kill('SIGTERM');
   const { code } = await run.exited;
   t.equal(code, 1, 'an interrupted import exits 1');

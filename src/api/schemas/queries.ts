@@ -38,6 +38,10 @@ export function querySchemas(cfg: Config) {
     spawnsHeatmap: obj({ from: Type.Optional(from), to: Type.Optional(to), mob: Type.Optional(name('Mob name (exact match).')), cell: Type.Optional(cell) }),
     rares: obj({ from: Type.Optional(from), to: Type.Optional(to), name: Type.Optional(name('Rare item name (exact match).')), character: Type.Optional(name('Reporting character (exact match).')), limit: Type.Optional(limit) }),
     raresHeatmap: obj({ from: Type.Optional(from), to: Type.Optional(to), name: Type.Optional(name('Rare item name (exact match).')), cell: Type.Optional(cell) }),
+    characters: obj({
+      q: Type.Optional(name('Only names containing this text (case-insensitive).')),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: cfg.API_MAX_ROWS, default: Math.min(cfg.API_DEFAULT_LIMIT, cfg.API_MAX_ROWS), description: 'Most characters returned, by name.' })),
+    }),
     none: obj({}),
   };
 }

@@ -57,6 +57,13 @@ export const Cell = Type.Object({
 }, { additionalProperties: false });
 export const HeatmapResponse = Type.Object({ cell: Type.Number(), from: Time, to: Time, cells: Type.Array(Cell), truncated: Truncated });
 
+export const KnownCharacter = Type.Object({
+  character_name: Type.String(),
+  last_timestamp: Type.String({ format: 'date-time', description: 'Time of its newest telemetry sample.' }),
+  last_received_at: Type.String({ format: 'date-time', description: 'When the edge received that sample.' }),
+}, { additionalProperties: false });
+export const CharactersResponse = Type.Object({ characters: Type.Array(KnownCharacter), truncated: Truncated });
+
 export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
 export type RawPointT = Static<typeof RawPoint>;
