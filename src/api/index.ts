@@ -7,7 +7,7 @@ import type { Registry } from '../shared/metrics.js';
 import { getJson } from '../shared/http/server.js';
 import { createApiPool, queryable } from './db.js';
 import { apiRoutes } from './routes.js';
-import { openApiDocument } from './openapi.js';
+import { openApiDocument, type ExtraPath } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
 import { compileQuery } from './query-params.js';
 import { querySchemas } from './schemas/queries.js';
@@ -16,6 +16,13 @@ import { join } from 'node:path';
 import { projectRoot } from '../shared/localstack/paths.js';
 
 const HTTP_METRIC = 'tracker_http_request_seconds';
+
+/** Served outside the route table, documented in /openapi.json all the same. */
+export const EXTRA_PATHS: ExtraPath[] = [
+  { path: '/health', summary: 'NATS, JetStream, database and API checks: 200 when healthy, 503 with the failing check otherwise.', public: true },
+  { path: '/metrics', summary: 'Prometheus metrics (text format).', contentType: 'text/plain' },
+  { path: '/openapi.json', summary: 'This document.' },
+];
 
 function httpHistogram(metrics: Registry): Histogram<'route' | 'status'> {
   // Another role may already have registered it (one registry per process).
@@ -40,10 +47,7 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
   for (const r of routes) {
     getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
   }
-  const openapi = JSON.stringify(openApiDocument(routes, [
-    { path: '/health', summary: 'NATS, JetStream, database and API checks: 200 when healthy, 503 with the failing check otherwise.' },
-    { path: '/metrics', summary: 'Prometheus metrics (text format).' },
-  ]));
+  const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS));
   const noParams = compileQuery(querySchemas(cfg).none);
   getJson(app, '/openapi.json', log, async (req) => { noParams(req.query); return { status: 200, body: openapi }; }, { onDone });
 

@@ -6,32 +6,77 @@ import { ErrorResponse } from './schemas/responses.js';
 
 const strip = (s: TSchema): Record<string, unknown> => JSON.parse(JSON.stringify(s)) as Record<string, unknown>;
 
-export function openApiDocument(routes: readonly Route[], extra: { path: string; summary: string }[] = []) {
+/** A route served outside the read API's table (/health, /metrics, /openapi.json). */
+export interface ExtraPath {
+  path: string;
+  summary: string;
+  /** `text/plain` etc.; JSON by default. */
+  contentType?: string;
+  /** Open even when API_TOKEN is set. */
+  public?: boolean;
+}
+
+/** `/spawns/heatmap` -> `getSpawnsHeatmap`: stable names for client generators. */
+export const operationIdOf = (path: string): string =>
+  'get' + path.split(/[/_.-]/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+
+// Reads need the bearer token only when the server sets API_TOKEN (docs/security.md):
+// `{}` = no credentials, so both alternatives are valid.
+const OPTIONAL_TOKEN = [{}, { readToken: [] }];
+
+export function openApiDocument(routes: readonly Route[], extra: ExtraPath[] = []) {
   const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  const unauthorized = error('API_TOKEN is set and the request carries no valid `Authorization: Bearer` token.');
+  const badRequest = error('A query parameter is missing, unknown, repeated or invalid; the message names it.');
   const paths: Record<string, unknown> = {};
   for (const r of routes) {
     const props = r.query.properties as Record<string, TSchema>;
     const required = new Set(r.query.required ?? []);
     paths[r.path] = {
       get: {
+        operationId: operationIdOf(r.path),
         summary: r.summary,
+        security: OPTIONAL_TOKEN,
         parameters: Object.entries(props).map(([name, schema]) => {
           const { description, ...rest } = strip(schema);
           return { name, in: 'query', required: required.has(name), description, schema: rest };
         }),
         responses: {
           200: { description: 'OK', content: { 'application/json': { schema: strip(r.response) } } },
-          400: error('A query parameter is missing, unknown, repeated or invalid; the message names it.'),
+          400: badRequest,
+          401: unauthorized,
           503: error('The database is unreachable or the query exceeded API_STATEMENT_TIMEOUT_MS.'),
         },
       },
     };
   }
-  for (const e of extra) paths[e.path] = { get: { summary: e.summary, responses: { 200: { description: 'OK' } } } };
+  for (const e of extra) {
+    paths[e.path] = {
+      get: {
+        operationId: operationIdOf(e.path),
+        summary: e.summary,
+        security: e.public ? [{}] : OPTIONAL_TOKEN,
+        responses: {
+          200: { description: 'OK', content: { [e.contentType ?? 'application/json']: { schema: e.contentType?.startsWith('text/') ? { type: 'string' } : { type: 'object' } } } },
+          400: error('This path takes no query parameters.'),
+          ...(e.public ? {} : { 401: unauthorized }),
+        },
+      },
+    };
+  }
   return {
     openapi: '3.1.0',
-    info: { title: 'telemetry-tracker read API', version: '1', description: 'Timestamps are ISO 8601 UTC with millisecond precision; ranges are [from, to). See docs/api.md.' },
+    info: {
+      title: 'telemetry-tracker read API', version: '1',
+      description: 'Timestamps are ISO 8601 UTC with millisecond precision; ranges are [from, to). See docs/api.md.',
+      license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+    },
+    servers: [{ url: 'http://127.0.0.1:8765', description: '`npm start` with the default HOST and PORT' }],
+    security: OPTIONAL_TOKEN,
     paths,
-    components: { schemas: { Error: strip(ErrorResponse) } },
+    components: {
+      schemas: { Error: strip(ErrorResponse) },
+      securitySchemes: { readToken: { type: 'http', scheme: 'bearer', description: 'The server\'s API_TOKEN, required only when it is set (docs/security.md).' } },
+    },
   };
 }

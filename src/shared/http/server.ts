@@ -92,7 +92,11 @@ export function createApp(health: Health, metrics: Registry, log: Logger, transp
   health.register('http', async () => ({ ok: true, detail: about }));
   new Gauge({ name: 'tracker_http_transport_info', help: 'Always 1; labels say which HTTP/WebSocket transport runs (uws = native uWebSockets.js, ws = ws + node:http) on which Node.', labelNames: ['transport', 'node'], registers: [metrics] })
     .set({ transport: transport.name, node: process.versions.node }, 1);
-  getJson(app, '/health', log, async () => {
+  const noQuery = (req: RequestInfo, path: string) => {
+    if ([...req.query.keys()].length > 0) throw new TrackerError(ErrorCodes.badRequest, `${path} takes no query parameters`);
+  };
+  getJson(app, '/health', log, async (req) => {
+    noQuery(req, '/health');
     const h = await health.run();
     return { status: h.ok ? 200 : 503, body: { status: h.ok ? 'ok' : 'unhealthy', checks: h.checks } };
   }, { public: true });
@@ -105,7 +109,7 @@ export function createApp(health: Health, metrics: Registry, log: Logger, transp
       res.end();
     });
   });
-  getJson(app, '/metrics', log, async () => ({ status: 200, body: await metrics.metrics() }), { contentType: metrics.contentType });
+  getJson(app, '/metrics', log, async (req) => { noQuery(req, '/metrics'); return { status: 200, body: await metrics.metrics() }; }, { contentType: metrics.contentType });
   return app;
 }
 

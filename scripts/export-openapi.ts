@@ -1,0 +1,17 @@
+// Writes the /openapi.json the api role serves (same routes, same schemas) to a file,
+// so `npm run lint:openapi` can lint it without a running server.
+//   npx tsx scripts/export-openapi.ts [out.json]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadConfig } from '../src/shared/config.js';
+import { apiRoutes } from '../src/api/routes.js';
+import { openApiDocument } from '../src/api/openapi.js';
+import { EXTRA_PATHS } from '../src/api/index.js';
+
+const out = resolve(process.argv[2] ?? '.data/openapi.json');
+// Building the document never queries: a database that refuses proves it.
+const db = { query: () => Promise.reject(new Error('export-openapi does not query')) };
+const doc = openApiDocument(apiRoutes(loadConfig({}), db), EXTRA_PATHS);
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`);
+process.stdout.write(`${out}\n`);
