@@ -45,7 +45,7 @@ export async function openPage(url: string, viewport = { width: 1280, height: 80
   const browser = await launchChromium(viewport);
   const page = browser.context.pages()[0] ?? await browser.context.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()} (at ${m.location().url}:${m.location().lineNumber})`); });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
   page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });

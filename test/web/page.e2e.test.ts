@@ -184,3 +184,28 @@ t.test('the web page against the real stack', async (t) => {
     t.same(ui.problems, [], 'no errors since the reconnect');
   });
 });
+
+t.test('with API_TOKEN the page reads with the token from its URL fragment, and says so without it', async (t) => {
+  const token = 'page-reader-token-0123456789';
+  const w = await startWebApp({ API_TOKEN: token });
+  t.teardown(() => w.stop());
+  const plugin = await openPluginTo(w);
+  t.teardown(() => plugin.close());
+  await sendEvents(plugin, [telemetryEvent('Tok Reader', { ew: 3, ns: 4 })]);
+
+  const without = await openPage(`${w.base}/`);
+  t.teardown(() => without.close());
+  await whenCaughtUp(async () => /needs a read token: open the page as \/#token=/.test((await without.page.locator('#conn').textContent()) ?? ''), { what: 'the page says it needs the read token' });
+  t.ok(without.problems.some((p) => /HTTP 401/.test(p)), 'the API refused it with 401');
+  t.notOk(await without.page.locator('#players-list').textContent().then((s) => s?.includes('Tok Reader')), 'nothing is shown without the token');
+
+  const ui = await openPage(`${w.base}/#token=${token}`);
+  t.teardown(() => ui.close());
+  await whenCaughtUp(async () => (await connState(ui.page)) === 'live', { what: 'live feed connected with the token', timeoutMs: 20000 });
+  await whenCaughtUp(async () => (await ui.page.locator('#players-list').textContent())?.includes('Tok Reader'), { what: 'the snapshot read with the token' });
+  await sendEvents(plugin, [telemetryEvent('Tok Live', { ew: 5, ns: 6 })]);
+  await whenCaughtUp(async () => (await ui.page.locator('#players-list').textContent())?.includes('Tok Live'), { what: 'a live event through /ws/live with the token', timeoutMs: 5000 });
+  t.same(ui.problems, [], 'no console errors, page errors or failed requests');
+  t.notMatch(ui.page.url(), /token/, 'the token is removed from the address bar');
+  await screenshot(ui.page, '09-read-token');
+});

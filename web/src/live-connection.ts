@@ -16,6 +16,11 @@ export interface LiveConnectionOptions {
   loadSnapshot: () => Promise<void>;
   onMessage: (m: LiveMessage) => void;
   onState: (s: ConnectionState) => void;
+  /**
+   * Why the server refused the WebSocket, when it never opened (a browser does not see
+   * the HTTP status of a refused upgrade); undefined when the cause is not known.
+   */
+  whyRefused?: () => Promise<string | undefined>;
 }
 
 export class LiveConnection {
@@ -45,7 +50,13 @@ export class LiveConnection {
       try { m = JSON.parse(e.data) as LiveMessage; } catch { return; }
       if (this.held) this.held.push(m); else this.o.onMessage(m);
     };
-    ws.onclose = (e) => this.retry(ws, e.code === 1000 ? 'closed' : `closed (${e.code})`);
+    let opened = false;
+    ws.addEventListener('open', () => { opened = true; });
+    ws.onclose = (e) => {
+      const reason = e.code === 1000 ? 'closed' : `closed (${e.code})`;
+      if (opened || !this.o.whyRefused) return this.retry(ws, reason);
+      void this.o.whyRefused().then((why) => this.retry(ws, why ?? reason), () => this.retry(ws, reason));
+    };
     // An error is always followed by close; the close handler reconnects.
     ws.onerror = () => {};
   }

@@ -109,7 +109,9 @@ function showState(s: ConnectionState): void {
 }
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/live?coalesce_ms=${SETTINGS.coalesceMs}${tokenQuery()}`;
-const conn = new LiveConnection({ url: wsUrl, loadSnapshot, onMessage, onState: showState });
+// A refused upgrade looks like any drop to a browser: ask the API why (a missing read token gets its own message).
+const whyRefused = () => api.live(1).then(() => undefined, (err: Error) => err.message);
+const conn = new LiveConnection({ url: wsUrl, loadSnapshot, onMessage, onState: showState, whyRefused });
 
 attachInput(canvas, view, {
   onTap: (x, y) => { const p = renderer.hitPlayer(store, x, y); if (p) character.select(p.name); },

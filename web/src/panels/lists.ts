@@ -69,7 +69,7 @@ export class Lists {
     const items = rows.slice(0, LIST_ROWS).map((p) => {
       const stale = now - p.seenMs > this.staleMs;
       const b = el('button', { type: 'button', 'aria-pressed': String(p.name === this.seen.selected), 'data-name': p.name, class: stale ? 'stale' : '' },
-        el('span', { class: 'swatch', style: `background:${p.color}` }), p.name,
+        swatch(p.color), p.name,
         el('span', { class: 'dim' }, ` · ${ago(p.seenMs, now)} · ${fmt(p.ew)}, ${fmt(p.ns)} · kills ${fmt(p.latest.kills)} · ${fmt(p.latest.latency_ms)} ms`));
       if (stale) b.append(el('span', { class: 'stale-tag', title: 'no data within the live window' }, 'stale'));
       b.addEventListener('click', () => this.actions.selectPlayer(p.name));
@@ -109,4 +109,11 @@ export class Lists {
     if (total > LIST_ROWS) items.push(el('li', { class: 'more' }, `… ${total - LIST_ROWS} more: filter to narrow`));
     byId(`${id}-list`).replaceChildren(...items);
   }
+}
+
+/** A colour swatch. Set through CSSOM: a `style` attribute is inline style, which the page's CSP refuses (docs/security.md). */
+function swatch(color: string): HTMLSpanElement {
+  const s = el('span', { class: 'swatch' });
+  s.style.background = color;
+  return s;
 }
