@@ -1,19 +1,24 @@
 // Spawn and rare reads: the newest events, and heatmaps per grid cell.
-// Heatmaps read the hourly cell aggregates (spawn_cells_1h / rare_cells_1h, stored at a
-// base cell of 0.1 map units, sql/120_event_cell_aggregates.sql) for the whole hours of
-// the range and the raw events for the partial hours at its ends, so any [from, to)
-// is exact. A `cell` that is not a whole multiple of the base is binned from raw rows.
+// A `cell` that is a whole number of map units reads the maintained heat cells
+// (spawn_heat_1d/1h, 1-unit base grid, sql/150_maintained_rollups.sql) for the whole
+// days and hours they hold, and the raw events for the rest (heat-plan.ts). Other whole
+// multiples of 0.1 read the hourly 0.1-unit aggregates (spawn_cells_1h / rare_cells_1h,
+// sql/120_event_cell_aggregates.sql) plus raw rows for the partial hours; any other cell
+// is binned from the raw rows. Every path is exact for any [from, to).
 import type { Queryable } from '../db.js';
 import { limited } from './rows.js';
+import { planHeatmap } from './heat-plan.js';
 
 export interface EventKind {
   /** Hypertable, its name column (the API parameter has the same name) and its cell aggregate. */
   readonly table: 'spawn_events' | 'rare_events';
   readonly nameColumn: 'mob' | 'name';
   readonly cellsView: 'spawn_cells_1h' | 'rare_cells_1h';
+  /** Maintained 1-unit heat cells per hour and per day. */
+  readonly heat: { readonly hour: 'spawn_heat_1h' | 'rare_heat_1h'; readonly day: 'spawn_heat_1d' | 'rare_heat_1d' };
 }
-export const SPAWNS: EventKind = { table: 'spawn_events', nameColumn: 'mob', cellsView: 'spawn_cells_1h' };
-export const RARES: EventKind = { table: 'rare_events', nameColumn: 'name', cellsView: 'rare_cells_1h' };
+export const SPAWNS: EventKind = { table: 'spawn_events', nameColumn: 'mob', cellsView: 'spawn_cells_1h', heat: { hour: 'spawn_heat_1h', day: 'spawn_heat_1d' } };
+export const RARES: EventKind = { table: 'rare_events', nameColumn: 'name', cellsView: 'rare_cells_1h', heat: { hour: 'rare_heat_1h', day: 'rare_heat_1d' } };
 
 /** Base cell of the aggregates, in map units: cell index = floor(coordinate * BASE_CELLS_PER_UNIT). */
 export const BASE_CELLS_PER_UNIT = 10;
@@ -39,11 +44,46 @@ export function baseMultiple(cell: number): number | undefined {
 
 export interface HeatCell { ew: number; ns: number; count: number }
 
+/** Cell size in whole map units (the heat cells' base), else undefined. */
+export function wholeUnits(cell: number): number | undefined {
+  const k = Math.round(cell);
+  return k >= 1 && Math.abs(k - cell) < 1e-9 ? k : undefined;
+}
+
+type CellCount = { i: number; j: number; n: number };
+
+async function readHeatCells(db: Queryable, kind: EventKind, f: EventFilter, units: number, maxCells: number): Promise<CellCount[]> {
+  const { rows: h } = await db.query<{ level: string; ms: number }>(
+    'select level, extract(epoch from horizon)::float8 * 1000 as ms from tracker_rollup_state where level = any($1)', [[kind.heat.hour, kind.heat.day]]);
+  const horizon = (level: string) => h.find((r) => r.level === level)?.ms ?? -Infinity;
+  const p = planHeatmap(f.from.getTime(), f.to.getTime(), horizon(kind.heat.day), horizon(kind.heat.hour));
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const n = kind.nameColumn;
+  const { rows } = await db.query<CellCount>(
+    `with picked as (
+       select cell_ew, cell_ns, events from ${kind.heat.day}
+        where bucket >= $1 and bucket < $2 and ($11::text is null or ${n} = $11)
+       union all
+       select cell_ew, cell_ns, events from ${kind.heat.hour}
+        where ((bucket >= $3 and bucket < $4) or (bucket >= $5 and bucket < $6)) and ($11::text is null or ${n} = $11)
+       union all
+       select floor(ew), floor(ns), 1 from ${kind.table}
+        where ((ts >= $7 and ts < $8) or (ts >= $9 and ts < $10)) and ($11::text is null or ${n} = $11))
+     select floor(cell_ew / $12) as i, floor(cell_ns / $12) as j, sum(events)::float8 as n
+       from picked group by 1, 2 order by n desc, i, j limit $13`,
+    [iso(p.days.from), iso(p.days.to), iso(p.hours[0].from), iso(p.hours[0].to), iso(p.hours[1].from), iso(p.hours[1].to),
+     iso(p.raw[0].from), iso(p.raw[0].to), iso(p.raw[1].from), iso(p.raw[1].to), f.name ?? null, units, maxCells + 1]);
+  return rows;
+}
+
 export async function readHeatmap(db: Queryable, kind: EventKind, f: EventFilter, cell: number, maxCells: number) {
   const k = baseMultiple(cell);
+  const units = wholeUnits(cell);
   const name = f.name ?? null;
-  let rows: { i: number; j: number; n: number }[];
-  if (k === undefined) {
+  let rows: CellCount[];
+  if (units !== undefined) {
+    rows = await readHeatCells(db, kind, f, units, maxCells);
+  } else if (k === undefined) {
     ({ rows } = await db.query(
       `select floor(ew / $3) as i, floor(ns / $3) as j, count(*)::float8 as n
          from ${kind.table}
