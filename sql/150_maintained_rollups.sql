@@ -6,7 +6,9 @@
 --                              aggregates); telemetry_1m/1h/1d become views of
 --                              rollup rows below the horizon UNION the open part;
 --   spawn_heat_1h/1d, rare_heat_1h/1d   both modes: per mob/name per 1-unit cell
---                              (cell_ew = floor(ew)), read by the heatmaps.
+--                              (cell_ew = floor(ew)), read by the heatmaps;
+--   spawn_heat_all_1d, rare_heat_all_1d both modes: the same per day summed over all
+--                              mobs/names (the unfiltered heatmap, the common one).
 -- Late rows (imports, replays, lagging ingest): ingest logs the buckets every batch
 -- touches in tracker_rollup_dirty, in the same transaction as the rows
 -- (src/ingest/rollup-dirty.ts); the next refresh recomputes them from the rows.
@@ -34,8 +36,10 @@ insert into tracker_rollup_state (level, source, width) values
   ('telemetry_rollup_1d', 'telemetry_rollup_1h', interval '1 day'),
   ('spawn_heat_1h',       'spawn_events',        interval '1 hour'),
   ('spawn_heat_1d',       'spawn_heat_1h',       interval '1 day'),
+  ('spawn_heat_all_1d',   'spawn_heat_1h',       interval '1 day'),
   ('rare_heat_1h',        'rare_events',         interval '1 hour'),
-  ('rare_heat_1d',        'rare_heat_1h',        interval '1 day');
+  ('rare_heat_1d',        'rare_heat_1h',        interval '1 day'),
+  ('rare_heat_all_1d',    'rare_heat_1h',        interval '1 day');
 
 -- Ranges being processed by the (single, advisory-locked) refresh; empty between runs.
 create unlogged table tracker_rollup_work (level text not null, lo timestamptz not null, hi timestamptz not null);
@@ -88,6 +92,11 @@ create table rare_heat_1h (
 );
 create index rare_heat_1h_name on rare_heat_1h (name, bucket);
 create table rare_heat_1d (like rare_heat_1h including all);
+create table spawn_heat_all_1d (
+  bucket timestamptz not null, cell_ew double precision not null, cell_ns double precision not null, events bigint not null,
+  primary key (bucket, cell_ew, cell_ns)
+);
+create table rare_heat_all_1d (like spawn_heat_all_1d including all);
 
 -- ---- the SELECTs that compute a level ---------------------------------------------
 -- `where_sql` restricts the source rows (ranges to recompute, or `ts >= horizon`).
@@ -136,6 +145,10 @@ create function tracker_heat_sql(level text, where_sql text) returns text langua
                                         from spawn_heat_1h where %s group by 1, 2, 3, 4$s$, where_sql)
     when 'rare_heat_1d'  then format($s$select time_bucket(interval '1 day', bucket) as bucket, name, cell_ew, cell_ns, sum(events)::bigint as events
                                         from rare_heat_1h where %s group by 1, 2, 3, 4$s$, where_sql)
+    when 'spawn_heat_all_1d' then format($s$select time_bucket(interval '1 day', bucket) as bucket, cell_ew, cell_ns, sum(events)::bigint as events
+                                        from spawn_heat_1h where %s group by 1, 2, 3$s$, where_sql)
+    when 'rare_heat_all_1d'  then format($s$select time_bucket(interval '1 day', bucket) as bucket, cell_ew, cell_ns, sum(events)::bigint as events
+                                        from rare_heat_1h where %s group by 1, 2, 3$s$, where_sql)
   end
 $f$;
 
@@ -221,7 +234,8 @@ end $$;
 
 -- Forget every rollup (replay --truncate): the next refresh rebuilds them from the rows.
 create function tracker_reset_rollups() returns void language sql as $$
-  truncate telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_1d, spawn_heat_1h, spawn_heat_1d, rare_heat_1h, rare_heat_1d, tracker_rollup_dirty;
+  truncate telemetry_rollup_1m, telemetry_rollup_1h, telemetry_rollup_1d, spawn_heat_1h, spawn_heat_1d, spawn_heat_all_1d,
+           rare_heat_1h, rare_heat_1d, rare_heat_all_1d, tracker_rollup_dirty;
   update tracker_rollup_state set horizon = '-infinity', floor = '-infinity';
 $$;
 

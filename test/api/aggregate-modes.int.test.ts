@@ -22,11 +22,11 @@ import { readHeatmap, readEvents, SPAWNS, RARES } from '../../src/api/reads/even
 import { startRetentionTimer } from '../../src/api/retention.js';
 import type { Queryable } from '../../src/api/db.js';
 import { freshDatabase, whenCaughtUp } from '../helpers/stack.js';
-import { historyBase, telemetryRows, eventRows, insertTelemetry, insertSpawns, insertRares, expectedBuckets, CHARACTERS, type TelemetryRow } from './fixtures.js';
+import { historyBase, telemetryRows, eventRows, insertTelemetry, insertSpawns, insertRares, expectedBuckets, CHARACTERS, MOBS, type TelemetryRow } from './fixtures.js';
 
 const HOUR = 3_600_000, DAY = 86_400_000;
 const VIEWS = ['telemetry_1m', 'telemetry_1h', 'telemetry_1d', 'spawn_cells_1h', 'rare_cells_1h'];
-const HEAT = ['spawn_heat_1h', 'spawn_heat_1d', 'rare_heat_1h', 'rare_heat_1d'];
+const HEAT = ['spawn_heat_1h', 'spawn_heat_1d', 'spawn_heat_all_1d', 'rare_heat_1h', 'rare_heat_1d', 'rare_heat_all_1d'];
 
 const lite = await PGlite.create({ extensions: { timescaledb } });
 t.teardown(() => lite.close());
@@ -90,6 +90,8 @@ async function sameEverywhere(t: Tap, what: string, materialized = true) {
     const hf = new Date(base + 10 * HOUR + 47 * 60_000), ht = new Date(base + 17 * HOUR + 5 * 60_000);
     t.same(await readHeatmap(community, SPAWNS, { from: hf, to: ht }, cell, 10000), await readHeatmap(apache, SPAWNS, { from: hf, to: ht }, cell, 10000), `${what}: spawn heatmap cell=${cell} identical`);
     t.same(await readHeatmap(community, RARES, { from: hf, to: ht }, cell, 10000), await readHeatmap(apache, RARES, { from: hf, to: ht }, cell, 10000), `${what}: rare heatmap cell=${cell} identical`);
+    const mob = { from: hf, to: ht, name: MOBS[1] };
+    t.same(await readHeatmap(community, SPAWNS, mob, cell, 10000), await readHeatmap(apache, SPAWNS, mob, cell, 10000), `${what}: spawn heatmap of one mob, cell=${cell} identical`);
   }
 }
 /** The assertions sameEverywhere uses (tap's subtest type does not name well from here). */

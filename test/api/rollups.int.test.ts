@@ -45,6 +45,11 @@ async function exact(t: Tap, c: pg.Client, what: string) {
       await q(`select time_bucket('1 day', ts) as bucket, ${name}, floor(ew) as cell_ew, floor(ns) as cell_ns, count(*)::int as events
                  from ${table} group by 1, 2, 3, 4 order by 1, 2, 3, 4`), `${what}: ${level} = raw rows`);
   }
+  for (const [level, table] of [['spawn_heat_all_1d', 'spawn_events'], ['rare_heat_all_1d', 'rare_events']]) {
+    t.same(await q(`select bucket, cell_ew, cell_ns, events::int from ${level} order by 1, 2, 3`),
+      await q(`select time_bucket('1 day', ts) as bucket, floor(ew) as cell_ew, floor(ns) as cell_ns, count(*)::int as events
+                 from ${table} group by 1, 2, 3 order by 1, 2, 3`), `${what}: ${level} = raw rows`);
+  }
   const [{ n }] = await q('select count(*)::int as n from tracker_rollup_dirty');
   t.equal(n, 0, `${what}: the dirty log is consumed`);
 }
@@ -94,6 +99,12 @@ t.test('rollups through the apply path: redelivery, overlap, late rows', async (
     const { rows } = await c.query(`select floor(ew / 2) * 2 as ew, floor(ns / 2) * 2 as ns, count(*)::float8 as count from ${kind.table}
       where ts >= $1 and ts < $2 group by 1, 2 order by 3 desc, 1, 2`, [from, to]);
     t.same(map.rows, rows, `${kind.table}: heatmap over heat cells = raw count`);
+    const name = kind === SPAWNS ? 'Mob 10' : 'Rare 0';
+    const one = await readHeatmap(as(c), kind, { from, to, name }, 1, 1000);
+    const { rows: raw1 } = await c.query(`select floor(ew) as ew, floor(ns) as ns, count(*)::float8 as count from ${kind.table}
+      where ts >= $1 and ts < $2 and ${kind.nameColumn} = $3 group by 1, 2 order by 3 desc, 1, 2`, [from, to, name]);
+    t.ok(raw1.length > 0, `${kind.table}: ${name} has events in the range`);
+    t.same(one.rows, raw1, `${kind.table}: one ${kind.nameColumn}, heat cells = raw count`);
   }
 });
 

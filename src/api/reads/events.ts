@@ -14,11 +14,11 @@ export interface EventKind {
   readonly table: 'spawn_events' | 'rare_events';
   readonly nameColumn: 'mob' | 'name';
   readonly cellsView: 'spawn_cells_1h' | 'rare_cells_1h';
-  /** Maintained 1-unit heat cells per hour and per day. */
-  readonly heat: { readonly hour: 'spawn_heat_1h' | 'rare_heat_1h'; readonly day: 'spawn_heat_1d' | 'rare_heat_1d' };
+  /** Maintained 1-unit heat cells: per name per hour and per day, and per day over all names. */
+  readonly heat: { readonly hour: 'spawn_heat_1h' | 'rare_heat_1h'; readonly day: 'spawn_heat_1d' | 'rare_heat_1d'; readonly dayAll: 'spawn_heat_all_1d' | 'rare_heat_all_1d' };
 }
-export const SPAWNS: EventKind = { table: 'spawn_events', nameColumn: 'mob', cellsView: 'spawn_cells_1h', heat: { hour: 'spawn_heat_1h', day: 'spawn_heat_1d' } };
-export const RARES: EventKind = { table: 'rare_events', nameColumn: 'name', cellsView: 'rare_cells_1h', heat: { hour: 'rare_heat_1h', day: 'rare_heat_1d' } };
+export const SPAWNS: EventKind = { table: 'spawn_events', nameColumn: 'mob', cellsView: 'spawn_cells_1h', heat: { hour: 'spawn_heat_1h', day: 'spawn_heat_1d', dayAll: 'spawn_heat_all_1d' } };
+export const RARES: EventKind = { table: 'rare_events', nameColumn: 'name', cellsView: 'rare_cells_1h', heat: { hour: 'rare_heat_1h', day: 'rare_heat_1d', dayAll: 'rare_heat_all_1d' } };
 
 /** Base cell of the aggregates, in map units: cell index = floor(coordinate * BASE_CELLS_PER_UNIT). */
 export const BASE_CELLS_PER_UNIT = 10;
@@ -53,16 +53,18 @@ export function wholeUnits(cell: number): number | undefined {
 type CellCount = { i: number; j: number; n: number };
 
 async function readHeatCells(db: Queryable, kind: EventKind, f: EventFilter, units: number, maxCells: number): Promise<CellCount[]> {
+  // Unfiltered: whole days from the all-names cells (one row per cell, not per cell and name).
+  const day = f.name === undefined ? kind.heat.dayAll : kind.heat.day;
   const { rows: h } = await db.query<{ level: string; ms: number }>(
-    'select level, extract(epoch from horizon)::float8 * 1000 as ms from tracker_rollup_state where level = any($1)', [[kind.heat.hour, kind.heat.day]]);
+    'select level, extract(epoch from horizon)::float8 * 1000 as ms from tracker_rollup_state where level = any($1)', [[kind.heat.hour, day]]);
   const horizon = (level: string) => h.find((r) => r.level === level)?.ms ?? -Infinity;
-  const p = planHeatmap(f.from.getTime(), f.to.getTime(), horizon(kind.heat.day), horizon(kind.heat.hour));
+  const p = planHeatmap(f.from.getTime(), f.to.getTime(), horizon(day), horizon(kind.heat.hour));
   const iso = (ms: number) => new Date(ms).toISOString();
   const n = kind.nameColumn;
   const { rows } = await db.query<CellCount>(
     `with picked as (
-       select cell_ew, cell_ns, events from ${kind.heat.day}
-        where bucket >= $1 and bucket < $2 and ($11::text is null or ${n} = $11)
+       select cell_ew, cell_ns, events from ${day}
+        where bucket >= $1 and bucket < $2${f.name === undefined ? '' : ` and ${n} = $11`}
        union all
        select cell_ew, cell_ns, events from ${kind.heat.hour}
         where ((bucket >= $3 and bucket < $4) or (bucket >= $5 and bucket < $6)) and ($11::text is null or ${n} = $11)
