@@ -60,21 +60,23 @@ async function readHeatCells(db: Queryable, kind: EventKind, f: EventFilter, uni
   const horizon = (level: string) => h.find((r) => r.level === level)?.ms ?? -Infinity;
   const p = planHeatmap(f.from.getTime(), f.to.getTime(), horizon(day), horizon(kind.heat.hour));
   const iso = (ms: number) => new Date(ms).toISOString();
-  const n = kind.nameColumn;
+  // The name filter is spelled out (not `$11 is null or …`) so that one prepared
+  // statement per shape has a generic plan that uses the name index.
+  const byName = f.name === undefined ? ` and $11::text = ''` : ` and ${kind.nameColumn} = $11`;
   const { rows } = await db.query<CellCount>(
     `with picked as (
        select cell_ew, cell_ns, events from ${day}
-        where bucket >= $1 and bucket < $2${f.name === undefined ? '' : ` and ${n} = $11`}
+        where bucket >= $1 and bucket < $2${byName}
        union all
        select cell_ew, cell_ns, events from ${kind.heat.hour}
-        where ((bucket >= $3 and bucket < $4) or (bucket >= $5 and bucket < $6)) and ($11::text is null or ${n} = $11)
+        where ((bucket >= $3 and bucket < $4) or (bucket >= $5 and bucket < $6))${byName}
        union all
        select floor(ew), floor(ns), 1 from ${kind.table}
-        where ((ts >= $7 and ts < $8) or (ts >= $9 and ts < $10)) and ($11::text is null or ${n} = $11))
+        where ((ts >= $7 and ts < $8) or (ts >= $9 and ts < $10))${byName})
      select floor(cell_ew / $12) as i, floor(cell_ns / $12) as j, sum(events)::float8 as n
        from picked group by 1, 2 order by n desc, i, j limit $13`,
     [iso(p.days.from), iso(p.days.to), iso(p.hours[0].from), iso(p.hours[0].to), iso(p.hours[1].from), iso(p.hours[1].to),
-     iso(p.raw[0].from), iso(p.raw[0].to), iso(p.raw[1].from), iso(p.raw[1].to), f.name ?? null, units, maxCells + 1]);
+     iso(p.raw[0].from), iso(p.raw[0].to), iso(p.raw[1].from), iso(p.raw[1].to), f.name ?? '', units, maxCells + 1]);
   return rows;
 }
 
