@@ -11,7 +11,7 @@ import { startBenchStack, benchDatabase } from '../lib/stack.js';
 import { startApp } from '../../src/app.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { loadReadData, CHARACTERS, DAYS } from './load.js';
+import { loadReadData, CHARACTERS, DAYS, GROUNDS } from './load.js';
 import { readCases, type ReadCase } from './cases.js';
 
 const say = (msg: string) => process.stderr.write(`[bench --read] ${msg}\n`);
@@ -127,7 +127,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 function readMarkdown(r: { startedAt: string; command: string; mode: string; postgres: string; timescaledb: string; durablePostgres: boolean; data: { telemetry: number; spawns: number; rares: number; seconds: number }; refreshS: number; calls: number; warmup: number; sizes: Record<string, number>; results: CaseResult[] }): string {
   const lines = [
     `Run: \`${r.command}\`, ${r.startedAt}; ${r.postgres}, TimescaleDB ${r.timescaledb}, aggregate mode **${r.mode}**${r.durablePostgres ? '' : ', fsync off'}.`,
-    `Data: ${fmt(r.data.telemetry)} telemetry rows (${CHARACTERS} characters, ${DAYS} days), ${fmt(r.data.spawns)} spawns (clustered: each character hunts at one spot a day), ${fmt(r.data.rares)} rares (uniform over the map); loaded in ${r1(r.data.seconds)} s; first materialization ${r.refreshS} s.`,
+    `Data: ${fmt(r.data.telemetry)} telemetry rows (${CHARACTERS} characters, ${DAYS} days), ${fmt(r.data.spawns)} spawns (clustered: each character hunts a day at one of ${GROUNDS} shared grounds, spawns within ±3 units), ${fmt(r.data.rares)} rares (uniform over the map); loaded in ${r1(r.data.seconds)} s; first materialization ${r.refreshS} s.`,
     `p50 / p95 of ${r.calls} warm calls each (after ${r.warmup} warm-up calls); API = HTTP round trip including JSON; raw SQL = the same aggregation as one statement over the raw rows on a warm connection; × = raw p50 / API p50.`,
     '',
     '| read | API p50 / p95 ms | raw SQL p50 / p95 ms | × raw | target (p95, ×) | met | rows |',

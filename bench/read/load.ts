@@ -1,14 +1,16 @@
 // Loads the read benchmark's data with server-side SQL (generate_series), in time
 // slices over two connections: `rows` telemetry samples for CHARACTERS characters over
 // the last DAYS days, plus rows/10 spawns and rows/10 rares. Spawns are realistic:
-// clustered where players hunt (each character at one spot a day, spawns within ±3
-// units of it). Rares are the worst case for a heatmap: uniform over the whole ±100 map.
+// clustered where players hunt: each character spends a day at one of GROUNDS shared
+// hunting grounds, and its spawns fall within ±3 units of it. Rares are the worst case
+// for a heatmap: uniform over the whole ±100 map.
 import pg from 'pg';
 
 export const CHARACTERS = 100;
 export const DAYS = 30;
 const DAY_MS = 86_400_000;
 const SLICES = 20;
+export const GROUNDS = 50;
 const MOBS = ['Drudge Slinker', 'Olthoi Soldier', 'Mosswart Mumbler', 'Tusker Guard', 'Virindi Profatrix', 'Banderling Raider'];
 
 export interface LoadedData { endMs: number; startMs: number; telemetry: number; spawns: number; rares: number; seconds: number }
@@ -31,8 +33,8 @@ const TELEMETRY = `insert into telemetry (ts, character_name, event_key, receive
 const EVENTS = (table: 'spawn_events' | 'rare_events', spread: boolean) => `insert into ${table} (ts, character_name, event_key, received_at, stream_seq, ${table === 'spawn_events' ? 'mob' : 'name'}, ew, ns, z)
   select t.ts, 'Bench ' || c, gen_random_uuid(), t.ts, k::bigint * ${CHARACTERS} + c,
          ${table === 'spawn_events' ? `(array[${MOBS.map((m) => `'${m}'`).join(', ')}])[1 + (k + c) % ${MOBS.length}]` : `'Rare ' || ((k * 7 + c) % 20)`},
-         ${spread ? 'random() * 200 - 100' : '((c * 37 + t.d * 11) % 160) - 80 + (random() - 0.5) * 6'},
-         ${spread ? 'random() * 200 - 100' : '((c * 53 + t.d * 29) % 160) - 80 + (random() - 0.5) * 6'}, 0
+         ${spread ? 'random() * 200 - 100' : `(((c * 7 + t.d * 3) % ${GROUNDS}) * 37 % 160) - 80 + (random() - 0.5) * 6`},
+         ${spread ? 'random() * 200 - 100' : `(((c * 7 + t.d * 3) % ${GROUNDS}) * 53 % 160) - 80 + (random() - 0.5) * 6`}, 0
     from generate_series($1::int, $2::int - 1) k cross join generate_series(0, ${CHARACTERS - 1}) c
     cross join lateral (select to_timestamp(($3::float8 + (k * $4::float8 + c * 0.53) * 1000) / 1000) as ts, floor(k * $4::float8 / 86400)::int as d) t
    where t.ts < to_timestamp($5::float8 / 1000)`;
