@@ -215,6 +215,15 @@ t.test('compression (community) leaves answers unchanged; retention drops old ra
   }
 });
 
+t.test('job health: community lists the TimescaleDB policy jobs, apache the app jobs only', async (t) => {
+  const c = await community.query<{ job: string }>('select job from tracker_job_health() order by job');
+  const policies = c.rows.filter((r) => r.job.startsWith('timescaledb:'));
+  t.equal(policies.length, 8, 'every policy job, from timescaledb_information.jobs / job_stats');
+  t.ok(policies.some((r) => / policy_refresh_continuous_aggregate /.test(r.job)));
+  const a = await apache.query<{ job: string }>('select job from tracker_job_health() order by job');
+  t.ok(a.rows.every((r) => r.job.startsWith('app:')), 'apache: only the app\'s own jobs');
+});
+
 t.test('lists read the same in both modes', async (t) => {
   const f = new Date(base), to = new Date(base + 2 * DAY);
   t.same(await readEvents(community, SPAWNS, { from: f, to }, 1000), await readEvents(apache, SPAWNS, { from: f, to }, 1000));
