@@ -4,22 +4,22 @@
 // role, and times every read endpoint over HTTP (p50/p95 of warm calls) against its
 // raw-SQL baseline measured in the same run, in the aggregate mode of the database.
 // Writes bench/results/read-latest.{json,md}.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startBenchStack, benchDatabase } from '../lib/stack.js';
-import { startApp } from '../../src/app.js';
-import { loadConfig } from '../../src/shared/config.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { tmpdir } from 'node:os';
+import { spawnNode, appEntry, waitHttp, APP_NODE_FLAGS } from '../lib/children.js';
+import { freePort } from '../../src/shared/localstack/process.js';
 import { loadReadData, CHARACTERS, DAYS, GROUNDS } from './load.js';
 import { readCases, type ReadCase } from './cases.js';
 
 const say = (msg: string) => process.stderr.write(`[bench --read] ${msg}\n`);
 
-export interface ReadOptions { rows: number; calls: number; warmup: number; fastPg: boolean; outDir: string; databaseUrl?: string }
+export interface ReadOptions { rows: number; calls: number; warmup: number; fastPg: boolean; outDir: string; databaseUrl?: string; natsUrl?: string }
 
 export function parseReadArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ReadOptions {
-  const o: ReadOptions = { rows: 10_000_000, calls: 15, warmup: 3, fastPg: false, outDir: 'bench/results', databaseUrl: env.DATABASE_URL || undefined };
+  const o: ReadOptions = { rows: 10_000_000, calls: 15, warmup: 3, fastPg: false, outDir: 'bench/results', databaseUrl: env.DATABASE_URL || undefined, natsUrl: env.NATS_URL || undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (min: number) => {
@@ -50,11 +50,11 @@ async function timeIt(n: number, warm: number, f: () => Promise<void>): Promise<
   return { p50: r1(pct(ms, 50)), p95: r1(pct(ms, 95)) };
 }
 
-export interface CaseResult { name: string; api: { p50: number; p95: number }; raw: { p50: number; p95: number }; ratio: number; p95TargetMs?: number; minRatio?: number; met?: boolean; answerRows: number }
+export interface CaseResult { name: string; api: { p50: number; p95: number }; raw: { p50: number; p95: number }; ratio: number; p95TargetMs?: number; minRatio?: number; met?: boolean; answerRows: number; rawRows: number }
 
 export async function runReadBench(o: ReadOptions): Promise<void> {
   const started = Date.now();
-  const stack = await startBenchStack({ databaseUrl: o.databaseUrl, natsUrl: process.env.NATS_URL || undefined, fastPg: o.fastPg });
+  const stack = await startBenchStack({ databaseUrl: o.databaseUrl, natsUrl: o.natsUrl, fastPg: o.fastPg });
   const db = await benchDatabase(stack, 'read');
   const c = new pg.Client({ connectionString: db.url });
   try {
@@ -75,13 +75,19 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
     say(`materialized in ${refreshS} s: ${JSON.stringify(written)}`);
     await c.query('vacuum analyze');
 
-    const cfg = loadConfig({ DATABASE_URL: db.url, NATS_URL: stack.natsUrl, STREAM_NAME: `BENCH_READ_${Date.now()}`, SUBJECT_PREFIX: `benchread${Date.now()}`, ROLES: 'api', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', API_RETENTION_INTERVAL_MS: '0' });
-    const app = await startApp(cfg, createLogger('warn'));
+    // The API runs as its own process (ROLES=api, as deployed): the bench's HTTP client
+    // does not share its event loop.
+    const port = await freePort();
+    const logFile = join(mkdtempSync(join(tmpdir(), 'tracker-bench-read-')), 'api.log');
+    const app = spawnNode('api', appEntry(), { args: ['start'], nodeFlags: APP_NODE_FLAGS, logFile, env: { ...process.env,
+      DATABASE_URL: db.url, NATS_URL: stack.natsUrl, STREAM_NAME: `BENCH_READ_${Date.now()}`, SUBJECT_PREFIX: `benchread${Date.now()}`,
+      ROLES: 'api', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', API_RETENTION_INTERVAL_MS: '0' } });
+    await waitHttp(app, port, '/health');
     // The baseline runs with the API pool's settings (src/api/db.ts: jit off), so the
     // ratio compares the work, not JIT compilation.
     const baseline = new pg.Client({ connectionString: db.url, options: '-c jit=off' });
     await baseline.connect();
-    const base = `http://127.0.0.1:${app.port}`;
+    const base = `http://127.0.0.1:${port}`;
     const results: CaseResult[] = [];
     try {
       for (const rc of readCases(data.endMs)) {
@@ -93,10 +99,11 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
           const list = Object.values(body).find(Array.isArray) as unknown[] | undefined;
           answerRows = list?.length ?? 0;
         });
-        const raw = await timeIt(o.calls, o.warmup, async () => { await baseline.query(rc.sql, rc.params); });
+        let rawRows = 0;
+        const raw = await timeIt(o.calls, o.warmup, async () => { rawRows = (await baseline.query(rc.sql, rc.params)).rowCount ?? 0; });
         const ratio = r1(raw.p50 / api.p50);
         const met = rc.p95TargetMs === undefined ? undefined : api.p95 <= rc.p95TargetMs && ratio >= (rc.minRatio ?? 0);
-        results.push({ name: rc.name, api, raw, ratio, p95TargetMs: rc.p95TargetMs, minRatio: rc.minRatio, met, answerRows });
+        results.push({ name: rc.name, api, raw, ratio, p95TargetMs: rc.p95TargetMs, minRatio: rc.minRatio, met, answerRows, rawRows });
         say(`${rc.name}: API ${api.p50} / ${api.p95} ms, raw SQL ${raw.p50} / ${raw.p95} ms (${ratio}×), ${answerRows} rows`);
       }
     } finally { await app.stop(); await baseline.end(); }
