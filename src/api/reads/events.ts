@@ -2,9 +2,9 @@
 // A `cell` that is a whole number of map units reads the maintained heat cells
 // (spawn_heat_1d/1h, 1-unit base grid, sql/150_maintained_rollups.sql) for the whole
 // days and hours they hold, and the raw events for the rest (heat-plan.ts). Other whole
-// multiples of 0.1 read the hourly 0.1-unit aggregates (spawn_cells_1h / rare_cells_1h,
-// sql/120_event_cell_aggregates.sql) plus raw rows for the partial hours; any other cell
-// is binned from the raw rows. Every path is exact for any [from, to).
+// multiples of 0.1 are binned from the raw rows on the 0.1-unit grid of spawn_cells_1h
+// (sql/120_event_cell_aggregates.sql); any other cell straight from the raw rows. Every
+// path is exact for any [from, to).
 import type { Queryable } from '../db.js';
 import { limited } from './rows.js';
 import { planHeatmap } from './heat-plan.js';
@@ -22,7 +22,6 @@ export const RARES: EventKind = { table: 'rare_events', nameColumn: 'name', cell
 
 /** Base cell of the aggregates, in map units: cell index = floor(coordinate * BASE_CELLS_PER_UNIT). */
 export const BASE_CELLS_PER_UNIT = 10;
-const HOUR_MS = 3_600_000;
 
 export interface EventFilter { from: Date; to: Date; name?: string; character?: string }
 
@@ -91,27 +90,19 @@ export async function readHeatmap(db: Queryable, kind: EventKind, f: EventFilter
     ({ rows } = await db.query(
       `select floor(ew / $3) as i, floor(ns / $3) as j, count(*)::float8 as n
          from ${kind.table}
-        where ts >= $1 and ts < $2 and ($4::text is null or ${kind.nameColumn} = $4)
+        where ts >= $1 and ts < $2${name === null ? ` and $4::text = ''` : ` and ${kind.nameColumn} = $4`}
         group by 1, 2 order by n desc, i, j limit $5`,
-      [f.from.toISOString(), f.to.toISOString(), cell, name, maxCells + 1]));
+      [f.from.toISOString(), f.to.toISOString(), cell, name ?? '', maxCells + 1]));
   } else {
-    // Whole hours [hFrom, hTo) from the aggregate; the rest of [from, to) from raw rows.
-    const hFrom = Math.ceil(f.from.getTime() / HOUR_MS) * HOUR_MS;
-    const hTo = Math.floor(f.to.getTime() / HOUR_MS) * HOUR_MS;
-    const iso = (ms: number) => new Date(ms).toISOString();
-    const [aggFrom, aggTo, raw1From, raw1To, raw2From, raw2To] = hFrom < hTo
-      ? [hFrom, hTo, f.from.getTime(), hFrom, hTo, f.to.getTime()]
-      : [0, 0, f.from.getTime(), f.to.getTime(), 0, 0];
+    // Binned on the 0.1-unit grid of spawn_cells_1h (floor(ew * 10)), straight from the raw
+    // rows: the same numbers as summing that aggregate, and faster in both modes (measured,
+    // docs/benchmarks.md "Read benchmark"); the aggregate stays for dashboards.
     ({ rows } = await db.query(
-      `with picked as (
-         select cell_ew, cell_ns, events from ${kind.cellsView}
-          where bucket >= $1 and bucket < $2 and ($7::text is null or ${kind.nameColumn} = $7)
-         union all
-         select floor(ew * ${BASE_CELLS_PER_UNIT}), floor(ns * ${BASE_CELLS_PER_UNIT}), 1 from ${kind.table}
-          where ((ts >= $3 and ts < $4) or (ts >= $5 and ts < $6)) and ($7::text is null or ${kind.nameColumn} = $7))
-       select floor(cell_ew / $8) as i, floor(cell_ns / $8) as j, sum(events)::float8 as n
-         from picked group by 1, 2 order by n desc, i, j limit $9`,
-      [iso(aggFrom), iso(aggTo), iso(raw1From), iso(raw1To), iso(raw2From), iso(raw2To), name, k, maxCells + 1]));
+      `select floor(floor(ew * ${BASE_CELLS_PER_UNIT}) / $3) as i, floor(floor(ns * ${BASE_CELLS_PER_UNIT}) / $3) as j, count(*)::float8 as n
+         from ${kind.table}
+        where ts >= $1 and ts < $2${name === null ? ` and $4::text = ''` : ` and ${kind.nameColumn} = $4`}
+        group by 1, 2 order by n desc, i, j limit $5`,
+      [f.from.toISOString(), f.to.toISOString(), k, name ?? '', maxCells + 1]));
   }
   // Cell corners as the decimal the client expects (3 * 0.1 is 0.30000000000000004).
   const corner = (idx: number) => Number((idx * cell).toPrecision(12));
