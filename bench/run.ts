@@ -136,6 +136,18 @@ async function main(o: BenchOptions): Promise<void> {
   process.stdout.write(`\n${(await import('node:fs')).readFileSync(out.md, 'utf8')}`);
 }
 
+// `--read`: the read benchmark, a separate run (bench/read/index.ts).
+if (process.argv.includes('--read')) {
+  const { parseReadArgs, runReadBench } = await import('./read/index.js');
+  try {
+    await runReadBench(parseReadArgs(process.argv.slice(2)));
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).stack ?? (err as Error).message}\n`);
+    process.exit((err as Error).message.includes('usage:') ? 2 : 1);
+  }
+}
+
 let opts: BenchOptions;
 try {
   opts = parseArgs(process.argv.slice(2), process.env, loadNativeUws().ok);

@@ -19,4 +19,5 @@ export const apiVars = {
   API_NAME_MAX_LENGTH: int('Longest `character`, `mob` or `name` filter accepted (characters).', 256, 1, 4096),
   API_RETENTION_INTERVAL_MS: int('How often the API calls tracker_apply_retention() (drops raw telemetry past its retention where no retention policy runs); 0 = never (use a cron job).', 3600000, 0, 7 * 86400000),
   API_WEB_DIR: str('Folder of the built web page served at / (unset: dist/web of this install, written by `npm run build`).', { minLength: 1 }),
+  API_ROLLUP_INTERVAL_MS: int('How often the API calls tracker_refresh_rollups() (materializes closed buckets of the rollups and recomputes buckets that received late rows; one process at a time); 0 = never (then call it from cron).', 10000, 0, 86400000),
 } satisfies VarSpecs;

@@ -2,6 +2,7 @@
 // and every statement is bounded by API_STATEMENT_TIMEOUT_MS (sent at connect time, so
 // no extra round trip per query). Queries go through `Queryable`, which pg's Pool and
 // PGlite both satisfy: the mode-comparison test runs the API's exact SQL on both.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
@@ -14,6 +15,9 @@ export interface Queryable {
 export function createApiPool(cfg: Config, log: Logger): pg.Pool {
   const pool = new pg.Pool({
     connectionString: cfg.DATABASE_URL, max: cfg.API_PG_POOL_MAX, application_name: 'telemetry-tracker-api',
+    // JIT compiling costs tens of ms and these reads run in a few: measured by the read
+    // benchmark (docs/benchmarks.md "Read benchmark").
+    options: '-c jit=off',
     statement_timeout: cfg.API_STATEMENT_TIMEOUT_MS, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000,
   });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL client error (api pool)'));
@@ -23,12 +27,21 @@ export function createApiPool(cfg: Config, log: Logger): pg.Pool {
 /**
  * Wraps a pg Pool; a query cancelled by statement_timeout and an unreachable database
  * become 503 `unavailable` (docs/api.md "Errors").
+ * Every statement is a named prepared statement (one per distinct text, per connection):
+ * planning the aggregate views, which span every chunk, cost more than running them,
+ * and a prepared statement is planned once (docs/benchmarks.md "Read benchmark").
  */
 export function queryable(pool: pg.Pool, cfg: Config): Queryable {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let n = names.get(text);
+    if (!n) { n = `api_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`; names.set(text, n); }
+    return n;
+  };
   return {
     async query<R>(text: string, params?: unknown[]) {
       try {
-        const res = await pool.query(text, params);
+        const res = await pool.query({ name: nameOf(text), text, values: params });
         return { rows: res.rows as R[] };
       } catch (err) {
         if ((err as { code?: string }).code === SqlStates.queryCanceled) {

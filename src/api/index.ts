@@ -9,6 +9,8 @@ import { createApiPool, queryable } from './db.js';
 import { apiRoutes } from './routes.js';
 import { openApiDocument, type ExtraPath } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
+import { startRollupTimer } from './rollups.js';
+import { jobsCheck, registerJobMetrics } from './jobs.js';
 import { compileQuery } from './query-params.js';
 import { querySchemas } from './schemas/queries.js';
 import { addStaticRoutes } from './static-files.js';
@@ -57,11 +59,15 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
     const { rows } = await db.query<{ mode: string }>('select tracker_aggregate_mode() as mode');
     return { ok: true, detail: { aggregates: rows[0].mode } };
   });
+  rt.health.register('jobs', () => jobsCheck(db));
+  registerJobMetrics(db, rt.metrics, log);
   const retention = startRetentionTimer(db, cfg.API_RETENTION_INTERVAL_MS, log, rt.metrics);
+  const rollups = startRollupTimer(db, cfg.API_ROLLUP_INTERVAL_MS, log, rt.metrics);
   log.info({ routes: routes.map((r) => r.path) }, 'read API ready');
 
   return {
     stop: async () => {
+      await rollups.stop();
       await retention.stop();
       await pool.end().catch(() => {});
     },

@@ -24,6 +24,7 @@ import { encodeRows } from './copy-text.js';
 import { ensureStaging, insertRows, mergeStaged } from './staging.js';
 import { upsertPlayerLatest, upsertPlayerLatestFromStaging } from './player-latest.js';
 import type { TableSpec } from './tables.js';
+import { logDirtyBuckets } from './rollup-dirty.js';
 
 export interface ApplyOptions {
   readonly mode: ApplyMode;
@@ -63,6 +64,8 @@ async function applyOnce(client: pg.ClientBase, items: readonly DecodedMessage[]
       if (rows.length === 0) continue;
       counts.events[spec.table] = rows.length;
       counts.inserted[spec.table] = await writeRows(client, spec, rows, opts);
+      // Same transaction: a late row is never committed without its rollup invalidation.
+      if (counts.inserted[spec.table] > 0) await logDirtyBuckets(client, spec.table, rows);
       if (spec.table === 'telemetry') {
         if (opts.mode === 'copy-staging') await upsertPlayerLatestFromStaging(client);
         else await upsertPlayerLatest(client, rows);

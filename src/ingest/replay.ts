@@ -4,6 +4,9 @@
 // Reads through its own ephemeral, ack-less pull consumer (the live durable's position
 // is untouched, so replay can run while ingest runs) from the stream start or --since,
 // up to the stream's last sequence at the moment replay started, then exits.
+// Rollups: every replayed batch logs its buckets in the dirty log like live ingest does,
+// and replay ends with one tracker_refresh_rollups() so they are rebuilt when it exits
+// (sql/150_maintained_rollups.sql); --truncate also forgets the rollups first.
 import { withRetry } from '../shared/retry.js';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -16,7 +19,11 @@ import { toInFlight, writeBatch, type BatchContext, type InFlight } from './writ
 import { classify, errorMessage } from './errors.js';
 
 export interface ReplayOptions { since?: Date; truncate?: boolean }
-export interface ReplayResult { messages: number; events: number; inserted: number; duplicates: number; deadLettered: number; fromSeq: number | null; toSeq: number }
+export interface ReplayResult {
+  messages: number; events: number; inserted: number; duplicates: number; deadLettered: number; fromSeq: number | null; toSeq: number;
+  /** Rollup rows the closing refresh wrote per level; null when another process held the refresh lock (it folds the replay in). */
+  rollups?: Record<string, number> | null;
+}
 
 const NS_PER_S = 1_000_000_000;
 const PROJECTIONS = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'];
@@ -33,9 +40,10 @@ export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool:
   if (opts.truncate) {
     // Projections only: dead_letters and aggregates' own state are not touched.
     await pool.query(`truncate ${PROJECTIONS.join(', ')}`);
-    log.warn({ tables: PROJECTIONS }, 'projections truncated before replay');
+    await pool.query('select tracker_reset_rollups()');
+    log.warn({ tables: PROJECTIONS }, 'projections and rollups truncated before replay');
   }
-  if (stream.state.messages === 0) return result;
+  if (stream.state.messages === 0) return { ...result, rollups: await refreshRollups(pool) };
 
   const config: Partial<ConsumerConfig> = {
     ack_policy: AckPolicy.None,
@@ -73,6 +81,7 @@ export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool:
       if (last) break;
     }
     await messages.close().catch(() => {});
+    result.rollups = await refreshRollups(pool);
     return result;
   } finally {
     await jsm.consumers.delete(cfg.STREAM_NAME, info.name).catch(() => {});
@@ -81,6 +90,10 @@ export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool:
 
 /** Replay gives up after this many failed tries of one batch (it is run by hand: say so rather than wait forever). */
 const REPLAY_MAX_TRIES = 10;
+async function refreshRollups(pool: pg.Pool): Promise<Record<string, number> | null> {
+  const { rows } = await pool.query<{ w: Record<string, number> | null }>('select tracker_refresh_rollups() as w');
+  return rows[0].w;
+}
 
 async function writeWithRetry(ctx: BatchContext, batch: InFlight[], result: ReplayResult, cfg: Config, log: Logger): Promise<void> {
   const out = await withRetry(() => writeBatch(ctx, batch), {

@@ -3,6 +3,10 @@
 //              sql/1xx creates real-time continuous aggregates and policies;
 //   apache:    the harness's PostgreSQL (Debian's Apache-only TimescaleDB), plain views.
 // The API's own read functions run on both, plus every aggregate view column by column.
+// Apache mode's views read the maintained rollups (sql/150_maintained_rollups.sql) below
+// their horizon; the heat cells are maintained in both modes. Rows here are inserted with
+// SQL, outside ingest, so the test tells the materializer with tracker_invalidate_rollups()
+// (what ingest's dirty log does; test/api/rollups.int.test.ts goes through ingest).
 // PGlite has no network protocol (so no `migrate(url)`): its migrations are the same
 // files from loadMigrations(), applied in order with exec() in a transaction each, which
 // is what migrate does (minus the schema_migrations bookkeeping).
@@ -18,10 +22,11 @@ import { readHeatmap, readEvents, SPAWNS, RARES } from '../../src/api/reads/even
 import { startRetentionTimer } from '../../src/api/retention.js';
 import type { Queryable } from '../../src/api/db.js';
 import { freshDatabase, whenCaughtUp } from '../helpers/stack.js';
-import { historyBase, telemetryRows, eventRows, insertTelemetry, insertSpawns, insertRares, expectedBuckets, CHARACTERS, type TelemetryRow } from './fixtures.js';
+import { historyBase, telemetryRows, eventRows, insertTelemetry, insertSpawns, insertRares, expectedBuckets, CHARACTERS, MOBS, type TelemetryRow } from './fixtures.js';
 
 const HOUR = 3_600_000, DAY = 86_400_000;
 const VIEWS = ['telemetry_1m', 'telemetry_1h', 'telemetry_1d', 'spawn_cells_1h', 'rare_cells_1h'];
+const HEAT = ['spawn_heat_1h', 'spawn_heat_1d', 'spawn_heat_all_1d', 'rare_heat_1h', 'rare_heat_1d', 'rare_heat_all_1d'];
 
 const lite = await PGlite.create({ extensions: { timescaledb } });
 t.teardown(() => lite.close());
@@ -57,8 +62,20 @@ async function dump(db: Queryable, view: string) {
   return { columns: cols.map((c) => `${c.column_name} ${c.data_type}`), rows };
 }
 
-async function sameEverywhere(t: Tap, what: string) {
-  for (const view of VIEWS) {
+/** Both databases: the materializer's pass (continuous mode: heat cells only). */
+async function refreshRollups() {
+  for (const db of both) await db.query('select tracker_refresh_rollups()');
+}
+/** What ingest's dirty log records for rows it writes, for rows inserted with SQL here. */
+async function invalidate(source: string, rows: { ts: string }[]) {
+  const ms = rows.map((r) => Date.parse(r.ts));
+  for (const db of both) {
+    await db.query('select tracker_invalidate_rollups($1, $2, $3)', [source, new Date(Math.min(...ms)).toISOString(), new Date(Math.max(...ms) + 1).toISOString()]);
+  }
+}
+
+async function sameEverywhere(t: Tap, what: string, materialized = true) {
+  for (const view of materialized ? [...VIEWS, ...HEAT] : VIEWS) {
     const [c, a] = [await dump(community, view), await dump(apache, view)];
     t.same(c.columns, a.columns, `${what}: ${view} has the same columns and types in both modes`);
     t.ok(a.rows.length > 0, `${what}: ${view} has ${a.rows.length} rows`);
@@ -69,10 +86,12 @@ async function sameEverywhere(t: Tap, what: string) {
     const [c, a] = [await readHistory(community, CHARACTERS[2], from, to, bucket, 100000), await readHistory(apache, CHARACTERS[2], from, to, bucket, 100000)];
     t.same(c, a, `${what}: /history bucket=${bucket} identical`);
   }
-  for (const cell of [1, 0.3, 2.5, 0.25]) {
+  for (const cell of [1, 3, 0.3, 2.5, 0.25]) {
     const hf = new Date(base + 10 * HOUR + 47 * 60_000), ht = new Date(base + 17 * HOUR + 5 * 60_000);
     t.same(await readHeatmap(community, SPAWNS, { from: hf, to: ht }, cell, 10000), await readHeatmap(apache, SPAWNS, { from: hf, to: ht }, cell, 10000), `${what}: spawn heatmap cell=${cell} identical`);
     t.same(await readHeatmap(community, RARES, { from: hf, to: ht }, cell, 10000), await readHeatmap(apache, RARES, { from: hf, to: ht }, cell, 10000), `${what}: rare heatmap cell=${cell} identical`);
+    const mob = { from: hf, to: ht, name: MOBS[1] };
+    t.same(await readHeatmap(community, SPAWNS, mob, cell, 10000), await readHeatmap(apache, SPAWNS, mob, cell, 10000), `${what}: spawn heatmap of one mob, cell=${cell} identical`);
   }
 }
 /** The assertions sameEverywhere uses (tap's subtest type does not name well from here). */
@@ -99,7 +118,7 @@ t.test('each database reports its mode; community has continuous aggregates and 
 });
 
 t.test('real-time only (nothing materialized yet): same numbers', async (t) => {
-  await sameEverywhere(t, 'real-time');
+  await sameEverywhere(t, 'real-time', false);
   // And the numbers are the right ones, not just equal: the 1h buckets by hand.
   const from = new Date(base + 20 * HOUR), to = new Date(base + 50 * HOUR);
   t.same((await readHistory(community, CHARACTERS[1], from, to, '1h', 1000)).rows, expectedBuckets(history, CHARACTERS[1], HOUR, from.getTime(), to.getTime()));
@@ -115,11 +134,18 @@ t.test('after refresh, plus late rows and rows past the watermark', async (t) =>
     `select sum((xpath('/row/n/text()', query_to_xml(format('select count(*) as n from _timescaledb_internal.%I', materialization_hypertable_name), false, true, '')))[1]::text::int) as n
        from timescaledb_information.continuous_aggregates`);
   t.ok(rows[0].n > 0, `refresh materialized ${rows[0].n} aggregate rows`);
+  await refreshRollups();
+  const rolled = await apache.query<{ n: number }>('select (select count(*) from telemetry_rollup_1m)::int + (select count(*) from spawn_heat_1h)::int as n');
+  t.ok(rolled.rows[0].n > 0, `apache: the materializer wrote ${rolled.rows[0].n} rollup rows`);
   await sameEverywhere(t, 'materialized');
 
   // Past the watermark: visible at once (real-time aggregation).
   const fresh: TelemetryRow[] = telemetryRows(base + 45 * HOUR + 30_000, 30, 60_000);
   for (const db of both) await insertTelemetry(db, fresh);
+  // Apache: these rows are older than the materializer's horizon (now - rollup_grace),
+  // so they show after its next pass (community: at once, past the refresh watermark).
+  await invalidate('telemetry', fresh);
+  await apache.query('select tracker_refresh_rollups()');
   const at = new Date(base + 45 * HOUR), to = new Date(base + 46 * HOUR);
   t.same(await readHistory(community, CHARACTERS[0], at, to, '1m', 1000), await readHistory(apache, CHARACTERS[0], at, to, '1m', 1000), 'new minutes show before any refresh');
 
@@ -127,14 +153,20 @@ t.test('after refresh, plus late rows and rows past the watermark', async (t) =>
   // only after a refresh covers that bucket (the refresh policy does, within its window).
   const late: TelemetryRow[] = telemetryRows(base + 21 * HOUR + 30 * 60_000 + 500, 3, 1000).map((r) => ({ ...r, latency_ms: 999 }));
   for (const db of both) await insertTelemetry(db, late);
+  await invalidate('telemetry', late);
   const lf = new Date(base + 21 * HOUR), lt = new Date(base + 22 * HOUR);
-  const before = await readHistory(community, CHARACTERS[0], lf, lt, '1h', 10);
-  t.not((before.rows[0] as { latency_ms_max: number }).latency_ms_max, 999, 'late rows wait for the refresh in community mode');
+  for (const db of both) {
+    const before = await readHistory(db, CHARACTERS[0], lf, lt, '1h', 10);
+    t.not((before.rows[0] as { latency_ms_max: number }).latency_ms_max, 999, 'late rows wait for the refresh (both modes)');
+  }
   await lite.exec(`call refresh_continuous_aggregate('telemetry_1m', null, '${until}')`);
   await lite.exec(`call refresh_continuous_aggregate('telemetry_1h', null, '${until}')`);
   await lite.exec(`call refresh_continuous_aggregate('telemetry_1d', null, '${new Date(base + DAY).toISOString()}')`);
-  const after = await readHistory(community, CHARACTERS[0], lf, lt, '1h', 10);
-  t.equal((after.rows[0] as { latency_ms_max: number }).latency_ms_max, 999, 'and show after it');
+  await refreshRollups();
+  for (const db of both) {
+    const after = await readHistory(db, CHARACTERS[0], lf, lt, '1h', 10);
+    t.equal((after.rows[0] as { latency_ms_max: number }).latency_ms_max, 999, 'and show after it');
+  }
   await sameEverywhere(t, 'late rows refreshed');
 });
 
@@ -144,7 +176,9 @@ t.test('compression (community) leaves answers unchanged; retention drops old ra
   // tells operators to do after a replay.
   const old = [...telemetryRows(Date.now() - 40 * DAY, 5, 60_000), ...telemetryRows(Date.now() - 10 * DAY, 5, 60_000)];
   for (const db of both) await insertTelemetry(db, old);
+  await invalidate('telemetry', old);
   for (const v of VIEWS) await lite.exec(`call refresh_continuous_aggregate('${v}', null, '${new Date(base + DAY).toISOString()}')`);
+  await refreshRollups();
   await sameEverywhere(t, 'old rows refreshed');
 
   const job = async (proc: string, table: string) =>
@@ -164,15 +198,30 @@ t.test('compression (community) leaves answers unchanged; retention drops old ra
   await timer.stop();
   t.same(await readHistory(community, CHARACTERS[1], f, to, 'raw', 100), await readHistory(apache, CHARACTERS[1], f, to, 'raw', 100), 'both kept only the 10-day-old raw rows');
 
-  // The one intended difference: continuous aggregates outlive the raw rows (1m: 90 days,
-  // 1h/1d: kept); plain views over raw rows cannot.
+  // Both modes keep the aggregates of the dropped raw rows (1m: 90 days, 1h/1d: kept):
+  // continuous aggregates, and apache's maintained rollups.
   const cutoff = Date.now() - 30 * DAY;
   for (const view of ['telemetry_1m', 'telemetry_1h', 'telemetry_1d']) {
     const [c, a] = [(await dump(community, view)).rows, (await dump(apache, view)).rows];
-    const kept = c.filter((r) => (r.bucket as Date).getTime() < cutoff - DAY);
-    t.ok(kept.length > 0, `community ${view} still has ${kept.length} buckets of the dropped raw rows`);
-    t.same(c.filter((r) => (r.bucket as Date).getTime() >= cutoff - DAY), a, `${view}: otherwise the same numbers`);
+    const kept = a.filter((r) => (r.bucket as Date).getTime() < cutoff - DAY);
+    t.ok(kept.length > 0, `apache ${view} still has ${kept.length} buckets of the dropped raw rows`);
+    t.same(c, a, `${view}: the same numbers in both modes`);
   }
+  // A late row for a dropped span changes nothing (its bucket is below the floor), and a
+  // refresh after retention does not delete what the raw rows no longer hold.
+  await refreshRollups();
+  for (const view of ['telemetry_1m', 'telemetry_1h', 'telemetry_1d']) {
+    t.same((await dump(community, view)).rows, (await dump(apache, view)).rows, `${view}: still the same after another refresh`);
+  }
+});
+
+t.test('job health: community lists the TimescaleDB policy jobs, apache the app jobs only', async (t) => {
+  const c = await community.query<{ job: string }>('select job from tracker_job_health() order by job');
+  const policies = c.rows.filter((r) => r.job.startsWith('timescaledb:'));
+  t.equal(policies.length, 8, 'every policy job, from timescaledb_information.jobs / job_stats');
+  t.ok(policies.some((r) => / policy_refresh_continuous_aggregate /.test(r.job)));
+  const a = await apache.query<{ job: string }>('select job from tracker_job_health() order by job');
+  t.ok(a.rows.every((r) => r.job.startsWith('app:')), 'apache: only the app\'s own jobs');
 });
 
 t.test('lists read the same in both modes', async (t) => {

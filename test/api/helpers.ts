@@ -11,8 +11,9 @@ import { testConfig } from '../helpers/stack.js';
 export interface ApiUnderTest { app: RunningApp; cfg: Config; db: pg.Client; get(path: string): Promise<{ status: number; body: any }>; stop(): Promise<void> }
 
 export async function startApiUnderTest(overrides: Record<string, string> = {}): Promise<ApiUnderTest> {
-  // The retention timer is tested on its own (aggregate-modes test); here it would race the fixtures.
-  const cfg = await testConfig({ ROLES: 'api', API_RETENTION_INTERVAL_MS: '0', ...overrides });
+  // The retention and rollup timers are tested on their own (aggregate-modes, rollups tests); here
+  // they would race the fixtures, which are inserted with SQL, outside ingest's dirty log.
+  const cfg = await testConfig({ ROLES: 'api', API_RETENTION_INTERVAL_MS: '0', API_ROLLUP_INTERVAL_MS: '0', ...overrides });
   const app = await startApp(cfg, createLogger(cfg.LOG_LEVEL));
   const db = new pg.Client({ connectionString: cfg.DATABASE_URL });
   await db.connect();

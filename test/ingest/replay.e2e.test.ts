@@ -58,6 +58,10 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   t.equal(await runReplay(cfg, log, []), 0);
   t.same(await snapshot(db), live, 'a second replay changes nothing');
   t.same(await counts(db), want);
+  // Replay ends with a rollup refresh (sql/150_maintained_rollups.sql): rebuilt, each event once.
+  const { rows: [r] } = await db.query(`select (select sum(samples) from telemetry_rollup_1d)::int as t,
+    (select sum(events) from spawn_heat_1d)::int as s, (select sum(events) from rare_heat_1d)::int as r`);
+  t.same(r, { t: 150, s: 10, r: 5 }, 'replay rebuilt the rollups');
 
   // --since: only messages stored from TIME on.
   const jsm = await jetstreamManager(nc);

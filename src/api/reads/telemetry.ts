@@ -23,6 +23,11 @@ export async function readTrails(db: Queryable, seconds: number, character: stri
   return limited(rows.map(isoDates), maxRows);
 }
 
+// Timestamps leave PostgreSQL as the ISO text the answer carries (toISOString's format):
+// parsing them into Date objects and back was most of the client-side cost of a long
+// bucket list (docs/benchmarks.md "Read benchmark").
+const iso = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 const BUCKET_SECONDS: Record<Exclude<Bucket, 'raw'>, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
 // Identifiers cannot be parameters: the view name comes from this fixed map only.
 const BUCKET_VIEW: Record<Exclude<Bucket, 'raw'>, string> = { '1m': 'telemetry_1m', '1h': 'telemetry_1h', '1d': 'telemetry_1d' };
@@ -52,7 +57,7 @@ export async function readHistory(db: Queryable, character: string, from: Date, 
   }
   // Buckets overlapping [from, to): the first one may start before `from`.
   const { rows } = await db.query<BucketPointT>(
-    `select bucket as timestamp, samples::float8 as samples, last_ts as last_timestamp, ew, ns, z,
+    `select ${iso('bucket')} as timestamp, samples::float8 as samples, ${iso('last_ts')} as last_timestamp, ew, ns, z,
             kills::float8 as kills, deaths::float8 as deaths, rares_found::float8 as rares_found,
             prismatic_taper_count::float8 as prismatic_taper_count, kills_per_hour,
             latency_ms_sum / nullif(latency_ms_count, 0) as latency_ms_avg, latency_ms_max,
