@@ -11,7 +11,7 @@ import { whenCaughtUp } from '../helpers/stack.js';
 
 export type Role = 'edge' | 'ingest' | 'api';
 
-export interface HealthBody { ok: boolean; checks: Record<string, { ok: boolean; reason?: string; detail?: Record<string, unknown> }> }
+export interface HealthBody { status: 'ok' | 'unhealthy'; ok: boolean; checks: Record<string, { ok: boolean; reason?: string; detail?: Record<string, unknown> }> }
 
 export interface RoleProcess {
   readonly name: string;
@@ -50,7 +50,10 @@ export async function startRole(role: Role, name: string, env: Record<string, st
   const p: RoleProcess = {
     name, role, port, url, child,
     pid: () => child.child.pid!,
-    health: async () => (await get('/health')).json() as Promise<HealthBody>,
+    health: async () => {
+      const body = await (await get('/health')).json() as HealthBody;
+      return { ...body, ok: body.status === 'ok' };
+    },
     peakRssMb: () => {
       const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.child.pid}/status`, 'utf8'));
       return m ? Math.round(Number(m[1]) / 102.4) / 10 : NaN;
