@@ -103,6 +103,7 @@ export class IngestLoop {
   }
 
   private async add(msg: JsMsg): Promise<void> {
+    if (msg.info.deliveryCount > 1) this.metrics?.redelivered.inc();
     const item = toInFlight(this.ctx, msg);
     this.batch.push(item);
     this.batchSize += item.size;
