@@ -11,9 +11,12 @@ export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
+/** The database the API reads: API_DATABASE_URL (a replica, say), else DATABASE_URL. */
+export const apiDatabaseUrl = (cfg: Pick<Config, 'API_DATABASE_URL' | 'DATABASE_URL'>) => cfg.API_DATABASE_URL ?? cfg.DATABASE_URL;
+
 export function createApiPool(cfg: Config, log: Logger): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: cfg.DATABASE_URL, max: cfg.API_PG_POOL_MAX, application_name: 'telemetry-tracker-api',
+    connectionString: apiDatabaseUrl(cfg), max: cfg.API_PG_POOL_MAX, application_name: 'telemetry-tracker-api',
     statement_timeout: cfg.API_STATEMENT_TIMEOUT_MS, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000,
   });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL client error (api pool)'));

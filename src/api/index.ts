@@ -14,6 +14,16 @@ import { querySchemas } from './schemas/queries.js';
 
 const HTTP_METRIC = 'tracker_http_request_seconds';
 
+/**
+ * Whether the API reads a standby, and how far behind it is: 0 when it has replayed
+ * all the WAL it received, else the age of the last transaction it replayed (null
+ * before the first). docs/operations.md "Read replica" explains what the figure means.
+ */
+const REPLICA_STATE_SQL = `select tracker_aggregate_mode() as mode, pg_is_in_recovery() as replica,
+  case when not pg_is_in_recovery() then null
+       when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+       else round(extract(epoch from now() - pg_last_xact_replay_timestamp())::numeric, 3)::float8 end as lag_s`;
+
 function httpHistogram(metrics: Registry): Histogram<'route' | 'status'> {
   // Another role may already have registered it (one registry per process).
   const existing = metrics.getSingleMetric(HTTP_METRIC);
@@ -45,10 +55,11 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
   getJson(app, '/openapi.json', log, async (req) => { noParams(req.query); return { status: 200, body: openapi }; }, { onDone });
 
   rt.health.register('api', async () => {
-    const { rows } = await db.query<{ mode: string }>('select tracker_aggregate_mode() as mode');
-    return { ok: true, detail: { aggregates: rows[0].mode } };
+    const { rows: [r] } = await db.query<{ mode: string; replica: boolean; lag_s: number | null }>(REPLICA_STATE_SQL);
+    return { ok: true, detail: { aggregates: r.mode, replica: r.replica, ...(r.replica ? { replica_lag_s: r.lag_s } : {}) } };
   });
-  const retention = startRetentionTimer(db, cfg.API_RETENTION_INTERVAL_MS, log, rt.metrics);
+  // A write: always on the primary (DATABASE_URL), even when reads go to a replica.
+  const retention = startRetentionTimer(queryable(rt.pool, cfg), cfg.API_RETENTION_INTERVAL_MS, log, rt.metrics);
   log.info({ routes: routes.map((r) => r.path) }, 'read API ready');
 
   return {
