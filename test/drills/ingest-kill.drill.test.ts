@@ -1,7 +1,7 @@
 // Drill: two ingest processes share the durable; one is SIGKILLed mid-stream while the
 // other runs. The messages the dead one held (pulled, or written but not acked) are
 // redelivered to the survivor once ack_wait expires; the outcome is exactly once.
-// Run with `npm run drills` (docs/operations.md "Drills").
+// The one drill in `npm test` (short: one NATS, no cluster); also run by `npm run drills`.
 import t from 'tap';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
