@@ -94,12 +94,13 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
   t.equal(stored.rows, wanted.size, 'rows == acked + accepted fire-and-forget events');
   t.equal(stored.distinct, stored.rows, 'no event stored twice');
   t.equal(stored.unexpected, 0, 'no refused event was stored');
+  t.equal(plain.accepted + (plain.errors.unavailable ?? 0) * 20, plain.sent, 'every fire-and-forget frame was either accepted or refused as a whole');
   t.ok(layout.all().every((p) => p.child.child.exitCode === null), 'no role process died');
 
   report(t, 'nats-outage', {
     down_ms: DOWN_MS, nats_stop_took_ms: stopMs, max_buffered_events: MAX_BUFFERED,
     ack_events_sent: acked.sent, ack_events_acked: acked.accepted, ack_unavailable_replies: acked.errors.unavailable ?? 0, ack_frames_written: acked.frames,
-    ff_events_sent: plain.sent, ff_events_accepted: plain.accepted, ff_frames_refused: plainRefused,
+    ff_events_sent: plain.sent, ff_events_accepted: plain.accepted, ff_frames_refused_during_outage: plainRefused, ff_frames_refused: plain.errors.unavailable ?? 0, ff_frames_written: plain.frames, ff_client_errors: plain.errors, ff_reconnects: plain.reconnects, ack_client_errors: acked.errors,
     rows_stored: stored.rows, duplicate_rows: stored.rows - stored.distinct,
     edge_buffer_peak_events: maxBuffered, edge_publishes_failing_after_ms: failingSince - stoppedAt, edge_health_probe_saw_it_after_ms: edgeUnhealthyMs,
     edge_healthy_after_restart_ms: edgeHealthyMs, acks_resumed_after_restart_ms: acksResumedMs,
