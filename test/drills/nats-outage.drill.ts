@@ -17,6 +17,7 @@ import { report, since } from './figures.js';
 
 const DOWN_MS = 10_000;
 const MAX_BUFFERED = 3000;
+const FF_EVENTS_PER_FRAME = 20;
 
 const unhealthy = async (p: RoleProcess, check: string) => {
   const h = await p.health().catch(() => undefined);
@@ -36,7 +37,7 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
   const [edge] = layout.edges;
   const [ingest] = layout.ingests;
   const acked = new Load({ edges: [wsUrl(edge)], clients: 2, ack: true, eventsPerFrame: 10, frameIntervalMs: 20, tag: 'Acked' });
-  const plain = new Load({ edges: [wsUrl(edge)], clients: 2, ack: false, eventsPerFrame: 20, frameIntervalMs: 20, tag: 'Plain' });
+  const plain = new Load({ edges: [wsUrl(edge)], clients: 2, ack: false, eventsPerFrame: FF_EVENTS_PER_FRAME, frameIntervalMs: 20, tag: 'Plain' });
   await whenCaughtUp(() => acked.accepted >= 400 && plain.accepted >= 400, { timeoutMs: 60000, what: 'load flowing before the outage' });
   const rssBefore = edge.peakRssMb();
 
@@ -94,7 +95,7 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
   t.equal(stored.rows, wanted.size, 'rows == acked + accepted fire-and-forget events');
   t.equal(stored.distinct, stored.rows, 'no event stored twice');
   t.equal(stored.unexpected, 0, 'no refused event was stored');
-  t.equal(plain.accepted + (plain.errors.unavailable ?? 0) * 20, plain.sent, 'every fire-and-forget frame was either accepted or refused as a whole');
+  t.equal(plain.accepted + (plain.errors.unavailable ?? 0) * FF_EVENTS_PER_FRAME, plain.sent, 'every fire-and-forget frame was either accepted or refused as a whole');
   t.ok(layout.all().every((p) => p.child.child.exitCode === null), 'no role process died');
 
   report(t, 'nats-outage', {
