@@ -50,13 +50,16 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
   let maxBuffered = 0;
   let edgeReason: string | undefined;
   let ingestReason: string | undefined;
+  let natsReason: string | undefined;
   let edgeUnhealthyMs = -1;
   let ackedWhenUnhealthy = 0;
   while (performance.now() - t0 < DOWN_MS) {
-    const h = await edge.health().catch(() => undefined);
+    // In parallel: each /health answer takes up to 2 s while the `stream` check times out.
+    const [h, ingestNow] = await Promise.all([edge.health().catch(() => undefined), ingestReason ? undefined : unhealthy(ingest, 'stream')]);
+    ingestReason ??= ingestNow;
     maxBuffered = Math.max(maxBuffered, Number(h?.checks.edge?.detail?.buffered_events ?? 0));
     if (h && !h.checks.edge.ok && edgeUnhealthyMs < 0) { edgeUnhealthyMs = since(t0); edgeReason = h.checks.edge.reason; ackedWhenUnhealthy = acked.accepted; }
-    ingestReason ??= await unhealthy(ingest, 'stream');
+    natsReason ??= h && !h.checks.nats.ok ? h.checks.nats.reason : undefined;
     await sleep(250);
   }
   // Frames whose PubAck was on its way when the server stopped may still be acked
@@ -66,8 +69,10 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
   const plainRefused = plain.errors.unavailable ?? 0;
   // When the edge's first publish failed, from the reason's own timestamp.
   const failingSince = Date.parse(/since (\S+):/.exec(edgeReason ?? '')?.[1] ?? '');
+  const disconnectedSince = Date.parse(/since (\S+);/.exec(natsReason ?? '')?.[1] ?? '');
   t.ok(edgeReason, `edge /health failed during the outage after ${edgeUnhealthyMs} ms: ${edgeReason}`);
   t.ok(ingestReason, `ingest /health failed during the outage: ${ingestReason}`);
+  t.ok(natsReason, `the edge's nats check failed during the outage: ${natsReason}`);
   t.equal(ackedWhileFailing, 0, `no ack-mode frame acked once the edge reported the outage (${during.acked} acked in its first ${edgeUnhealthyMs} ms)`);
   t.ok(during.unavailable > 0, `ack-mode clients got unavailable (${during.unavailable} times)`);
   t.ok(maxBuffered <= MAX_BUFFERED, `edge buffer peaked at ${maxBuffered} events, within EDGE_MAX_BUFFERED_EVENTS=${MAX_BUFFERED}`);
@@ -76,7 +81,7 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
   // Back on the same port and store.
   nats = await startNats({ dir, port: nats.port });
   const t1 = performance.now();
-  await whenCaughtUp(async () => (await edge.health()).checks.edge?.ok, { timeoutMs: 60000, what: 'edge healthy again' });
+  await whenCaughtUp(async () => (await edge.health()).ok, { timeoutMs: 60000, what: 'edge /health ok again (nats, stream, edge)' });
   const edgeHealthyMs = since(t1);
   await whenCaughtUp(() => acked.accepted > before.acked + 20, { timeoutMs: 60000, what: 'ack-mode acks again' });
   const acksResumedMs = since(t1);
@@ -103,7 +108,7 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
     ack_events_sent: acked.sent, ack_events_acked: acked.accepted, ack_unavailable_replies: acked.errors.unavailable ?? 0, ack_frames_written: acked.frames,
     ff_events_sent: plain.sent, ff_events_accepted: plain.accepted, ff_frames_refused_during_outage: plainRefused, ff_frames_refused: plain.errors.unavailable ?? 0, ff_frames_written: plain.frames, ff_client_errors: plain.errors, ff_reconnects: plain.reconnects, ack_client_errors: acked.errors,
     rows_stored: stored.rows, duplicate_rows: stored.rows - stored.distinct,
-    edge_buffer_peak_events: maxBuffered, edge_publishes_failing_after_ms: failingSince - stoppedAt, edge_health_probe_saw_it_after_ms: edgeUnhealthyMs,
+    edge_buffer_peak_events: maxBuffered, edge_nats_disconnected_after_ms: disconnectedSince - stoppedAt, edge_publishes_failing_after_ms: failingSince - stoppedAt, edge_health_probe_saw_it_after_ms: edgeUnhealthyMs,
     edge_healthy_after_restart_ms: edgeHealthyMs, acks_resumed_after_restart_ms: acksResumedMs,
     all_landed_after_restart_ms: landedMs, ingest_healthy_after_restart_ms: ingestHealthyMs,
     edge_peak_rss_mb_before_outage: rssBefore, edge_peak_rss_mb: peakRss,
