@@ -39,7 +39,8 @@ export function layoutEnv(cfg: Config, extra: Record<string, string> = {}): Reco
   };
 }
 
-export async function startRole(role: Role, name: string, env: Record<string, string>, timeoutMs = 90000): Promise<RoleProcess> {
+/** `waitReady: false` returns at once: for a process expected to die by itself (INGEST_FAULT). */
+export async function startRole(role: Role, name: string, env: Record<string, string>, opts: { timeoutMs?: number; waitReady?: boolean } = {}): Promise<RoleProcess> {
   const port = await freePort();
   const child = startChild({ ...process.env, ...env, ROLES: role, PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
@@ -65,10 +66,11 @@ export async function startRole(role: Role, name: string, env: Record<string, st
     kill: async () => { await stopPid(child.child.pid!, 'SIGKILL', 1000); await child.exited; },
     stop: () => stopChild(child),
   };
+  if (opts.waitReady === false) return p;
   await whenCaughtUp(async () => {
     if (child.child.exitCode !== null || child.child.signalCode !== null) throw new Error(`${name} exited: ${child.output().slice(-2000)}`);
     return (await get('/health')).status > 0;
-  }, { timeoutMs, what: `${name} (${role}) answering /health on port ${port}` }).catch((err: Error) => {
+  }, { timeoutMs: opts.timeoutMs ?? 90000, what: `${name} (${role}) answering /health on port ${port}` }).catch((err: Error) => {
     throw new Error(`${err.message}\n--- ${name} output ---\n${child.output().slice(-3000)}`);
   });
   return p;
