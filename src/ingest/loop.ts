@@ -19,6 +19,8 @@ export interface LoopSettings {
   readonly batchMaxEvents: number;
   readonly batchMaxWaitMs: number;
   readonly pullMaxMessages: number;
+  /** Pull request lifetime (heartbeats every half of it); nats.js's 30 s when absent. */
+  readonly pullExpiresMs?: number;
   readonly ackWaitMs: number;
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
@@ -68,7 +70,9 @@ export class IngestLoop {
         // sustained load in the benchmark: no pull outstanding, 83k messages pending,
         // until missed heartbeats recovered it (nats.js notes this case in its
         // consumer); count-bounded pulls did not stall (docs/benchmarks.md).
-        const messages = await consumer.consume({ max_messages: this.s.pullMaxMessages });
+        // A pull lives on the consumer's leader: when that server dies the pull dies
+        // with it, unnoticed until two heartbeats are missed (half the expiry each).
+        const messages = await consumer.consume({ max_messages: this.s.pullMaxMessages, expires: this.s.pullExpiresMs });
         this.messages = messages;
         this.watch(messages);
         backoff = this.s.retryMinMs;

@@ -22,6 +22,7 @@ t.test('one of two ingest processes SIGKILLed: the survivor takes over after ack
   t.teardown(() => nc.close());
   const jsm = await jetstreamManager(nc);
   const load = new Load({ edges: layout.edges.map(wsUrl), clients: 4, ack: true, eventsPerFrame: 10, frameIntervalMs: 10, tag: 'IngestKill' });
+  t.teardown(() => load.abort());
   await whenCaughtUp(async () => load.accepted >= 1000 && (await victim.metric('tracker_ingest_events_total')) > 0,
     { timeoutMs: 60000, what: 'both processes working before the kill' });
 

@@ -22,6 +22,7 @@ for (const fault of ['exit-mid-copy', 'exit-after-commit'] as const) {
     t.teardown(() => layout.stop());
     const [survivor] = layout.ingests;
     const load = new Load({ edges: layout.edges.map(wsUrl), clients: 4, ack: true, eventsPerFrame: 10, frameIntervalMs: 10, tag: `Step ${fault}` });
+    t.teardown(() => load.abort());
     await whenCaughtUp(() => load.accepted >= 500, { timeoutMs: 60000, what: 'load flowing' });
 
     const t0 = performance.now();

@@ -3,7 +3,9 @@
 // sharing one stream, one durable consumer and one database. Plus what the drills
 // read back: /health of a process, its peak RSS, and the rows in PostgreSQL.
 import pg from 'pg';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../src/shared/localstack/paths.js';
 import type { Config } from '../../src/shared/config.js';
 import { freePort, stopPid } from '../../src/shared/localstack/process.js';
 import { startChild, stopChild, type Child } from '../ingest/fixtures.js';
@@ -81,7 +83,8 @@ export interface Layout {
   ingests: RoleProcess[];
   api?: RoleProcess;
   all(): RoleProcess[];
-  stop(): Promise<void>;
+  /** Stops every process and keeps its output in .data/drills/<drill>.<process>.log. */
+  stop(drill?: string): Promise<void>;
 }
 
 /**
@@ -102,7 +105,11 @@ export async function startLayout(env: Record<string, string>, counts: { edges: 
     edges: all.filter((p) => p.role === 'edge'),
     api: all.find((p) => p.role === 'api'),
     all: () => all,
-    stop: async () => { await Promise.all(all.map((p) => p.stop())); },
+    stop: async (drill) => {
+      mkdirSync(join(projectRoot(), '.data', 'drills'), { recursive: true });
+      await Promise.all(all.map((p) => p.stop()));
+      if (drill) for (const p of all) writeFileSync(join(projectRoot(), '.data', 'drills', `${drill}.${p.name}.log`), p.child.output());
+    },
   };
 }
 
@@ -124,4 +131,11 @@ export async function storedRows(databaseUrl: string, wanted: Set<string>): Prom
   } finally {
     await db.end();
   }
+}
+
+/** Rows in `telemetry` (a cheap progress probe). */
+export async function telemetryRows(databaseUrl: string): Promise<number> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try { return (await db.query<{ n: number }>('select count(*)::int as n from telemetry')).rows[0].n; } finally { await db.end(); }
 }

@@ -1,6 +1,7 @@
 // Drill: a 3-node NATS cluster (STREAM_REPLICAS=3), two edges, two ingest processes
 // and one api, each its own process; ack-mode clients spread over both edges. SIGKILL
-// the stream leader mid-stream and bring it back, then SIGKILL a non-leader. Every
+// the stream leader mid-stream and bring it back, then SIGKILL a non-leader, then the
+// durable consumer's own leader. Every
 // acknowledged event is stored exactly once and ingest resumes by itself.
 // Run with `npm run drills` (docs/operations.md "Drills").
 import t from 'tap';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { startNatsCluster, streamCluster } from '../helpers/nats-cluster.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
-import { layoutEnv, startLayout, storedRows, wsUrl } from './layout.js';
+import { layoutEnv, startLayout, storedRows, telemetryRows, wsUrl } from './layout.js';
 import { report, since } from './figures.js';
 
 const STEP_EVENTS = 800;
@@ -21,11 +22,17 @@ t.test('stream leader SIGKILLed and back, then a non-leader: every acked event s
   t.teardown(async () => { await cluster.stop(); rmSync(dir, { recursive: true, force: true }); });
   const cfg = await testConfig({ NATS_URL: cluster.urls, STREAM_REPLICAS: '3', INGEST_ACK_WAIT_SECONDS: '5' });
   const layout = await startLayout(layoutEnv(cfg, { EDGE_PUBLISH_TIMEOUT_MS: '2000', EDGE_UNAVAILABLE_CLOSE_AFTER: '100000' }), { edges: 2, ingests: 2, api: true });
-  t.teardown(() => layout.stop());
-  const info = await streamCluster(cluster, cfg.STREAM_NAME);
+  t.teardown(() => layout.stop('leader-kill'));
+  // Right after a restart the Raft groups may still be electing: ask until both answer.
+  const leaders = () => whenCaughtUp(async () => {
+    const c = await streamCluster(cluster, cfg.STREAM_NAME, cfg.CONSUMER_NAME).catch(() => undefined);
+    return c?.leader && c.consumerLeader ? c : undefined;
+  }, { timeoutMs: 60000, what: 'stream and consumer leaders known' });
+  const info = await leaders();
   t.equal(info.replicas.length, 2, `stream has 3 replicas (leader ${info.leader}, followers ${info.replicas.map((r) => r.name).join(', ')})`);
 
   const load = new Load({ edges: layout.edges.map(wsUrl), clients: 4, ack: true, eventsPerFrame: 10, frameIntervalMs: 20, tag: 'Leader' });
+  t.teardown(() => load.abort());
   const acceptedBy = (n: number, what: string) => whenCaughtUp(() => load.accepted >= n, { timeoutMs: 120000, what: `${n} events acked (${what})` });
   await acceptedBy(STEP_EVENTS, 'before the kill');
 
@@ -47,16 +54,30 @@ t.test('stream leader SIGKILLed and back, then a non-leader: every acked event s
     { timeoutMs: 60000, what: `${leader.name} current again` });
   const rejoinedMs = since(t0);
 
-  // 2. A non-leader dies.
-  const now = await streamCluster(cluster, cfg.STREAM_NAME);
-  const follower = cluster.node(now.replicas[0].name);
+  // 2. A non-leader dies: the durable's leader when that is not the stream leader (the
+  // harder case: pending pulls and in-flight acks die with it), else any follower.
+  const now = await leaders();
+  const follower = cluster.node(now.replicas.find((r) => r.name === now.consumerLeader)?.name ?? now.replicas[0].name);
   const atKill2 = load.accepted;
   const t1 = performance.now();
   await follower.kill();
   await acceptedBy(atKill2 + STEP_EVENTS, 'after the non-leader kill');
   const followerStepMs = since(t1);
-  await load.stop();
   await follower.start();
+  await whenCaughtUp(async () => (await streamCluster(cluster, cfg.STREAM_NAME)).replicas.every((r) => r.current),
+    { timeoutMs: 60000, what: 'all replicas current again' });
+
+  // 3. The durable's own leader dies (it may also lead the stream): the ingest
+  // processes' pending pulls die with it, and must be noticed and renewed.
+  const c3 = await leaders();
+  const consumerLeader = cluster.node(c3.consumerLeader!);
+  const rowsAtKill3 = await telemetryRows(cfg.DATABASE_URL!);
+  const t3 = performance.now();
+  await consumerLeader.kill();
+  await whenCaughtUp(async () => (await telemetryRows(cfg.DATABASE_URL!)) > rowsAtKill3 + 200, { timeoutMs: 120000, what: 'rows landing again after the consumer leader kill' });
+  const ingestResumedMs = since(t3);
+  await load.stop();
+  await consumerLeader.start();
 
   // 3. Everything acknowledged is in PostgreSQL, once.
   const t2 = performance.now();
@@ -81,8 +102,9 @@ t.test('stream leader SIGKILLed and back, then a non-leader: every acked event s
     events_sent: load.sent, events_acked: load.accepted, rows_stored: stored.rows, duplicate_rows: stored.rows - stored.distinct,
     frames_written: load.frames, client_errors: load.errors, reconnects: load.reconnects,
     redelivered_duplicates_skipped: dupSkipped.reduce((a, b) => a + b, 0), rows_per_ingest: written.join(' / '),
-    killed_leader: leader.name, new_leader: elected, leader_elected_ms: electedMs, acks_resumed_ms: acksResumedMs,
+    killed_leader: leader.name, consumer_leader_at_first_kill: info.consumerLeader ?? '', consumer_leader_at_second_kill: now.consumerLeader ?? '', new_leader: elected, leader_elected_ms: electedMs, acks_resumed_ms: acksResumedMs,
     old_leader_current_again_ms: rejoinedMs, killed_follower: follower.name, step_after_follower_kill_ms: followerStepMs,
+    killed_consumer_leader: consumerLeader.name, consumer_leader_was_stream_leader: c3.leader === consumerLeader.name, rows_resumed_after_consumer_leader_kill_ms: ingestResumedMs,
     last_row_after_load_ms: drainMs, edge_peak_rss_mb: layout.edges.map((e) => e.peakRssMb()).join(' / '),
   });
 });

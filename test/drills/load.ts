@@ -38,6 +38,8 @@ export class Load {
   readonly errors: Record<string, number> = {};
   reconnects = 0;
   private running = true;
+  private aborted = false;
+  private readonly conns = new Set<Conn>();
   private readonly loops: Promise<void>[] = [];
   /** Unacked or unanswered events per client. */
   private readonly open = new Map<number, number>();
@@ -54,6 +56,19 @@ export class Load {
     await whenCaughtUp(async () => { await Promise.race([Promise.all(this.loops), sleep(200)]); return [...this.open.values()].every((n) => n === 0); },
       { timeoutMs, what: 'every frame of the load settled' });
     await Promise.all(this.loops);
+  }
+
+  /** For teardown after a failure: stops every client at once, settled or not. */
+  abort(): void {
+    this.running = false;
+    this.aborted = true;
+    for (const c of this.conns) c.close();
+  }
+
+  private async connect(i: number): Promise<Conn | undefined> {
+    const c = await Conn.open(this.url(i)).catch(() => undefined);
+    if (c) this.conns.add(c);
+    return c;
   }
 
   private frame(i: number, n: number): Ev[] {
@@ -81,9 +96,10 @@ export class Load {
       const keys = this.note(events);
       this.open.set(i, events.length);
       for (;;) {
+        if (this.aborted) return;
         if (!conn || conn.closed) {
           if (conn) this.reconnects++;
-          conn = await Conn.open(this.url(i)).catch(() => undefined);
+          conn = await this.connect(i);
           if (!conn) { await sleep(backoff); backoff = Math.min(backoff * 2, 1000); continue; }
         }
         const reply = await conn.request(JSON.stringify(events), this.o.replyTimeoutMs ?? 20000);
@@ -110,7 +126,7 @@ export class Load {
     for (let n = 0; this.running; n++) {
       if (!conn || conn.closed) {
         if (conn) this.reconnects++;
-        conn = await Conn.open(this.url(i)).catch(() => undefined);
+        conn = await this.connect(i);
         if (!conn) { await sleep(200); n--; continue; }
       }
       const events = this.frame(i, n);

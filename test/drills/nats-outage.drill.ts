@@ -37,7 +37,9 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
   const [edge] = layout.edges;
   const [ingest] = layout.ingests;
   const acked = new Load({ edges: [wsUrl(edge)], clients: 2, ack: true, eventsPerFrame: 10, frameIntervalMs: 20, tag: 'Acked' });
+  t.teardown(() => acked.abort());
   const plain = new Load({ edges: [wsUrl(edge)], clients: 2, ack: false, eventsPerFrame: FF_EVENTS_PER_FRAME, frameIntervalMs: 20, tag: 'Plain' });
+  t.teardown(() => plain.abort());
   await whenCaughtUp(() => acked.accepted >= 400 && plain.accepted >= 400, { timeoutMs: 60000, what: 'load flowing before the outage' });
   const rssBefore = edge.peakRssMb();
 

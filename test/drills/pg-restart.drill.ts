@@ -40,6 +40,7 @@ t.test('PostgreSQL restarted -m immediate mid-stream: retried, nothing lost or d
   t.teardown(() => layout.stop());
   const [ingest] = layout.ingests;
   const load = new Load({ edges: layout.edges.map(wsUrl), clients: 3, ack: true, eventsPerFrame: 10, frameIntervalMs: 20, tag: 'PgRestart' });
+  t.teardown(() => load.abort());
   await whenCaughtUp(async () => load.accepted >= 600 && (await storedRows(cfg.DATABASE_URL!, new Set())).rows >= 300, { timeoutMs: 60000, what: 'rows landing before the restart' });
 
   const watch = watchDatabaseCheck([ingest, layout.api!]);

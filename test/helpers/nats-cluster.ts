@@ -98,13 +98,17 @@ export async function whenJetStreamReady(cluster: NatsCluster, timeoutMs = 60000
   }
 }
 
-/** The stream's cluster state: leader and replicas as the current leader reports them. */
-export async function streamCluster(cluster: NatsCluster, stream: string): Promise<{ leader?: string; replicas: Array<{ name: string; current: boolean; lag?: number }> }> {
+/**
+ * The stream's cluster state: leader and replicas as the current leader reports them,
+ * and, with `consumer`, that durable's leader (a consumer's Raft group elects its own).
+ */
+export async function streamCluster(cluster: NatsCluster, stream: string, consumer?: string): Promise<{ leader?: string; replicas: Array<{ name: string; current: boolean; lag?: number }>; consumerLeader?: string }> {
   const nc = await connect({ servers: cluster.nodes.filter((n) => n.running()).map((n) => n.url), maxReconnectAttempts: 0 });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 2000 });
     const info = await jsm.streams.info(stream);
-    return { leader: info.cluster?.leader, replicas: (info.cluster?.replicas ?? []).map((r) => ({ name: r.name, current: r.current, lag: r.lag })) };
+    const consumerLeader = consumer ? (await jsm.consumers.info(stream, consumer)).cluster?.leader : undefined;
+    return { leader: info.cluster?.leader, replicas: (info.cluster?.replicas ?? []).map((r) => ({ name: r.name, current: r.current, lag: r.lag })), consumerLeader };
   } finally {
     await nc.close();
   }
