@@ -16,7 +16,7 @@ t.test('one of two ingest processes SIGKILLed: the survivor takes over after ack
   const cfg = await testConfig({ INGEST_ACK_WAIT_SECONDS: String(ACK_WAIT_S) });
   // Small batches and a slow-ish cut, so each process always holds messages it has not acked.
   const layout = await startLayout(layoutEnv(cfg, { INGEST_BATCH_MAX_EVENTS: '200', INGEST_BATCH_MAX_WAIT_MS: '100', INGEST_PULL_MAX_MESSAGES: '200' }), { edges: 1, ingests: 2, api: false });
-  t.teardown(() => layout.stop());
+  t.teardown(() => layout.stop('ingest-kill'));
   const [victim, survivor] = layout.ingests;
   const nc = await connect({ servers: cfg.NATS_URL! });
   t.teardown(() => nc.close());

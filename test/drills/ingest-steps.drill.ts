@@ -19,7 +19,7 @@ for (const fault of ['exit-mid-copy', 'exit-after-commit'] as const) {
     const cfg = await testConfig({ INGEST_ACK_WAIT_SECONDS: String(ACK_WAIT_S) });
     const env = layoutEnv(cfg, { INGEST_BATCH_MAX_EVENTS: '200', INGEST_BATCH_MAX_WAIT_MS: '100', INGEST_PULL_MAX_MESSAGES: '200' });
     const layout = await startLayout(env, { edges: 1, ingests: 1, api: false });
-    t.teardown(() => layout.stop());
+    t.teardown(() => layout.stop(`ingest-${fault}`));
     const [survivor] = layout.ingests;
     const load = new Load({ edges: layout.edges.map(wsUrl), clients: 4, ack: true, eventsPerFrame: 10, frameIntervalMs: 10, tag: `Step ${fault}` });
     t.teardown(() => load.abort());

@@ -37,7 +37,7 @@ t.test('PostgreSQL restarted -m immediate mid-stream: retried, nothing lost or d
   t.teardown(async () => { await stopCluster(pgc.dataDir); await pgc.stop(); rmSync(dir, { recursive: true, force: true }); });
   const cfg = await testConfig({ DATABASE_URL: pgc.url, INGEST_ACK_WAIT_SECONDS: '5' });
   const layout = await startLayout(layoutEnv(cfg, { INGEST_RETRY_MIN_MS: '50', INGEST_RETRY_MAX_MS: '1000', INGEST_BATCH_MAX_WAIT_MS: '20' }), { edges: 1, ingests: 1, api: true });
-  t.teardown(() => layout.stop());
+  t.teardown(() => layout.stop('pg-restart'));
   const [ingest] = layout.ingests;
   const load = new Load({ edges: layout.edges.map(wsUrl), clients: 3, ack: true, eventsPerFrame: 10, frameIntervalMs: 20, tag: 'PgRestart' });
   t.teardown(() => load.abort());
