@@ -72,10 +72,16 @@ t.test('stream leader SIGKILLed and back, then a non-leader: every acked event s
   const c3 = await leaders();
   const consumerLeader = cluster.node(c3.consumerLeader!);
   const rowsAtKill3 = await telemetryRows(cfg.DATABASE_URL!);
+  const writtenAtKill3 = await Promise.all(layout.ingests.map((p) => p.metric('tracker_ingest_events_total')));
   const t3 = performance.now();
   await consumerLeader.kill();
   await whenCaughtUp(async () => (await telemetryRows(cfg.DATABASE_URL!)) > rowsAtKill3 + 200, { timeoutMs: 120000, what: 'rows landing again after the consumer leader kill' });
   const ingestResumedMs = since(t3);
+  // Each process must resume by itself, not just the pipeline as a whole.
+  const eachResumedMs = await Promise.all(layout.ingests.map(async (p, i) => {
+    await whenCaughtUp(async () => (await p.metric('tracker_ingest_events_total')) > writtenAtKill3[i], { timeoutMs: 120000, what: `${p.name} writing again after the consumer leader kill` });
+    return since(t3);
+  }));
   await load.stop();
   await consumerLeader.start();
 
@@ -104,7 +110,7 @@ t.test('stream leader SIGKILLed and back, then a non-leader: every acked event s
     redelivered_duplicates_skipped: dupSkipped.reduce((a, b) => a + b, 0), rows_per_ingest: written.join(' / '),
     killed_leader: leader.name, consumer_leader_at_first_kill: info.consumerLeader ?? '', consumer_leader_at_second_kill: now.consumerLeader ?? '', new_leader: elected, leader_elected_ms: electedMs, acks_resumed_ms: acksResumedMs,
     old_leader_current_again_ms: rejoinedMs, killed_follower: follower.name, step_after_follower_kill_ms: followerStepMs,
-    killed_consumer_leader: consumerLeader.name, consumer_leader_was_stream_leader: c3.leader === consumerLeader.name, rows_resumed_after_consumer_leader_kill_ms: ingestResumedMs,
+    killed_consumer_leader: consumerLeader.name, consumer_leader_was_stream_leader: c3.leader === consumerLeader.name, rows_resumed_after_consumer_leader_kill_ms: ingestResumedMs, each_ingest_resumed_ms: eachResumedMs.join(' / '),
     last_row_after_load_ms: drainMs, edge_peak_rss_mb: layout.edges.map((e) => e.peakRssMb()).join(' / '),
   });
 });
