@@ -2,7 +2,7 @@
 // Used by `npm start` (src/run.ts), by tests (in-process) and by the benchmarks.
 import type { Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
-import { connectNats, ensureStream } from './shared/nats.js';
+import { connectNats, ensureStream, watchConnection } from './shared/nats.js';
 import { createPool } from './shared/db.js';
 import { migrate } from './shared/migrate.js';
 import { createMetrics } from './shared/metrics.js';
@@ -29,7 +29,12 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
   const pool = createPool(cfg.DATABASE_URL, cfg.PG_POOL_MAX, log);
   const metrics = createMetrics(cfg.ROLES);
   const health = new Health();
-  health.register('nats', async () => ({ ok: !nc.isClosed() && nc.getServer() !== '', detail: { server: nc.getServer() } }));
+  const link = watchConnection(nc);
+  health.register('nats', async () => {
+    const ok = link.connected && !nc.isClosed();
+    const reason = ok ? undefined : `disconnected from NATS since ${new Date(link.disconnectedSince ?? Date.now()).toISOString()}; reconnecting`;
+    return { ok, reason, detail: { server: ok ? nc.getServer() : null, reconnects: link.reconnects } };
+  });
   health.register('database', async () => { await pool.query('select 1'); return { ok: true }; });
   health.register('stream', async () => {
     const { state } = await jsm.streams.info(cfg.STREAM_NAME);

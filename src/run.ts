@@ -25,6 +25,7 @@ export async function run(cfg: Config, log: Logger, local: LocalServices | undef
     `  health:     http://${base}/health   metrics: http://${base}/metrics`,
     `  NATS:       ${cfg.NATS_URL}${local?.natsUrl ? ' (private)' : ''}`,
     `  PostgreSQL: ${redact(cfg.DATABASE_URL!)}${local?.databaseUrl ? ' (private)' : ''}`,
+    cfg.ROLES.includes('api') && cfg.API_DATABASE_URL ? `  API reads:  ${redact(cfg.API_DATABASE_URL)}` : '',
     '  Ctrl-C stops everything.',
     '',
   ].filter((l) => l !== '').join('\n') + '\n');

@@ -1,8 +1,9 @@
 // Environment variables of the read API role. Every limit of every endpoint is here,
 // with its default; the query schemas (src/api/schemas/queries.ts) are built from them.
-import { int, num, str, type VarSpecs } from '../shared/env-vars.js';
+import { int, num, str, url, type VarSpecs } from '../shared/env-vars.js';
 
 export const apiVars = {
+  API_DATABASE_URL: url('PostgreSQL the read API queries; default DATABASE_URL. Point it at a streaming replica to move read traffic off the primary: answers then lag the primary by the replica\'s replay delay (shown in /health `api.detail.replica_lag_s`; docs/operations.md "Read replica"). Migrations, ingest and the retention job always use DATABASE_URL.', ['postgres', 'postgresql'], { secret: true }),
   API_MAX_ROWS: int('Most rows (players, points, trail points, events, heatmap cells) any API response carries; longer results are cut and flagged `truncated`.', 10000, 1, 1000000),
   API_DEFAULT_LIMIT: int('`limit` of /spawns and /rares when the request gives none (at most API_MAX_ROWS).', 1000, 1, 1000000),
   API_STATEMENT_TIMEOUT_MS: int('PostgreSQL statement_timeout for API queries; a slower query answers 503 `unavailable`.', 5000, 100, 600000),

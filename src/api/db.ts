@@ -12,9 +12,12 @@ export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
+/** The database the API reads: API_DATABASE_URL (a replica, say), else DATABASE_URL. */
+export const apiDatabaseUrl = (cfg: Pick<Config, 'API_DATABASE_URL' | 'DATABASE_URL'>) => cfg.API_DATABASE_URL ?? cfg.DATABASE_URL;
+
 export function createApiPool(cfg: Config, log: Logger): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: cfg.DATABASE_URL, max: cfg.API_PG_POOL_MAX, application_name: 'telemetry-tracker-api',
+    connectionString: apiDatabaseUrl(cfg), max: cfg.API_PG_POOL_MAX, application_name: 'telemetry-tracker-api',
     // JIT compiling costs tens of ms and these reads run in a few: measured by the read
     // benchmark (docs/benchmarks.md "Read benchmark").
     options: '-c jit=off',

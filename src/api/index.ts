@@ -25,6 +25,15 @@ export const EXTRA_PATHS: ExtraPath[] = [
   { path: '/metrics', summary: 'Prometheus metrics (text format).', contentType: 'text/plain' },
   { path: '/openapi.json', summary: 'This document.' },
 ];
+/**
+ * Whether the API reads a standby, and how far behind it is: 0 when it has replayed
+ * all the WAL it received, else the age of the last transaction it replayed (null
+ * before the first). docs/operations.md "Read replica" explains what the figure means.
+ */
+const REPLICA_STATE_SQL = `select tracker_aggregate_mode() as mode, pg_is_in_recovery() as replica,
+  case when not pg_is_in_recovery() then null
+       when pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() then 0
+       else round(extract(epoch from now() - pg_last_xact_replay_timestamp())::numeric, 3)::float8 end as lag_s`;
 
 function httpHistogram(metrics: Registry): Histogram<'route' | 'status'> {
   // Another role may already have registered it (one registry per process).
@@ -41,6 +50,8 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
   const { cfg, log, app } = rt;
   const pool = createApiPool(cfg, log);
   const db = queryable(pool, cfg);
+  // The primary, for the writes below and their health (the API's own pool may read a replica).
+  const primary = queryable(rt.pool, cfg);
   const latency = httpHistogram(rt.metrics);
   // Route label = the registered path (bounded cardinality), never the raw URL.
   const onDone = (route: string, status: number, seconds: number) => latency.observe({ route, status: String(status) }, seconds);
@@ -56,13 +67,14 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
   addStaticRoutes(app, cfg.API_WEB_DIR ?? join(projectRoot(), 'dist', 'web'), log);
 
   rt.health.register('api', async () => {
-    const { rows } = await db.query<{ mode: string }>('select tracker_aggregate_mode() as mode');
-    return { ok: true, detail: { aggregates: rows[0].mode } };
+    const { rows: [r] } = await db.query<{ mode: string; replica: boolean; lag_s: number | null }>(REPLICA_STATE_SQL);
+    return { ok: true, detail: { aggregates: r.mode, replica: r.replica, ...(r.replica ? { replica_lag_s: r.lag_s } : {}) } };
   });
-  rt.health.register('jobs', () => jobsCheck(db));
-  registerJobMetrics(db, rt.metrics, log);
-  const retention = startRetentionTimer(db, cfg.API_RETENTION_INTERVAL_MS, log, rt.metrics);
-  const rollups = startRollupTimer(db, cfg.API_ROLLUP_INTERVAL_MS, log, rt.metrics);
+  rt.health.register('jobs', () => jobsCheck(primary));
+  registerJobMetrics(primary, rt.metrics, log);
+  // Writes: always on the primary (DATABASE_URL), even when reads go to a replica.
+  const retention = startRetentionTimer(primary, cfg.API_RETENTION_INTERVAL_MS, log, rt.metrics);
+  const rollups = startRollupTimer(primary, cfg.API_ROLLUP_INTERVAL_MS, log, rt.metrics);
   log.info({ routes: routes.map((r) => r.path) }, 'read API ready');
 
   return {

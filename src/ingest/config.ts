@@ -17,6 +17,7 @@ export const ingestVars = {
   INGEST_MAX_ACK_PENDING: int('Unacknowledged messages across all ingest processes (must exceed processes x batch).', 20000, 1, 1000000),
   INGEST_WRITERS: int('Batches one ingest process writes at once, each on its own PostgreSQL connection (keep below PG_POOL_MAX).', 2, 1, 64),
   INGEST_PULL_MAX_MESSAGES: int('Messages one ingest process asks JetStream for at a time (bounds its buffer: this x the largest message, typically a few KiB to 100 KiB).', 1000, 1, 100000),
+  INGEST_PULL_EXPIRES_MS: int('Lifetime of one pull request; the server sends heartbeats every half of it, and two missed heartbeats make the consumer pull anew. Bounds how long ingest stalls when the consumer\'s leader dies on a NATS cluster (about this long; docs/operations.md "Drills"). nats.js\'s default is 30000.', 10000, 1000, 300000),
   INGEST_RETRY_MIN_MS: int('First wait before retrying a batch after a database error (doubles each try).', 100, 1, 60000),
   INGEST_RETRY_MAX_MS: int('Longest wait between retries of a batch after database errors.', 5000, 1, 600000),
   INGEST_MAX_MESSAGE_BYTES: int('Largest stream message ingest reads; a bigger one (only a foreign publisher or a raised max_payload makes one) is dead-lettered unread with `too_large`.', 8 * 1024 * 1024, 1024, 64 * 1024 * 1024),

@@ -38,6 +38,7 @@ export async function startIngest(rt: Runtime): Promise<RoleHandle> {
       batchMaxEvents: cfg.INGEST_BATCH_MAX_EVENTS,
       batchMaxWaitMs: cfg.INGEST_BATCH_MAX_WAIT_MS,
       pullMaxMessages: cfg.INGEST_PULL_MAX_MESSAGES,
+      pullExpiresMs: cfg.INGEST_PULL_EXPIRES_MS,
       ackWaitMs: cfg.INGEST_ACK_WAIT_SECONDS * 1000,
       retryMinMs: cfg.INGEST_RETRY_MIN_MS,
       retryMaxMs: cfg.INGEST_RETRY_MAX_MS,

@@ -20,6 +20,8 @@ export interface LoopSettings {
   readonly batchMaxEvents: number;
   readonly batchMaxWaitMs: number;
   readonly pullMaxMessages: number;
+  /** Pull request lifetime (heartbeats every half of it); nats.js's 30 s when absent. */
+  readonly pullExpiresMs?: number;
   readonly ackWaitMs: number;
   readonly retryMinMs: number;
   readonly retryMaxMs: number;
@@ -41,6 +43,8 @@ export class IngestLoop {
   private readonly wakers = new Set<() => void>();
   private done: Promise<void> = Promise.resolve();
   private readonly retry: RetryPolicy;
+  /** Last message or server heartbeat on the current pull (watchdog, see watch()). */
+  private lastActivityAt = 0;
 
   constructor(
     private readonly getConsumer: () => Promise<Consumer>,
@@ -72,8 +76,11 @@ export class IngestLoop {
         // sustained load in the benchmark: no pull outstanding, 83k messages pending,
         // until missed heartbeats recovered it (nats.js notes this case in its
         // consumer); count-bounded pulls did not stall (docs/benchmarks.md).
-        const messages = await consumer.consume({ max_messages: this.s.pullMaxMessages });
+        // A pull lives on the consumer's leader: when that server dies the pull dies
+        // with it, unnoticed until two heartbeats are missed (half the expiry each).
+        const messages = await consumer.consume({ max_messages: this.s.pullMaxMessages, expires: this.s.pullExpiresMs });
         this.messages = messages;
+        this.lastActivityAt = Date.now();
         this.watch(messages);
         failures = 0;
         for await (const msg of messages) {
@@ -91,10 +98,31 @@ export class IngestLoop {
     await Promise.all(this.writes);
   }
 
-  /** consumer_deleted / repeated missed heartbeats: close the iterator; run() recreates it (NOTES). */
+  /**
+   * consumer_deleted / repeated missed heartbeats: close the iterator; run() recreates it
+   * (NOTES). Plus a watchdog: on a NATS cluster, after the consumer's leader died, a
+   * process was seen receiving neither messages nor heartbeats for good while nats.js's
+   * own recovery kept timing out (leader kill drill, docs/operations.md): with no sign of
+   * life for two pull lifetimes, start over with a fresh consume().
+   */
   private watch(messages: ConsumerMessages): void {
+    const silentLimitMs = 2 * (this.s.pullExpiresMs ?? 30_000);
+    const dog = setInterval(() => {
+      // Writing (or held back by a slow database) is not starving: the pull may be
+      // satisfied and silent on purpose until we take more.
+      if (this.writes.length > 0 || this.batch.length > 0) this.lastActivityAt = Date.now();
+      if (Date.now() - this.lastActivityAt <= silentLimitMs) return;
+      this.log.warn({ silent_ms: Date.now() - this.lastActivityAt }, 'no message or heartbeat on the pull; recreating the consumer');
+      this.state.consumerError('pull silent');
+      this.metrics?.errors.inc({ kind: 'consumer' });
+      clearInterval(dog);
+      messages.stop();
+    }, Math.max(500, silentLimitMs / 4));
+    dog.unref();
+    void messages.closed().finally(() => clearInterval(dog));
     (async () => {
       for await (const st of messages.status()) {
+        if (st.type === 'heartbeat') this.lastActivityAt = Date.now();
         if (st.type === 'consumer_deleted' || (st.type === 'heartbeats_missed' && st.count >= 2) || (st.type === 'consumer_not_found' && st.count >= 2)) {
           this.log.warn({ status: st.type }, 'ingest consumer lost; recreating it');
           this.state.consumerError(st.type);
@@ -107,6 +135,8 @@ export class IngestLoop {
   }
 
   private async add(msg: JsMsg): Promise<void> {
+    this.lastActivityAt = Date.now();
+    if (msg.info.deliveryCount > 1) this.metrics?.redelivered.inc();
     const item = toInFlight(this.ctx, msg);
     this.batch.push(item);
     this.batchSize += item.size;

@@ -11,6 +11,7 @@ export interface IngestMetrics {
   errors: Counter<'kind'>;
   deadLetters: Counter;
   isolated: Counter<'reason'>;
+  redelivered: Counter;
 }
 
 /** Error kinds counted in tracker_ingest_errors_total{kind}. */
@@ -28,6 +29,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     ackPending: new Gauge({ name: 'tracker_ingest_consumer_ack_pending', help: 'Messages delivered but not yet acknowledged (num_ack_pending).', registers }),
     errors: new Counter({ name: 'tracker_ingest_errors_total', help: 'Ingest errors by kind: transient (database unreachable; batch retried), data (batch refused; bisected), poison (message refused), consumer (JetStream consumer trouble), lag_poll.', labelNames: ['kind'], registers }),
     deadLetters: new Counter({ name: 'tracker_ingest_dead_letters_total', help: 'Messages moved to dead_letters and the dead-letter subject.', registers }),
+    redelivered: new Counter({ name: 'tracker_ingest_redelivered_total', help: 'Messages received on their second or later delivery: held by a consumer that died or stalled past ack_wait, or nak\'ed. Harmless (apply is idempotent); a steady rise means consumers crash or batches outlast ack_wait.', registers }),
     isolated: new Counter({ name: 'tracker_ingest_isolated_total', help: 'Messages dead-lettered, by reason code (docs/ingest.md "Foreign and malformed messages"): the rest of the stream flows on.', labelNames: ['reason'], registers }),
   };
   // Every kind exported from the start (at 0), so rate() and the Pipeline dashboard

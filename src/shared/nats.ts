@@ -32,6 +32,25 @@ export async function connectNats(cfg: Pick<Config, 'NATS_URL' | 'NATS_CREDS_FIL
   return nc;
 }
 
+/** What /health reports about the client's link to NATS. */
+export interface ConnectionState { readonly connected: boolean; readonly disconnectedSince?: number; readonly reconnects: number }
+
+/**
+ * Follows the client's status events. While nats.js reconnects, `isClosed()` stays
+ * false and `getServer()` still names the lost server, so neither shows an outage
+ * (the NATS outage drill, docs/operations.md "Drills").
+ */
+export function watchConnection(nc: NatsConnection): ConnectionState {
+  const state: { connected: boolean; disconnectedSince?: number; reconnects: number } = { connected: true, reconnects: 0 };
+  (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'close') { state.connected = false; state.disconnectedSince ??= Date.now(); }
+      else if (s.type === 'reconnect') { state.connected = true; state.disconnectedSince = undefined; state.reconnects++; }
+    }
+  })().catch(() => {});
+  return state;
+}
+
 export function streamConfig(cfg: Pick<Config, 'STREAM_NAME' | 'SUBJECT_PREFIX' | 'STREAM_MAX_AGE_SECONDS' | 'STREAM_MAX_BYTES' | 'STREAM_DUPLICATE_WINDOW_SECONDS' | 'STREAM_REPLICAS'>): Partial<StreamConfig> & { name: string } {
   return {
     name: cfg.STREAM_NAME,

@@ -149,5 +149,5 @@ t.test('/metrics has HTTP latency by route; /health has the api check', async (t
   t.match(m, /tracker_http_request_seconds_bucket\{le="0.005",route="\/spawns\/heatmap",status="200"\}/);
   const h = await api.get('/health');
   t.equal(h.status, 200);
-  t.same(h.body.checks.api, { ok: true, detail: { aggregates: 'view' } }, 'Apache build in the harness: plain views');
+  t.same(h.body.checks.api, { ok: true, detail: { aggregates: 'view', replica: false } }, 'Apache build in the harness: plain views');
 });
