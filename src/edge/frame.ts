@@ -1,4 +1,4 @@
-// One text frame of /ws/position -> validated events + error replies (issue 3).
+// One text frame of /ws/position -> validated events + error replies (docs/protocol.md).
 // Pure and synchronous: no I/O, never throws on any input.
 import type { SizeBudget } from './size-budget.js';
 import { validators, fieldErrors } from '../../schemas/validators.js';

@@ -1,8 +1,8 @@
-// /ws/live: browsers watch telemetry, spawns, rares and chat as they happen (issue 3).
+// /ws/live: browsers watch telemetry, spawns, rares and chat as they happen (docs/protocol.md "7. Live feed for browsers").
 // The edge subscribes with core NATS to every live subject of a watched type, so any
 // number of edge instances each see everything; events fan out through uWS pub/sub topics, which
 // skip a subscriber whose backpressure is over WS_MAX_BACKPRESSURE_BYTES until it
-// catches up (NOTES: slow clients must not grow memory). Work is skipped entirely
+// catches up (docs/dependencies.md "uWebSockets.js": slow clients must not grow memory). Work is skipped entirely
 // for topics nobody watches.
 // Message to browsers, one per event: the event as sent plus `received_at`.
 // Filters: ?types=telemetry,chat (default: all) and ?character=<name> (default: all).

@@ -1,4 +1,4 @@
-// One bad row fails a whole COPY (NOTES: pg-copy-streams). When the database refuses a
+// One bad row fails a whole COPY (docs/dependencies.md "pg-copy-streams"). When the database refuses a
 // batch for a DATA reason, split it in halves and apply each half on its own, down to
 // single messages: the good ones are applied, the refused ones are returned with the
 // database's reason. Transient errors (connection lost, …) are not data: they are

@@ -1,6 +1,6 @@
 // Query-string schemas of the read API, built once at startup from the configured
 // limits (so /openapi.json shows the real bounds). Values arrive as strings and are
-// converted by src/api/query-params.ts before ajv checks them; NOTES.md (ajv): no
+// converted by src/api/query-params.ts before ajv checks them; docs/dependencies.md "ajv + TypeBox": no
 // coerceTypes/useDefaults on untrusted input, JSON types only.
 import { Type, type Static } from '@sinclair/typebox';
 import type { Config } from '../../shared/config.js';

@@ -1,4 +1,4 @@
-// Response schemas of the read API: the contract of issue 5, documented in
+// Response schemas of the read API: the contract of docs/api.md, documented in
 // /openapi.json and checked against real responses in test/api. Field names are the
 // event fields (snake_case); timestamps are ISO 8601 UTC strings.
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
