@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { applyBatch, type ApplyCounts, type ApplyOptions } from './apply.js';
 import type { DecodedMessage } from './decode.js';
-import { classify, errorMessage } from './errors.js';
+import { classify, errorMessage } from '../shared/errors.js';
 
 export interface Isolated<T> {
   applied: T[];

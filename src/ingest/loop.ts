@@ -10,7 +10,7 @@
 // ack:     inside writeBatch, after COMMIT.
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '../shared/logger.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../shared/errors.js';
 import { retryDelayMs, withRetry, type RetryPolicy } from '../shared/retry.js';
 import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
 import type { IngestMetrics } from './metrics.js';

@@ -13,15 +13,13 @@ import type { Logger } from '../shared/logger.js';
 import { isNotFound } from '../shared/nats.js';
 import { poolApplier } from './isolate.js';
 import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
-import { classify, errorMessage } from './errors.js';
+import { classify, errorMessage, ReplayError } from '../shared/errors.js';
 
 export interface ReplayOptions { since?: Date; truncate?: boolean }
 export interface ReplayResult { messages: number; events: number; inserted: number; duplicates: number; deadLettered: number; fromSeq: number | null; toSeq: number }
 
 const NS_PER_S = 1_000_000_000;
 const PROJECTIONS = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'];
-
-export class ReplayError extends Error {}
 
 export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool: pg.Pool, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const jsm = await jetstreamManager(nc);

@@ -8,7 +8,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 import { decodeMessage, type DecodedMessage, type DecodeLimits } from './decode.js';
-import { PoisonError, PoisonCodes, errorMessage, type PoisonCode } from './errors.js';
+import { PoisonError, PoisonCodes, errorMessage, type PoisonCode } from '../shared/errors.js';
 import { applyIsolating, type Applier } from './isolate.js';
 import { publishDeadLetter, recordDeadLetter, type DeadLetter } from './dead-letters.js';
 import type { IngestMetrics } from './metrics.js';
