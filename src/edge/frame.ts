@@ -22,7 +22,6 @@ export interface AcceptedEvent {
 
 export interface FrameLimits {
   subjectPrefix: string;
-  maxEventsPerFrame: number;
   maxEventDepth: number;
   /** What fits one NATS message: the largest serialized event, by type. */
   budget: SizeBudget;

@@ -44,7 +44,6 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
     cfg, log, nc, publisher, acks, metrics, isStopping,
     limits: {
       subjectPrefix: cfg.SUBJECT_PREFIX,
-      maxEventsPerFrame: cfg.EDGE_MAX_EVENTS_PER_FRAME,
       maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
       budget,
     },

@@ -19,7 +19,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Config } from '../shared/config.js';
 import type { EdgeMetrics } from './metrics.js';
 
-export interface LiveConn { ws?: WebSocket<LiveConn>; closed: boolean; topics: string[]; types: EventType[]; coalesceMs?: number }
+export interface LiveConn { ws?: WebSocket<LiveConn>; topics: string[]; types: EventType[]; coalesceMs?: number }
 
 const ROUTE = '/ws/live';
 const topicOf = (type: string, token?: string, coalesceMs?: number) => {
@@ -69,7 +69,7 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
       const wanted = liveTopics(query, cfg.EDGE_LIVE_MAX_COALESCE_MS);
       if (typeof wanted === 'string') return reject(res, wanted);
       if (isStopping()) return reject(res, 'server shutting down');
-      res.upgrade<LiveConn>({ closed: false, ...wanted }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+      res.upgrade<LiveConn>({ ...wanted }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {
       const conn = ws.getUserData();
@@ -81,7 +81,6 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
     },
     close: (ws) => {
       const conn = ws.getUserData();
-      conn.closed = true;
       conn.ws = undefined;
       feed.unwatch(conn.types, conn.coalesceMs);
       sockets.delete(conn);

@@ -67,7 +67,7 @@ export async function runImportSqlite(cfg: Config, args: string[], startNats: St
       window = new PublishWindow(publisher.publish, { maxInflight: opts.maxInflight, publishTimeoutMs: opts.publishTimeoutMs, attempts: opts.publishAttempts, retryMaxMs: opts.retryMaxMs });
     }
     const limits: BatchLimits = {
-      subjectPrefix: cfg.SUBJECT_PREFIX, maxEventsPerFrame: opts.eventsPerMessage, maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
+      subjectPrefix: cfg.SUBJECT_PREFIX, maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
       eventsPerMessage: opts.eventsPerMessage, maxMessageBytes,
     };
     for (const t of info.tables.filter((x) => opts.types.includes(x.spec.type))) {

@@ -52,7 +52,7 @@ export interface BatchContext extends DecodeLimits {
   readonly afterCommit?: () => void;
 }
 
-export interface BatchOutcome { events: number; inserted: number; duplicates: number; deadLettered: number; retried: number }
+export interface BatchOutcome { events: number; inserted: number; duplicates: number; deadLettered: number }
 
 export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]): Promise<BatchOutcome> {
   const good = items.filter((i): i is InFlight & { decoded: DecodedMessage } => i.decoded !== undefined);
@@ -97,7 +97,7 @@ export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]):
     const poisoned = items.length - good.length;
     if (poisoned) m.errors.inc({ kind: 'poison' }, poisoned);
   }
-  return { events, inserted, duplicates: events - inserted, deadLettered: letters.length, retried: retry.length };
+  return { events, inserted, duplicates: events - inserted, deadLettered: letters.length };
 }
 
 function toLetter(stream: string, msg: JsMsg, reason: string): DeadLetter {

@@ -68,5 +68,3 @@ export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.Strin
 
 export type RawPointT = Static<typeof RawPoint>;
 export type BucketPointT = Static<typeof BucketPoint>;
-export type HistoryResponseT = Static<typeof HistoryResponse>;
-export type HeatmapResponseT = Static<typeof HeatmapResponse>;
