@@ -1,5 +1,7 @@
 // Replay: rebuild the projections from the JetStream log with the SAME apply path as
-// the live consumer (decode -> COPY into staging -> INSERT … ON CONFLICT DO NOTHING).
+// the live consumer (decode -> INGEST_APPLY_MODE; by default `copy-direct`: plain COPY,
+// and a batch holding an already-stored event is redone through staging + INSERT …
+// ON CONFLICT DO NOTHING, docs/ingest.md "Exactly-once effect").
 // Idempotent: rows already present are skipped, so running it twice changes nothing.
 // Reads through its own ephemeral, ack-less pull consumer (the live durable's position
 // is untouched, so replay can run while ingest runs) from the stream start or --since,
