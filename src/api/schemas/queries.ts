@@ -45,5 +45,3 @@ export function querySchemas(cfg: Config) {
     none: obj({}),
   };
 }
-
-export type QuerySchemas = ReturnType<typeof querySchemas>;
