@@ -6,7 +6,8 @@
 // Every accepted event is looked up and every stored one added, so this is on the
 // edge's hottest path. A Map<string, number> with a FIFO beside it was a large share
 // of the edge's busy time (see docs/benchmarks.md "Figures behind code choices"): 100k
-// string entries churning at the bench's rate miss the CPU caches and make V8 rehash. Here the entries live in a ring (insertion order = eviction order),
+// string entries churning at the bench's rate miss the CPU caches and make V8 rehash.
+// Here the entries live in a ring (insertion order = eviction order),
 // indexed by an open-addressing table of ring positions in typed arrays: no per-entry
 // objects, nothing for the GC to trace but the key strings themselves.
 export class RecentKeys {

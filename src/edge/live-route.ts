@@ -1,4 +1,5 @@
-// /ws/live: browsers watch telemetry, spawns, rares and chat as they happen (docs/protocol.md "7. Live feed for browsers").
+// /ws/live: browsers watch telemetry, spawns, rares and chat as they happen
+// (docs/protocol.md "7. Live feed for browsers").
 // The edge subscribes with core NATS to every live subject of a watched type, so any
 // number of edge instances each see everything; events fan out through uWS pub/sub topics, which
 // skip a subscriber whose backpressure is over WS_MAX_BACKPRESSURE_BYTES until it

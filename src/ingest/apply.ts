@@ -89,7 +89,7 @@ async function writeRows(client: pg.ClientBase, spec: TableSpec, rows: Row[], op
   }
 }
 
-/** Streams COPY text through pg-copy-streams; a failure sends CopyFail (docs/dependencies.md "pg-copy-streams", pgcs#115). */
+/** Streams COPY text through pg-copy-streams; a failure sends CopyFail (docs/dependencies.md "pg-copy-streams"). */
 async function copyIn(client: pg.ClientBase, sql: string, text: string, midCopy?: () => void): Promise<number> {
   const stream = client.query(copyStreams.from(sql));
   await pipeline(Readable.from(chunks(text, midCopy)), stream);

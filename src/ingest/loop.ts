@@ -91,7 +91,10 @@ export class IngestLoop {
     await Promise.all(this.writes);
   }
 
-  /** consumer_deleted / repeated missed heartbeats: close the iterator; run() recreates it (docs/dependencies.md "NATS JetStream"). */
+  /**
+   * consumer_deleted / repeated missed heartbeats: close the iterator; run() recreates it
+   * (docs/dependencies.md "NATS JetStream").
+   */
   private watch(messages: ConsumerMessages): void {
     (async () => {
       for await (const st of messages.status()) {

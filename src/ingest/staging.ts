@@ -20,7 +20,8 @@ export async function ensureStaging(client: pg.ClientBase): Promise<void> {
   ready.add(client);
 }
 
-const conflictTarget = '(event_key, ts)'; // the unique index; must include the time column (docs/dependencies.md "TimescaleDB", tsdb#447)
+// The unique index; must include the time column (docs/dependencies.md "TimescaleDB", tsdb#447).
+const conflictTarget = '(event_key, ts)';
 
 /** Moves staged rows into the hypertable; returns how many were new. */
 export async function mergeStaged(client: pg.ClientBase, spec: TableSpec): Promise<number> {
