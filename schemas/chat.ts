@@ -1,4 +1,4 @@
-// `chat`: a chat line. Broadcast live on core NATS only: never stored (issue 3).
+// `chat`: a chat line. Broadcast live on core NATS only: never stored (docs/protocol.md "7. Live feed for browsers").
 import { Type, type Static } from '@sinclair/typebox';
 import { commonFields, Text } from './common.js';
 

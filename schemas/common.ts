@@ -1,9 +1,9 @@
-// Building blocks shared by every event schema (wire protocol v1, issue 3).
-// Only JSON types (NOTES "ajv + TypeBox"): ajv strict mode compiles all of these.
+// Building blocks shared by every event schema (wire protocol v1, docs/protocol.md).
+// Only JSON types (docs/dependencies.md "ajv + TypeBox"): ajv strict mode compiles all of these.
 import { Type } from '@sinclair/typebox';
 
 /**
- * No NUL character: PostgreSQL jsonb and COPY text reject `\u0000` (NOTES "pg-copy-streams").
+ * No NUL character: PostgreSQL jsonb and COPY text reject `\u0000` (docs/dependencies.md "pg-copy-streams").
  * The edge also refuses NUL and lone surrogates in unknown fields (src/edge/deep-check.ts).
  */
 export const NO_NUL = '^[^\\u0000]*$';

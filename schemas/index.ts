@@ -9,7 +9,6 @@ import { ChatEvent } from './chat.js';
 import type { EventType } from '../src/shared/subjects.js';
 
 export { TelemetryEvent, SpawnEvent, RareEvent, ChatEvent };
-export type AnyEvent = TelemetryEvent | SpawnEvent | RareEvent | ChatEvent;
 
 export const eventSchemas = {
   telemetry: TelemetryEvent,

@@ -1,4 +1,4 @@
-// ajv validators of every event type, compiled ONCE at import (NOTES "ajv + TypeBox":
+// ajv validators of every event type, compiled ONCE at import (docs/dependencies.md "ajv + TypeBox":
 // compiling per call leaks). Options are chosen for untrusted input: first error only
 // (allErrors off: bounded error lists), no coercion, no defaults, nothing removed, so
 // a validated event is exactly what the client sent.

@@ -1,6 +1,6 @@
 // Writes schemas/json/<type>.schema.json from the TypeBox source (schemas/*.ts), so
 // clients in other languages can validate frames. `--check` only compares and exits 1
-// when a committed file is stale (the unit test test/edge/schemas-export.unit.test.ts
+// when a committed file is stale (test/edge/schemas.unit.test.ts
 // does the same). Usage: npm run schemas:export [-- --check]
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';

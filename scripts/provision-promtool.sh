@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure `promtool` (the Prometheus exposition-format linter) is installed, for the
-# metrics tests (test/grafana/promtool.int.test.ts). Debian ships it in the `prometheus`
+# metrics tests (test/grafana/prometheus.int.test.ts). Debian ships it in the `prometheus`
 # package; installing that package must not leave a Prometheus server running here, so
 # service starts are refused while it installs (policy-rc.d, see invoke-rc.d(8)) and any
 # unit it enabled is stopped. Idempotent: exits at once when promtool is on PATH.

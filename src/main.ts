@@ -38,8 +38,9 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   let local: LocalServices | undefined;
-  if (!cfg.NATS_URL || !cfg.DATABASE_URL) {
-    local = await startLocalServices(cfg, log);
+  const needsNats = command !== 'migrate'; // migrate needs only PostgreSQL
+  if ((needsNats && !cfg.NATS_URL) || !cfg.DATABASE_URL) {
+    local = await startLocalServices(cfg, log, { nats: needsNats });
     cfg = Object.freeze({ ...cfg, NATS_URL: cfg.NATS_URL ?? local.natsUrl, DATABASE_URL: cfg.DATABASE_URL ?? local.databaseUrl });
   }
   try {

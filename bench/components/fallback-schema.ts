@@ -1,5 +1,5 @@
 // Used only until schemas/ exports compiled validators: a TypeBox schema equivalent to
-// issue 3's v1 telemetry and spawn events, compiled the way the edge must (ajv strict,
+// docs/protocol.md's v1 telemetry and spawn events, compiled the way the edge must (ajv strict,
 // allErrors off, ajv-formats date-time; extra fields allowed).
 import { Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';

@@ -46,7 +46,7 @@ export async function benchValidation(minMs: number): Promise<ValidateResult> {
     eventKeyOf(e.type, e.character_name, e.event_id, canonicalEventJson(e));
   }, minMs / 2);
   return {
-    validator: project?.name ?? 'bench fallback (TypeBox equivalent of issue 3; schemas/ not available)',
+    validator: project?.name ?? 'bench fallback (TypeBox equivalent of docs/protocol.md; schemas/ not available)',
     events: v.calls,
     validateNsPerEvent: Math.round(v.nsPerCall),
     jsonParseNsPerEvent: Math.round(p.nsPerCall),

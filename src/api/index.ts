@@ -1,4 +1,4 @@
-// The read API role (issue 5): JSON routes over the projections and aggregates,
+// The read API role (docs/api.md): JSON routes over the projections and aggregates,
 // /openapi.json, HTTP latency by route, an `api` health check, and the retention timer.
 // /health and /metrics themselves are served by src/shared/http/server.ts.
 import { Histogram } from 'prom-client';

@@ -1,6 +1,6 @@
 // Query-string parsing: URLSearchParams -> typed values -> ajv. Each schema is compiled
-// once at startup (NOTES.md, ajv#1879). Conversion is ours and strict (a number must
-// look like one); ajv never coerces or fills defaults on untrusted input (NOTES.md).
+// once at startup (docs/dependencies.md "ajv + TypeBox", ajv#1879). Conversion is ours and strict (a number must
+// look like one); ajv never coerces or fills defaults on untrusted input (docs/dependencies.md "ajv + TypeBox").
 // A bad parameter answers 400 `bad_request` with a message naming it.
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';

@@ -1,4 +1,4 @@
-// The read API's HTTP routes (issue 5). Each route: parse + validate the query
+// The read API's HTTP routes (docs/api.md "Endpoints"). Each route: parse + validate the query
 // (compiled once), run one parameterized read, shape the JSON. The table of routes
 // also feeds /openapi.json, so what is documented is what is served.
 import type { TObject, TSchema } from '@sinclair/typebox';

@@ -65,8 +65,6 @@ export class AckTrackers {
     };
   }
 
-  get size(): number { return this.pending.size; }
-
   private sweep(now = Date.now()): void {
     for (const p of this.pending) {
       if (p.deadline > now) break; // insertion order = deadline order

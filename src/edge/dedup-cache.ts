@@ -4,10 +4,10 @@
 // JetStream dedup and the projections' unique event_key still make replays harmless.
 //
 // Every accepted event is looked up and every stored one added, so this is on the
-// edge's hottest path. A Map<string, number> with a FIFO beside it cost ~2.5 µs per
-// event in the batched bench (has + add + evict: 17% of the edge's busy time,
-// docs/benchmarks.md): 100k string entries churning at ~45k/s miss the CPU caches and
-// make V8 rehash. Here the entries live in a ring (insertion order = eviction order),
+// edge's hottest path. A Map<string, number> with a FIFO beside it was a large share
+// of the edge's busy time (see docs/benchmarks.md "Figures behind code choices"): 100k
+// string entries churning at the bench's rate miss the CPU caches and make V8 rehash.
+// Here the entries live in a ring (insertion order = eviction order),
 // indexed by an open-addressing table of ring positions in typed arrays: no per-entry
 // objects, nothing for the GC to trace but the key strings themselves.
 export class RecentKeys {

@@ -1,7 +1,7 @@
-// Checks ajv cannot express for unknown fields (kept as sent, issue 3): nesting depth
+// Checks ajv cannot express for unknown fields (kept as sent, docs/protocol.md "Events"): nesting depth
 // (canonicalJson/JSON.stringify recurse; a 100k-deep array must not blow the stack) and,
 // when the frame has `\u` escapes, strings that PostgreSQL jsonb/COPY refuse: NUL and
-// lone UTF-16 surrogates (NOTES "pg-copy-streams"). Raw NUL or invalid UTF-8 cannot
+// lone UTF-16 surrogates (docs/dependencies.md "pg-copy-streams"). Raw NUL or invalid UTF-8 cannot
 // reach here: JSON.parse rejects raw control characters and uWS rejects bad UTF-8.
 import type { FieldError } from '../../schemas/validators.js';
 

@@ -1,7 +1,8 @@
 // Builds the JetStream message (src/shared/envelope.ts format) from events already
 // serialized at accept time: each event is stringified once, its byte size is known
 // before batching, and a batch is a string join instead of a second stringify.
-// The output is byte-identical to encodeEnvelope() (test/edge/envelope-json.unit.test.ts).
+// The output is byte-identical to encodeEnvelope() (test/edge/units.unit.test.ts,
+// "envelopeFromJson is byte-identical to encodeEnvelope").
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
 import { EVENT_TYPES, type EventType } from '../shared/subjects.js';
 

@@ -1,4 +1,4 @@
-// One text frame of /ws/position -> validated events + error replies (issue 3).
+// One text frame of /ws/position -> validated events + error replies (docs/protocol.md).
 // Pure and synchronous: no I/O, never throws on any input.
 import type { SizeBudget } from './size-budget.js';
 import { validators, fieldErrors } from '../../schemas/validators.js';
@@ -22,7 +22,6 @@ export interface AcceptedEvent {
 
 export interface FrameLimits {
   subjectPrefix: string;
-  maxEventsPerFrame: number;
   maxEventDepth: number;
   /** What fits one NATS message: the largest serialized event, by type. */
   budget: SizeBudget;

@@ -44,7 +44,6 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
     cfg, log, nc, publisher, acks, metrics, isStopping,
     limits: {
       subjectPrefix: cfg.SUBJECT_PREFIX,
-      maxEventsPerFrame: cfg.EDGE_MAX_EVENTS_PER_FRAME,
       maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
       budget,
     },
@@ -67,7 +66,7 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
     stop: async () => {
       // 1. refuse new frames and upgrades; 2. store what was accepted (bounded, so the
       // acks still reach their clients); 3. close every socket: us_listen_socket_close
-      // does not (NOTES, uWS.js#663).
+      // does not (docs/dependencies.md "uWebSockets.js", uWS.js#663).
       stopping = true;
       const drained = await publisher.drain(Math.floor(cfg.SHUTDOWN_TIMEOUT_MS / 2));
       if (!drained) log.error({ lost_events: publisher.buffered }, 'edge stopped before every accepted event was stored in JetStream');

@@ -1,8 +1,9 @@
-// /ws/live: browsers watch telemetry, spawns, rares and chat as they happen (issue 3).
+// /ws/live: browsers watch telemetry, spawns, rares and chat as they happen
+// (docs/protocol.md "7. Live feed for browsers").
 // The edge subscribes with core NATS to every live subject of a watched type, so any
 // number of edge instances each see everything; events fan out through uWS pub/sub topics, which
 // skip a subscriber whose backpressure is over WS_MAX_BACKPRESSURE_BYTES until it
-// catches up (NOTES: slow clients must not grow memory). Work is skipped entirely
+// catches up (docs/dependencies.md "uWebSockets.js": slow clients must not grow memory). Work is skipped entirely
 // for topics nobody watches.
 // Message to browsers, one per event: the event as sent plus `received_at`.
 // Filters: ?types=telemetry,chat (default: all) and ?character=<name> (default: all).
@@ -19,7 +20,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Config } from '../shared/config.js';
 import type { EdgeMetrics } from './metrics.js';
 
-export interface LiveConn { ws?: WebSocket<LiveConn>; closed: boolean; topics: string[]; types: EventType[]; coalesceMs?: number }
+export interface LiveConn { ws?: WebSocket<LiveConn>; topics: string[]; types: EventType[]; coalesceMs?: number }
 
 const ROUTE = '/ws/live';
 const topicOf = (type: string, token?: string, coalesceMs?: number) => {
@@ -69,7 +70,7 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
       const wanted = liveTopics(query, cfg.EDGE_LIVE_MAX_COALESCE_MS);
       if (typeof wanted === 'string') return reject(res, wanted);
       if (isStopping()) return reject(res, 'server shutting down');
-      res.upgrade<LiveConn>({ closed: false, ...wanted }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+      res.upgrade<LiveConn>({ ...wanted }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
     },
     open: (ws) => {
       const conn = ws.getUserData();
@@ -81,7 +82,6 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
     },
     close: (ws) => {
       const conn = ws.getUserData();
-      conn.closed = true;
       conn.ws = undefined;
       feed.unwatch(conn.types, conn.coalesceMs);
       sockets.delete(conn);

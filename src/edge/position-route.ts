@@ -1,5 +1,5 @@
 // /ws/position: game plugins send events here (wire protocol v1, docs/protocol.md).
-// uWS rules followed (NOTES "uWebSockets.js"): auth in `upgrade`, read synchronously
+// uWS rules followed (docs/dependencies.md "uWebSockets.js"): auth in `upgrade`, read synchronously
 // and answered with a real 401; the message ArrayBuffer is decoded to a string before
 // returning (nothing async touches it); a socket is used only between open and close
 // (`closed` flag in its user data); replies are corked; every handler catches.
@@ -71,7 +71,7 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
     compression: uws.DISABLED,
 
     upgrade: (res, req, context) => {
-      // Everything is read synchronously: the request object dies on return (NOTES).
+      // Everything is read synchronously: the request object dies on return (docs/dependencies.md "uWebSockets.js").
       const query = new URLSearchParams(req.getQuery() ?? '');
       const given = req.getHeader('x-plugin-secret') || query.get('secret') || '';
       const key = req.getHeader('sec-websocket-key');

@@ -1,15 +1,15 @@
-// Accepted events -> JetStream (issue 3 "Publishing"). Events wait in one lane per
+// Accepted events -> JetStream (docs/edge.md "How events flow"). Events wait in one lane per
 // subject (one type + one character). A lane publishes one message at a time, so
 // per-character order holds even across retries; lanes publish in parallel up to
-// EDGE_MAX_INFLIGHT_PUBLISHES (NOTES: never await publishes one by one). In batched
+// EDGE_MAX_INFLIGHT_PUBLISHES (docs/dependencies.md "NATS JetStream": never await publishes one by one). In batched
 // mode the lane's open batch fills while its previous message awaits its PubAck and is
 // sealed at EDGE_BATCH_MAX_EVENTS, at the byte limit, or EDGE_BATCH_FLUSH_MS after its
 // first event -- but only when the lane is idle: while a lane's message is in flight its
 // open batch keeps filling and is sealed when the PubAck returns (group commit). So a
 // message carries about one round-trip of the character's events, and the message rate
 // JetStream sees stays near the number of active characters per round-trip, whatever
-// the event rate (the bench measured ~11-15k JetStream messages/s as the ceiling here,
-// docs/benchmarks.md). In per-event mode every event is its own message. A failed publish is
+// the event rate (the JetStream message ceiling measured here: see docs/benchmarks.md
+// "Figures behind code choices"). In per-event mode every event is its own message. A failed publish is
 // retried with backoff and the same Nats-Msg-Id (JetStream drops it if it had landed),
 // unless it can never succeed (RejectedMessageError: too big, …): then a batch is split
 // into one message per event, and an event refused on its own is given up and its

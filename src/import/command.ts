@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Config } from '../shared/config.js';
 import { connectNats, ensureStream } from '../shared/nats.js';
 import { JetStreamPublisher } from '../edge/jetstream-publish.js';
-import { parseImportArgs, IMPORT_USAGE, type ImportOptions } from './args.js';
+import { parseImportArgs, IMPORT_USAGE } from './args.js';
 import { OldAppSource, SourceError, type SourceInfo } from './source.js';
 import { CheckpointStore, checkpointNames, rowHash, sourceId, type Checkpoint } from './checkpoint.js';
 import { PublishWindow } from './publish-window.js';
@@ -67,7 +67,7 @@ export async function runImportSqlite(cfg: Config, args: string[], startNats: St
       window = new PublishWindow(publisher.publish, { maxInflight: opts.maxInflight, publishTimeoutMs: opts.publishTimeoutMs, attempts: opts.publishAttempts, retryMaxMs: opts.retryMaxMs });
     }
     const limits: BatchLimits = {
-      subjectPrefix: cfg.SUBJECT_PREFIX, maxEventsPerFrame: opts.eventsPerMessage, maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
+      subjectPrefix: cfg.SUBJECT_PREFIX, maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
       eventsPerMessage: opts.eventsPerMessage, maxMessageBytes,
     };
     for (const t of info.tables.filter((x) => opts.types.includes(x.spec.type))) {
@@ -111,5 +111,3 @@ async function verifiedCheckpoint(store: CheckpointStore, source: OldAppSource, 
   line(`${table}: the checkpoint (rowid ${cp.rowid}) does not match this file; importing from the start (nothing is stored twice)`);
   return undefined;
 }
-
-export type { ImportOptions };

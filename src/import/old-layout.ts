@@ -27,5 +27,3 @@ export const COUNTED_TABLES: Readonly<Record<string, string>> = {
   live_state: 'derived from telemetry (player_latest is rebuilt by ingest)',
   sessions: 'session_id is on every telemetry row',
 };
-
-export const importedTable = (type: string): ImportedTable | undefined => IMPORTED_TABLES.find((t) => t.type === type);

@@ -1,5 +1,5 @@
 // Publishes messages with PubAcks through the edge's JetStreamPublisher, keeping at
-// most `maxInflight` awaiting their ack (NOTES: never await publishes one by one). A
+// most `maxInflight` awaiting their ack (docs/dependencies.md "NATS JetStream": never await publishes one by one). A
 // failed or timed-out publish is retried with backoff under the same Nats-Msg-Id
 // (JetStream drops it if the first try had landed); after `attempts` tries the window
 // fails and every later call rejects, so the command stops and exits 1 (a re-run

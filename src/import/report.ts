@@ -47,11 +47,6 @@ export function newTableReport(t: SourceInfo['tables'][number], alreadyImported:
   };
 }
 
-export function noteSkip(r: TableReport, id: string | number, reason: string): void {
-  r.skipped[reason] = (r.skipped[reason] ?? 0) + 1;
-  if (r.skippedRows.length < MAX_LISTED_SKIPS) r.skippedRows.push({ id, reason });
-}
-
 const n = (x: number) => x.toLocaleString('en-US');
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 

@@ -83,7 +83,7 @@ export class OldAppSource {
   /**
    * Rows with rowid > `afterRowid`, at most `limit`, in rowid order, as arrays in the
    * order of `columns` (ROWID first). Arrays, not objects: better-sqlite3 builds a
-   * row object at ~3.6 µs against ~1.5 µs for an array (16 columns, measured here).
+   * row object at about twice the cost of an array (see docs/benchmarks.md "Figures behind code choices").
    */
   readChunk(table: string, afterRowid: number, limit: number): { columns: string[]; rows: SqlValue[][] } {
     const s = this.chunkStatement(table);

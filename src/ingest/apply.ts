@@ -18,6 +18,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { isUniqueViolation } from '../shared/errors.js';
 import type { ApplyMode } from './config.js';
 import type { DecodedMessage, Row } from './decode.js';
 import { encodeRows } from './copy-text.js';
@@ -35,8 +36,6 @@ export interface ApplyOptions {
 /** Per table: events in the batch, and rows that were new (the rest were already applied). */
 export interface ApplyCounts { events: Record<string, number>; inserted: Record<string, number> }
 
-const UNIQUE_VIOLATION = '23505';
-
 export async function applyBatch(client: pg.ClientBase, items: readonly DecodedMessage[], opts: ApplyOptions): Promise<ApplyCounts> {
   if (opts.mode !== 'copy-direct') return applyOnce(client, items, opts);
   // Redeliveries and replays are rare on the hot path: try the cheaper plain COPY, and
@@ -45,7 +44,7 @@ export async function applyBatch(client: pg.ClientBase, items: readonly DecodedM
   try {
     return await applyOnce(client, items, { ...opts, mode: 'copy-plain' });
   } catch (err) {
-    if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+    if (!isUniqueViolation(err)) throw err;
     return applyOnce(client, items, { ...opts, mode: 'copy-staging' });
   }
 }
@@ -93,7 +92,7 @@ async function writeRows(client: pg.ClientBase, spec: TableSpec, rows: Row[], op
   }
 }
 
-/** Streams COPY text through pg-copy-streams; a failure sends CopyFail (NOTES: pgcs #115). */
+/** Streams COPY text through pg-copy-streams; a failure sends CopyFail (docs/dependencies.md "pg-copy-streams"). */
 async function copyIn(client: pg.ClientBase, sql: string, text: string, midCopy?: () => void): Promise<number> {
   const stream = client.query(copyStreams.from(sql));
   await pipeline(Readable.from(chunks(text, midCopy)), stream);

@@ -25,14 +25,14 @@ export function consumerConfig(cfg: ConsumerSettings): Partial<ConsumerConfig> {
     // REFUSED on their INGEST_MAX_DELIVER-th delivery (docs/ingest.md "Failures").
     max_deliver: -1,
     // No filter: the stream holds exactly <prefix>.{telemetry,spawn,rare}.>, and several
-    // filter_subjects need nats-server 2.10 while CI runs 2.9 (NOTES).
+    // filter_subjects need nats-server 2.10 while CI runs 2.9 (docs/dependencies.md "NATS JetStream").
   };
 }
 
 /**
  * Creates the durable or brings it to the configured settings: info() then update(),
  * because `add` on an existing durable with another config fails on 2.10+ and silently
- * updates on 2.9 (NOTES, nats-server#4217). Two processes racing to create it are
+ * updates on 2.9 (docs/dependencies.md "NATS JetStream", nats-server#4217). Two processes racing to create it are
  * fine: the loser's add sees an identical config (accepted) or retries via update.
  */
 export async function ensureConsumer(jsm: JetStreamManager, cfg: ConsumerSettings, log?: Logger): Promise<ConsumerInfo> {

@@ -2,7 +2,7 @@
 // "Text Format"): columns separated by TAB, rows ended by LF, NULL written as \N.
 // Inside a value, backslash, LF, CR and TAB must be backslash-escaped; everything
 // else, including any Unicode, goes through as UTF-8. A value that is literally the
-// two characters \N becomes \\N and so stays text (NOTES: pg-copy-streams).
+// two characters \N becomes \\N and so stays text (docs/dependencies.md "pg-copy-streams").
 // Text rather than binary: binary needs every value in the column's exact wire type
 // (no casts: timestamptz as microseconds since 2000, float8 bits, …) for no gain here.
 import type { Row, Value } from './decode.js';

@@ -6,7 +6,7 @@
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
 import { parseSubject, STORED_TYPES, type StoredType } from '../shared/subjects.js';
 import { validators, fieldErrors } from '../../schemas/validators.js';
-import { PoisonError, PoisonCodes, type PoisonCode } from './errors.js';
+import { PoisonError, PoisonCodes, type PoisonCode } from '../shared/errors.js';
 import { TABLES, type FieldKind, type TableSpec } from './tables.js';
 
 export type Value = string | number | null;

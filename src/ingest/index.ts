@@ -9,7 +9,7 @@ import { createIngestMetrics } from './metrics.js';
 import { IngestState } from './state.js';
 import { ingestCheck } from './health.js';
 import { faultHook } from './fault.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../shared/errors.js';
 
 export async function startIngest(rt: Runtime): Promise<RoleHandle> {
   const { cfg, nc, pool } = rt;

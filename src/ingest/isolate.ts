@@ -1,4 +1,4 @@
-// One bad row fails a whole COPY (NOTES: pg-copy-streams). When the database refuses a
+// One bad row fails a whole COPY (docs/dependencies.md "pg-copy-streams"). When the database refuses a
 // batch for a DATA reason, split it in halves and apply each half on its own, down to
 // single messages: the good ones are applied, the refused ones are returned with the
 // database's reason. Transient errors (connection lost, …) are not data: they are
@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { applyBatch, type ApplyCounts, type ApplyOptions } from './apply.js';
 import type { DecodedMessage } from './decode.js';
-import { classify, errorMessage } from './errors.js';
+import { classify, errorMessage } from '../shared/errors.js';
 
 export interface Isolated<T> {
   applied: T[];

@@ -10,7 +10,7 @@
 // ack:     inside writeBatch, after COMMIT.
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from '../shared/logger.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '../shared/errors.js';
 import { retryDelayMs, withRetry, type RetryPolicy } from '../shared/retry.js';
 import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
 import type { IngestMetrics } from './metrics.js';
@@ -100,7 +100,7 @@ export class IngestLoop {
 
   /**
    * consumer_deleted / repeated missed heartbeats: close the iterator; run() recreates it
-   * (NOTES). Plus a watchdog: on a NATS cluster, after the consumer's leader died, a
+   * (docs/dependencies.md "NATS JetStream"). Plus a watchdog: on a NATS cluster, after the consumer's leader died, a
    * process was seen receiving neither messages nor heartbeats for good while nats.js's
    * own recovery kept timing out (leader kill drill, docs/operations.md): with no sign of
    * life for two pull lifetimes, start over with a fresh consume().

@@ -16,7 +16,6 @@ export interface IngestMetrics {
 
 /** Error kinds counted in tracker_ingest_errors_total{kind}. */
 export const ERROR_KINDS = ['transient', 'data', 'poison', 'consumer', 'lag_poll'] as const;
-export type ErrorKind = typeof ERROR_KINDS[number];
 
 export function createIngestMetrics(registry: Registry): IngestMetrics {
   const registers = [registry];

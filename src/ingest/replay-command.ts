@@ -6,7 +6,8 @@ import type { Logger } from '../shared/logger.js';
 import { connectNats } from '../shared/nats.js';
 import { createPool } from '../shared/db.js';
 import { migrate } from '../shared/migrate.js';
-import { replay, ReplayError, type ReplayOptions } from './replay.js';
+import { replay, type ReplayOptions } from './replay.js';
+import { ReplayError } from '../shared/errors.js';
 
 export const REPLAY_USAGE = 'usage: replay [--since TIME] [--truncate]   (TIME: RFC 3339, e.g. 2026-11-25T12:00:00Z)';
 

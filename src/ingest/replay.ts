@@ -1,5 +1,7 @@
 // Replay: rebuild the projections from the JetStream log with the SAME apply path as
-// the live consumer (decode -> COPY into staging -> INSERT … ON CONFLICT DO NOTHING).
+// the live consumer (decode -> INGEST_APPLY_MODE; by default `copy-direct`: plain COPY,
+// and a batch holding an already-stored event is redone through staging + INSERT …
+// ON CONFLICT DO NOTHING, docs/ingest.md "Exactly-once effect").
 // Idempotent: rows already present are skipped, so running it twice changes nothing.
 // Reads through its own ephemeral, ack-less pull consumer (the live durable's position
 // is untouched, so replay can run while ingest runs) from the stream start or --since,
@@ -16,7 +18,7 @@ import type { Logger } from '../shared/logger.js';
 import { isNotFound } from '../shared/nats.js';
 import { poolApplier } from './isolate.js';
 import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
-import { classify, errorMessage } from './errors.js';
+import { classify, errorMessage, ReplayError } from '../shared/errors.js';
 
 export interface ReplayOptions { since?: Date; truncate?: boolean }
 export interface ReplayResult {
@@ -27,8 +29,6 @@ export interface ReplayResult {
 
 const NS_PER_S = 1_000_000_000;
 const PROJECTIONS = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'];
-
-export class ReplayError extends Error {}
 
 export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool: pg.Pool, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const jsm = await jetstreamManager(nc);

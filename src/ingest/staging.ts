@@ -1,8 +1,8 @@
 // Per-session staging tables for the idempotent COPY path: COPY cannot do ON CONFLICT,
 // so rows go into a TEMP table first, then `INSERT … SELECT … ON CONFLICT DO NOTHING`
-// moves the new ones into the hypertable (NOTES: pg-copy-streams).
+// moves the new ones into the hypertable (docs/dependencies.md "pg-copy-streams").
 // Created ONCE per connection with ON COMMIT DELETE ROWS, not per batch: thousands of
-// CREATE/DROP per minute bloat the system catalogs (NOTES). The set below remembers
+// CREATE/DROP per minute bloat the system catalogs (docs/dependencies.md "pg-copy-streams"). The set below remembers
 // which pool clients already have them; a client that broke is discarded by the pool,
 // and its replacement is a new object, so it gets its tables again.
 import type pg from 'pg';
@@ -20,7 +20,8 @@ export async function ensureStaging(client: pg.ClientBase): Promise<void> {
   ready.add(client);
 }
 
-const conflictTarget = '(event_key, ts)'; // the unique index; must include the time column (NOTES: tsdb#447)
+// The unique index; must include the time column (docs/dependencies.md "TimescaleDB", tsdb#447).
+const conflictTarget = '(event_key, ts)';
 
 /** Moves staged rows into the hypertable; returns how many were new. */
 export async function mergeStaged(client: pg.ClientBase, spec: TableSpec): Promise<number> {

@@ -6,7 +6,6 @@ export class IngestState {
   lastError: { message: string; at: string } | undefined;
   /** Start of the current streak of failed batch writes (undefined when the last write succeeded). */
   failingSince: number | undefined;
-  lag: { pending: number; ackPending: number; at: string } | undefined;
   private readonly startedAt = Date.now();
   /** Last batch settled (written and acked, dead letters included). */
   private lastProgressAt = 0;
@@ -19,9 +18,8 @@ export class IngestState {
     this.lastProgressAt = Date.now();
   }
 
-  /** Records what the consumer reports; a consumer with nothing pending is idle, not stalled. */
+  /** Notes what the consumer reports: a consumer with nothing pending is idle, not stalled. */
   observeLag(pending: number, ackPending: number): void {
-    this.lag = { pending, ackPending, at: new Date().toISOString() };
     if (pending + ackPending === 0) this.idleAt = Date.now();
   }
 

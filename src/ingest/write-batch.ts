@@ -8,7 +8,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type pg from 'pg';
 import type { Logger } from '../shared/logger.js';
 import { decodeMessage, type DecodedMessage, type DecodeLimits } from './decode.js';
-import { PoisonError, PoisonCodes, errorMessage, type PoisonCode } from './errors.js';
+import { PoisonError, PoisonCodes, errorMessage, type PoisonCode } from '../shared/errors.js';
 import { applyIsolating, type Applier } from './isolate.js';
 import { publishDeadLetter, recordDeadLetter, type DeadLetter } from './dead-letters.js';
 import type { IngestMetrics } from './metrics.js';
@@ -52,7 +52,7 @@ export interface BatchContext extends DecodeLimits {
   readonly afterCommit?: () => void;
 }
 
-export interface BatchOutcome { events: number; inserted: number; duplicates: number; deadLettered: number; retried: number }
+export interface BatchOutcome { events: number; inserted: number; duplicates: number; deadLettered: number }
 
 export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]): Promise<BatchOutcome> {
   const good = items.filter((i): i is InFlight & { decoded: DecodedMessage } => i.decoded !== undefined);
@@ -97,7 +97,7 @@ export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]):
     const poisoned = items.length - good.length;
     if (poisoned) m.errors.inc({ kind: 'poison' }, poisoned);
   }
-  return { events, inserted, duplicates: events - inserted, deadLettered: letters.length, retried: retry.length };
+  return { events, inserted, duplicates: events - inserted, deadLettered: letters.length };
 }
 
 function toLetter(stream: string, msg: JsMsg, reason: string): DeadLetter {

@@ -3,7 +3,6 @@
 import { str, int, url, oneOf, list, bool, matching, type VarSpecs } from './env-vars.js';
 
 export const ROLES = ['edge', 'ingest', 'api'] as const;
-export type Role = (typeof ROLES)[number];
 
 export const sharedVars = {
   DATABASE_URL: url('PostgreSQL/TimescaleDB connection URL. Unset: `npm start` runs a private cluster under DATA_DIR.', ['postgres', 'postgresql'], { secret: true }),

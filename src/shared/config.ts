@@ -35,7 +35,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('EDGE_RATE_LIMIT_EVENTS_PER_SECOND', `EDGE_RATE_LIMIT_EVENTS_PER_SECOND must be 0 or at least EDGE_MAX_EVENTS_PER_FRAME (${cfg.EDGE_MAX_EVENTS_PER_FRAME}), got ${cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND}: a full frame could never pass`);
   }
   // max_ack_pending is shared by every ingest process; below one process's pull the
-  // server silently stops delivering (NOTES "NATS JetStream").
+  // server silently stops delivering (docs/dependencies.md "NATS JetStream").
   if (cfg.INGEST_MAX_ACK_PENDING < cfg.INGEST_PULL_MAX_MESSAGES) {
     throw new ConfigError('INGEST_MAX_ACK_PENDING', `INGEST_MAX_ACK_PENDING must be at least INGEST_PULL_MAX_MESSAGES (${cfg.INGEST_PULL_MAX_MESSAGES}), got ${cfg.INGEST_MAX_ACK_PENDING}`);
   }

@@ -31,8 +31,8 @@ export { canonicalJson } from './canonical-json.js';
 import { canonicalJson } from './canonical-json.js';
 
 type OneShot = (algorithm: string, data: string, encoding: 'hex' | 'base64url') => string;
-// One-shot crypto.hash (Node >= 20.12) costs ~0.5 µs against ~6.7 µs for createHash
-// with several update() calls (measured by the edge, docs/edge.md); older Node 20
+// One-shot crypto.hash (Node >= 20.12) is much cheaper than createHash with several
+// update() calls (see docs/benchmarks.md "Figures behind code choices"); older Node 20
 // falls back to a single-update createHash. Same bytes hashed either way.
 const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
 const sha256: (s: string, encoding: 'hex' | 'base64url') => string = typeof oneShot === 'function'

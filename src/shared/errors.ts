@@ -44,6 +44,58 @@ export class ServiceError extends TrackerError {
  */
 export class RejectedMessageError extends TrackerError {}
 
+/** A migration was edited after it was applied, or failed to apply (src/shared/migrate.ts). */
+export class MigrationError extends TrackerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.internal, message, options);
+  }
+}
+
+/** `replay` cannot run as asked (no stream, bad range): reported on one line, exit code 1. */
+export class ReplayError extends TrackerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.badRequest, message, options);
+  }
+}
+
+/**
+ * Why a message can never be applied, one code per class of bad input (docs/ingest.md
+ * "Foreign and malformed messages"). The code starts the dead letter's reason and
+ * labels tracker_ingest_isolated_total.
+ */
+export const PoisonCodes = {
+  emptyPayload: 'empty_payload',
+  tooLarge: 'too_large',
+  badSubject: 'bad_subject',
+  notJson: 'not_json',
+  notEnvelope: 'not_envelope',
+  unknownVersion: 'unknown_version',
+  idsEventsMismatch: 'ids_events_mismatch',
+  typeMismatch: 'type_mismatch',
+  characterMismatch: 'character_mismatch',
+  invalidKey: 'invalid_key',
+  invalidEvent: 'invalid_event',
+  databaseRefused: 'database_refused',
+  /** The decoder itself failed on this message (a bug): kept in dead_letters for a re-publish. */
+  decodeFailed: 'decode_failed',
+} as const;
+export type PoisonCode = (typeof PoisonCodes)[keyof typeof PoisonCodes];
+
+/**
+ * A message that cannot be applied whatever the database does (bad JSON, wrong field
+ * type, …). Its `code` is a PoisonCode, not an ErrorCode (it never reaches a client), so
+ * it does not extend TrackerError.
+ */
+export class PoisonError extends Error {
+  /** `<code>: <detail>`, as stored in dead_letters.reason. */
+  readonly reason: string;
+  constructor(readonly code: PoisonCode, detail: string) {
+    super(`${code}: ${detail}`);
+    this.reason = this.message;
+    this.name = 'PoisonError';
+  }
+}
+
 /** PostgreSQL SQLSTATEs this code names (PostgreSQL manual, Appendix A). */
 export const SqlStates = {
   uniqueViolation: '23505',
@@ -68,6 +120,43 @@ export function isDatabaseUnreachable(err: unknown): boolean {
   const message = err instanceof Error ? err.message : '';
   return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(message);
 }
+
+const sqlStateOf = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.length === 5 ? code : undefined;
+};
+
+// SQLSTATE classes that mean "this row's content is wrong" (PostgreSQL Appendix A):
+// 22 data exception (out of range, invalid text, bad encoding), 23 integrity constraint;
+// 54 program limit exceeded (an index row too big, …) is also about the content: the
+// same row fails the same way on every retry.
+const DATA_CLASSES = new Set(['22', '23', '54']);
+
+/**
+ * True when PostgreSQL refused a statement because of the data it carries (SQLSTATE
+ * class 22, 23 or 54): the same rows fail the same way on every retry.
+ */
+export function isDataError(err: unknown): boolean {
+  const state = sqlStateOf(err);
+  return state !== undefined && DATA_CLASSES.has(state.slice(0, 2));
+}
+
+/** True for a unique-constraint violation (SQLSTATE 23505). */
+export const isUniqueViolation = (err: unknown): boolean => sqlStateOf(err) === SqlStates.uniqueViolation;
+
+export type FailureClass = 'data' | 'transient';
+
+/**
+ * How ingest treats a database error (docs/ingest.md "Failures"): `data` when the
+ * database refused the batch's content (bisect to find the message), else `transient`.
+ * Anything that is not clearly about the data is transient: connection refused/reset,
+ * admin shutdown (57P01), cannot connect now (57P03), too many connections (53300),
+ * serialization failures, and also unknown errors. Retrying a transient failure costs
+ * time; wrongly calling it data would dead-letter good events.
+ */
+export const classify = (err: unknown): FailureClass => (isDataError(err) ? 'data' : 'transient');
+
+export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export const httpStatusOf = (code: ErrorCode): number =>
   ({ bad_request: 400, invalid_event: 400, malformed_json: 400, too_large: 413, too_many_events: 413,

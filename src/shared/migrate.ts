@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { MigrationError } from './errors.js';
 import { projectRoot } from './localstack/paths.js';
 import type { Logger } from './logger.js';
 
@@ -13,8 +14,6 @@ const LOCK_KEY = 0x7e1e_7e1e; // arbitrary, constant: "telemetry tracker migrati
 const FILE = /^(\d{3,})_([a-z0-9_]+)\.sql$/;
 
 export interface Migration { version: string; name: string; file: string; sql: string; checksum: string }
-
-export class MigrationError extends Error {}
 
 export function loadMigrations(dir = join(projectRoot(), 'sql')): Migration[] {
   return readdirSync(dir)

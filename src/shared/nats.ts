@@ -1,6 +1,6 @@
 // NATS connection and the JetStream stream that is the system of record.
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig, type JetStreamManager } from '@nats-io/jetstream';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { streamSubjects } from './subjects.js';
@@ -89,8 +89,8 @@ export async function ensureStream(nc: NatsConnection, cfg: Parameters<typeof st
   return jsm;
 }
 
+/** A JetStream API "stream not found" or "consumer not found" answer (nats.js's own error class and codes). */
 export function isNotFound(err: unknown): boolean {
-  const e = err as { code?: unknown; api_error?: { err_code?: number }; message?: string; name?: string };
-  return e?.name === 'StreamNotFoundError' || e?.name === 'ConsumerNotFoundError' ||
-    e?.api_error?.err_code === 10059 || e?.api_error?.err_code === 10014 || /not found/i.test(e?.message ?? '');
+  return err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
 }

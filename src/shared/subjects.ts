@@ -42,8 +42,6 @@ export const subjectFor = (prefix: string, type: EventType, characterName: strin
 /** Subjects the stream captures: every stored type, every character. */
 export const streamSubjects = (prefix: string): string[] => STORED_TYPES.map((t) => `${prefix}.${t}.>`);
 
-export const chatSubjects = (prefix: string): string => `${prefix}.chat.>`;
-
 /** The type token of a subject under `prefix`, whatever its character token holds. */
 export function subjectType(prefix: string, subject: string): EventType | undefined {
   const parts = subject.split('.');

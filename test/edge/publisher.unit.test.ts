@@ -27,7 +27,7 @@ function harness(maxPayload = 1024 * 1024, opts: Partial<ConstructorParameters<t
     mode: 'batched', batchMaxEvents: 500, batchFlushMs: 0, maxInflight: 16, maxBuffered: 10_000, budget,
     publishTimeoutMs: 1000, retryMaxMs: 20, dedupKeys: 0, dedupTtlMs: 1000, ...opts,
   }, metrics, createLogger('silent'));
-  const limits = { subjectPrefix: 'tr', maxEventsPerFrame: 1000, maxEventDepth: 16, budget };
+  const limits = { subjectPrefix: 'tr', maxEventDepth: 16, budget };
   const accept = (ev: Record<string, unknown>): AcceptedEvent => {
     const r = checkEvent(ev, undefined, 1, true, limits);
     if (isErrorReply(r)) throw new Error(r.message);

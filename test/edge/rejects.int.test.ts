@@ -1,4 +1,4 @@
-// Every invalid case of issue 3 over a real connection: the documented reply, and
+// Every invalid case of docs/protocol.md "Errors" over a real connection: the documented reply, and
 // nothing published (stream message count).
 import t from 'tap';
 import { readFileSync } from 'node:fs';

@@ -13,11 +13,12 @@ import { EVENT_TYPES } from '../../src/shared/subjects.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const load = (name: string) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
-const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventsPerFrame: 1000, maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
+const MAX_EVENTS_PER_FRAME = 1000;
+const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
 
 /** What the edge does with one frame's text: the first reply, or the accepted events. */
 function run(text: string) {
-  const p = parseFrame(text, 1, limits.maxEventsPerFrame);
+  const p = parseFrame(text, 1, MAX_EVENTS_PER_FRAME);
   if (!p.ok) return [p.error];
   return p.events.map((e, i) => checkEvent(e, p.isArray ? i : undefined, 1, p.checkStrings, limits));
 }

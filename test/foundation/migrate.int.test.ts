@@ -4,7 +4,8 @@ import pg from 'pg';
 import { mkdtempSync, writeFileSync, cpSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate, loadMigrations, MigrationError } from '../../src/shared/migrate.js';
+import { migrate, loadMigrations } from '../../src/shared/migrate.js';
+import { MigrationError } from '../../src/shared/errors.js';
 import { freshDatabase } from '../helpers/stack.js';
 
 t.test('two processes migrating at once apply each file once', async (t) => {

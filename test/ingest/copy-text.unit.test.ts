@@ -2,7 +2,7 @@
 import t from 'tap';
 import { encodeRows, escapeCopyText } from '../../src/ingest/copy-text.js';
 import { decodeMessage } from '../../src/ingest/decode.js';
-import { PoisonError, classify } from '../../src/ingest/errors.js';
+import { PoisonError, classify } from '../../src/shared/errors.js';
 import { encodeEnvelope } from '../../src/shared/envelope.js';
 import { subjectFor } from '../../src/shared/subjects.js';
 import { envelope, telemetry, spawnEv } from './fixtures.js';

@@ -1,8 +1,8 @@
 // Query-string schemas of the read API, built once at startup from the configured
 // limits (so /openapi.json shows the real bounds). Values arrive as strings and are
-// converted by src/api/query-params.ts before ajv checks them; NOTES.md (ajv): no
+// converted by src/api/query-params.ts before ajv checks them; docs/dependencies.md "ajv + TypeBox": no
 // coerceTypes/useDefaults on untrusted input, JSON types only.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { Config } from '../../shared/config.js';
 
 export const BUCKETS = ['raw', '1m', '1h', '1d'] as const;
@@ -45,12 +45,3 @@ export function querySchemas(cfg: Config) {
     none: obj({}),
   };
 }
-
-export type QuerySchemas = ReturnType<typeof querySchemas>;
-export type LiveQuery = Static<QuerySchemas['live']>;
-export type HistoryQuery = Static<QuerySchemas['history']>;
-export type TrailsQuery = Static<QuerySchemas['trails']>;
-export type SpawnsQuery = Static<QuerySchemas['spawns']>;
-export type SpawnsHeatmapQuery = Static<QuerySchemas['spawnsHeatmap']>;
-export type RaresQuery = Static<QuerySchemas['rares']>;
-export type RaresHeatmapQuery = Static<QuerySchemas['raresHeatmap']>;

@@ -1,4 +1,4 @@
-// Response schemas of the read API: the contract of issue 5, documented in
+// Response schemas of the read API: the contract of docs/api.md, documented in
 // /openapi.json and checked against real responses in test/api. Field names are the
 // event fields (snake_case); timestamps are ISO 8601 UTC strings.
 import { Type, type TSchema, type Static } from '@sinclair/typebox';
@@ -68,5 +68,3 @@ export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.Strin
 
 export type RawPointT = Static<typeof RawPoint>;
 export type BucketPointT = Static<typeof BucketPoint>;
-export type HistoryResponseT = Static<typeof HistoryResponse>;
-export type HeatmapResponseT = Static<typeof HeatmapResponse>;

@@ -1,5 +1,6 @@
 // `npm start` without NATS_URL / DATABASE_URL: run private services under DATA_DIR
-// on LOCAL_NATS_PORT / LOCAL_PG_PORT, with data kept across restarts.
+// on LOCAL_NATS_PORT / LOCAL_PG_PORT, with data kept across restarts. `nats: false`
+// starts no nats-server (`main migrate` needs only PostgreSQL).
 import { join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -9,12 +10,12 @@ import type { ServiceProcess } from './process.js';
 
 export interface LocalServices { natsUrl?: string; databaseUrl?: string; stop(): Promise<void> }
 
-export async function startLocalServices(cfg: Config, log: Logger): Promise<LocalServices> {
+export async function startLocalServices(cfg: Config, log: Logger, want: { nats?: boolean } = {}): Promise<LocalServices> {
   const dataDir = resolve(cfg.DATA_DIR);
   const started: ServiceProcess[] = [];
   const out: LocalServices = { stop: async () => { await Promise.all(started.map((s) => s.stop())); } };
   try {
-    if (!cfg.NATS_URL) {
+    if (!cfg.NATS_URL && want.nats !== false) {
       const nats = await startNats({ dir: join(dataDir, 'nats'), port: cfg.LOCAL_NATS_PORT, syncInterval: cfg.NATS_SYNC_INTERVAL });
       started.push(nats);
       out.natsUrl = nats.url;
