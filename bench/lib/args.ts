@@ -12,7 +12,7 @@ export interface BenchOptions {
   durationS: number;
   /** Seconds of load of the fixed-rate latency run. */
   latencyDurationS: number;
-  /** Events/s of the fixed-rate latency run (issue target: p99 <= 1 s at 20,000 ev/s). */
+  /** Events/s of the fixed-rate latency run (target: p99 <= 1 s at 20,000 ev/s, docs/benchmarks.md). */
   latencyRate: number;
   /** Events/s offered in the throughput runs; 0 = flat out. */
   rate: number;
