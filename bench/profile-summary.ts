@@ -5,9 +5,23 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { relative } from 'node:path';
 
-interface CallFrame { functionName: string; url: string; lineNumber: number }
-interface ProfileNode { id: number; callFrame: CallFrame; hitCount?: number }
-interface CpuProfile { nodes: ProfileNode[]; startTime: number; endTime: number; samples?: number[]; timeDeltas?: number[] }
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  hitCount?: number;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+}
 
 /** Where a function lives: a package name, node internals, V8 pseudo-frames, or a project file. */
 function moduleOf(url: string): string {
@@ -33,7 +47,12 @@ export function summarizeProfile(file: string, top = 20): string {
       selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + Math.max(0, dt));
     }
   } else {
-    const per = (p.endTime - p.startTime) / Math.max(1, p.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0));
+    const per =
+      (p.endTime - p.startTime) /
+      Math.max(
+        1,
+        p.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0),
+      );
     for (const n of p.nodes) selfUs.set(n.id, (n.hitCount ?? 0) * per);
   }
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0) || 1;
@@ -53,9 +72,15 @@ export function summarizeProfile(file: string, top = 20): string {
   const busy = total - idle;
   const pct = (us: number, of: number) => `${((100 * us) / of).toFixed(1).padStart(5)}%`;
   const out: string[] = [];
-  out.push(`profile ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (${pct(busy, total).trim()}); shares below are of busy time`);
+  out.push(
+    `profile ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (${pct(busy, total).trim()}); shares below are of busy time`,
+  );
   out.push('top functions by self time:');
-  for (const [k, us] of [...fns].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, top)) out.push(`  ${pct(us, busy)}  ${k}`);
+  for (const [k, us] of [...fns]
+    .filter(([k]) => !k.startsWith('(idle)'))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top))
+    out.push(`  ${pct(us, busy)}  ${k}`);
   out.push('self time by module:');
   for (const [k, us] of [...mods].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
     const v = k === '(native / V8)' ? us - idle : us;
@@ -68,6 +93,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const ti = args.indexOf('--top');
   const top = ti >= 0 ? Number(args.splice(ti, 2)[1]) : 20;
-  if (!args.length) { process.stderr.write('usage: node dist/bench/profile-summary.js FILE.cpuprofile... [--top N]\n'); process.exit(2); }
+  if (!args.length) {
+    process.stderr.write('usage: node dist/bench/profile-summary.js FILE.cpuprofile... [--top N]\n');
+    process.exit(2);
+  }
   for (const f of args) process.stdout.write(`== ${f}\n${summarizeProfile(f, top)}\n`);
 }

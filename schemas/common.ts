@@ -26,7 +26,9 @@ export const Amount = (description: string) => Type.Number({ minimum: 0, descrip
  * refused because PostgreSQL timestamptz has no year zero.
  */
 export const Timestamp = Type.String({
-  format: 'date-time', maxLength: 64, pattern: '^(?!0000)',
+  format: 'date-time',
+  maxLength: 64,
+  pattern: '^(?!0000)',
   description: 'RFC 3339 date-time with timezone, e.g. 2026-11-25T12:00:00.000Z',
 });
 
@@ -41,5 +43,7 @@ export const spotFields = {
 export const commonFields = {
   character_name: Text(1, 64, 'The in-game character; 1 to 64 characters.'),
   timestamp: Timestamp,
-  event_id: Type.Optional(Text(1, 128, "The client's idempotency key; resending the same event_id stores the event once.")),
+  event_id: Type.Optional(
+    Text(1, 128, "The client's idempotency key; resending the same event_id stores the event once."),
+  ),
 };

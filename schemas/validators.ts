@@ -10,11 +10,17 @@ import type { EventType } from '../src/shared/subjects.js';
 
 // ajv-formats is CommonJS: under NodeNext its default import may be the module object.
 type FormatsPlugin = typeof addFormatsModule.default;
-const addFormats: FormatsPlugin = (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
+const addFormats: FormatsPlugin =
+  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+  (addFormatsModule as unknown as FormatsPlugin);
 
 export const ajv = new Ajv({
-  allErrors: false, strict: true, strictNumbers: true,
-  coerceTypes: false, useDefaults: false, removeAdditional: false,
+  allErrors: false,
+  strict: true,
+  strictNumbers: true,
+  coerceTypes: false,
+  useDefaults: false,
+  removeAdditional: false,
 });
 addFormats(ajv, { mode: 'full', formats: ['date-time'] });
 
@@ -22,7 +28,10 @@ export const validators: ReadonlyMap<string, ValidateFunction> = new Map(
   (Object.keys(eventSchemas) as EventType[]).map((t) => [t, ajv.compile(eventSchemas[t])]),
 );
 
-export interface FieldError { path: string; message: string }
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 const MAX_REPORTED_ERRORS = 5;
 

@@ -34,7 +34,11 @@ try {
 if (loads() === true) process.exit(0);
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-const TOOLS = [['python3', 'python3'], ['make', 'make'], ['g++', 'g++']];
+const TOOLS = [
+  ['python3', 'python3'],
+  ['make', 'make'],
+  ['g++', 'g++'],
+];
 let missing = TOOLS.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
 if (missing.length && process.getuid?.() === 0 && has('apt-get')) {
   // Same policy as scripts/provision.sh: as root with apt, install what is missing.
@@ -45,15 +49,21 @@ if (missing.length && process.getuid?.() === 0 && has('apt-get')) {
   missing = TOOLS.filter(([cmd]) => !has(cmd)).map(([, pkg]) => pkg);
 }
 if (missing.length) {
-  say(`cannot build better-sqlite3: missing ${missing.join(', ')} (Debian/Ubuntu: apt-get install ${missing.join(' ')})`);
+  say(
+    `cannot build better-sqlite3: missing ${missing.join(', ')} (Debian/Ubuntu: apt-get install ${missing.join(' ')})`,
+  );
   process.exit(1);
 }
 
 // node-gyp: the copy npm hands to lifecycle scripts, else the one bundled with npm.
 const npmDir = process.env.npm_execpath ? path.resolve(path.dirname(process.env.npm_execpath), '..') : undefined;
-const gyp = process.env.npm_config_node_gyp
-  ?? [npmDir && path.join(npmDir, 'node_modules/node-gyp/bin/node-gyp.js')].find((p) => p && existsSync(p));
-if (!gyp) { say('node-gyp not found (it ships with npm); run this from `npm ci`'); process.exit(1); }
+const gyp =
+  process.env.npm_config_node_gyp ??
+  [npmDir && path.join(npmDir, 'node_modules/node-gyp/bin/node-gyp.js')].find((p) => p && existsSync(p));
+if (!gyp) {
+  say('node-gyp not found (it ships with npm); run this from `npm ci`');
+  process.exit(1);
+}
 
 const args = [gyp, 'rebuild', '--release', '--jobs=max'];
 const nodeDir = process.env.npm_config_nodedir ?? path.resolve(path.dirname(process.execPath), '..');
@@ -64,7 +74,7 @@ say(`building better-sqlite3 from source (${args.slice(1).join(' ')}), about a m
 const r = spawnSync(process.execPath, args, { cwd: pkgDir, stdio: ['ignore', 'ignore', 'inherit'] });
 const after = loads();
 if (r.status !== 0 || after !== true) {
-  say(`build failed (exit ${r.status}): ${after === true ? '' : after?.message ?? ''}`);
+  say(`build failed (exit ${r.status}): ${after === true ? '' : (after?.message ?? '')}`);
   process.exit(1);
 }
 say('better-sqlite3 built and loads');

@@ -8,7 +8,10 @@ import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../src/shared/localstack/paths.js';
 
-export interface WebBuild { outDir: string; files: { name: string; bytes: number; gzipBytes: number }[] }
+export interface WebBuild {
+  outDir: string;
+  files: { name: string; bytes: number; gzipBytes: number }[];
+}
 
 export async function buildWeb(outDir = join(projectRoot(), 'dist', 'web')): Promise<WebBuild> {
   const root = projectRoot();
@@ -30,8 +33,10 @@ export async function buildWeb(outDir = join(projectRoot(), 'dist', 'web')): Pro
   const js = outputs.find((f) => f.endsWith('.js'));
   const css = outputs.find((f) => f.endsWith('.css'));
   if (!js || !css) throw new Error(`web build produced ${outputs.join(', ')}: expected one .js and one .css`);
-  const html = readFileSync(join(root, 'web', 'index.html'), 'utf8')
-    .replace('<!-- assets -->', `<link rel="stylesheet" href="/assets/${css}">\n  <script type="module" src="/assets/${js}"></script>`);
+  const html = readFileSync(join(root, 'web', 'index.html'), 'utf8').replace(
+    '<!-- assets -->',
+    `<link rel="stylesheet" href="/assets/${css}">\n  <script type="module" src="/assets/${js}"></script>`,
+  );
   writeFileSync(join(outDir, 'index.html'), html);
   const files = ['index.html', `assets/${js}`, `assets/${css}`].map((name) => {
     const body = readFileSync(join(outDir, name));
@@ -43,6 +48,9 @@ export async function buildWeb(outDir = join(projectRoot(), 'dist', 'web')): Pro
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const out = await buildWeb(process.argv[2]);
   const total = out.files.reduce((s, f) => s + f.gzipBytes, 0);
-  for (const f of out.files) console.log(`  ${f.name.padEnd(40)} ${(f.bytes / 1024).toFixed(1)} KiB, ${(f.gzipBytes / 1024).toFixed(1)} KiB gzipped`);
+  for (const f of out.files)
+    console.log(
+      `  ${f.name.padEnd(40)} ${(f.bytes / 1024).toFixed(1)} KiB, ${(f.gzipBytes / 1024).toFixed(1)} KiB gzipped`,
+    );
   console.log(`web page: ${(total / 1024).toFixed(1)} KiB gzipped in total -> ${out.outDir}`);
 }

@@ -11,7 +11,10 @@ export const END = '<!-- config-table:end -->';
 
 export function configTable(): string {
   const rows = Object.entries(allVars).map(([name, spec]) => {
-    const def = spec.default === undefined ? '—' : `\`${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}\``;
+    const def =
+      spec.default === undefined
+        ? '—'
+        : `\`${Array.isArray(spec.default) ? spec.default.join(',') : String(spec.default)}\``;
     return `| \`${name}\` | ${def} | ${spec.doc.replace(/\|/g, '\\|')} Must be ${spec.expected}. |`;
   });
   return ['| Variable | Default | Meaning |', '| --- | --- | --- |', ...rows].join('\n');

@@ -14,7 +14,11 @@ export function exportedSchemas(): Map<string, string> {
   const out = new Map<string, string>();
   for (const [type, schema] of Object.entries(eventSchemas)) {
     // JSON.stringify drops TypeBox's symbol keys, leaving plain JSON Schema.
-    const doc = { $schema: 'http://json-schema.org/draft-07/schema#', ...JSON.parse(JSON.stringify(schema)), $comment: `wire protocol v${PROTOCOL_VERSION}; generated from schemas/${type}.ts by npm run schemas:export, do not edit` };
+    const doc = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      ...JSON.parse(JSON.stringify(schema)),
+      $comment: `wire protocol v${PROTOCOL_VERSION}; generated from schemas/${type}.ts by npm run schemas:export, do not edit`,
+    };
     doc.$id = `${type}.schema.json`;
     out.set(`${type}.schema.json`, `${JSON.stringify(doc, null, 2)}\n`);
   }
@@ -28,11 +32,16 @@ function main(check: boolean): number {
     const path = join(jsonDir, file);
     const same = existsSync(path) && readFileSync(path, 'utf8') === text;
     if (same) continue;
-    if (check) { stale++; console.error(`stale: schemas/json/${file} (run npm run schemas:export)`); continue; }
+    if (check) {
+      stale++;
+      console.error(`stale: schemas/json/${file} (run npm run schemas:export)`);
+      continue;
+    }
     writeFileSync(path, text);
     console.log(`wrote schemas/json/${file}`);
   }
   return stale ? 1 : 0;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) process.exitCode = main(process.argv.includes('--check'));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
+  process.exitCode = main(process.argv.includes('--check'));

@@ -32,13 +32,28 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
   const link = watchConnection(nc);
   health.register('nats', async () => {
     const ok = link.connected && !nc.isClosed();
-    const reason = ok ? undefined : `disconnected from NATS since ${new Date(link.disconnectedSince ?? Date.now()).toISOString()}; reconnecting`;
+    const reason = ok
+      ? undefined
+      : `disconnected from NATS since ${new Date(link.disconnectedSince ?? Date.now()).toISOString()}; reconnecting`;
     return { ok, reason, detail: { server: ok ? nc.getServer() : null, reconnects: link.reconnects } };
   });
-  health.register('database', async () => { await pool.query('select 1'); return { ok: true }; });
+  health.register('database', async () => {
+    await pool.query('select 1');
+    return { ok: true };
+  });
   health.register('stream', async () => {
     const { state } = await jsm.streams.info(cfg.STREAM_NAME);
-    return { ok: true, detail: { name: cfg.STREAM_NAME, messages: state.messages, bytes: state.bytes, first_seq: state.first_seq, last_seq: state.last_seq, last_ts: state.last_ts } };
+    return {
+      ok: true,
+      detail: {
+        name: cfg.STREAM_NAME,
+        messages: state.messages,
+        bytes: state.bytes,
+        first_seq: state.first_seq,
+        last_seq: state.last_seq,
+        last_ts: state.last_ts,
+      },
+    };
   });
   const access = { token: cfg.API_TOKEN, corsOrigins: parseOrigins(cfg.API_CORS_ORIGINS) };
   const app = createApp(health, metrics, log, selectTransport(cfg.UWS_USE_FALLBACK), access);
@@ -47,7 +62,8 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
   const roles: RoleHandle[] = [];
   const stopAll = async () => {
     // Reverse order: the edge stops accepting first, ingest drains last.
-    for (const r of roles.reverse()) await r.stop().catch((err: Error) => log.error({ err: err.message }, 'role stop failed'));
+    for (const r of roles.reverse())
+      await r.stop().catch((err: Error) => log.error({ err: err.message }, 'role stop failed'));
     // drain() gives up when NATS is unreachable but leaves the client reconnecting
     // forever, which keeps the process alive: close it whatever drain did.
     await Promise.race([nc.drain().catch(() => {}), new Promise((r) => setTimeout(r, 5000).unref())]);
@@ -61,8 +77,12 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
     addNotFound(app);
     const { socket, port } = await listen(app, cfg.HOST, cfg.PORT);
     return {
-      port, rt,
-      stop: async () => { closeListen(socket); await stopAll(); },
+      port,
+      rt,
+      stop: async () => {
+        closeListen(socket);
+        await stopAll();
+      },
     };
   } catch (err) {
     await stopAll();

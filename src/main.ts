@@ -21,7 +21,10 @@ async function main(argv: string[]): Promise<number> {
   try {
     cfg = loadConfig(process.env);
   } catch (err) {
-    if (err instanceof ConfigError) { process.stderr.write(`config error: ${err.message}\n`); return 2; }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`config error: ${err.message}\n`);
+      return 2;
+    }
     throw err;
   }
   const log = createLogger(cfg.LOG_LEVEL);
@@ -34,14 +37,20 @@ async function main(argv: string[]): Promise<number> {
     });
   }
   if (!['start', 'migrate', 'replay'].includes(command)) {
-    process.stderr.write(`unknown command "${command}"; use start, migrate, replay [--since TIME], import-sqlite FILE or check-config\n`);
+    process.stderr.write(
+      `unknown command "${command}"; use start, migrate, replay [--since TIME], import-sqlite FILE or check-config\n`,
+    );
     return 2;
   }
   let local: LocalServices | undefined;
   const needsNats = command !== 'migrate'; // migrate needs only PostgreSQL
   if ((needsNats && !cfg.NATS_URL) || !cfg.DATABASE_URL) {
     local = await startLocalServices(cfg, log, { nats: needsNats });
-    cfg = Object.freeze({ ...cfg, NATS_URL: cfg.NATS_URL ?? local.natsUrl, DATABASE_URL: cfg.DATABASE_URL ?? local.databaseUrl });
+    cfg = Object.freeze({
+      ...cfg,
+      NATS_URL: cfg.NATS_URL ?? local.natsUrl,
+      DATABASE_URL: cfg.DATABASE_URL ?? local.databaseUrl,
+    });
   }
   try {
     if (command === 'migrate') {
@@ -56,7 +65,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: Error) => {
-  process.stderr.write(`fatal: ${err?.message ?? err}\n`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    process.stderr.write(`fatal: ${err?.message ?? err}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -15,27 +15,39 @@ export async function run(cfg: Config, log: Logger, local: LocalServices | undef
   const host = cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST;
   const base = `${host}:${app.port}`;
   log.info({ roles: cfg.ROLES }, 'telemetry tracker running');
-  process.stdout.write([
-    '',
-    `  roles:      ${cfg.ROLES.join(', ')}`,
-    cfg.ROLES.includes('api') ? `  web page:   http://${base}/` : '',
-    cfg.ROLES.includes('edge') ? `  ingest:     ws://${base}/ws/position` : '',
-    cfg.ROLES.includes('edge') ? `  live feed:  ws://${base}/ws/live` : '',
-    cfg.ROLES.includes('api') ? `  API:        http://${base}/live  (/history /trails /spawns /rares /openapi.json)` : '',
-    `  health:     http://${base}/health   metrics: http://${base}/metrics`,
-    `  NATS:       ${cfg.NATS_URL}${local?.natsUrl ? ' (private)' : ''}`,
-    `  PostgreSQL: ${redact(cfg.DATABASE_URL!)}${local?.databaseUrl ? ' (private)' : ''}`,
-    cfg.ROLES.includes('api') && cfg.API_DATABASE_URL ? `  API reads:  ${redact(cfg.API_DATABASE_URL)}` : '',
-    '  Ctrl-C stops everything.',
-    '',
-  ].filter((l) => l !== '').join('\n') + '\n');
+  process.stdout.write(
+    [
+      '',
+      `  roles:      ${cfg.ROLES.join(', ')}`,
+      cfg.ROLES.includes('api') ? `  web page:   http://${base}/` : '',
+      cfg.ROLES.includes('edge') ? `  ingest:     ws://${base}/ws/position` : '',
+      cfg.ROLES.includes('edge') ? `  live feed:  ws://${base}/ws/live` : '',
+      cfg.ROLES.includes('api')
+        ? `  API:        http://${base}/live  (/history /trails /spawns /rares /openapi.json)`
+        : '',
+      `  health:     http://${base}/health   metrics: http://${base}/metrics`,
+      `  NATS:       ${cfg.NATS_URL}${local?.natsUrl ? ' (private)' : ''}`,
+      `  PostgreSQL: ${redact(cfg.DATABASE_URL!)}${local?.databaseUrl ? ' (private)' : ''}`,
+      cfg.ROLES.includes('api') && cfg.API_DATABASE_URL ? `  API reads:  ${redact(cfg.API_DATABASE_URL)}` : '',
+      '  Ctrl-C stops everything.',
+      '',
+    ]
+      .filter((l) => l !== '')
+      .join('\n') + '\n',
+  );
 
   await new Promise<void>((resolve) => {
-    const onSignal = (sig: string) => { log.info({ signal: sig }, 'shutting down'); resolve(); };
+    const onSignal = (sig: string) => {
+      log.info({ signal: sig }, 'shutting down');
+      resolve();
+    };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   });
-  const timer = setTimeout(() => { log.error('shutdown timed out; exiting'); process.exit(1); }, cfg.SHUTDOWN_TIMEOUT_MS);
+  const timer = setTimeout(() => {
+    log.error('shutdown timed out; exiting');
+    process.exit(1);
+  }, cfg.SHUTDOWN_TIMEOUT_MS);
   timer.unref();
   await app.stop();
   await local?.stop();

@@ -29,7 +29,16 @@ function makeRows(n: number): Row[] {
   const now = new Date().toISOString();
   return Array.from({ length: n }, (_, i): Row => {
     seq++;
-    return [new Date(base + i).toISOString(), `Bench Char ${seq % 200}`, randomUUID(), now, seq, Math.random() * 100, Math.random() * 100, seq % 90];
+    return [
+      new Date(base + i).toISOString(),
+      `Bench Char ${seq % 200}`,
+      randomUUID(),
+      now,
+      seq,
+      Math.random() * 100,
+      Math.random() * 100,
+      seq % 90,
+    ];
   });
 }
 
@@ -46,7 +55,11 @@ async function rate(batches: number, rowsPer: number, fn: (rows: Row[]) => Promi
   return Math.round((batches * rowsPer) / (Number(process.hrtime.bigint() - t0) / 1e9));
 }
 
-export async function benchCopyVsInsert(databaseUrl: string, batches: number, singleRowSeconds: number): Promise<CopyInsertResult> {
+export async function benchCopyVsInsert(
+  databaseUrl: string,
+  batches: number,
+  singleRowSeconds: number,
+): Promise<CopyInsertResult> {
   const BATCH = 5000;
   const c = new pg.Client({ connectionString: databaseUrl, application_name: 'bench-copy' });
   await c.connect();
@@ -59,19 +72,31 @@ export async function benchCopyVsInsert(databaseUrl: string, batches: number, si
     const copyStaging = await rate(batches, BATCH, async (rows) => {
       await c.query('begin');
       await copyBatch(c, 'stage', rows);
-      await c.query(`insert into telemetry (${COLS.join(', ')}) select ${COLS.join(', ')} from stage on conflict do nothing`);
+      await c.query(
+        `insert into telemetry (${COLS.join(', ')}) select ${COLS.join(', ')} from stage on conflict do nothing`,
+      );
       await c.query('commit');
     });
-    const values = Array.from({ length: BATCH }, (_, r) => `(${COLS.map((_, k) => `$${r * COLS.length + k + 1}`).join(',')})`).join(',');
+    const values = Array.from(
+      { length: BATCH },
+      (_, r) => `(${COLS.map((_, k) => `$${r * COLS.length + k + 1}`).join(',')})`,
+    ).join(',');
     const multiSql = `insert into telemetry (${COLS.join(', ')}) values ${values}`;
-    const insertMulti = await rate(batches, BATCH, async (rows) => { await c.query(multiSql, rows.flat()); });
+    const insertMulti = await rate(batches, BATCH, async (rows) => {
+      await c.query(multiSql, rows.flat());
+    });
     const singleSql = `insert into telemetry (${COLS.join(', ')}) values (${COLS.map((_, k) => `$${k + 1}`).join(',')})`;
     let singles = 0;
     const rows = makeRows(100000);
     const t0 = Date.now();
-    while (Date.now() - t0 < singleRowSeconds * 1000 && singles < rows.length) await c.query(singleSql, rows[singles++]);
+    while (Date.now() - t0 < singleRowSeconds * 1000 && singles < rows.length)
+      await c.query(singleSql, rows[singles++]);
     const insertSingle = Math.round(singles / ((Date.now() - t0) / 1000));
-    return { batchRows: BATCH, rowsPerS: { copy, copyStaging, insertMulti, insertSingle }, copyVsInsertMulti: Math.round((copy / insertMulti) * 100) / 100 };
+    return {
+      batchRows: BATCH,
+      rowsPerS: { copy, copyStaging, insertMulti, insertSingle },
+      copyVsInsertMulti: Math.round((copy / insertMulti) * 100) / 100,
+    };
   } finally {
     await c.end().catch(() => {});
   }

@@ -6,7 +6,9 @@ import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 
 // ajv-formats is CommonJS: under NodeNext its default import may be the module object.
-const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as unknown as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsImport as unknown as { default?: unknown }).default ?? addFormatsImport) as unknown as (
+  ajv: Ajv,
+) => Ajv;
 
 const Common = {
   character_name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -16,21 +18,43 @@ const Common = {
 const NonNegInt = Type.Integer({ minimum: 0 });
 const NonNeg = Type.Number({ minimum: 0 });
 
-export const Telemetry = Type.Object({
-  type: Type.Literal('telemetry'), ...Common,
-  ew: Type.Number(), ns: Type.Number(), z: Type.Number(),
-  char_tag: Type.Optional(Type.String({ maxLength: 32 })),
-  session_id: Type.Optional(Type.String({ maxLength: 64 })),
-  kills: Type.Optional(NonNegInt), deaths: Type.Optional(NonNegInt), rares_found: Type.Optional(NonNegInt), prismatic_taper_count: Type.Optional(NonNegInt),
-  kills_per_hour: Type.Optional(Type.Union([NonNeg, Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', maxLength: 32 })])),
-  onlinetime: Type.Optional(Type.String({ maxLength: 32 })), vt_state: Type.Optional(Type.String({ maxLength: 32 })),
-  latency_ms: Type.Optional(NonNeg), mem_mb: Type.Optional(NonNeg), cpu_pct: Type.Optional(NonNeg), mem_handles: Type.Optional(NonNegInt),
-}, { additionalProperties: true });
+export const Telemetry = Type.Object(
+  {
+    type: Type.Literal('telemetry'),
+    ...Common,
+    ew: Type.Number(),
+    ns: Type.Number(),
+    z: Type.Number(),
+    char_tag: Type.Optional(Type.String({ maxLength: 32 })),
+    session_id: Type.Optional(Type.String({ maxLength: 64 })),
+    kills: Type.Optional(NonNegInt),
+    deaths: Type.Optional(NonNegInt),
+    rares_found: Type.Optional(NonNegInt),
+    prismatic_taper_count: Type.Optional(NonNegInt),
+    kills_per_hour: Type.Optional(
+      Type.Union([NonNeg, Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?$', maxLength: 32 })]),
+    ),
+    onlinetime: Type.Optional(Type.String({ maxLength: 32 })),
+    vt_state: Type.Optional(Type.String({ maxLength: 32 })),
+    latency_ms: Type.Optional(NonNeg),
+    mem_mb: Type.Optional(NonNeg),
+    cpu_pct: Type.Optional(NonNeg),
+    mem_handles: Type.Optional(NonNegInt),
+  },
+  { additionalProperties: true },
+);
 
-export const Spawn = Type.Object({
-  type: Type.Literal('spawn'), ...Common,
-  mob: Type.String({ minLength: 1, maxLength: 128 }), ew: Type.Number(), ns: Type.Number(), z: Type.Optional(Type.Number()),
-}, { additionalProperties: true });
+export const Spawn = Type.Object(
+  {
+    type: Type.Literal('spawn'),
+    ...Common,
+    mob: Type.String({ minLength: 1, maxLength: 128 }),
+    ew: Type.Number(),
+    ns: Type.Number(),
+    z: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: true },
+);
 
 /** One validate(event) for both types, dispatching on `type` like an edge would. */
 export function compileFallback(): (e: unknown) => boolean {

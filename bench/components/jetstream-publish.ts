@@ -18,7 +18,11 @@ export interface JetStreamPublishResult {
 const INFLIGHT = 512;
 const SUBJECTS = 1000;
 
-export async function benchJetStreamPublish(natsUrl: string, messages: number, rounds: number): Promise<JetStreamPublishResult> {
+export async function benchJetStreamPublish(
+  natsUrl: string,
+  messages: number,
+  rounds: number,
+): Promise<JetStreamPublishResult> {
   const nc = await connect({ servers: natsUrl, noAsyncTraces: true });
   const jsm = await jetstreamManager(nc);
   const id = randomBytes(4).toString('hex');
@@ -34,7 +38,9 @@ export async function benchJetStreamPublish(natsUrl: string, messages: number, r
   const best = { natsJs: { msgsPerS: 0, cpuUsPerMsg: Infinity }, edge: { msgsPerS: 0, cpuUsPerMsg: Infinity } };
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const [name, publish] of Object.entries(impls) as Array<[keyof typeof impls, (s: string, m: string) => Promise<unknown>]>) {
+      for (const [name, publish] of Object.entries(impls) as Array<
+        [keyof typeof impls, (s: string, m: string) => Promise<unknown>]
+      >) {
         let sent = 0;
         let done = 0;
         const cpu0 = process.cpuUsage();
@@ -43,7 +49,10 @@ export async function benchJetStreamPublish(natsUrl: string, messages: number, r
           const one = () => {
             if (sent >= messages) return;
             const i = sent++;
-            publish(`benchpub${id}.${i % SUBJECTS}`, `${name}-${round}-${i}`).then(() => { if (++done === messages) resolve(); else one(); }, reject);
+            publish(`benchpub${id}.${i % SUBJECTS}`, `${name}-${round}-${i}`).then(() => {
+              if (++done === messages) resolve();
+              else one();
+            }, reject);
           };
           for (let k = 0; k < INFLIGHT; k++) one();
         });

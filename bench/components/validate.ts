@@ -21,7 +21,11 @@ function timeNs(fn: () => void, minMs: number): { nsPerCall: number; calls: numb
   const t0 = process.hrtime.bigint();
   const end = t0 + BigInt(minMs) * 1_000_000n;
   let now = t0;
-  while (now < end) { for (let i = 0; i < 100; i++) fn(); calls += 100; now = process.hrtime.bigint(); }
+  while (now < end) {
+    for (let i = 0; i < 100; i++) fn();
+    calls += 100;
+    now = process.hrtime.bigint();
+  }
   return { nsPerCall: Number(now - t0) / calls, calls };
 }
 
@@ -35,9 +39,13 @@ export async function benchValidation(minMs: number): Promise<ValidateResult> {
   // Warm up the JIT first, then measure.
   for (const e of events) validate(e);
   let i = 0;
-  const v = timeNs(() => { validate(events[i++ % events.length]); }, minMs);
+  const v = timeNs(() => {
+    validate(events[i++ % events.length]);
+  }, minMs);
   i = 0;
-  const p = timeNs(() => { JSON.parse(texts[i++ % texts.length]); }, minMs / 2);
+  const p = timeNs(() => {
+    JSON.parse(texts[i++ % texts.length]);
+  }, minMs / 2);
   i = 0;
   // What the edge does per accepted event: one canonical serialization (the envelope's
   // text), hashed into the key.

@@ -110,24 +110,64 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       return v;
     };
     switch (a) {
-      case '--quick': case '--cpu-prof': case '--no-components': case '--fast-pg': case '--import': case '--ui': break;
-      case '--import-rows': o.importRows = Math.floor(num(1)); break;
-      case '--import-characters': o.importCharacters = Math.floor(num(1)); break;
-      case '--ui-players': o.uiPlayers = Math.floor(num(1)); break;
-      case '--ui-spawns': o.uiSpawns = Math.floor(num(0)); break;
-      case '--ui-duration': o.uiDurationS = num(1); break;
-      case '--ui-warmup': o.uiWarmupS = num(0); break;
-      case '--ui-rounds': o.uiRounds = Math.floor(num(1)); break;
-      case '--clients': o.clients = Math.floor(num(1)); break;
-      case '--latency-clients': o.latencyClients = Math.floor(num(1)); break;
-      case '--duration': o.durationS = num(1); break;
-      case '--latency-duration': o.latencyDurationS = num(1); break;
-      case '--latency-rate': o.latencyRate = num(1); break;
-      case '--rate': o.rate = num(0); break;
-      case '--loadgen-procs': o.loadgenProcs = Math.floor(num(1)); break;
-      case '--probe-rate': o.probeRate = num(1); break;
-      case '--ahead': o.aheadEvents = Math.floor(num(100)); break;
-      case '--out': o.outDir = next(); break;
+      case '--quick':
+      case '--cpu-prof':
+      case '--no-components':
+      case '--fast-pg':
+      case '--import':
+      case '--ui':
+        break;
+      case '--import-rows':
+        o.importRows = Math.floor(num(1));
+        break;
+      case '--import-characters':
+        o.importCharacters = Math.floor(num(1));
+        break;
+      case '--ui-players':
+        o.uiPlayers = Math.floor(num(1));
+        break;
+      case '--ui-spawns':
+        o.uiSpawns = Math.floor(num(0));
+        break;
+      case '--ui-duration':
+        o.uiDurationS = num(1);
+        break;
+      case '--ui-warmup':
+        o.uiWarmupS = num(0);
+        break;
+      case '--ui-rounds':
+        o.uiRounds = Math.floor(num(1));
+        break;
+      case '--clients':
+        o.clients = Math.floor(num(1));
+        break;
+      case '--latency-clients':
+        o.latencyClients = Math.floor(num(1));
+        break;
+      case '--duration':
+        o.durationS = num(1);
+        break;
+      case '--latency-duration':
+        o.latencyDurationS = num(1);
+        break;
+      case '--latency-rate':
+        o.latencyRate = num(1);
+        break;
+      case '--rate':
+        o.rate = num(0);
+        break;
+      case '--loadgen-procs':
+        o.loadgenProcs = Math.floor(num(1));
+        break;
+      case '--probe-rate':
+        o.probeRate = num(1);
+        break;
+      case '--ahead':
+        o.aheadEvents = Math.floor(num(100));
+        break;
+      case '--out':
+        o.outDir = next();
+        break;
       case '--app-env': {
         const kv = next();
         const eq = kv.indexOf('=');
@@ -136,20 +176,32 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, 
         break;
       }
       case '--only': {
-        const names = next().split(',').map((s) => s.trim()).filter(Boolean);
-        for (const n of names) if (!(SCENARIOS as readonly string[]).includes(n)) throw new Error(`unknown scenario "${n}"\n${USAGE}`);
+        const names = next()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        for (const n of names)
+          if (!(SCENARIOS as readonly string[]).includes(n)) throw new Error(`unknown scenario "${n}"\n${USAGE}`);
         o.only = new Set(names);
         break;
       }
       case '--transports': {
-        const names = next().split(',').map((x) => x.trim()).filter(Boolean);
-        for (const n of names) if (!(TRANSPORTS as readonly string[]).includes(n)) throw new Error(`unknown transport "${n}"\n${USAGE}`);
-        if (names.length === 0) throw new Error(`--transports needs at least one of ${TRANSPORTS.join(', ')}\n${USAGE}`);
+        const names = next()
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+        for (const n of names)
+          if (!(TRANSPORTS as readonly string[]).includes(n)) throw new Error(`unknown transport "${n}"\n${USAGE}`);
+        if (names.length === 0)
+          throw new Error(`--transports needs at least one of ${TRANSPORTS.join(', ')}\n${USAGE}`);
         o.transports = [...new Set(names)] as BenchTransport[];
         break;
       }
-      case '--help': case '-h': throw new Error(USAGE);
-      default: throw new Error(`unknown option "${a}"\n${USAGE}`);
+      case '--help':
+      case '-h':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown option "${a}"\n${USAGE}`);
     }
   }
   return o;

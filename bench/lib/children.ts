@@ -16,7 +16,8 @@ const ext = underTsx ? '.ts' : '.js';
 export const benchModule = (rel: string) => join(here, '..', `${rel}${ext}`);
 
 /** The app entry: dist/src/main.js when compiled, src/main.ts under tsx. */
-export const appEntry = () => (underTsx ? join(projectRoot(), 'src', 'main.ts') : join(here, '..', '..', 'src', 'main.js'));
+export const appEntry = () =>
+  underTsx ? join(projectRoot(), 'src', 'main.ts') : join(here, '..', '..', 'src', 'main.js');
 
 export interface Child {
   readonly name: string;
@@ -66,9 +67,14 @@ export function spawnNode(name: string, script: string, opts: SpawnNodeOptions):
   proc.stdout!.pipe(log, { end: false });
   proc.stderr!.pipe(log, { end: false });
   let exit: string | undefined;
-  proc.once('exit', (code, sig) => { exit = `${name} exited (${code ?? sig}); see ${opts.logFile}`; live.delete(child); });
+  proc.once('exit', (code, sig) => {
+    exit = `${name} exited (${code ?? sig}); see ${opts.logFile}`;
+    live.delete(child);
+  });
   const child: Child = {
-    name, proc, pid: proc.pid!,
+    name,
+    proc,
+    pid: proc.pid!,
     exited: () => exit,
     async stop(timeoutMs = 15000) {
       if (exit) return;
@@ -93,9 +99,10 @@ export async function waitHttp(child: Child, port: number, path: string, timeout
     try {
       const r = await fetch(`http://127.0.0.1:${port}${path}`);
       if (r.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) throw new Error(`${child.name} not ready on :${port}${path} after ${timeoutMs} ms`);
     await sleep(100);
   }
 }
-

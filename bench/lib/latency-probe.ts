@@ -35,7 +35,11 @@ export interface LatencyStats {
 }
 
 /** One probe sample: the stream sequence of its message, edge receipt and visible time (ms). */
-export interface ProbeSample { seq: number; receivedMs: number; visibleMs: number }
+export interface ProbeSample {
+  seq: number;
+  receivedMs: number;
+  visibleMs: number;
+}
 
 export interface LatencyProbe {
   start(): void;
@@ -47,9 +51,18 @@ export interface LatencyProbe {
   samples(): readonly ProbeSample[];
 }
 
-export async function startProbe(o: { url: string; headers?: Record<string, string>; databaseUrl: string; ratePerS: number; runId: string }): Promise<LatencyProbe> {
+export async function startProbe(o: {
+  url: string;
+  headers?: Record<string, string>;
+  databaseUrl: string;
+  ratePerS: number;
+  runId: string;
+}): Promise<LatencyProbe> {
   const ws = new WebSocket(o.url, { headers: o.headers, perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
   ws.on('error', () => {});
   const db = new pg.Client({ connectionString: o.databaseUrl, application_name: 'bench-probe' });
   await db.connect();
@@ -73,7 +86,8 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
         // and cost PostgreSQL half a core every 20 ms, stealing CPU from the pipeline.
         const { rows } = await db.query<{ k: string; r: Date; s: string }>(
           'select event_key::text as k, received_at as r, stream_seq as s from telemetry where character_name = $1 and ts >= $2 and event_key = any($3::uuid[])',
-          [character, new Date(startedAt - 60_000), [...pending.keys()]]);
+          [character, new Date(startedAt - 60_000), [...pending.keys()]],
+        );
         for (const row of rows) {
           const sent = pending.get(row.k);
           if (sent === undefined) continue;
@@ -109,7 +123,13 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
       await poller.catch(() => {});
       ws.close();
       await db.end().catch(() => {});
-      return { sent: seq, samples: latencies.length, lost: pending.size, pollMs: POLL_MS, ...percentiles(latencies, edgeToVisible) };
+      return {
+        sent: seq,
+        samples: latencies.length,
+        lost: pending.size,
+        pollMs: POLL_MS,
+        ...percentiles(latencies, edgeToVisible),
+      };
     },
   };
 }
@@ -118,7 +138,11 @@ export async function startProbe(o: { url: string; headers?: Record<string, stri
  * Splits edge -> visible at the JetStream store: `storedMs(seq)` gives the stream's own
  * timestamp of the probe's message (same machine clock as the edge's received_at).
  */
-export async function splitAtStream(stats: LatencyStats, samples: readonly ProbeSample[], storedMs: (seq: number) => Promise<number | undefined>): Promise<void> {
+export async function splitAtStream(
+  stats: LatencyStats,
+  samples: readonly ProbeSample[],
+  storedMs: (seq: number) => Promise<number | undefined>,
+): Promise<void> {
   const toStream: number[] = [];
   const fromStream: number[] = [];
   for (const d of samples) {
@@ -129,7 +153,12 @@ export async function splitAtStream(stats: LatencyStats, samples: readonly Probe
   }
   const a = toStream.sort((x, y) => x - y);
   const b = fromStream.sort((x, y) => x - y);
-  Object.assign(stats, { p50EdgeToStreamMs: pct(a, 50), p99EdgeToStreamMs: pct(a, 99), p50StreamToVisibleMs: pct(b, 50), p99StreamToVisibleMs: pct(b, 99) });
+  Object.assign(stats, {
+    p50EdgeToStreamMs: pct(a, 50),
+    p99EdgeToStreamMs: pct(a, 99),
+    p50StreamToVisibleMs: pct(b, 50),
+    p99StreamToVisibleMs: pct(b, 99),
+  });
 }
 
 function pct(sorted: number[], p: number): number | undefined {
@@ -140,5 +169,12 @@ function pct(sorted: number[], p: number): number | undefined {
 function percentiles(lat: number[], e2v: number[]) {
   const a = [...lat].sort((x, y) => x - y);
   const b = [...e2v].sort((x, y) => x - y);
-  return { p50Ms: pct(a, 50), p95Ms: pct(a, 95), p99Ms: pct(a, 99), maxMs: a[a.length - 1], p50EdgeToVisibleMs: pct(b, 50), p99EdgeToVisibleMs: pct(b, 99) };
+  return {
+    p50Ms: pct(a, 50),
+    p95Ms: pct(a, 95),
+    p99Ms: pct(a, 99),
+    maxMs: a[a.length - 1],
+    p50EdgeToVisibleMs: pct(b, 50),
+    p99EdgeToVisibleMs: pct(b, 99),
+  };
 }

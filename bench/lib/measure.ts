@@ -78,21 +78,43 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       return v - baseline;
     };
     const load = startLoad({
-      url: o.url, headers: o.headers, clients: o.clients, procs: o.procs, durationMs: o.durationMs, rate: o.rate, shape: o.shape, namePrefix: `bench ${o.label}`, logDir: o.logDir,
+      url: o.url,
+      headers: o.headers,
+      clients: o.clients,
+      procs: o.procs,
+      durationMs: o.durationMs,
+      rate: o.rate,
+      shape: o.shape,
+      namePrefix: `bench ${o.label}`,
+      logDir: o.logDir,
       pacing: o.metricsPort ? { aheadEvents: o.aheadEvents, accepted: acceptedNow } : undefined,
     });
-    const probe = await startProbe({ url: o.url, headers: o.headers, databaseUrl: o.databaseUrl, ratePerS: o.probeRate, runId });
+    const probe = await startProbe({
+      url: o.url,
+      headers: o.headers,
+      databaseUrl: o.databaseUrl,
+      ratePerS: o.probeRate,
+      runId,
+    });
     const probeCharacter = `bench probe ${runId}`;
     let ready;
-    try { ready = await load.ready; } catch (err) { await load.kill(); throw err; }
+    try {
+      ready = await load.ready;
+    } catch (err) {
+      await load.kill();
+      throw err;
+    }
     const before = o.metricsPort ? await scrapeCounters(o.metricsPort) : {};
     baseline = acceptedFromCounters(before)?.value;
     // Memory of the connections alone: every client connected, nothing sent yet.
     const connectedRss: Record<string, number | undefined> = {};
     for (const [name, p] of Object.entries(o.processes)) connectedRss[name] = rssMb(p.pid, p.withChildren);
     const samplers: Record<string, ProcSampler> = {};
-    for (const [name, p] of Object.entries(o.processes)) samplers[name] = sampleProcess(p.pid, { withChildren: p.withChildren, intervalMs: p.withChildren ? 1000 : 250 });
-    load.pids.forEach((pid, i) => { samplers[`loadgen${i}`] = sampleProcess(pid); });
+    for (const [name, p] of Object.entries(o.processes))
+      samplers[name] = sampleProcess(p.pid, { withChildren: p.withChildren, intervalMs: p.withChildren ? 1000 : 250 });
+    load.pids.forEach((pid, i) => {
+      samplers[`loadgen${i}`] = sampleProcess(pid);
+    });
 
     const t0 = Date.now();
     load.go();
@@ -105,7 +127,10 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       for (const f of [0.25, 0.75]) {
         await sleep(Math.max(0, t0 + f * o.durationMs - Date.now()));
         const t = Date.now();
-        const [n, m] = await Promise.all([countRows(db, probeCharacter), o.metricsPort ? scrapeCounters(o.metricsPort, true) : Promise.resolve({})]);
+        const [n, m] = await Promise.all([
+          countRows(db, probeCharacter),
+          o.metricsPort ? scrapeCounters(o.metricsPort, true) : Promise.resolve({}),
+        ]);
         marks.push({ t, n, stored: storedFromMetrics(m) });
       }
     })();
@@ -120,17 +145,27 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
     const fromMetrics = acceptedFromCounters(after);
     // The server's counter also counts the probe events sent so far; rows exclude them.
     const probesSent = probe.sent();
-    const accepted = fromMetrics ? fromMetrics.value - (acceptedFromCounters(before)?.value ?? 0) - probesSent : loadResult.sentEvents - rejected;
-    const acceptedSource = fromMetrics ? `server metric ${fromMetrics.name} (minus ${probesSent} probe events)` : 'client: sent - error replies';
+    const accepted = fromMetrics
+      ? fromMetrics.value - (acceptedFromCounters(before)?.value ?? 0) - probesSent
+      : loadResult.sentEvents - rejected;
+    const acceptedSource = fromMetrics
+      ? `server metric ${fromMetrics.name} (minus ${probesSent} probe events)`
+      : 'client: sent - error replies';
 
     // Drain: poll the exact count until every accepted event landed, or it stalls.
     const sendEnd = t0 + loadResult.elapsedMs;
-    let landed = 0; let landedAt = Date.now(); let lastChange = Date.now();
+    let landed = 0;
+    let landedAt = Date.now();
+    let lastChange = Date.now();
     const deadline = Date.now() + o.drainTimeoutMs;
     for (;;) {
       const n = await countRows(db, probeCharacter);
       const now = Date.now();
-      if (n !== landed) { landed = n; landedAt = now; lastChange = now; }
+      if (n !== landed) {
+        landed = n;
+        landedAt = now;
+        lastChange = now;
+      }
       if (landed >= accepted || now > deadline || now - lastChange > STALL_MS) break;
       await sleep(200);
     }
@@ -138,17 +173,26 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
     if (o.storedAt) await splitAtStream(latency, probe.samples(), o.storedAt);
     for (const [name, p] of Object.entries(o.processes)) if (p.untilDrained) stats[name] = samplers[name].stop();
 
-    for (const [name, st] of Object.entries(stats)) if (st && connectedRss[name] !== undefined) st.connectedRssMb = connectedRss[name];
+    for (const [name, st] of Object.entries(stats))
+      if (st && connectedRss[name] !== undefined) st.connectedRssMb = connectedRss[name];
     const sendS = loadResult.elapsedMs / 1000;
     const span = marks.length === 2 && marks[1].t > marks[0].t ? (marks[1].t - marks[0].t) / 1000 : 0;
     const steady = span ? (marks[1].n - marks[0].n) / span : 0;
-    const steadyStored = span && marks[0].stored !== undefined && marks[1].stored !== undefined ? Math.round((marks[1].stored - marks[0].stored) / span) : undefined;
+    const steadyStored =
+      span && marks[0].stored !== undefined && marks[1].stored !== undefined
+        ? Math.round((marks[1].stored - marks[0].stored) / span)
+        : undefined;
     const { pids: _pids, ...loadOut } = loadResult;
     return {
-      label: o.label, clients: o.clients, connected: ready.connected, rate: o.rate, durationS: sendS,
+      label: o.label,
+      clients: o.clients,
+      connected: ready.connected,
+      rate: o.rate,
+      durationS: sendS,
       load: loadOut,
       sentPerS: Math.round(loadResult.sentEvents / sendS),
-      accepted, acceptedSource,
+      accepted,
+      acceptedSource,
       acceptedPerS: Math.round(accepted / sendS),
       landed,
       steadyLandedPerS: Math.round(steady),

@@ -24,7 +24,9 @@ export function parseCounters(text: string, gauges = false): Record<string, numb
 
 /** Events the edge accepted, from whichever counter it exposes (named by the edge issue). */
 export function acceptedFromCounters(c: Record<string, number>): { name: string; value: number } | undefined {
-  const names = Object.keys(c).filter((n) => /event/.test(n) && /(accepted|published|valid)/.test(n) && !/(reject|invalid|error|fail)/.test(n));
+  const names = Object.keys(c).filter(
+    (n) => /event/.test(n) && /(accepted|published|valid)/.test(n) && !/(reject|invalid|error|fail)/.test(n),
+  );
   const pick = names.find((n) => /accepted/.test(n)) ?? names[0];
   return pick ? { name: pick, value: c[pick] } : undefined;
 }

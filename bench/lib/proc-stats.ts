@@ -5,9 +5,16 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let clkTck = 100;
-try { clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch { /* keep 100 */ }
+try {
+  clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  /* keep 100 */
+}
 
-interface Snapshot { cpuTicks: number; rssKb: number }
+interface Snapshot {
+  cpuTicks: number;
+  rssKb: number;
+}
 
 function readOne(pid: number): (Snapshot & { ppid: number }) | undefined {
   try {
@@ -40,11 +47,15 @@ function tree(root: number): number[] {
 
 function snapshot(pid: number, withChildren: boolean): Snapshot | undefined {
   const pids = withChildren ? tree(pid) : [pid];
-  let cpuTicks = 0; let rssKb = 0; let any = false;
+  let cpuTicks = 0;
+  let rssKb = 0;
+  let any = false;
   for (const p of pids) {
     const s = readOne(p);
     if (!s) continue;
-    any = true; cpuTicks += s.cpuTicks; rssKb += s.rssKb;
+    any = true;
+    cpuTicks += s.cpuTicks;
+    rssKb += s.rssKb;
   }
   return any ? { cpuTicks, rssKb } : undefined;
 }
@@ -67,7 +78,9 @@ export interface ProcStats {
   samples: number;
 }
 
-export interface ProcSampler { stop(): ProcStats | undefined }
+export interface ProcSampler {
+  stop(): ProcStats | undefined;
+}
 
 /**
  * Samples pid every intervalMs until stop(). The CPU figure covers the time from
@@ -83,7 +96,8 @@ export function sampleProcess(pid: number, opts: { intervalMs?: number; withChil
   const timer = setInterval(() => {
     const s = snapshot(pid, withChildren);
     if (!s) return;
-    last = s; samples++;
+    last = s;
+    samples++;
     if (s.rssKb > peakKb) peakKb = s.rssKb;
   }, opts.intervalMs ?? 250);
   return {

@@ -9,9 +9,24 @@ import type { CopyInsertResult } from '../components/copy-vs-insert.js';
 import type { JetStreamPublishResult } from '../components/jetstream-publish.js';
 import type { TransportResult } from '../components/transport.js';
 
-export interface Machine { cpus: number; cpuModel: string; memoryGb: number; os: string; node: string; postgres?: string; timescaledb?: string; nats?: string; durablePostgres: boolean }
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  os: string;
+  node: string;
+  postgres?: string;
+  timescaledb?: string;
+  nats?: string;
+  durablePostgres: boolean;
+}
 
-export interface Target { name: string; target: string; measured: string; met: boolean | null }
+export interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
 
 export interface BenchResults {
   version: 1;
@@ -19,8 +34,18 @@ export interface BenchResults {
   wallS: number;
   command: string;
   machine: Machine;
-  components: { validation?: ValidateResult; copyInsert?: CopyInsertResult; jetstreamPublish?: JetStreamPublishResult; transport?: TransportResult };
-  scenarios: Partial<Record<'naive' | 'per-event' | 'batched' | 'latency' | 'batched-ws' | 'latency-ws', (MeasureResult & { streamMessages?: number }) | { error: string }>>;
+  components: {
+    validation?: ValidateResult;
+    copyInsert?: CopyInsertResult;
+    jetstreamPublish?: JetStreamPublishResult;
+    transport?: TransportResult;
+  };
+  scenarios: Partial<
+    Record<
+      'naive' | 'per-event' | 'batched' | 'latency' | 'batched-ws' | 'latency-ws',
+      (MeasureResult & { streamMessages?: number }) | { error: string }
+    >
+  >;
   targets: Target[];
   notes: string[];
   profiles?: { file: string; summary: string }[];
@@ -37,18 +62,56 @@ export function computeTargets(r: BenchResults): Target[] {
   const perEvent = ok(s['per-event']) ? s['per-event'] : undefined;
   const lat = ok(s.latency) ? s.latency : undefined;
   const t: Target[] = [];
-  t.push(batched ? { name: 'batched end-to-end', target: '≥ 100,000 ev/s', measured: `${n(batched.e2ePerS)} ev/s (steady ${n(batched.steadyLandedPerS)})`, met: batched.e2ePerS >= 100000 } : { name: 'batched end-to-end', target: '≥ 100,000 ev/s', measured: 'not run', met: null });
-  t.push(perEvent ? { name: 'per-event end-to-end', target: '≥ 15,000 ev/s', measured: `${n(perEvent.e2ePerS)} ev/s`, met: perEvent.e2ePerS >= 15000 } : { name: 'per-event end-to-end', target: '≥ 15,000 ev/s', measured: 'not run', met: null });
+  t.push(
+    batched
+      ? {
+          name: 'batched end-to-end',
+          target: '≥ 100,000 ev/s',
+          measured: `${n(batched.e2ePerS)} ev/s (steady ${n(batched.steadyLandedPerS)})`,
+          met: batched.e2ePerS >= 100000,
+        }
+      : { name: 'batched end-to-end', target: '≥ 100,000 ev/s', measured: 'not run', met: null },
+  );
+  t.push(
+    perEvent
+      ? {
+          name: 'per-event end-to-end',
+          target: '≥ 15,000 ev/s',
+          measured: `${n(perEvent.e2ePerS)} ev/s`,
+          met: perEvent.e2ePerS >= 15000,
+        }
+      : { name: 'per-event end-to-end', target: '≥ 15,000 ev/s', measured: 'not run', met: null },
+  );
   if (lat) {
     const achieved = lat.accepted / lat.durationS;
-    t.push({ name: `p99 send-to-visible at ${n(lat.rate)} ev/s offered`, target: '≤ 1,000 ms', measured: `${n(lat.latency.p99Ms)} ms (p50 ${n(lat.latency.p50Ms)}, ${lat.latency.samples} samples, ${n(achieved)} ev/s achieved)`, met: lat.latency.p99Ms !== undefined && lat.latency.p99Ms <= 1000 && lat.latency.lost === 0 });
+    t.push({
+      name: `p99 send-to-visible at ${n(lat.rate)} ev/s offered`,
+      target: '≤ 1,000 ms',
+      measured: `${n(lat.latency.p99Ms)} ms (p50 ${n(lat.latency.p50Ms)}, ${lat.latency.samples} samples, ${n(achieved)} ev/s achieved)`,
+      met: lat.latency.p99Ms !== undefined && lat.latency.p99Ms <= 1000 && lat.latency.lost === 0,
+    });
     const rss = lat.processes.edge?.peakRssMb;
     const idle = lat.processes.edge?.connectedRssMb;
-    t.push({ name: `edge RSS with ${n(lat.connected)} clients`, target: '< 200 MB', measured: rss === undefined ? '–' : `${rss} MB peak under ${n(achieved)} ev/s; ${idle ?? '–'} MB connected, before load`, met: rss === undefined ? null : rss < 200 });
+    t.push({
+      name: `edge RSS with ${n(lat.connected)} clients`,
+      target: '< 200 MB',
+      measured:
+        rss === undefined ? '–' : `${rss} MB peak under ${n(achieved)} ev/s; ${idle ?? '–'} MB connected, before load`,
+      met: rss === undefined ? null : rss < 200,
+    });
   } else {
     t.push({ name: 'p99 send-to-visible at 20,000 ev/s', target: '≤ 1,000 ms', measured: 'not run', met: null });
   }
-  t.push(batched && naive ? { name: 'batched vs naive port', target: '≥ 30×', measured: ratio(batched.e2ePerS, naive.e2ePerS), met: batched.e2ePerS >= 30 * naive.e2ePerS } : { name: 'batched vs naive port', target: '≥ 30×', measured: 'not run', met: null });
+  t.push(
+    batched && naive
+      ? {
+          name: 'batched vs naive port',
+          target: '≥ 30×',
+          measured: ratio(batched.e2ePerS, naive.e2ePerS),
+          met: batched.e2ePerS >= 30 * naive.e2ePerS,
+        }
+      : { name: 'batched vs naive port', target: '≥ 30×', measured: 'not run', met: null },
+  );
   return t;
 }
 
@@ -57,46 +120,70 @@ export function markdown(r: BenchResults): string {
   const naive = ok(s.naive) ? s.naive : undefined;
   const m = r.machine;
   const lines: string[] = [];
-  lines.push(`Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; ${m.postgres ?? 'PostgreSQL ?'}, TimescaleDB ${m.timescaledb ?? '?'}${m.durablePostgres ? ' (fsync on)' : ' (fsync OFF)'}; nats-server ${m.nats ?? '?'}. NATS, PostgreSQL, app and load generator share the machine.`);
+  lines.push(
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; ${m.postgres ?? 'PostgreSQL ?'}, TimescaleDB ${m.timescaledb ?? '?'}${m.durablePostgres ? ' (fsync on)' : ' (fsync OFF)'}; nats-server ${m.nats ?? '?'}. NATS, PostgreSQL, app and load generator share the machine.`,
+  );
   lines.push(`Run: \`${r.command}\`, ${r.startedAt}, ${Math.round(r.wallS)} s.`, '');
-  lines.push('| scenario | clients | offered | sent ev/s | accepted ev/s | steady stored in JetStream ev/s | steady landed ev/s | end-to-end ev/s | × naive | latency p50 / p95 / p99 ms | edge CPU % / RSS MB | ingest CPU % / RSS MB | not landed |');
+  lines.push(
+    '| scenario | clients | offered | sent ev/s | accepted ev/s | steady stored in JetStream ev/s | steady landed ev/s | end-to-end ev/s | × naive | latency p50 / p95 / p99 ms | edge CPU % / RSS MB | ingest CPU % / RSS MB | not landed |',
+  );
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, v] of Object.entries(s)) {
-    if (!ok(v)) { lines.push(`| ${name} | failed: ${(v as { error: string }).error.split('\n')[0].slice(0, 120)} ||||||||||||`); continue; }
+    if (!ok(v)) {
+      lines.push(`| ${name} | failed: ${(v as { error: string }).error.split('\n')[0].slice(0, 120)} ||||||||||||`);
+      continue;
+    }
     const edge = v.processes.edge ?? v.processes.server;
     const ingest = v.processes.ingest;
     const l = v.latency;
-    lines.push(`| ${name} | ${n(v.connected)} | ${v.rate ? `${n(v.rate)} ev/s` : 'flat out'} | ${n(v.sentPerS)} | ${n(v.acceptedPerS)} | ${n(v.steadyStoredPerS)} | ${n(v.steadyLandedPerS)} | ${n(v.e2ePerS)} | ${ratio(v.e2ePerS, naive?.e2ePerS)} | ${n(l.p50Ms)} / ${n(l.p95Ms)} / ${n(l.p99Ms)} | ${edge ? `${edge.cpuPct} / ${edge.peakRssMb}` : '–'} | ${ingest ? `${ingest.cpuPct} / ${ingest.peakRssMb}` : '–'} | ${v.missing} |`);
+    lines.push(
+      `| ${name} | ${n(v.connected)} | ${v.rate ? `${n(v.rate)} ev/s` : 'flat out'} | ${n(v.sentPerS)} | ${n(v.acceptedPerS)} | ${n(v.steadyStoredPerS)} | ${n(v.steadyLandedPerS)} | ${n(v.e2ePerS)} | ${ratio(v.e2ePerS, naive?.e2ePerS)} | ${n(l.p50Ms)} / ${n(l.p95Ms)} / ${n(l.p99Ms)} | ${edge ? `${edge.cpuPct} / ${edge.peakRssMb}` : '–'} | ${ingest ? `${ingest.cpuPct} / ${ingest.peakRssMb}` : '–'} | ${v.missing} |`,
+    );
   }
   lines.push(...transportTable(r));
   lines.push('', '| target | wanted | measured | met |', '|---|---|---|---|');
-  for (const t of r.targets) lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
+  for (const t of r.targets)
+    lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
   const c = r.components;
   if (c.validation || c.copyInsert || c.jetstreamPublish || c.transport) {
     lines.push('', '| component | figure |', '|---|---|');
     if (c.validation) {
       const v = c.validation;
-      lines.push(`| ajv validation (${v.validator}) | ${v.validateNsPerEvent} ns/event (${n(1e9 / v.validateNsPerEvent)} ev/s/core) |`);
+      lines.push(
+        `| ajv validation (${v.validator}) | ${v.validateNsPerEvent} ns/event (${n(1e9 / v.validateNsPerEvent)} ev/s/core) |`,
+      );
       lines.push(`| JSON.parse of one event | ${v.jsonParseNsPerEvent} ns/event |`);
-      lines.push(`| canonical JSON + event key (sha256), the edge's one serialization per event | ${v.eventKeyNsPerEvent} ns/event |`);
+      lines.push(
+        `| canonical JSON + event key (sha256), the edge's one serialization per event | ${v.eventKeyNsPerEvent} ns/event |`,
+      );
     }
     if (c.copyInsert) {
       const x = c.copyInsert.rowsPerS;
-      lines.push(`| COPY, ${c.copyInsert.batchRows}-row batches (ingest's default path) | ${n(x.copy)} rows/s (${c.copyInsert.copyVsInsertMulti}× multi-row INSERT) |`);
-      lines.push(`| COPY to staging + INSERT … ON CONFLICT (ingest's fallback when a batch repeats stored events) | ${n(x.copyStaging)} rows/s |`);
+      lines.push(
+        `| COPY, ${c.copyInsert.batchRows}-row batches (ingest's default path) | ${n(x.copy)} rows/s (${c.copyInsert.copyVsInsertMulti}× multi-row INSERT) |`,
+      );
+      lines.push(
+        `| COPY to staging + INSERT … ON CONFLICT (ingest's fallback when a batch repeats stored events) | ${n(x.copyStaging)} rows/s |`,
+      );
       lines.push(`| multi-row INSERT, ${c.copyInsert.batchRows} rows | ${n(x.insertMulti)} rows/s |`);
       lines.push(`| single-row INSERT, autocommit | ${n(x.insertSingle)} rows/s |`);
     }
     if (c.jetstreamPublish) {
       const j = c.jetstreamPublish;
-      lines.push(`| JetStream publish + PubAck, 512 in flight, 1.8 KB: nats.js \`js.publish\` | ${n(j.natsJs.msgsPerS)} msgs/s, ${j.natsJs.cpuUsPerMsg} µs client CPU per message |`);
-      lines.push(`| the same through the edge's publisher (src/edge/jetstream-publish.ts) | ${n(j.edge.msgsPerS)} msgs/s (${ratio(j.edge.msgsPerS, j.natsJs.msgsPerS)}), ${j.edge.cpuUsPerMsg} µs client CPU per message |`);
+      lines.push(
+        `| JetStream publish + PubAck, 512 in flight, 1.8 KB: nats.js \`js.publish\` | ${n(j.natsJs.msgsPerS)} msgs/s, ${j.natsJs.cpuUsPerMsg} µs client CPU per message |`,
+      );
+      lines.push(
+        `| the same through the edge's publisher (src/edge/jetstream-publish.ts) | ${n(j.edge.msgsPerS)} msgs/s (${ratio(j.edge.msgsPerS, j.natsJs.msgsPerS)}), ${j.edge.cpuUsPerMsg} µs client CPU per message |`,
+      );
     }
     if (c.transport) {
       const x = c.transport;
       const u = x.byTransport.uws;
       for (const [name, v] of Object.entries(x.byTransport)) {
-        lines.push(`| WebSocket frames in + replies out, ${x.clients} clients, ${x.eventsPerFrame} events (${n(x.frameBytes)} B) per frame: ${name === 'uws' ? 'native uWS' : 'ws + node:http'} | ${n(v.framesPerS)} frames/s, ${v.serverCpuUsPerFrame} µs server CPU per frame${name !== 'uws' && u ? ` (${ratio(v.serverCpuUsPerFrame, u.serverCpuUsPerFrame)} native)` : ''} |`);
+        lines.push(
+          `| WebSocket frames in + replies out, ${x.clients} clients, ${x.eventsPerFrame} events (${n(x.frameBytes)} B) per frame: ${name === 'uws' ? 'native uWS' : 'ws + node:http'} | ${n(v.framesPerS)} frames/s, ${v.serverCpuUsPerFrame} µs server CPU per frame${name !== 'uws' && u ? ` (${ratio(v.serverCpuUsPerFrame, u.serverCpuUsPerFrame)} native)` : ''} |`,
+        );
       }
     }
   }
@@ -118,14 +205,27 @@ function transportTable(r: BenchResults): string[] {
     const un = ok(u) ? u : undefined;
     const edge = (v: MeasureResult | undefined) => v?.processes.edge;
     const cell = (f: (v: MeasureResult) => number | undefined, v: MeasureResult | undefined) => (v ? n(f(v)) : '–');
-    const pct = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? `${Math.round((a / b) * 100)}%` : '–');
-    rows.push(`| ${name} | end-to-end ev/s | ${cell((v) => v.e2ePerS, un)} | ${n(w.e2ePerS)} | ${pct(w.e2ePerS, un?.e2ePerS)} |`);
-    rows.push(`| ${name} | accepted ev/s | ${cell((v) => v.acceptedPerS, un)} | ${n(w.acceptedPerS)} | ${pct(w.acceptedPerS, un?.acceptedPerS)} |`);
-    rows.push(`| ${name} | latency p50 / p99 ms | ${un ? `${n(un.latency.p50Ms)} / ${n(un.latency.p99Ms)}` : '–'} | ${n(w.latency.p50Ms)} / ${n(w.latency.p99Ms)} | – |`);
-    rows.push(`| ${name} | edge CPU % | ${cell((v) => edge(v)?.cpuPct, un)} | ${n(edge(w)?.cpuPct)} | ${pct(edge(w)?.cpuPct, edge(un)?.cpuPct)} |`);
-    rows.push(`| ${name} | edge peak RSS MB | ${cell((v) => edge(v)?.peakRssMb, un)} | ${n(edge(w)?.peakRssMb)} | ${pct(edge(w)?.peakRssMb, edge(un)?.peakRssMb)} |`);
+    const pct = (a: number | undefined, b: number | undefined) =>
+      a !== undefined && b ? `${Math.round((a / b) * 100)}%` : '–';
+    rows.push(
+      `| ${name} | end-to-end ev/s | ${cell((v) => v.e2ePerS, un)} | ${n(w.e2ePerS)} | ${pct(w.e2ePerS, un?.e2ePerS)} |`,
+    );
+    rows.push(
+      `| ${name} | accepted ev/s | ${cell((v) => v.acceptedPerS, un)} | ${n(w.acceptedPerS)} | ${pct(w.acceptedPerS, un?.acceptedPerS)} |`,
+    );
+    rows.push(
+      `| ${name} | latency p50 / p99 ms | ${un ? `${n(un.latency.p50Ms)} / ${n(un.latency.p99Ms)}` : '–'} | ${n(w.latency.p50Ms)} / ${n(w.latency.p99Ms)} | – |`,
+    );
+    rows.push(
+      `| ${name} | edge CPU % | ${cell((v) => edge(v)?.cpuPct, un)} | ${n(edge(w)?.cpuPct)} | ${pct(edge(w)?.cpuPct, edge(un)?.cpuPct)} |`,
+    );
+    rows.push(
+      `| ${name} | edge peak RSS MB | ${cell((v) => edge(v)?.peakRssMb, un)} | ${n(edge(w)?.peakRssMb)} | ${pct(edge(w)?.peakRssMb, edge(un)?.peakRssMb)} |`,
+    );
   }
-  return rows.length ? ['', '| scenario | figure | uws (native) | ws + node:http | ws / uws |', '|---|---|---|---|---|', ...rows] : [];
+  return rows.length
+    ? ['', '| scenario | figure | uws (native) | ws + node:http | ws / uws |', '|---|---|---|---|---|', ...rows]
+    : [];
 }
 
 export function writeResults(dir: string, r: BenchResults): { json: string; md: string } {

@@ -23,7 +23,11 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(o: { natsUrl?: string; databaseUrl?: string; fastPg: boolean }): Promise<BenchStack> {
+export async function startBenchStack(o: {
+  natsUrl?: string;
+  databaseUrl?: string;
+  fastPg: boolean;
+}): Promise<BenchStack> {
   if (o.natsUrl && o.databaseUrl) {
     return { natsUrl: o.natsUrl, adminUrl: o.databaseUrl, durable: true, stop: async () => {} };
   }
@@ -51,17 +55,25 @@ export async function startBenchStack(o: { natsUrl?: string; databaseUrl?: strin
 const withDatabase = (url: string, db: string) => url.replace(/\/[^/?]*(\?|$)/, `/${db}$1`);
 
 /** A new database with the app's migrations applied; drop() removes it. */
-export async function benchDatabase(stack: BenchStack, label: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function benchDatabase(
+  stack: BenchStack,
+  label: string,
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `bench_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
   await createDatabase(stack.adminUrl, name);
   const url = withDatabase(stack.adminUrl, name);
   await migrate(url);
   return {
-    url, name,
+    url,
+    name,
     async drop() {
       const c = new pg.Client({ connectionString: stack.adminUrl });
       await c.connect();
-      try { await c.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`); } finally { await c.end(); }
+      try {
+        await c.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+      } finally {
+        await c.end();
+      }
     },
   };
 }
@@ -69,6 +81,8 @@ export async function benchDatabase(stack: BenchStack, label: string): Promise<{
 /** Rows in the event tables (the load generator writes telemetry and spawns), minus probe rows. */
 export async function countRows(db: pg.Client, probeCharacter: string): Promise<number> {
   const { rows } = await db.query<{ n: string }>(
-    `select (select count(*) from telemetry where character_name <> $1) + (select count(*) from spawn_events) as n`, [probeCharacter]);
+    `select (select count(*) from telemetry where character_name <> $1) + (select count(*) from spawn_events) as n`,
+    [probeCharacter],
+  );
   return Number(rows[0].n);
 }

@@ -55,7 +55,10 @@ export function startLoad(o: LoadOptions): RunningLoad {
   for (let w = 0; w < procs; w++) {
     const clients = Math.floor(o.clients / procs) + (w < o.clients % procs ? 1 : 0);
     shares.push(clients);
-    const child = spawnNode(`loadgen-${w}`, benchModule('loadgen/worker'), { ipc: true, logFile: join(o.logDir, `loadgen-${w}.log`) });
+    const child = spawnNode(`loadgen-${w}`, benchModule('loadgen/worker'), {
+      ipc: true,
+      logFile: join(o.logDir, `loadgen-${w}.log`),
+    });
     workers.push(child);
     const msgs = new Map<string, (m: FromWorker) => void>();
     const failed = new Promise<never>((_, reject) => {
@@ -66,19 +69,40 @@ export function startLoad(o: LoadOptions): RunningLoad {
       });
     });
     failed.catch(() => {});
-    readies.push(Promise.race([failed, new Promise<{ clients: number; failures: number }>((r) => msgs.set('connected', (m) => m.kind === 'connected' && r(m)))]));
-    results.push(Promise.race([failed, new Promise<WorkerResult>((r) => msgs.set('result', (m) => m.kind === 'result' && r(m.result)))]));
+    readies.push(
+      Promise.race([
+        failed,
+        new Promise<{ clients: number; failures: number }>((r) =>
+          msgs.set('connected', (m) => m.kind === 'connected' && r(m)),
+        ),
+      ]),
+    );
+    results.push(
+      Promise.race([
+        failed,
+        new Promise<WorkerResult>((r) => msgs.set('result', (m) => m.kind === 'result' && r(m.result))),
+      ]),
+    );
     const job: ToWorker = {
       kind: 'job',
       job: {
-        workerId: w, url: o.url, headers: o.headers ?? {}, clients, durationMs: o.durationMs,
-        ratePerClient: o.rate > 0 ? o.rate / o.clients : 0, shape: o.shape ?? DEFAULT_SHAPE, namePrefix: o.namePrefix,
+        workerId: w,
+        url: o.url,
+        headers: o.headers ?? {},
+        clients,
+        durationMs: o.durationMs,
+        ratePerClient: o.rate > 0 ? o.rate / o.clients : 0,
+        shape: o.shape ?? DEFAULT_SHAPE,
+        namePrefix: o.namePrefix,
         initialCap: o.pacing ? Math.ceil((initialAhead * clients) / o.clients) : Number.MAX_SAFE_INTEGER,
       },
     };
     child.proc.send(job);
   }
-  const ready = Promise.all(readies).then((rs) => ({ connected: rs.reduce((a, r) => a + r.clients, 0), failures: rs.reduce((a, r) => a + r.failures, 0) }));
+  const ready = Promise.all(readies).then((rs) => ({
+    connected: rs.reduce((a, r) => a + r.clients, 0),
+    failures: rs.reduce((a, r) => a + r.failures, 0),
+  }));
   let pacing = false;
   // The allowance follows the server: about AHEAD_S of its measured accept rate, within
   // [INITIAL_AHEAD, aheadEvents], so a slow server (the naive baseline) is not buried.
@@ -94,7 +118,8 @@ export function startLoad(o: LoadOptions): RunningLoad {
         // Never below the initial allowance: that would stall clients until the server
         // caught up with a burst it is not even measuring yet.
         const ahead = Math.max(initialAhead, Math.min(o.pacing!.aheadEvents, ratePerS * AHEAD_S));
-        if (process.env.BENCH_DEBUG) process.stderr.write(`[pace] accepted ${accepted} rate ${Math.round(ratePerS)} ahead ${Math.round(ahead)}\n`);
+        if (process.env.BENCH_DEBUG)
+          process.stderr.write(`[pace] accepted ${accepted} rate ${Math.round(ratePerS)} ahead ${Math.round(ahead)}\n`);
         workers.forEach((w, i) => {
           tell(w, { kind: 'cap', cap: Math.ceil(((accepted + ahead) * shares[i]) / o.clients) });
         });
@@ -102,28 +127,60 @@ export function startLoad(o: LoadOptions): RunningLoad {
       await new Promise((r) => setTimeout(r, PACE_MS));
     }
   };
-  const done = Promise.all(results).then((rs) => sumResults(rs, o.clients, workers.map((w) => w.pid))).finally(() => { pacing = false; });
+  const done = Promise.all(results)
+    .then((rs) =>
+      sumResults(
+        rs,
+        o.clients,
+        workers.map((w) => w.pid),
+      ),
+    )
+    .finally(() => {
+      pacing = false;
+    });
   return {
-    ready, done,
+    ready,
+    done,
     pids: workers.map((w) => w.pid),
     go: () => {
       for (const w of workers) tell(w, { kind: 'go' });
-      if (o.pacing) { pacing = true; void pace(); }
+      if (o.pacing) {
+        pacing = true;
+        void pace();
+      }
     },
-    kill: async () => { await Promise.all(workers.map((w) => w.stop(5000))); },
+    kill: async () => {
+      await Promise.all(workers.map((w) => w.stop(5000)));
+    },
   };
 }
 
 /** IPC to a worker that may have finished (and disconnected) already. */
 function tell(w: Child, m: ToWorker): void {
   if (w.exited() || !w.proc.connected) return;
-  w.proc.send(m, (err) => { if (err) { /* worker gone: nothing to pace */ } });
+  w.proc.send(m, (err) => {
+    if (err) {
+      /* worker gone: nothing to pace */
+    }
+  });
 }
 
 function sumResults(rs: WorkerResult[], clients: number, pids: number[]): LoadResult {
-  const out: LoadResult = { clients, pids, sentEvents: 0, sentFrames: 0, sentBytes: 0, errors: {}, closes: {}, connectFailures: 0, elapsedMs: 0 };
+  const out: LoadResult = {
+    clients,
+    pids,
+    sentEvents: 0,
+    sentFrames: 0,
+    sentBytes: 0,
+    errors: {},
+    closes: {},
+    connectFailures: 0,
+    elapsedMs: 0,
+  };
   for (const r of rs) {
-    out.sentEvents += r.sentEvents; out.sentFrames += r.sentFrames; out.sentBytes += r.sentBytes;
+    out.sentEvents += r.sentEvents;
+    out.sentFrames += r.sentFrames;
+    out.sentBytes += r.sentBytes;
     out.connectFailures += r.connectFailures;
     out.elapsedMs = Math.max(out.elapsedMs, r.elapsedMs);
     for (const [k, v] of Object.entries(r.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;

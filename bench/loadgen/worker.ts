@@ -18,7 +18,11 @@ const RECONNECT_DELAY_MS = 250;
 const send = (m: FromWorker) => process.send?.(m);
 
 interface Client {
-  ws?: WebSocket; open: boolean; factory: EventFactory; credit: number; pending: boolean;
+  ws?: WebSocket;
+  open: boolean;
+  factory: EventFactory;
+  credit: number;
+  pending: boolean;
   /** Frames sent on the current connection (the server numbers them the same way, from 1). */
   frames: number;
   /** Events per recent frame, by frame number modulo its length: what a refusal gave back. */
@@ -38,45 +42,82 @@ const outstanding = (r: WorkerResult) => r.sentEvents - refusedEvents;
 const stalled = new Set<Client>();
 
 async function main(job: WorkerJob): Promise<void> {
-  const result: WorkerResult = { workerId: job.workerId, sentEvents: 0, sentFrames: 0, sentBytes: 0, errors: {}, closes: {}, connectFailures: 0, elapsedMs: 0 };
+  const result: WorkerResult = {
+    workerId: job.workerId,
+    sentEvents: 0,
+    sentFrames: 0,
+    sentBytes: 0,
+    errors: {},
+    closes: {},
+    connectFailures: 0,
+    elapsedMs: 0,
+  };
   const clients: Client[] = [];
   for (let i = 0; i < job.clients; i++) {
-    clients.push({ open: false, credit: 0, pending: false, frames: 0, sizes: new Int32Array(FRAME_SIZES_KEPT), factory: new EventFactory(`${job.namePrefix} w${job.workerId}c${i}`, job.shape) });
+    clients.push({
+      open: false,
+      credit: 0,
+      pending: false,
+      frames: 0,
+      sizes: new Int32Array(FRAME_SIZES_KEPT),
+      factory: new EventFactory(`${job.namePrefix} w${job.workerId}c${i}`, job.shape),
+    });
   }
 
-  const connect = (c: Client): Promise<void> => new Promise((resolve) => {
-    const ws = new WebSocket(job.url, { headers: job.headers, perMessageDeflate: false });
-    c.ws = ws;
-    c.frames = 0;
-    ws.on('open', () => { c.open = true; resolve(); if (running && job.ratePerClient === 0) pump(c); });
-    ws.on('message', (data) => {
-      // Only errors (and acks, when asked for) come back; count errors by code.
-      try {
-        const msg = JSON.parse(String(data)) as { type?: string; code?: string; frame?: number };
-        if (msg.type === 'error') {
-          result.errors[msg.code ?? '?'] = (result.errors[msg.code ?? '?'] ?? 0) + 1;
-          if (msg.code === 'invalid_event') refusedEvents++;
-          else if (WHOLE_FRAME.has(msg.code ?? '') && typeof msg.frame === 'number' && msg.frame > c.frames - FRAME_SIZES_KEPT) refusedEvents += c.sizes[msg.frame % FRAME_SIZES_KEPT];
+  const connect = (c: Client): Promise<void> =>
+    new Promise((resolve) => {
+      const ws = new WebSocket(job.url, { headers: job.headers, perMessageDeflate: false });
+      c.ws = ws;
+      c.frames = 0;
+      ws.on('open', () => {
+        c.open = true;
+        resolve();
+        if (running && job.ratePerClient === 0) pump(c);
+      });
+      ws.on('message', (data) => {
+        // Only errors (and acks, when asked for) come back; count errors by code.
+        try {
+          const msg = JSON.parse(String(data)) as { type?: string; code?: string; frame?: number };
+          if (msg.type === 'error') {
+            result.errors[msg.code ?? '?'] = (result.errors[msg.code ?? '?'] ?? 0) + 1;
+            if (msg.code === 'invalid_event') refusedEvents++;
+            else if (
+              WHOLE_FRAME.has(msg.code ?? '') &&
+              typeof msg.frame === 'number' &&
+              msg.frame > c.frames - FRAME_SIZES_KEPT
+            )
+              refusedEvents += c.sizes[msg.frame % FRAME_SIZES_KEPT];
+          }
+        } catch {
+          result.errors.unparseable_reply = (result.errors.unparseable_reply ?? 0) + 1;
         }
-      } catch { result.errors.unparseable_reply = (result.errors.unparseable_reply ?? 0) + 1; }
+      });
+      ws.on('error', () => {
+        /* 'close' follows */
+      });
+      ws.on('close', (code) => {
+        const wasOpen = c.open;
+        c.open = false;
+        if (!wasOpen) {
+          result.connectFailures++;
+          resolve();
+        }
+        if (running) {
+          if (wasOpen) result.closes[code] = (result.closes[code] ?? 0) + 1;
+          // A real plugin reconnects after a pause; so do we.
+          setTimeout(() => {
+            if (running) void connect(c);
+          }, RECONNECT_DELAY_MS);
+        }
+      });
     });
-    ws.on('error', () => { /* 'close' follows */ });
-    ws.on('close', (code) => {
-      const wasOpen = c.open;
-      c.open = false;
-      if (!wasOpen) { result.connectFailures++; resolve(); }
-      if (running) {
-        if (wasOpen) result.closes[code] = (result.closes[code] ?? 0) + 1;
-        // A real plugin reconnects after a pause; so do we.
-        setTimeout(() => { if (running) void connect(c); }, RECONNECT_DELAY_MS);
-      }
-    });
-  });
 
   const sendFrame = (c: Client, n: number, now: number) => {
     const frame = c.factory.frame(n, now);
     c.sizes[++c.frames % FRAME_SIZES_KEPT] = n;
-    result.sentEvents += n; result.sentFrames++; result.sentBytes += frame.length;
+    result.sentEvents += n;
+    result.sentFrames++;
+    result.sentBytes += frame.length;
     return frame;
   };
 
@@ -85,11 +126,17 @@ async function main(job: WorkerJob): Promise<void> {
     const ws = c.ws!;
     const now = Date.now();
     for (let i = 0; i < FRAMES_PER_PUMP; i++) {
-      if (outstanding(result) >= cap) { stalled.add(c); return; }
+      if (outstanding(result) >= cap) {
+        stalled.add(c);
+        return;
+      }
       if (ws.bufferedAmount >= HIGH_WATER_BYTES) {
         // Resume when the socket flushed this frame.
         c.pending = true;
-        ws.send(sendFrame(c, c.factory.nextSize(), now), () => { c.pending = false; pump(c); });
+        ws.send(sendFrame(c, c.factory.nextSize(), now), () => {
+          c.pending = false;
+          pump(c);
+        });
         return;
       }
       ws.send(sendFrame(c, c.factory.nextSize(), now));
@@ -109,7 +156,11 @@ async function main(job: WorkerJob): Promise<void> {
     stalled.clear();
     for (const c of waiting) pump(c);
   });
-  await new Promise<void>((resolve) => process.once('message', (m: ToWorker) => { if (m.kind === 'go') resolve(); }));
+  await new Promise<void>((resolve) =>
+    process.once('message', (m: ToWorker) => {
+      if (m.kind === 'go') resolve();
+    }),
+  );
   running = true;
   const t0 = Date.now();
   let ticker: NodeJS.Timeout | undefined;
@@ -125,7 +176,10 @@ async function main(job: WorkerJob): Promise<void> {
         c.credit += earned;
         if (!c.open) continue;
         while (c.credit >= 1) {
-          if (outstanding(result) >= cap) { c.credit = Math.min(c.credit, 1); break; }
+          if (outstanding(result) >= cap) {
+            c.credit = Math.min(c.credit, 1);
+            break;
+          }
           const n = Math.max(1, Math.min(c.factory.nextSize(), Math.floor(c.credit)));
           c.ws!.send(sendFrame(c, n, now));
           c.credit -= n;
@@ -139,12 +193,19 @@ async function main(job: WorkerJob): Promise<void> {
   result.elapsedMs = Date.now() - t0;
   // Let queued frames reach the server before closing (the orchestrator then waits for rows).
   const flushDeadline = Date.now() + 10000;
-  while (clients.some((c) => c.open && c.ws!.bufferedAmount > 0) && Date.now() < flushDeadline) await new Promise((r) => setTimeout(r, 20));
+  while (clients.some((c) => c.open && c.ws!.bufferedAmount > 0) && Date.now() < flushDeadline)
+    await new Promise((r) => setTimeout(r, 20));
   for (const c of clients) c.ws?.close(1000);
   send({ kind: 'result', result });
 }
 
 process.once('message', (m: ToWorker) => {
   if (m.kind !== 'job') return;
-  main(m.job).then(() => process.disconnect?.(), (err: Error) => { send({ kind: 'fatal', message: err.stack ?? err.message }); process.exitCode = 1; });
+  main(m.job).then(
+    () => process.disconnect?.(),
+    (err: Error) => {
+      send({ kind: 'fatal', message: err.stack ?? err.message });
+      process.exitCode = 1;
+    },
+  );
 });

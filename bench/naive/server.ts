@@ -13,12 +13,33 @@ import pg from 'pg';
 import { eventKey } from '../../src/shared/envelope.js';
 
 const port = Number(process.env.NAIVE_PORT ?? 0);
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.NAIVE_POOL_MAX ?? 10), application_name: 'bench-naive' });
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.NAIVE_POOL_MAX ?? 10),
+  application_name: 'bench-naive',
+});
 pool.on('error', () => {});
 
 type Ev = Record<string, unknown> & { type: string; character_name: string; timestamp: string };
 
-const TELEMETRY_COLS = ['ew', 'ns', 'z', 'char_tag', 'session_id', 'kills', 'deaths', 'rares_found', 'prismatic_taper_count', 'kills_per_hour', 'onlinetime', 'vt_state', 'latency_ms', 'mem_mb', 'cpu_pct', 'mem_handles'];
+const TELEMETRY_COLS = [
+  'ew',
+  'ns',
+  'z',
+  'char_tag',
+  'session_id',
+  'kills',
+  'deaths',
+  'rares_found',
+  'prismatic_taper_count',
+  'kills_per_hour',
+  'onlinetime',
+  'vt_state',
+  'latency_ms',
+  'mem_mb',
+  'cpu_pct',
+  'mem_handles',
+];
 const INSERT_TELEMETRY = `insert into telemetry (ts, character_name, event_key, received_at, stream_seq, ${TELEMETRY_COLS.join(', ')})
   values (${Array.from({ length: 5 + TELEMETRY_COLS.length }, (_, i) => `$${i + 1}`).join(', ')}) on conflict do nothing`;
 const INSERT_SPAWN = `insert into spawn_events (ts, character_name, event_key, received_at, stream_seq, mob, ew, ns, z)
@@ -29,31 +50,61 @@ let inserted = 0;
 async function insert(e: Ev, receivedAt: Date): Promise<void> {
   const key = eventKey(e as { type: string; character_name: string; event_id?: string });
   if (e.type === 'telemetry') {
-    await pool.query(INSERT_TELEMETRY, [e.timestamp, e.character_name, key, receivedAt, 0, ...TELEMETRY_COLS.map((c) => e[c] ?? null)]);
+    await pool.query(INSERT_TELEMETRY, [
+      e.timestamp,
+      e.character_name,
+      key,
+      receivedAt,
+      0,
+      ...TELEMETRY_COLS.map((c) => e[c] ?? null),
+    ]);
   } else if (e.type === 'spawn') {
     await pool.query(INSERT_SPAWN, [e.timestamp, e.character_name, key, receivedAt, e.mob, e.ew, e.ns, e.z ?? null]);
   }
   // rare/chat: not produced by the load generator.
 }
 
-const replyError = (ws: WebSocket, code: string, message: string) => { if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', code, message })); };
+const replyError = (ws: WebSocket, code: string, message: string) => {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', code, message }));
+};
 
 async function handle(ws: WebSocket, text: string): Promise<void> {
   let parsed: unknown;
-  try { parsed = JSON.parse(text); } catch { replyError(ws, 'malformed_json', 'frame is not JSON'); return; }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    replyError(ws, 'malformed_json', 'frame is not JSON');
+    return;
+  }
   const events = (Array.isArray(parsed) ? parsed : [parsed]) as Ev[];
   const receivedAt = new Date();
   for (const e of events) {
-    if (!e || typeof e !== 'object' || typeof e.character_name !== 'string' || typeof e.timestamp !== 'string') { replyError(ws, 'invalid_event', 'bad event'); continue; }
-    try { await insert(e, receivedAt); inserted++; } catch (err) { replyError(ws, 'invalid_event', (err as Error).message); }
+    if (!e || typeof e !== 'object' || typeof e.character_name !== 'string' || typeof e.timestamp !== 'string') {
+      replyError(ws, 'invalid_event', 'bad event');
+      continue;
+    }
+    try {
+      await insert(e, receivedAt);
+      inserted++;
+    } catch (err) {
+      replyError(ws, 'invalid_event', (err as Error).message);
+    }
   }
 }
 
 const http = createServer((req, res) => {
-  if (req.url === '/metrics') { res.writeHead(200, { 'content-type': 'text/plain' }).end(`naive_events_accepted_total ${inserted}\n`); return; }
+  if (req.url === '/metrics') {
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`naive_events_accepted_total ${inserted}\n`);
+    return;
+  }
   res.writeHead(req.url === '/health' ? 200 : 404).end();
 });
-const wss = new WebSocketServer({ server: http, path: '/ws/position', perMessageDeflate: false, maxPayload: 1024 * 1024 });
+const wss = new WebSocketServer({
+  server: http,
+  path: '/ws/position',
+  perMessageDeflate: false,
+  maxPayload: 1024 * 1024,
+});
 wss.on('connection', (ws) => {
   // One frame at a time per connection, in order. pause() stops reading the socket, but
   // frames already in the chunk being parsed still arrive, hence the small queue.
@@ -67,11 +118,18 @@ wss.on('connection', (ws) => {
     ws.resume();
   };
   ws.on('message', (data, isBinary) => {
-    if (isBinary) { replyError(ws, 'binary_frame', 'text frames only'); return; }
+    if (isBinary) {
+      replyError(ws, 'binary_frame', 'text frames only');
+      return;
+    }
     queue.push(String(data));
     if (!busy) void drain();
   });
   ws.on('error', () => {});
 });
 http.listen(port, '127.0.0.1');
-process.once('SIGTERM', () => { wss.close(); http.close(); void pool.end().finally(() => process.exit(0)); });
+process.once('SIGTERM', () => {
+  wss.close();
+  http.close();
+  void pool.end().finally(() => process.exit(0));
+});

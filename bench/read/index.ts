@@ -16,41 +16,91 @@ import { readCases, type ReadCase } from './cases.js';
 
 const say = (msg: string) => process.stderr.write(`[bench --read] ${msg}\n`);
 
-export interface ReadOptions { rows: number; calls: number; warmup: number; fastPg: boolean; outDir: string; databaseUrl?: string; natsUrl?: string }
+export interface ReadOptions {
+  rows: number;
+  calls: number;
+  warmup: number;
+  fastPg: boolean;
+  outDir: string;
+  databaseUrl?: string;
+  natsUrl?: string;
+}
 
 export function parseReadArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ReadOptions {
-  const o: ReadOptions = { rows: 10_000_000, calls: 15, warmup: 3, fastPg: false, outDir: 'bench/results', databaseUrl: env.DATABASE_URL || undefined, natsUrl: env.NATS_URL || undefined };
+  const o: ReadOptions = {
+    rows: 10_000_000,
+    calls: 15,
+    warmup: 3,
+    fastPg: false,
+    outDir: 'bench/results',
+    databaseUrl: env.DATABASE_URL || undefined,
+    natsUrl: env.NATS_URL || undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = (min: number) => {
       const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < min) throw new Error(`${a} must be an integer >= ${min}\nusage: npm run bench -- --read [--rows N] [--calls N] [--warmup N] [--fast-pg] [--out DIR]`);
+      if (!Number.isInteger(v) || v < min)
+        throw new Error(
+          `${a} must be an integer >= ${min}\nusage: npm run bench -- --read [--rows N] [--calls N] [--warmup N] [--fast-pg] [--out DIR]`,
+        );
       return v;
     };
     switch (a) {
-      case '--read': break;
-      case '--rows': o.rows = num(1000); break;
-      case '--calls': o.calls = num(2); break;
-      case '--warmup': o.warmup = num(0); break;
-      case '--fast-pg': o.fastPg = true; break;
-      case '--out': o.outDir = argv[++i] ?? o.outDir; break;
-      default: throw new Error(`unknown option "${a}" with --read\nusage: npm run bench -- --read [--rows N] [--calls N] [--warmup N] [--fast-pg] [--out DIR]`);
+      case '--read':
+        break;
+      case '--rows':
+        o.rows = num(1000);
+        break;
+      case '--calls':
+        o.calls = num(2);
+        break;
+      case '--warmup':
+        o.warmup = num(0);
+        break;
+      case '--fast-pg':
+        o.fastPg = true;
+        break;
+      case '--out':
+        o.outDir = argv[++i] ?? o.outDir;
+        break;
+      default:
+        throw new Error(
+          `unknown option "${a}" with --read\nusage: npm run bench -- --read [--rows N] [--calls N] [--warmup N] [--fast-pg] [--out DIR]`,
+        );
     }
   }
   return o;
 }
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+};
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 async function timeIt(n: number, warm: number, f: () => Promise<void>): Promise<{ p50: number; p95: number }> {
   for (let i = 0; i < warm; i++) await f();
   const ms: number[] = [];
-  for (let i = 0; i < n; i++) { const t0 = performance.now(); await f(); ms.push(performance.now() - t0); }
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await f();
+    ms.push(performance.now() - t0);
+  }
   return { p50: r1(pct(ms, 50)), p95: r1(pct(ms, 95)) };
 }
 
-export interface CaseResult { name: string; api: { p50: number; p95: number }; raw: { p50: number; p95: number }; ratio: number; p95TargetMs?: number; minRatio?: number; met?: boolean; answerRows: number; rawRows: number }
+export interface CaseResult {
+  name: string;
+  api: { p50: number; p95: number };
+  raw: { p50: number; p95: number };
+  ratio: number;
+  p95TargetMs?: number;
+  minRatio?: number;
+  met?: boolean;
+  answerRows: number;
+  rawRows: number;
+}
 
 export async function runReadBench(o: ReadOptions): Promise<void> {
   const started = Date.now();
@@ -61,14 +111,19 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
     await c.connect();
     const mode = (await c.query<{ m: string }>('select tracker_aggregate_mode() as m')).rows[0].m;
     const version = (await c.query<{ v: string }>('select version() as v')).rows[0];
-    const tsdb = (await c.query<{ v: string }>("select extversion as v from pg_extension where extname = 'timescaledb'")).rows[0].v;
-    say(`loading ${o.rows.toLocaleString('en-US')} telemetry rows + ${Math.ceil(o.rows / 10).toLocaleString('en-US')} spawns and rares (${mode} mode)`);
+    const tsdb = (
+      await c.query<{ v: string }>("select extversion as v from pg_extension where extname = 'timescaledb'")
+    ).rows[0].v;
+    say(
+      `loading ${o.rows.toLocaleString('en-US')} telemetry rows + ${Math.ceil(o.rows / 10).toLocaleString('en-US')} spawns and rares (${mode} mode)`,
+    );
     const data = await loadReadData(db.url, o.rows);
     say(`loaded in ${r1(data.seconds)} s: ${JSON.stringify(data)}`);
     const t0 = performance.now();
     if (mode === 'continuous') {
       // Community: refresh the continuous aggregates over the load, as after an import.
-      for (const v of ['telemetry_1m', 'telemetry_1h', 'telemetry_1d', 'spawn_cells_1h', 'rare_cells_1h']) await c.query(`call refresh_continuous_aggregate('${v}', null, now())`);
+      for (const v of ['telemetry_1m', 'telemetry_1h', 'telemetry_1d', 'spawn_cells_1h', 'rare_cells_1h'])
+        await c.query(`call refresh_continuous_aggregate('${v}', null, now())`);
     }
     const written = (await c.query<{ w: Record<string, number> }>('select tracker_refresh_rollups() as w')).rows[0].w;
     const refreshS = r1((performance.now() - t0) / 1000);
@@ -79,9 +134,24 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
     // does not share its event loop.
     const port = await freePort();
     const logFile = join(mkdtempSync(join(tmpdir(), 'tracker-bench-read-')), 'api.log');
-    const app = spawnNode('api', appEntry(), { args: ['start'], nodeFlags: APP_NODE_FLAGS, logFile, env: { ...process.env,
-      DATABASE_URL: db.url, NATS_URL: stack.natsUrl, STREAM_NAME: `BENCH_READ_${Date.now()}`, SUBJECT_PREFIX: `benchread${Date.now()}`,
-      ROLES: 'api', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false', API_RETENTION_INTERVAL_MS: '0' } });
+    const app = spawnNode('api', appEntry(), {
+      args: ['start'],
+      nodeFlags: APP_NODE_FLAGS,
+      logFile,
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        NATS_URL: stack.natsUrl,
+        STREAM_NAME: `BENCH_READ_${Date.now()}`,
+        SUBJECT_PREFIX: `benchread${Date.now()}`,
+        ROLES: 'api',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        MIGRATE_ON_START: 'false',
+        API_RETENTION_INTERVAL_MS: '0',
+      },
+    });
     await waitHttp(app, port, '/health');
     // The baseline runs with the API pool's settings (src/api/db.ts: jit off), so the
     // ratio compares the work, not JIT compilation.
@@ -94,29 +164,62 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
         let answerRows = 0;
         const api = await timeIt(o.calls, o.warmup, async () => {
           const res = await fetch(base + rc.path);
-          const body = await res.json() as Record<string, unknown>;
+          const body = (await res.json()) as Record<string, unknown>;
           if (res.status !== 200) throw new Error(`${rc.path}: HTTP ${res.status} ${JSON.stringify(body)}`);
           const list = Object.values(body).find(Array.isArray) as unknown[] | undefined;
           answerRows = list?.length ?? 0;
         });
         let rawRows = 0;
-        const raw = await timeIt(o.calls, o.warmup, async () => { rawRows = (await baseline.query(rc.sql, rc.params)).rowCount ?? 0; });
+        const raw = await timeIt(o.calls, o.warmup, async () => {
+          rawRows = (await baseline.query(rc.sql, rc.params)).rowCount ?? 0;
+        });
         const ratio = r1(raw.p50 / api.p50);
         const met = rc.p95TargetMs === undefined ? undefined : api.p95 <= rc.p95TargetMs && ratio >= (rc.minRatio ?? 0);
-        results.push({ name: rc.name, api, raw, ratio, p95TargetMs: rc.p95TargetMs, minRatio: rc.minRatio, met, answerRows, rawRows });
-        say(`${rc.name}: API ${api.p50} / ${api.p95} ms, raw SQL ${raw.p50} / ${raw.p95} ms (${ratio}×), ${answerRows} rows`);
+        results.push({
+          name: rc.name,
+          api,
+          raw,
+          ratio,
+          p95TargetMs: rc.p95TargetMs,
+          minRatio: rc.minRatio,
+          met,
+          answerRows,
+          rawRows,
+        });
+        say(
+          `${rc.name}: API ${api.p50} / ${api.p95} ms, raw SQL ${raw.p50} / ${raw.p95} ms (${ratio}×), ${answerRows} rows`,
+        );
       }
-    } finally { await app.stop(); await baseline.end(); }
-    const sizes = (await c.query<{ rel: string; n: number }>(`select rel, n from (values
+    } finally {
+      await app.stop();
+      await baseline.end();
+    }
+    const sizes = (
+      await c.query<{ rel: string; n: number }>(`select rel, n from (values
       ('telemetry', (select count(*) from telemetry)), ('telemetry_rollup_1m', (select count(*) from telemetry_rollup_1m)),
       ('telemetry_rollup_1h', (select count(*) from telemetry_rollup_1h)), ('telemetry_rollup_1d', (select count(*) from telemetry_rollup_1d)),
       ('spawn_events', (select count(*) from spawn_events)), ('spawn_heat_1h', (select count(*) from spawn_heat_1h)), ('spawn_heat_1d', (select count(*) from spawn_heat_1d)),
       ('spawn_heat_all_1d', (select count(*) from spawn_heat_all_1d)),
       ('rare_events', (select count(*) from rare_events)), ('rare_heat_1h', (select count(*) from rare_heat_1h)), ('rare_heat_1d', (select count(*) from rare_heat_1d)),
-      ('rare_heat_all_1d', (select count(*) from rare_heat_all_1d))) v(rel, n)`)).rows;
-    const out = { startedAt: new Date(started).toISOString(), wallS: r1((Date.now() - started) / 1000), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
-      mode, postgres: version.v.split(' on ')[0], timescaledb: tsdb, durablePostgres: !o.fastPg, data, characters: CHARACTERS, days: DAYS,
-      refreshS, calls: o.calls, warmup: o.warmup, sizes: Object.fromEntries(sizes.map((s) => [s.rel, Number(s.n)])), results };
+      ('rare_heat_all_1d', (select count(*) from rare_heat_all_1d))) v(rel, n)`)
+    ).rows;
+    const out = {
+      startedAt: new Date(started).toISOString(),
+      wallS: r1((Date.now() - started) / 1000),
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`,
+      mode,
+      postgres: version.v.split(' on ')[0],
+      timescaledb: tsdb,
+      durablePostgres: !o.fastPg,
+      data,
+      characters: CHARACTERS,
+      days: DAYS,
+      refreshS,
+      calls: o.calls,
+      warmup: o.warmup,
+      sizes: Object.fromEntries(sizes.map((s) => [s.rel, Number(s.n)])),
+      results,
+    };
     mkdirSync(o.outDir, { recursive: true });
     writeFileSync(join(o.outDir, 'read-latest.json'), JSON.stringify(out, null, 2) + '\n');
     const md = readMarkdown(out);
@@ -131,7 +234,20 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-function readMarkdown(r: { startedAt: string; command: string; mode: string; postgres: string; timescaledb: string; durablePostgres: boolean; data: { telemetry: number; spawns: number; rares: number; seconds: number }; refreshS: number; calls: number; warmup: number; sizes: Record<string, number>; results: CaseResult[] }): string {
+function readMarkdown(r: {
+  startedAt: string;
+  command: string;
+  mode: string;
+  postgres: string;
+  timescaledb: string;
+  durablePostgres: boolean;
+  data: { telemetry: number; spawns: number; rares: number; seconds: number };
+  refreshS: number;
+  calls: number;
+  warmup: number;
+  sizes: Record<string, number>;
+  results: CaseResult[];
+}): string {
   const lines = [
     `Run: \`${r.command}\`, ${r.startedAt}; ${r.postgres}, TimescaleDB ${r.timescaledb}, aggregate mode **${r.mode}**${r.durablePostgres ? '' : ', fsync off'}.`,
     `Data: ${fmt(r.data.telemetry)} telemetry rows (${CHARACTERS} characters, ${DAYS} days), ${fmt(r.data.spawns)} spawns (clustered: each character hunts a day at one of ${GROUNDS} shared grounds, spawns within ±3 units), ${fmt(r.data.rares)} rares (uniform over the map); loaded in ${r1(r.data.seconds)} s; first materialization ${r.refreshS} s.`,
@@ -139,9 +255,14 @@ function readMarkdown(r: { startedAt: string; command: string; mode: string; pos
     '',
     '| read | API p50 / p95 ms | raw SQL p50 / p95 ms | × raw | target (p95, ×) | met | rows |',
     '|---|---|---|---|---|---|---|',
-    ...r.results.map((x) => `| \`${x.name}\` | ${x.api.p50} / ${x.api.p95} | ${x.raw.p50} / ${x.raw.p95} | ${x.ratio}× | ${x.p95TargetMs ? `≤ ${x.p95TargetMs} ms, ≥ ${x.minRatio}×` : '–'} | ${x.met === undefined ? '–' : x.met ? 'yes' : 'NO'} | ${fmt(x.answerRows)} |`),
+    ...r.results.map(
+      (x) =>
+        `| \`${x.name}\` | ${x.api.p50} / ${x.api.p95} | ${x.raw.p50} / ${x.raw.p95} | ${x.ratio}× | ${x.p95TargetMs ? `≤ ${x.p95TargetMs} ms, ≥ ${x.minRatio}×` : '–'} | ${x.met === undefined ? '–' : x.met ? 'yes' : 'NO'} | ${fmt(x.answerRows)} |`,
+    ),
     '',
-    `Rollup sizes: ${Object.entries(r.sizes).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}.`,
+    `Rollup sizes: ${Object.entries(r.sizes)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(', ')}.`,
     '',
   ];
   return lines.join('\n');

@@ -11,9 +11,23 @@ export const DAYS = 30;
 const DAY_MS = 86_400_000;
 const SLICES = 20;
 export const GROUNDS = 50;
-const MOBS = ['Drudge Slinker', 'Olthoi Soldier', 'Mosswart Mumbler', 'Tusker Guard', 'Virindi Profatrix', 'Banderling Raider'];
+const MOBS = [
+  'Drudge Slinker',
+  'Olthoi Soldier',
+  'Mosswart Mumbler',
+  'Tusker Guard',
+  'Virindi Profatrix',
+  'Banderling Raider',
+];
 
-export interface LoadedData { endMs: number; startMs: number; telemetry: number; spawns: number; rares: number; seconds: number }
+export interface LoadedData {
+  endMs: number;
+  startMs: number;
+  telemetry: number;
+  spawns: number;
+  rares: number;
+  seconds: number;
+}
 
 // The character's position at sample i (the same expression for telemetry and spawns).
 const EW = (i: string, c: string) => `(60 * sin(${i} / 5000.0 + ${c}) + (${c} % 10) * 4 - 20)`;
@@ -30,7 +44,10 @@ const TELEMETRY = `insert into telemetry (ts, character_name, event_key, receive
    where t.ts < to_timestamp($5::float8 / 1000)`;
 
 // One event per index k per character; d = the day of the event since the load's start.
-const EVENTS = (table: 'spawn_events' | 'rare_events', spread: boolean) => `insert into ${table} (ts, character_name, event_key, received_at, stream_seq, ${table === 'spawn_events' ? 'mob' : 'name'}, ew, ns, z)
+const EVENTS = (
+  table: 'spawn_events' | 'rare_events',
+  spread: boolean,
+) => `insert into ${table} (ts, character_name, event_key, received_at, stream_seq, ${table === 'spawn_events' ? 'mob' : 'name'}, ew, ns, z)
   select t.ts, 'Bench ' || c, gen_random_uuid(), t.ts, k::bigint * ${CHARACTERS} + c,
          ${table === 'spawn_events' ? `(array[${MOBS.map((m) => `'${m}'`).join(', ')}])[1 + (k + c) % ${MOBS.length}]` : `'Rare ' || ((k * 7 + c) % 20)`},
          ${spread ? 'random() * 200 - 100' : `(((c * 7 + t.d * 3) % ${GROUNDS}) * 37 % 160) - 80 + (random() - 0.5) * 6`},
@@ -39,19 +56,35 @@ const EVENTS = (table: 'spawn_events' | 'rare_events', spread: boolean) => `inse
     cross join lateral (select to_timestamp(($3::float8 + (k * $4::float8 + c * 0.53) * 1000) / 1000) as ts, floor(k * $4::float8 / 86400)::int as d) t
    where t.ts < to_timestamp($5::float8 / 1000)`;
 
-async function inSlices(url: string, sql: string, perCharacter: number, startMs: number, stepS: number, endMs: number): Promise<void> {
-  const slices = Array.from({ length: SLICES }, (_, s) => [Math.floor((s * perCharacter) / SLICES), Math.floor(((s + 1) * perCharacter) / SLICES)]);
+async function inSlices(
+  url: string,
+  sql: string,
+  perCharacter: number,
+  startMs: number,
+  stepS: number,
+  endMs: number,
+): Promise<void> {
+  const slices = Array.from({ length: SLICES }, (_, s) => [
+    Math.floor((s * perCharacter) / SLICES),
+    Math.floor(((s + 1) * perCharacter) / SLICES),
+  ]);
   const worker = async () => {
     const c = new pg.Client({ connectionString: url, application_name: 'bench-read-load' });
     await c.connect();
     try {
       for (let s = slices.shift(); s; s = slices.shift()) await c.query(sql, [s[0], s[1], startMs, stepS, endMs]);
-    } finally { await c.end(); }
+    } finally {
+      await c.end();
+    }
   };
   await Promise.all([worker(), worker()]);
 }
 
-export async function loadReadData(url: string, rows: number, endMs = Math.floor(Date.now() / 1000) * 1000): Promise<LoadedData> {
+export async function loadReadData(
+  url: string,
+  rows: number,
+  endMs = Math.floor(Date.now() / 1000) * 1000,
+): Promise<LoadedData> {
   const t0 = performance.now();
   const startMs = endMs - DAYS * DAY_MS;
   const perCharacter = Math.ceil(rows / CHARACTERS);
@@ -65,13 +98,21 @@ export async function loadReadData(url: string, rows: number, endMs = Math.floor
   try {
     const cols = `ts, character_name, event_key, received_at, ew, ns, z, char_tag, session_id,
       kills, deaths, rares_found, prismatic_taper_count, kills_per_hour, onlinetime, vt_state, latency_ms, mem_mb, cpu_pct, mem_handles`;
-    await c.query(`insert into player_latest (${cols}) select distinct on (character_name) ${cols}
-      from telemetry where ts > to_timestamp($1::float8 / 1000) - interval '1 hour' order by character_name, ts desc`, [endMs]);
+    await c.query(
+      `insert into player_latest (${cols}) select distinct on (character_name) ${cols}
+      from telemetry where ts > to_timestamp($1::float8 / 1000) - interval '1 hour' order by character_name, ts desc`,
+      [endMs],
+    );
     // Raw retention must not drop the oldest day of the load while the bench runs.
     await c.query(`update tracker_policy set value = interval '365 days' where name = 'raw_telemetry_retention'`);
     await c.query('analyze');
-    const { rows: [n] } = await c.query<{ t: number; s: number; r: number }>(
-      'select (select count(*) from telemetry)::int as t, (select count(*) from spawn_events)::int as s, (select count(*) from rare_events)::int as r');
+    const {
+      rows: [n],
+    } = await c.query<{ t: number; s: number; r: number }>(
+      'select (select count(*) from telemetry)::int as t, (select count(*) from spawn_events)::int as s, (select count(*) from rare_events)::int as r',
+    );
     return { endMs, startMs, telemetry: n.t, spawns: n.s, rares: n.r, seconds: (performance.now() - t0) / 1000 };
-  } finally { await c.end(); }
+  } finally {
+    await c.end();
+  }
 }

@@ -15,7 +15,11 @@ import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { sampleProcess, round1 } from '../lib/proc-stats.js';
 import { createOldDb, writeTelemetry, BENCH_EPOCH_S } from '../import/old-db.js';
 
-export interface ImportBenchRun { rows: number; characters: number; logDir: string }
+export interface ImportBenchRun {
+  rows: number;
+  characters: number;
+  logDir: string;
+}
 
 export interface ImportBenchResult {
   rows: number;
@@ -23,14 +27,31 @@ export interface ImportBenchResult {
   fileMb: number;
   generateS: number;
   dryRun: { seconds: number; rowsPerS: number; peakRssMb: number; cpuUsPerRow?: number };
-  import: { seconds: number; wallS: number; rowsPerS: number; messages: number; peakRssMb: number; sampledPeakRssMb?: number; cpuPct?: number; cpuUsPerRow?: number };
+  import: {
+    seconds: number;
+    wallS: number;
+    rowsPerS: number;
+    messages: number;
+    peakRssMb: number;
+    sampledPeakRssMb?: number;
+    cpuPct?: number;
+    cpuUsPerRow?: number;
+  };
   /** Import start -> the last row visible in PostgreSQL (import, then ingest: no overlap). */
   endToEndS: number;
   /** Ingest start (after the import) -> the last row visible: its catch-up over the backlog. */
   ingestCatchUpS: number;
   ingestRowsPerS: number;
   landedRows: number;
-  history: { character: string; query: string; ms: number; status: number; bucket?: string; points: number; firstPoint?: unknown };
+  history: {
+    character: string;
+    query: string;
+    ms: number;
+    status: number;
+    bucket?: string;
+    points: number;
+    firstPoint?: unknown;
+  };
   /** Publishing time over the dry run's time: what JetStream adds to reading and validating. */
   publishVsDryRun: number;
   /** The machine's 1-minute load average at the start and the end (2 cores, shared). */
@@ -39,17 +60,29 @@ export interface ImportBenchResult {
   oneCoreRowsPerS?: number;
 }
 
-async function runToEnd(name: string, args: string[], env: Record<string, string>, logDir: string): Promise<{ report: any; child: Child; sampler: ReturnType<typeof sampleProcess>; wallS: number }> {
+async function runToEnd(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  logDir: string,
+): Promise<{ report: any; child: Child; sampler: ReturnType<typeof sampleProcess>; wallS: number }> {
   const logFile = join(logDir, `${name}.log`);
   const t0 = Date.now();
   // The app's V8 flags, as in the `import-sqlite` npm script (peak RSS for 300k rows:
   // ~227 MB without, ~166 MB with them, measured here; docs/import.md "Speed").
-  const child = spawnNode(name, appEntry(), { args: ['import-sqlite', ...args, '--json', '--no-progress'], nodeFlags: APP_NODE_FLAGS, env, logFile });
+  const child = spawnNode(name, appEntry(), {
+    args: ['import-sqlite', ...args, '--json', '--no-progress'],
+    nodeFlags: APP_NODE_FLAGS,
+    env,
+    logFile,
+  });
   const sampler = sampleProcess(child.pid, { intervalMs: 200 });
   await new Promise<void>((r) => child.proc.once('exit', () => r()));
   const wallS = (Date.now() - t0) / 1000;
   await sleep(50); // the log stream flushes after exit
-  const line = readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith('{"import"'));
+  const line = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('{"import"'));
   if (!line) throw new Error(`${name} printed no report; see ${logFile}`);
   return { report: JSON.parse(line).import, child, sampler, wallS };
 }
@@ -67,8 +100,15 @@ export async function runImportBench(stack: BenchStack, r: ImportBenchRun): Prom
   const id = randomBytes(4).toString('hex');
   const port = await freePort();
   const env = {
-    NATS_URL: stack.natsUrl, DATABASE_URL: db.url, HOST: '127.0.0.1', LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false',
-    STREAM_NAME: `BENCHIMP_${id}`, SUBJECT_PREFIX: `benchimp${id}`, CONSUMER_NAME: `benchimp_${id}`, PORT: String(port),
+    NATS_URL: stack.natsUrl,
+    DATABASE_URL: db.url,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    MIGRATE_ON_START: 'false',
+    STREAM_NAME: `BENCHIMP_${id}`,
+    SUBJECT_PREFIX: `benchimp${id}`,
+    CONSUMER_NAME: `benchimp_${id}`,
+    PORT: String(port),
   };
   const pgc = new pg.Client({ connectionString: db.url });
   await pgc.connect();
@@ -84,7 +124,11 @@ export async function runImportBench(stack: BenchStack, r: ImportBenchRun): Prom
     if (!run.report.ok) throw new Error(`import failed: ${run.report.error}`);
     const tel = run.report.tables.find((t: { table: string }) => t.table === 'telemetry_log');
     const c0 = Date.now();
-    app = spawnNode('ingest-api', appEntry(), { args: ['start'], env: { ...env, ROLES: 'ingest,api' }, logFile: join(r.logDir, 'import-ingest-api.log') });
+    app = spawnNode('ingest-api', appEntry(), {
+      args: ['start'],
+      env: { ...env, ROLES: 'ingest,api' },
+      logFile: join(r.logDir, 'import-ingest-api.log'),
+    });
     await waitHttp(app, port, '/health');
     let landed = 0;
     for (;;) {
@@ -102,17 +146,42 @@ export async function runImportBench(stack: BenchStack, r: ImportBenchRun): Prom
     const query = `/history?character=${encodeURIComponent(character)}&from=${from}&to=${to}`;
     const h0 = performance.now();
     const res = await fetch(`http://127.0.0.1:${port}${query}`);
-    const body = await res.json() as { bucket?: string; points?: unknown[] };
+    const body = (await res.json()) as { bucket?: string; points?: unknown[] };
     const ms = round1(performance.now() - h0);
     return {
-      rows: r.rows, characters: r.characters, fileMb: round1(statSync(file).size / 2 ** 20), generateS: round1(generateS),
-      dryRun: { seconds: dry.report.seconds, rowsPerS: Math.round(r.rows / dry.report.seconds), peakRssMb: round1(dry.report.peakRssMb), cpuUsPerRow: dryStats ? round1((dryStats.cpuSeconds * 1e6) / r.rows) : undefined },
-      import: {
-        seconds: run.report.seconds, wallS: round1(run.wallS), rowsPerS: Math.round(r.rows / run.report.seconds), messages: tel.messages,
-        peakRssMb: round1(run.report.peakRssMb), sampledPeakRssMb: stats?.peakRssMb, cpuPct: stats?.cpuPct, cpuUsPerRow: stats ? round1((stats.cpuSeconds * 1e6) / r.rows) : undefined,
+      rows: r.rows,
+      characters: r.characters,
+      fileMb: round1(statSync(file).size / 2 ** 20),
+      generateS: round1(generateS),
+      dryRun: {
+        seconds: dry.report.seconds,
+        rowsPerS: Math.round(r.rows / dry.report.seconds),
+        peakRssMb: round1(dry.report.peakRssMb),
+        cpuUsPerRow: dryStats ? round1((dryStats.cpuSeconds * 1e6) / r.rows) : undefined,
       },
-      endToEndS: round1(endToEndS), ingestCatchUpS: round1(ingestCatchUpS), ingestRowsPerS: Math.round(landed / ingestCatchUpS), landedRows: landed,
-      history: { character, query, ms, status: res.status, bucket: body.bucket, points: body.points?.length ?? 0, firstPoint: body.points?.[0] },
+      import: {
+        seconds: run.report.seconds,
+        wallS: round1(run.wallS),
+        rowsPerS: Math.round(r.rows / run.report.seconds),
+        messages: tel.messages,
+        peakRssMb: round1(run.report.peakRssMb),
+        sampledPeakRssMb: stats?.peakRssMb,
+        cpuPct: stats?.cpuPct,
+        cpuUsPerRow: stats ? round1((stats.cpuSeconds * 1e6) / r.rows) : undefined,
+      },
+      endToEndS: round1(endToEndS),
+      ingestCatchUpS: round1(ingestCatchUpS),
+      ingestRowsPerS: Math.round(landed / ingestCatchUpS),
+      landedRows: landed,
+      history: {
+        character,
+        query,
+        ms,
+        status: res.status,
+        bucket: body.bucket,
+        points: body.points?.length ?? 0,
+        firstPoint: body.points?.[0],
+      },
       publishVsDryRun: round1(run.report.seconds / dry.report.seconds),
       loadAvg: [load0, round1(loadavg()[0])],
       oneCoreRowsPerS: stats && stats.cpuSeconds > 0 ? Math.round(r.rows / stats.cpuSeconds) : undefined,

@@ -5,19 +5,40 @@ import { benchModule, spawnNode, waitHttp } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';
 
-export interface ScenarioRun { clients: number; procs: number; durationMs: number; rate: number; probeRate: number; logDir: string; drainTimeoutMs: number; aheadEvents: number }
+export interface ScenarioRun {
+  clients: number;
+  procs: number;
+  durationMs: number;
+  rate: number;
+  probeRate: number;
+  logDir: string;
+  drainTimeoutMs: number;
+  aheadEvents: number;
+}
 
 export async function runNaive(stack: BenchStack, r: ScenarioRun): Promise<MeasureResult> {
   const db = await benchDatabase(stack, 'naive');
   const port = await freePort();
-  const server = spawnNode('naive', benchModule('naive/server'), { env: { NAIVE_PORT: String(port), DATABASE_URL: db.url }, logFile: join(r.logDir, 'naive.log') });
+  const server = spawnNode('naive', benchModule('naive/server'), {
+    env: { NAIVE_PORT: String(port), DATABASE_URL: db.url },
+    logFile: join(r.logDir, 'naive.log'),
+  });
   try {
     await waitHttp(server, port, '/health');
     return await measure({
-      label: 'naive', url: `ws://127.0.0.1:${port}/ws/position`, databaseUrl: db.url,
-      clients: r.clients, procs: r.procs, durationMs: r.durationMs, rate: r.rate, probeRate: r.probeRate, logDir: r.logDir,
+      label: 'naive',
+      url: `ws://127.0.0.1:${port}/ws/position`,
+      databaseUrl: db.url,
+      clients: r.clients,
+      procs: r.procs,
+      durationMs: r.durationMs,
+      rate: r.rate,
+      probeRate: r.probeRate,
+      logDir: r.logDir,
       // The naive server has no backlog of its own (it stops reading while it inserts).
-      drainTimeoutMs: r.drainTimeoutMs, aheadEvents: r.aheadEvents, metricsPort: port,
+      drainTimeoutMs: r.drainTimeoutMs,
+      aheadEvents: r.aheadEvents,
+      metricsPort: port,
       processes: {
         server: { pid: server.pid },
         ...(stack.pgPid ? { postgres: { pid: stack.pgPid, withChildren: true, untilDrained: true } } : {}),

@@ -22,7 +22,10 @@ export interface PipelineRun extends ScenarioRun {
   env?: Record<string, string>;
 }
 
-export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<MeasureResult & { streamMessages?: number; stages?: Record<string, number | undefined> }> {
+export async function runPipeline(
+  stack: BenchStack,
+  r: PipelineRun,
+): Promise<MeasureResult & { streamMessages?: number; stages?: Record<string, number | undefined> }> {
   // One connection for the run's own look at the stream (store times, size, cleanup).
   const nc = await connect({ servers: stack.natsUrl });
   const jsm = await jetstreamManager(nc);
@@ -30,26 +33,59 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
   const id = randomBytes(4).toString('hex');
   const [edgePort, ingestPort] = [await freePort(), await freePort()];
   const common = {
-    NATS_URL: stack.natsUrl, DATABASE_URL: db.url, HOST: '127.0.0.1', LOG_LEVEL: 'warn', MIGRATE_ON_START: 'false',
-    STREAM_NAME: `BENCH_${id}`, SUBJECT_PREFIX: `bench${id}`, CONSUMER_NAME: `bench_${id}`, PLUGIN_SECRET: BENCH_SECRET,
-    EDGE_PUBLISH_MODE: r.mode, ...r.env,
+    NATS_URL: stack.natsUrl,
+    DATABASE_URL: db.url,
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    MIGRATE_ON_START: 'false',
+    STREAM_NAME: `BENCH_${id}`,
+    SUBJECT_PREFIX: `bench${id}`,
+    CONSUMER_NAME: `bench_${id}`,
+    PLUGIN_SECRET: BENCH_SECRET,
+    EDGE_PUBLISH_MODE: r.mode,
+    ...r.env,
   };
   // One file per role and scenario (Node 20's --cpu-prof-name has no placeholders).
-  const nodeFlags = (role: string) => [...APP_NODE_FLAGS, ...(r.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(r.cpuProfDir)}`, `--cpu-prof-name=${r.label}-${role}.cpuprofile`] : [])];
+  const nodeFlags = (role: string) => [
+    ...APP_NODE_FLAGS,
+    ...(r.cpuProfDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${resolve(r.cpuProfDir)}`, `--cpu-prof-name=${r.label}-${role}.cpuprofile`]
+      : []),
+  ];
   const children: Child[] = [];
   try {
     // Ingest first: it creates the durable consumer; the stream exists before either
     // starts publishing because both roles ensure it at startup.
-    const ingest = spawnNode('ingest', appEntry(), { args: ['start'], nodeFlags: nodeFlags('ingest'), env: { ...common, ROLES: 'ingest', PORT: String(ingestPort) }, logFile: join(r.logDir, `${r.label}-ingest.log`) });
+    const ingest = spawnNode('ingest', appEntry(), {
+      args: ['start'],
+      nodeFlags: nodeFlags('ingest'),
+      env: { ...common, ROLES: 'ingest', PORT: String(ingestPort) },
+      logFile: join(r.logDir, `${r.label}-ingest.log`),
+    });
     children.push(ingest);
     await waitHttp(ingest, ingestPort, '/health');
-    const edge = spawnNode('edge', appEntry(), { args: ['start'], nodeFlags: nodeFlags('edge'), env: { ...common, ROLES: 'edge', PORT: String(edgePort) }, logFile: join(r.logDir, `${r.label}-edge.log`) });
+    const edge = spawnNode('edge', appEntry(), {
+      args: ['start'],
+      nodeFlags: nodeFlags('edge'),
+      env: { ...common, ROLES: 'edge', PORT: String(edgePort) },
+      logFile: join(r.logDir, `${r.label}-edge.log`),
+    });
     children.push(edge);
     await waitHttp(edge, edgePort, '/health');
     const result = await measure({
-      label: r.label, url: `ws://127.0.0.1:${edgePort}/ws/position`, headers: { 'X-Plugin-Secret': BENCH_SECRET }, databaseUrl: db.url,
-      clients: r.clients, procs: r.procs, durationMs: r.durationMs, rate: r.rate, probeRate: r.probeRate, logDir: r.logDir,
-      drainTimeoutMs: r.drainTimeoutMs, aheadEvents: r.aheadEvents, metricsPort: edgePort,
+      label: r.label,
+      url: `ws://127.0.0.1:${edgePort}/ws/position`,
+      headers: { 'X-Plugin-Secret': BENCH_SECRET },
+      databaseUrl: db.url,
+      clients: r.clients,
+      procs: r.procs,
+      durationMs: r.durationMs,
+      rate: r.rate,
+      probeRate: r.probeRate,
+      logDir: r.logDir,
+      drainTimeoutMs: r.drainTimeoutMs,
+      aheadEvents: r.aheadEvents,
+      metricsPort: edgePort,
       storedAt: async (seq) => (await jsm.streams.getMessage(common.STREAM_NAME, { seq }))?.time.getTime(),
       processes: {
         edge: { pid: edge.pid },
@@ -59,7 +95,8 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
       },
     });
     const [e, i] = await Promise.all([scrapeCounters(edgePort, true), scrapeCounters(ingestPort, true)]);
-    const mean = (m: Record<string, number>, name: string, scale = 1) => m[`${name}_count`] ? Math.round((m[`${name}_sum`] / m[`${name}_count`]) * scale * 10) / 10 : undefined;
+    const mean = (m: Record<string, number>, name: string, scale = 1) =>
+      m[`${name}_count`] ? Math.round((m[`${name}_sum`] / m[`${name}_count`]) * scale * 10) / 10 : undefined;
     // Where an event's time goes, as seen by the roles themselves (run means).
     const stages = {
       edgeBatchWaitMs: mean(e, 'tracker_edge_batch_wait_seconds', 1000),
@@ -69,7 +106,10 @@ export async function runPipeline(stack: BenchStack, r: PipelineRun): Promise<Me
       ingestBatchEvents: mean(i, 'tracker_ingest_batch_events'),
       ingestBatches: i.tracker_ingest_copy_seconds_count,
     };
-    const streamMessages = await jsm.streams.info(common.STREAM_NAME).then((i) => i.state.messages, () => undefined);
+    const streamMessages = await jsm.streams.info(common.STREAM_NAME).then(
+      (i) => i.state.messages,
+      () => undefined,
+    );
     return { ...result, streamMessages, stages };
   } finally {
     for (const c of children.reverse()) await c.stop();

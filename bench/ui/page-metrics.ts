@@ -3,21 +3,34 @@
 // counter (frames per second), plus the probe's first drawn frame at each new position.
 import type { Page, CDPSession } from 'playwright-core';
 
-export interface Window { seconds: number; fps: number; busyPerS: number; heapMb: number; mapDrawsPerS: number }
+export interface Window {
+  seconds: number;
+  fps: number;
+  busyPerS: number;
+  heapMb: number;
+  mapDrawsPerS: number;
+}
 
-const metric = (m: { metrics: { name: string; value: number }[] }, name: string) => m.metrics.find((x) => x.name === name)?.value ?? 0;
+const metric = (m: { metrics: { name: string; value: number }[] }, name: string) =>
+  m.metrics.find((x) => x.name === name)?.value ?? 0;
 
 /** Installs the frame counter and the probe watcher in the page. */
 export async function instrument(page: Page): Promise<CDPSession> {
   await page.evaluate(() => {
     const g = globalThis as any;
     g.__bench = { frames: 0, seen: [] as { ew: number; t: number }[] };
-    const tick = () => { g.__bench.frames++; g.requestAnimationFrame(tick); };
+    const tick = () => {
+      g.__bench.frames++;
+      g.requestAnimationFrame(tick);
+    };
     g.requestAnimationFrame(tick);
     let last = NaN;
     g.__tracker.renderer.afterDraw.push(() => {
       const p = g.__tracker.store.players.get('ui-probe');
-      if (p && p.ew !== last) { last = p.ew; g.__bench.seen.push({ ew: p.ew, t: Date.now() }); }
+      if (p && p.ew !== last) {
+        last = p.ew;
+        g.__bench.seen.push({ ew: p.ew, t: Date.now() });
+      }
     });
   });
   const cdp = await page.context().newCDPSession(page);
@@ -28,7 +41,7 @@ export async function instrument(page: Page): Promise<CDPSession> {
 /** Measures one window of `seconds`. */
 export async function measureWindow(page: Page, cdp: CDPSession, seconds: number): Promise<Window> {
   const read = async () => ({
-    m: await cdp.send('Performance.getMetrics') as { metrics: { name: string; value: number }[] },
+    m: (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] },
     frames: await page.evaluate(() => (globalThis as any).__bench.frames as number),
     draws: await page.evaluate(() => (globalThis as any).__tracker.renderer.stats.frames as number),
     t: Date.now(),
@@ -46,4 +59,5 @@ export async function measureWindow(page: Page, cdp: CDPSession, seconds: number
   };
 }
 
-export const probeSeen = (page: Page) => page.evaluate(() => (globalThis as any).__bench.seen as { ew: number; t: number }[]);
+export const probeSeen = (page: Page) =>
+  page.evaluate(() => (globalThis as any).__bench.seen as { ew: number; t: number }[]);

@@ -34,8 +34,11 @@ export type { Target };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const write = process.argv.includes('--write');
-  const outputs: Array<[path: string, shown: string, text: string]> = Object.entries(dashboards())
-    .map(([file, d]) => [DASHBOARD_DIR + file, `grafana/dashboards/${file}`, render(d)]);
+  const outputs: Array<[path: string, shown: string, text: string]> = Object.entries(dashboards()).map(([file, d]) => [
+    DASHBOARD_DIR + file,
+    `grafana/dashboards/${file}`,
+    render(d),
+  ]);
   outputs.push([DOC_PATH, 'docs/dashboards.md', renderDoc()]);
   for (const [path, shown, text] of outputs) {
     const same = existsSync(path) && readFileSync(path, 'utf8') === text;

@@ -4,7 +4,9 @@ import type { Dashboard, SqlTarget, PromTarget } from './model.js';
 
 /** The relations a SQL query reads (FROM / JOIN targets, functions left out). */
 export function relationsRead(sql: string): string[] {
-  const names = [...sql.matchAll(/\b(?:from|join)\s+(?!lateral\b)([a-z_][a-z0-9_.]*)(?![\w.]|\s*\()/gi)].map((m) => m[1]);
+  const names = [...sql.matchAll(/\b(?:from|join)\s+(?!lateral\b)([a-z_][a-z0-9_.]*)(?![\w.]|\s*\()/gi)].map(
+    (m) => m[1],
+  );
   return [...new Set(names)].filter((n) => !['v', 't', 'wm'].includes(n));
 }
 
@@ -25,13 +27,29 @@ export function dashboardsDoc(list: Array<[file: string, d: Dashboard]>): string
   for (const [file, d] of list) {
     out.push(`## ${d.title} (\`${d.uid}\`, grafana/dashboards/${file})`, '', d.description, '');
     if (d.templating.list.length) {
-      out.push('Variables: ' + d.templating.list.map((v) => `\`$${v.name}\` (${v.type === 'custom' ? `one of ${v.query}` : `query: \`${cell(v.query)}\``}${v.allValue ? `; All = \`${v.allValue}\`` : ''})`).join('; ') + '.', '');
+      out.push(
+        'Variables: ' +
+          d.templating.list
+            .map(
+              (v) =>
+                `\`$${v.name}\` (${v.type === 'custom' ? `one of ${v.query}` : `query: \`${cell(v.query)}\``}${v.allValue ? `; All = \`${v.allValue}\`` : ''})`,
+            )
+            .join('; ') +
+          '.',
+        '',
+      );
     }
     out.push('| panel | type | query |', '| --- | --- | --- |');
     for (const p of d.panels) {
-      const q = p.targets.map((t) => ('rawSql' in t
-        ? `SQL over ${relationsRead((t as SqlTarget).rawSql).map((r) => `\`${r}\``).join(', ')}${(t as SqlTarget).communityOnly ? ' (community license; a note row otherwise)' : ''}`
-        : `\`${cell((t as PromTarget).expr)}\``)).join('<br>');
+      const q = p.targets
+        .map((t) =>
+          'rawSql' in t
+            ? `SQL over ${relationsRead((t as SqlTarget).rawSql)
+                .map((r) => `\`${r}\``)
+                .join(', ')}${(t as SqlTarget).communityOnly ? ' (community license; a note row otherwise)' : ''}`
+            : `\`${cell((t as PromTarget).expr)}\``,
+        )
+        .join('<br>');
       out.push(`| ${cell(p.title)} | ${p.type} | ${q} |`);
     }
     out.push('');

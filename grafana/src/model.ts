@@ -21,67 +21,151 @@ export const PROMETHEUS: DatasourceRef = { type: 'prometheus', uid: PROMETHEUS_U
 
 /** What a SQL query must return for its panel (checked by test/grafana/sql-queries.int.test.ts). */
 export type SqlShape =
-  | { kind: 'time_series' }                        // `time` timestamps ascending, numeric values, optional text labels
-  | { kind: 'table'; columns: string[] }           // these named columns
+  | { kind: 'time_series' } // `time` timestamps ascending, numeric values, optional text labels
+  | { kind: 'table'; columns: string[] } // these named columns
   | { kind: 'xy'; x: string; y: string; size: string }; // numeric x, y and count fields, no time
 
-export interface SqlTarget { refId: string; datasource: DatasourceRef; rawSql: string; format: 'time_series' | 'table'; editorMode: 'code'; rawQuery: true; shape: SqlShape; communityOnly?: boolean }
-export interface PromTarget { refId: string; datasource: DatasourceRef; expr: string; legendFormat: string; range: true; editorMode: 'code' }
+export interface SqlTarget {
+  refId: string;
+  datasource: DatasourceRef;
+  rawSql: string;
+  format: 'time_series' | 'table';
+  editorMode: 'code';
+  rawQuery: true;
+  shape: SqlShape;
+  communityOnly?: boolean;
+}
+export interface PromTarget {
+  refId: string;
+  datasource: DatasourceRef;
+  expr: string;
+  legendFormat: string;
+  range: true;
+  editorMode: 'code';
+}
 export type Target = SqlTarget | PromTarget;
 
 export interface Panel {
-  id: number; type: string; pluginVersion: string; title: string; description: string;
+  id: number;
+  type: string;
+  pluginVersion: string;
+  title: string;
+  description: string;
   gridPos: { x: number; y: number; w: number; h: number };
-  datasource: DatasourceRef; targets: Target[];
+  datasource: DatasourceRef;
+  targets: Target[];
   fieldConfig: { defaults: Record<string, unknown>; overrides: unknown[] };
   options: Record<string, unknown>;
-  interval?: string; maxDataPoints?: number; transformations?: unknown[];
+  interval?: string;
+  maxDataPoints?: number;
+  transformations?: unknown[];
 }
 
 export interface Variable {
-  name: string; label: string; type: 'query' | 'custom'; query: string; datasource?: DatasourceRef;
-  definition?: string; multi: boolean; includeAll: boolean; allValue?: string; description?: string; refresh?: number; sort?: number;
+  name: string;
+  label: string;
+  type: 'query' | 'custom';
+  query: string;
+  datasource?: DatasourceRef;
+  definition?: string;
+  multi: boolean;
+  includeAll: boolean;
+  allValue?: string;
+  description?: string;
+  refresh?: number;
+  sort?: number;
   current: { selected: boolean; text: string | string[]; value: string | string[] };
-  options: unknown[]; hide: 0;
+  options: unknown[];
+  hide: 0;
 }
 
 export interface Dashboard {
-  uid: string; title: string; description: string; tags: string[]; timezone: 'utc';
-  schemaVersion: 39; version: 1; editable: false; graphTooltip: 1; refresh: string;
-  time: { from: string; to: string }; templating: { list: Variable[] };
-  annotations: { list: unknown[] }; links: unknown[]; panels: Panel[];
+  uid: string;
+  title: string;
+  description: string;
+  tags: string[];
+  timezone: 'utc';
+  schemaVersion: 39;
+  version: 1;
+  editable: false;
+  graphTooltip: 1;
+  refresh: string;
+  time: { from: string; to: string };
+  templating: { list: Variable[] };
+  annotations: { list: unknown[] };
+  links: unknown[];
+  panels: Panel[];
 }
 
 type PanelInput = Omit<Panel, 'id' | 'pluginVersion' | 'gridPos' | 'fieldConfig' | 'options' | 'datasource'> & {
-  w?: number; h?: number; fieldConfig?: Panel['fieldConfig']; options?: Record<string, unknown>;
+  w?: number;
+  h?: number;
+  fieldConfig?: Panel['fieldConfig'];
+  options?: Record<string, unknown>;
 };
 
 /** Lays panels out left to right, 24 columns per row, and numbers them. */
-export function dashboard(d: Omit<Dashboard, 'timezone' | 'schemaVersion' | 'version' | 'editable' | 'graphTooltip' | 'annotations' | 'links' | 'panels'>, panels: PanelInput[]): Dashboard {
-  let x = 0, y = 0, rowH = 0;
+export function dashboard(
+  d: Omit<
+    Dashboard,
+    'timezone' | 'schemaVersion' | 'version' | 'editable' | 'graphTooltip' | 'annotations' | 'links' | 'panels'
+  >,
+  panels: PanelInput[],
+): Dashboard {
+  let x = 0,
+    y = 0,
+    rowH = 0;
   const laid = panels.map((p, i): Panel => {
-    const w = p.w ?? 12, h = p.h ?? 8;
-    if (x + w > 24) { x = 0; y += rowH; rowH = 0; }
+    const w = p.w ?? 12,
+      h = p.h ?? 8;
+    if (x + w > 24) {
+      x = 0;
+      y += rowH;
+      rowH = 0;
+    }
     const gridPos = { x, y, w, h };
-    x += w; rowH = Math.max(rowH, h);
+    x += w;
+    rowH = Math.max(rowH, h);
     const { w: _w, h: _h, ...rest } = p;
     return {
-      id: i + 1, pluginVersion: GRAFANA_VERSION, gridPos, datasource: p.targets[0].datasource,
-      fieldConfig: p.fieldConfig ?? { defaults: {}, overrides: [] }, options: p.options ?? {}, ...rest,
+      id: i + 1,
+      pluginVersion: GRAFANA_VERSION,
+      gridPos,
+      datasource: p.targets[0].datasource,
+      fieldConfig: p.fieldConfig ?? { defaults: {}, overrides: [] },
+      options: p.options ?? {},
+      ...rest,
     } as Panel;
   });
   return {
-    ...d, timezone: 'utc', schemaVersion: 39, version: 1, editable: false, graphTooltip: 1,
-    annotations: { list: [] }, links: [], panels: laid,
+    ...d,
+    timezone: 'utc',
+    schemaVersion: 39,
+    version: 1,
+    editable: false,
+    graphTooltip: 1,
+    annotations: { list: [] },
+    links: [],
+    panels: laid,
   };
 }
 
 const ref = (i: number) => String.fromCharCode(65 + i);
 
-export function sql(rawSql: string, shape: SqlShape, extra: { communityOnly?: boolean } = {}): (i: number) => SqlTarget {
+export function sql(
+  rawSql: string,
+  shape: SqlShape,
+  extra: { communityOnly?: boolean } = {},
+): (i: number) => SqlTarget {
   return (i) => ({
-    refId: ref(i), datasource: POSTGRES, rawSql: rawSql.trim().replace(/\n\s+/g, '\n  '),
-    format: shape.kind === 'time_series' ? 'time_series' : 'table', editorMode: 'code', rawQuery: true, shape, ...extra,
+    refId: ref(i),
+    datasource: POSTGRES,
+    rawSql: rawSql.trim().replace(/\n\s+/g, '\n  '),
+    format: shape.kind === 'time_series' ? 'time_series' : 'table',
+    editorMode: 'code',
+    rawQuery: true,
+    shape,
+    ...extra,
   });
 }
 
@@ -94,20 +178,40 @@ export const targets = (...t: Array<(i: number) => Target>) => t.map((f, i) => f
 /** A multi-value, include-all query variable over the PostgreSQL datasource, refreshed when the dashboard loads (its query ignores the time range). */
 export function sqlVariable(name: string, label: string, query: string): Variable {
   return {
-    name, label, type: 'query', datasource: POSTGRES, query, definition: query, multi: true, includeAll: true,
-    refresh: 1, sort: 1, current: { selected: true, text: ['All'], value: ['$__all'] }, options: [], hide: 0,
+    name,
+    label,
+    type: 'query',
+    datasource: POSTGRES,
+    query,
+    definition: query,
+    multi: true,
+    includeAll: true,
+    refresh: 1,
+    sort: 1,
+    current: { selected: true, text: ['All'], value: ['$__all'] },
+    options: [],
+    hide: 0,
   };
 }
 
 export function customVariable(name: string, label: string, values: string[], selected: string): Variable {
   return {
-    name, label, type: 'custom', query: values.join(','), multi: false, includeAll: false,
+    name,
+    label,
+    type: 'custom',
+    query: values.join(','),
+    multi: false,
+    includeAll: false,
     current: { selected: true, text: selected, value: selected },
-    options: values.map((v) => ({ selected: v === selected, text: v, value: v })), hide: 0,
+    options: values.map((v) => ({ selected: v === selected, text: v, value: v })),
+    hide: 0,
   };
 }
 
 export const timeSeriesField = (unit: string, extra: Record<string, unknown> = {}) => ({
-  defaults: { unit, custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false, ...extra } },
+  defaults: {
+    unit,
+    custom: { drawStyle: 'line', lineWidth: 1, fillOpacity: 10, showPoints: 'never', spanNulls: false, ...extra },
+  },
   overrides: [],
 });

@@ -17,25 +17,41 @@ const byCharacter = 'character_name in ($character)';
 const RANGE = '($__timeTo()::timestamptz - $__timeFrom()::timestamptz)';
 const LEVELS = [
   { relation: 'telemetry', time: 'ts', when: `${RANGE} <= interval '1440 seconds'` },
-  { relation: 'telemetry_1m', time: 'bucket', when: `${RANGE} > interval '1440 seconds' and ${RANGE} <= interval '1440 minutes'` },
-  { relation: 'telemetry_1h', time: 'bucket', when: `${RANGE} > interval '1440 minutes' and ${RANGE} <= interval '60 days'` },
+  {
+    relation: 'telemetry_1m',
+    time: 'bucket',
+    when: `${RANGE} > interval '1440 seconds' and ${RANGE} <= interval '1440 minutes'`,
+  },
+  {
+    relation: 'telemetry_1h',
+    time: 'bucket',
+    when: `${RANGE} > interval '1440 minutes' and ${RANGE} <= interval '60 days'`,
+  },
   { relation: 'telemetry_1d', time: 'bucket', when: `${RANGE} > interval '60 days'` },
 ] as const;
 
 function byLevel(columns: (raw: boolean) => string): string {
-  return LEVELS.map((l) => `select $__timeGroupAlias(${l.time},$__interval), character_name, ${columns(l.relation === 'telemetry')}
+  return (
+    LEVELS.map(
+      (l) => `select $__timeGroupAlias(${l.time},$__interval), character_name, ${columns(l.relation === 'telemetry')}
     from ${l.relation}
     where ${l.when} and $__timeFilter(${l.time}) and ${byCharacter}
-    group by 1, 2`).join('\nunion all\n') + '\norder by 1, 2';
+    group by 1, 2`,
+    ).join('\nunion all\n') + '\norder by 1, 2'
+  );
 }
 
 /** avg and max of one performance metric; the aggregates carry sum/count/max (avg = sum / count rolls up exactly). */
-const avgMax = (metric: string) => byLevel((raw) => raw
-  ? `avg(${metric})::float8 as avg, max(${metric})::float8 as max`
-  : `(sum(${metric}_sum) / nullif(sum(${metric}_count), 0))::float8 as avg, max(${metric}_max)::float8 as max`);
+const avgMax = (metric: string) =>
+  byLevel((raw) =>
+    raw
+      ? `avg(${metric})::float8 as avg, max(${metric})::float8 as max`
+      : `(sum(${metric}_sum) / nullif(sum(${metric}_count), 0))::float8 as avg, max(${metric}_max)::float8 as max`,
+  );
 
 /** The newest value of a counter per bucket. */
-const lastValue = (column: string) => byLevel((raw) => `last(${column}, ${raw ? 'ts' : 'last_ts'})::float8 as ${column}`);
+const lastValue = (column: string) =>
+  byLevel((raw) => `last(${column}, ${raw ? 'ts' : 'last_ts'})::float8 as ${column}`);
 
 const perCharacterLegend = {
   matcher: { id: 'byFrameRefID', options: 'A' },
@@ -45,11 +61,17 @@ const perCharacterLegend = {
 function metricPanel(title: string, metric: string, unit: string) {
   const fc = timeSeriesField(unit);
   return {
-    type: 'timeseries', title, w: 12, h: 8,
+    type: 'timeseries',
+    title,
+    w: 12,
+    h: 8,
     description: `avg and max of ${metric} per character, from telemetry (raw, ranges up to 24 min), telemetry_1m (up to 24 h), telemetry_1h (up to 60 days) or telemetry_1d, grouped by the panel's interval.`,
     targets: targets(sql(avgMax(metric), { kind: 'time_series' })),
     fieldConfig: { defaults: fc.defaults, overrides: [perCharacterLegend] },
-    options: { legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max'] }, tooltip: { mode: 'multi', sort: 'desc' } },
+    options: {
+      legend: { displayMode: 'table', placement: 'bottom', calcs: ['mean', 'max'] },
+      tooltip: { mode: 'multi', sort: 'desc' },
+    },
   };
 }
 
@@ -128,53 +150,130 @@ export function telemetryDashboard(): Dashboard {
   // "All" substitutes the column name itself (`character_name in (character_name)`):
   // true for every row, and valid SQL even when the variable has no values yet.
   character.allValue = 'character_name';
-  return dashboard({
-    uid: 'tracker-telemetry', title: 'Telemetry performance',
-    description: 'Game-client performance and progress from the telemetry aggregates (sql/110_telemetry_aggregates.sql), the newest snapshot per player, and TimescaleDB hypertable metrics. Panels marked "community" need the TimescaleDB community license and show a note row on the Apache-only build.',
-    tags: ['telemetry-tracker', 'timescaledb'], refresh: '30s', time: { from: 'now-6h', to: 'now' },
-    templating: { list: [character] },
-  }, [
-    metricPanel('Latency (ms)', 'latency_ms', 'ms'),
-    metricPanel('Memory (MB)', 'mem_mb', 'decmbytes'),
-    metricPanel('CPU (%)', 'cpu_pct', 'percent'),
-    metricPanel('Memory handles', 'mem_handles', 'short'),
+  return dashboard(
     {
-      type: 'timeseries', title: 'Kills', w: 12, h: 8,
-      description: 'The kills counter per character: its newest value in each bucket.',
-      targets: targets(sql(lastValue('kills'), { kind: 'time_series' })),
-      fieldConfig: { defaults: timeSeriesField('short').defaults, overrides: [perCharacterLegend] },
+      uid: 'tracker-telemetry',
+      title: 'Telemetry performance',
+      description:
+        'Game-client performance and progress from the telemetry aggregates (sql/110_telemetry_aggregates.sql), the newest snapshot per player, and TimescaleDB hypertable metrics. Panels marked "community" need the TimescaleDB community license and show a note row on the Apache-only build.',
+      tags: ['telemetry-tracker', 'timescaledb'],
+      refresh: '30s',
+      time: { from: 'now-6h', to: 'now' },
+      templating: { list: [character] },
     },
-    {
-      type: 'timeseries', title: 'Kills per hour', w: 12, h: 8,
-      description: 'kills_per_hour as the client reports it, newest value per bucket.',
-      targets: targets(sql(lastValue('kills_per_hour'), { kind: 'time_series' })),
-      fieldConfig: { defaults: timeSeriesField('short').defaults, overrides: [perCharacterLegend] },
-    },
-    {
-      type: 'table', title: 'Newest snapshot per player', w: 24, h: 9,
-      description: 'player_latest: the newest telemetry of each character whose newest sample falls in the time range (newest first).',
-      targets: targets(sql(LATEST, { kind: 'table', columns: ['character_name', 'time', 'ew', 'ns', 'kills', 'latency_ms', 'mem_mb', 'cpu_pct', 'mem_handles'] })),
-    },
-    {
-      type: 'table', title: 'Hypertables: rows, size, chunks', w: 12, h: 7,
-      description: 'Per hypertable: approximate row count (from planner statistics), total size, chunk count, and chunks overlapping the time range.',
-      targets: targets(sql(HYPERTABLES, { kind: 'table', columns: ['hypertable', 'rows', 'bytes', 'chunks', 'chunks_in_range'] })),
-      fieldConfig: { defaults: {}, overrides: [{ matcher: { id: 'byName', options: 'bytes' }, properties: [{ id: 'unit', value: 'bytes' }] }] },
-    },
-    {
-      type: 'table', title: 'Compression ratio (community)', w: 12, h: 7,
-      description: 'Chunks overlapping the time range per compressed hypertable: how many are compressed, bytes before and after, ratio. Needs the community license: on the Apache-only build it shows one note row.',
-      targets: targets(sql(COMPRESSION, { kind: 'table', columns: ['hypertable', 'chunks_in_range', 'compressed_in_range', 'before_bytes', 'after_bytes', 'ratio'] }, { communityOnly: true })),
-    },
-    {
-      type: 'table', title: 'Continuous-aggregate freshness (community)', w: 12, h: 7,
-      description: 'Per continuous aggregate: the materialization watermark, how far it lags behind the end of the time range (real-time aggregation fills the gap at query time), and the refresh job\'s last success. Apache-only build: the aggregates are plain views, always current; one note row.',
-      targets: targets(sql(FRESHNESS, { kind: 'table', columns: ['aggregate', 'materialized_until', 'lag_seconds', 'last_refresh', 'last_refresh_status'] }, { communityOnly: true })),
-    },
-    {
-      type: 'table', title: 'TimescaleDB background jobs (community)', w: 12, h: 7,
-      description: 'timescaledb_information.jobs and job_stats: last run, last success, failures, next start, and whether the last run falls in the time range. Apache-only build: no policies run; one note row.',
-      targets: targets(sql(JOBS, { kind: 'table', columns: ['job', 'hypertable', 'last_run_started_at', 'last_successful_finish', 'last_run_status', 'total_failures'] }, { communityOnly: true })),
-    },
-  ]);
+    [
+      metricPanel('Latency (ms)', 'latency_ms', 'ms'),
+      metricPanel('Memory (MB)', 'mem_mb', 'decmbytes'),
+      metricPanel('CPU (%)', 'cpu_pct', 'percent'),
+      metricPanel('Memory handles', 'mem_handles', 'short'),
+      {
+        type: 'timeseries',
+        title: 'Kills',
+        w: 12,
+        h: 8,
+        description: 'The kills counter per character: its newest value in each bucket.',
+        targets: targets(sql(lastValue('kills'), { kind: 'time_series' })),
+        fieldConfig: { defaults: timeSeriesField('short').defaults, overrides: [perCharacterLegend] },
+      },
+      {
+        type: 'timeseries',
+        title: 'Kills per hour',
+        w: 12,
+        h: 8,
+        description: 'kills_per_hour as the client reports it, newest value per bucket.',
+        targets: targets(sql(lastValue('kills_per_hour'), { kind: 'time_series' })),
+        fieldConfig: { defaults: timeSeriesField('short').defaults, overrides: [perCharacterLegend] },
+      },
+      {
+        type: 'table',
+        title: 'Newest snapshot per player',
+        w: 24,
+        h: 9,
+        description:
+          'player_latest: the newest telemetry of each character whose newest sample falls in the time range (newest first).',
+        targets: targets(
+          sql(LATEST, {
+            kind: 'table',
+            columns: ['character_name', 'time', 'ew', 'ns', 'kills', 'latency_ms', 'mem_mb', 'cpu_pct', 'mem_handles'],
+          }),
+        ),
+      },
+      {
+        type: 'table',
+        title: 'Hypertables: rows, size, chunks',
+        w: 12,
+        h: 7,
+        description:
+          'Per hypertable: approximate row count (from planner statistics), total size, chunk count, and chunks overlapping the time range.',
+        targets: targets(
+          sql(HYPERTABLES, { kind: 'table', columns: ['hypertable', 'rows', 'bytes', 'chunks', 'chunks_in_range'] }),
+        ),
+        fieldConfig: {
+          defaults: {},
+          overrides: [{ matcher: { id: 'byName', options: 'bytes' }, properties: [{ id: 'unit', value: 'bytes' }] }],
+        },
+      },
+      {
+        type: 'table',
+        title: 'Compression ratio (community)',
+        w: 12,
+        h: 7,
+        description:
+          'Chunks overlapping the time range per compressed hypertable: how many are compressed, bytes before and after, ratio. Needs the community license: on the Apache-only build it shows one note row.',
+        targets: targets(
+          sql(
+            COMPRESSION,
+            {
+              kind: 'table',
+              columns: ['hypertable', 'chunks_in_range', 'compressed_in_range', 'before_bytes', 'after_bytes', 'ratio'],
+            },
+            { communityOnly: true },
+          ),
+        ),
+      },
+      {
+        type: 'table',
+        title: 'Continuous-aggregate freshness (community)',
+        w: 12,
+        h: 7,
+        description:
+          "Per continuous aggregate: the materialization watermark, how far it lags behind the end of the time range (real-time aggregation fills the gap at query time), and the refresh job's last success. Apache-only build: the aggregates are plain views, always current; one note row.",
+        targets: targets(
+          sql(
+            FRESHNESS,
+            {
+              kind: 'table',
+              columns: ['aggregate', 'materialized_until', 'lag_seconds', 'last_refresh', 'last_refresh_status'],
+            },
+            { communityOnly: true },
+          ),
+        ),
+      },
+      {
+        type: 'table',
+        title: 'TimescaleDB background jobs (community)',
+        w: 12,
+        h: 7,
+        description:
+          'timescaledb_information.jobs and job_stats: last run, last success, failures, next start, and whether the last run falls in the time range. Apache-only build: no policies run; one note row.',
+        targets: targets(
+          sql(
+            JOBS,
+            {
+              kind: 'table',
+              columns: [
+                'job',
+                'hypertable',
+                'last_run_started_at',
+                'last_successful_finish',
+                'last_run_status',
+                'total_failures',
+              ],
+            },
+            { communityOnly: true },
+          ),
+        ),
+      },
+    ],
+  );
 }

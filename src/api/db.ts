@@ -13,15 +13,20 @@ export interface Queryable {
 }
 
 /** The database the API reads: API_DATABASE_URL (a replica, say), else DATABASE_URL. */
-export const apiDatabaseUrl = (cfg: Pick<Config, 'API_DATABASE_URL' | 'DATABASE_URL'>) => cfg.API_DATABASE_URL ?? cfg.DATABASE_URL;
+export const apiDatabaseUrl = (cfg: Pick<Config, 'API_DATABASE_URL' | 'DATABASE_URL'>) =>
+  cfg.API_DATABASE_URL ?? cfg.DATABASE_URL;
 
 export function createApiPool(cfg: Config, log: Logger): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: apiDatabaseUrl(cfg), max: cfg.API_PG_POOL_MAX, application_name: 'telemetry-tracker-api',
+    connectionString: apiDatabaseUrl(cfg),
+    max: cfg.API_PG_POOL_MAX,
+    application_name: 'telemetry-tracker-api',
     // JIT compiling costs tens of ms and these reads run in a few: measured by the read
     // benchmark (docs/benchmarks.md "Read benchmark").
     options: '-c jit=off',
-    statement_timeout: cfg.API_STATEMENT_TIMEOUT_MS, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000,
+    statement_timeout: cfg.API_STATEMENT_TIMEOUT_MS,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
   });
   pool.on('error', (err) => log.warn({ err: err.message }, 'idle PostgreSQL client error (api pool)'));
   return pool;
@@ -38,7 +43,10 @@ export function queryable(pool: pg.Pool, cfg: Config): Queryable {
   const names = new Map<string, string>();
   const nameOf = (text: string) => {
     let n = names.get(text);
-    if (!n) { n = `api_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`; names.set(text, n); }
+    if (!n) {
+      n = `api_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      names.set(text, n);
+    }
     return n;
   };
   return {
@@ -48,10 +56,18 @@ export function queryable(pool: pg.Pool, cfg: Config): Queryable {
         return { rows: res.rows as R[] };
       } catch (err) {
         if ((err as { code?: string }).code === SqlStates.queryCanceled) {
-          throw new TrackerError(ErrorCodes.unavailable, `query took longer than API_STATEMENT_TIMEOUT_MS (${cfg.API_STATEMENT_TIMEOUT_MS} ms); narrow the range`, { cause: err });
+          throw new TrackerError(
+            ErrorCodes.unavailable,
+            `query took longer than API_STATEMENT_TIMEOUT_MS (${cfg.API_STATEMENT_TIMEOUT_MS} ms); narrow the range`,
+            { cause: err },
+          );
         }
         if (isDatabaseUnreachable(err)) {
-          throw new TrackerError(ErrorCodes.unavailable, `the database is unreachable right now (${(err as Error).message}); retry later`, { cause: err });
+          throw new TrackerError(
+            ErrorCodes.unavailable,
+            `the database is unreachable right now (${(err as Error).message}); retry later`,
+            { cause: err },
+          );
         }
         throw err;
       }

@@ -21,7 +21,11 @@ const HTTP_METRIC = 'tracker_http_request_seconds';
 
 /** Served outside the route table, documented in /openapi.json all the same. */
 export const EXTRA_PATHS: ExtraPath[] = [
-  { path: '/health', summary: 'NATS, JetStream, database and API checks: 200 when healthy, 503 with the failing check otherwise.', public: true },
+  {
+    path: '/health',
+    summary: 'NATS, JetStream, database and API checks: 200 when healthy, 503 with the failing check otherwise.',
+    public: true,
+  },
   { path: '/metrics', summary: 'Prometheus metrics (text format).', contentType: 'text/plain' },
   { path: '/openapi.json', summary: 'This document.' },
 ];
@@ -40,8 +44,10 @@ function httpHistogram(metrics: Registry): Histogram<'route' | 'status'> {
   const existing = metrics.getSingleMetric(HTTP_METRIC);
   if (existing) return existing as Histogram<'route' | 'status'>;
   return new Histogram({
-    name: HTTP_METRIC, help: 'HTTP request duration by route and status',
-    labelNames: ['route', 'status'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    name: HTTP_METRIC,
+    help: 'HTTP request duration by route and status',
+    labelNames: ['route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [metrics],
   });
 }
@@ -54,7 +60,8 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
   const primary = queryable(rt.pool, cfg);
   const latency = httpHistogram(rt.metrics);
   // Route label = the registered path (bounded cardinality), never the raw URL.
-  const onDone = (route: string, status: number, seconds: number) => latency.observe({ route, status: String(status) }, seconds);
+  const onDone = (route: string, status: number, seconds: number) =>
+    latency.observe({ route, status: String(status) }, seconds);
 
   const routes = apiRoutes(cfg, db);
   for (const r of routes) {
@@ -62,13 +69,27 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
   }
   const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS));
   const noParams = compileQuery(querySchemas(cfg).none);
-  getJson(app, '/openapi.json', log, async (req) => { noParams(req.query); return { status: 200, body: openapi }; }, { onDone });
+  getJson(
+    app,
+    '/openapi.json',
+    log,
+    async (req) => {
+      noParams(req.query);
+      return { status: 200, body: openapi };
+    },
+    { onDone },
+  );
 
   addStaticRoutes(app, cfg.API_WEB_DIR ?? join(projectRoot(), 'dist', 'web'), log);
 
   rt.health.register('api', async () => {
-    const { rows: [r] } = await db.query<{ mode: string; replica: boolean; lag_s: number | null }>(REPLICA_STATE_SQL);
-    return { ok: true, detail: { aggregates: r.mode, replica: r.replica, ...(r.replica ? { replica_lag_s: r.lag_s } : {}) } };
+    const {
+      rows: [r],
+    } = await db.query<{ mode: string; replica: boolean; lag_s: number | null }>(REPLICA_STATE_SQL);
+    return {
+      ok: true,
+      detail: { aggregates: r.mode, replica: r.replica, ...(r.replica ? { replica_lag_s: r.lag_s } : {}) },
+    };
   });
   rt.health.register('jobs', () => jobsCheck(primary));
   registerJobMetrics(primary, rt.metrics, log);

@@ -18,14 +18,22 @@ export interface ExtraPath {
 
 /** `/spawns/heatmap` -> `getSpawnsHeatmap`: stable names for client generators. */
 export const operationIdOf = (path: string): string =>
-  'get' + path.split(/[/_.-]/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join('');
+  'get' +
+  path
+    .split(/[/_.-]/)
+    .filter(Boolean)
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join('');
 
 // Reads need the bearer token only when the server sets API_TOKEN (docs/security.md):
 // `{}` = no credentials, so both alternatives are valid.
 const OPTIONAL_TOKEN = [{}, { readToken: [] }];
 
 export function openApiDocument(routes: readonly Route[], extra: ExtraPath[] = []) {
-  const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+  const error = (description: string) => ({
+    description,
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
   const unauthorized = error('API_TOKEN is set and the request carries no valid `Authorization: Bearer` token.');
   const badRequest = error('A query parameter is missing, unknown, repeated or invalid; the message names it.');
   const paths: Record<string, unknown> = {};
@@ -57,7 +65,14 @@ export function openApiDocument(routes: readonly Route[], extra: ExtraPath[] = [
         summary: e.summary,
         security: e.public ? [{}] : OPTIONAL_TOKEN,
         responses: {
-          200: { description: 'OK', content: { [e.contentType ?? 'application/json']: { schema: e.contentType?.startsWith('text/') ? { type: 'string' } : { type: 'object' } } } },
+          200: {
+            description: 'OK',
+            content: {
+              [e.contentType ?? 'application/json']: {
+                schema: e.contentType?.startsWith('text/') ? { type: 'string' } : { type: 'object' },
+              },
+            },
+          },
           400: error('This path takes no query parameters.'),
           ...(e.public ? {} : { 401: unauthorized }),
         },
@@ -67,7 +82,8 @@ export function openApiDocument(routes: readonly Route[], extra: ExtraPath[] = [
   return {
     openapi: '3.1.0',
     info: {
-      title: 'telemetry-tracker read API', version: '1',
+      title: 'telemetry-tracker read API',
+      version: '1',
       description: 'Timestamps are ISO 8601 UTC with millisecond precision; ranges are [from, to). See docs/api.md.',
       license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
     },
@@ -76,7 +92,13 @@ export function openApiDocument(routes: readonly Route[], extra: ExtraPath[] = [
     paths,
     components: {
       schemas: { Error: strip(ErrorResponse) },
-      securitySchemes: { readToken: { type: 'http', scheme: 'bearer', description: 'The server\'s API_TOKEN, required only when it is set (docs/security.md).' } },
+      securitySchemes: {
+        readToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The server's API_TOKEN, required only when it is set (docs/security.md).",
+        },
+      },
     },
   };
 }

@@ -13,8 +13,16 @@ export type RetentionTimer = JobTimer;
 
 export function startRetentionTimer(db: Queryable, intervalMs: number, log: Logger, metrics: Registry): RetentionTimer {
   if (intervalMs === 0) return { stop: async () => {} };
-  const dropped = new Counter({ name: 'tracker_retention_chunks_dropped_total', help: 'Raw telemetry chunks dropped by tracker_apply_retention()', registers: [metrics] });
-  const failures = new Counter({ name: 'tracker_retention_failures_total', help: 'Failed tracker_apply_retention() runs', registers: [metrics] });
+  const dropped = new Counter({
+    name: 'tracker_retention_chunks_dropped_total',
+    help: 'Raw telemetry chunks dropped by tracker_apply_retention()',
+    registers: [metrics],
+  });
+  const failures = new Counter({
+    name: 'tracker_retention_failures_total',
+    help: 'Failed tracker_apply_retention() runs',
+    registers: [metrics],
+  });
   return startJob(db, 'retention', intervalMs, log, async () => {
     try {
       const { rows } = await db.query<{ n: number }>('select tracker_apply_retention() as n');

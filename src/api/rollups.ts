@@ -16,7 +16,12 @@ export async function refreshRollups(db: Queryable): Promise<Record<string, numb
 }
 
 export function startRollupTimer(db: Queryable, intervalMs: number, log: Logger, metrics: Registry): JobTimer {
-  const written = new Counter({ name: 'tracker_rollup_buckets_written_total', help: 'Rollup rows (re)computed by tracker_refresh_rollups(), by level', labelNames: ['level'], registers: [metrics] });
+  const written = new Counter({
+    name: 'tracker_rollup_buckets_written_total',
+    help: 'Rollup rows (re)computed by tracker_refresh_rollups(), by level',
+    labelNames: ['level'],
+    registers: [metrics],
+  });
   return startJob(db, ROLLUP_JOB, intervalMs, log, async () => {
     const w = await refreshRollups(db);
     for (const [level, n] of Object.entries(w ?? {})) written.inc({ level }, n);

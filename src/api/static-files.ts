@@ -11,20 +11,32 @@ import { ErrorCodes } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
 };
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 // The page loads only its own files and talks only to this server (HTTP and /ws/live);
 // nothing inline, no framing (docs/security.md).
-const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; "
-  + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const REVALIDATE = 'no-cache';
 // Compressing tiny or already-compressed files gains nothing.
 const GZIP_MIN_BYTES = 1024;
 const COMPRESSIBLE = new Set(['.html', '.js', '.css', '.map', '.json', '.svg']);
 
-export interface StaticFile { body: Buffer; gzip?: Buffer; contentType: string; cacheControl: string }
+export interface StaticFile {
+  body: Buffer;
+  gzip?: Buffer;
+  contentType: string;
+  cacheControl: string;
+}
 
 function walk(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -54,9 +66,14 @@ export function loadStaticFiles(dir: string): Map<string, StaticFile> {
 function send(res: HttpResponse, file: StaticFile, acceptsGzip: boolean): void {
   const gz = acceptsGzip && file.gzip !== undefined;
   res.cork(() => {
-    res.writeStatus(statusLine(200)).writeHeader('content-type', file.contentType).writeHeader('cache-control', file.cacheControl)
-      .writeHeader('vary', 'accept-encoding').writeHeader('x-content-type-options', 'nosniff')
-      .writeHeader('referrer-policy', 'no-referrer').writeHeader('content-security-policy', PAGE_CSP);
+    res
+      .writeStatus(statusLine(200))
+      .writeHeader('content-type', file.contentType)
+      .writeHeader('cache-control', file.cacheControl)
+      .writeHeader('vary', 'accept-encoding')
+      .writeHeader('x-content-type-options', 'nosniff')
+      .writeHeader('referrer-policy', 'no-referrer')
+      .writeHeader('content-security-policy', PAGE_CSP);
     if (gz) res.writeHeader('content-encoding', 'gzip');
     res.end(gz ? file.gzip! : file.body);
   });
@@ -64,8 +81,15 @@ function send(res: HttpResponse, file: StaticFile, acceptsGzip: boolean): void {
 
 function notBuilt(res: HttpResponse, dir: string): void {
   res.cork(() => {
-    res.writeStatus(statusLine(404)).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store')
-      .end(JSON.stringify(errorBody(ErrorCodes.notFound, `the web page is not built (no index.html in ${dir}): run \`npm run build\``)));
+    res
+      .writeStatus(statusLine(404))
+      .writeHeader('content-type', 'application/json')
+      .writeHeader('cache-control', 'no-store')
+      .end(
+        JSON.stringify(
+          errorBody(ErrorCodes.notFound, `the web page is not built (no index.html in ${dir}): run \`npm run build\``),
+        ),
+      );
   });
 }
 
@@ -75,13 +99,20 @@ export function addStaticRoutes(app: TemplatedApp, dir: string, log: Logger): Ma
   const index = files.get('/index.html');
   if (!index) log.warn({ dir }, 'web page not built: GET / answers 404 until `npm run build` has run');
   const accepts = (header: string) => /\bgzip\b/.test(header);
-  app.get('/', (res, req) => (index ? send(res, index, accepts(req.getHeader('accept-encoding'))) : notBuilt(res, dir)));
-  app.get('/index.html', (res, req) => (index ? send(res, index, accepts(req.getHeader('accept-encoding'))) : notBuilt(res, dir)));
+  app.get('/', (res, req) =>
+    index ? send(res, index, accepts(req.getHeader('accept-encoding'))) : notBuilt(res, dir),
+  );
+  app.get('/index.html', (res, req) =>
+    index ? send(res, index, accepts(req.getHeader('accept-encoding'))) : notBuilt(res, dir),
+  );
   app.get('/assets/*', (res, req) => {
     const file = files.get(req.getUrl());
     if (file) return send(res, file, accepts(req.getHeader('accept-encoding')));
     res.cork(() => {
-      res.writeStatus(statusLine(404)).writeHeader('content-type', 'application/json').writeHeader('cache-control', 'no-store')
+      res
+        .writeStatus(statusLine(404))
+        .writeHeader('content-type', 'application/json')
+        .writeHeader('cache-control', 'no-store')
         .end(JSON.stringify(errorBody(ErrorCodes.notFound, 'no such asset')));
     });
   });

@@ -36,8 +36,20 @@ export class AckTrackers {
    * Starts tracking a frame: `addEvent()` per accepted event, then `arm(rejected)` once
    * all were handed over, so the ack cannot fire before the last one is added.
    */
-  begin(frame: number, send: SendReply): FrameTracker & { arm(rejected: number): void; addEvent(eventId?: string): void } {
-    const p: Pending = { frame, remaining: 1, accepted: 0, rejected: 0, eventIds: [], deadline: Date.now() + this.timeoutMs, send, done: false };
+  begin(
+    frame: number,
+    send: SendReply,
+  ): FrameTracker & { arm(rejected: number): void; addEvent(eventId?: string): void } {
+    const p: Pending = {
+      frame,
+      remaining: 1,
+      accepted: 0,
+      rejected: 0,
+      eventIds: [],
+      deadline: Date.now() + this.timeoutMs,
+      send,
+      done: false,
+    };
     const finish = () => {
       if (p.done) return;
       p.done = true;
@@ -47,8 +59,15 @@ export class AckTrackers {
     this.pending.add(p);
     return {
       frame,
-      addEvent: (eventId?: string) => { p.remaining++; p.accepted++; if (eventId !== undefined) p.eventIds.push(eventId); },
-      stored: (count: number) => { p.remaining -= count; if (p.remaining === 0) finish(); },
+      addEvent: (eventId?: string) => {
+        p.remaining++;
+        p.accepted++;
+        if (eventId !== undefined) p.eventIds.push(eventId);
+      },
+      stored: (count: number) => {
+        p.remaining -= count;
+        if (p.remaining === 0) finish();
+      },
       // An accepted event the edge had to give up (docs/protocol.md "Acks"): its error
       // reply comes first, and the ack counts it as rejected.
       refused: (code, message, eventId) => {
@@ -61,7 +80,11 @@ export class AckTrackers {
         if (p.remaining === 0) finish();
       },
       // The initial 1 of `remaining` holds the ack back until every event was added.
-      arm: (rejected: number) => { p.rejected += rejected; p.remaining--; if (p.remaining === 0) finish(); },
+      arm: (rejected: number) => {
+        p.rejected += rejected;
+        p.remaining--;
+        if (p.remaining === 0) finish();
+      },
     };
   }
 
@@ -70,9 +93,16 @@ export class AckTrackers {
       if (p.deadline > now) break; // insertion order = deadline order
       p.done = true;
       this.pending.delete(p);
-      p.send(unavailable(p.frame, `events of frame ${p.frame} were not all stored within ${this.timeoutMs} ms (EDGE_ACK_TIMEOUT_MS); resend the frame, duplicates are dropped`));
+      p.send(
+        unavailable(
+          p.frame,
+          `events of frame ${p.frame} were not all stored within ${this.timeoutMs} ms (EDGE_ACK_TIMEOUT_MS); resend the frame, duplicates are dropped`,
+        ),
+      );
     }
   }
 
-  close(): void { clearInterval(this.sweeper); }
+  close(): void {
+    clearInterval(this.sweeper);
+  }
 }

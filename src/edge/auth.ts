@@ -11,7 +11,7 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
  * is compared, so the time taken does not tell which one matched.
  */
 export function secretChecker(secrets: string | readonly string[] | undefined): (given: string) => boolean {
-  const list = (typeof secrets === 'string' ? [secrets] : secrets ?? []).filter((s) => s.length > 0);
+  const list = (typeof secrets === 'string' ? [secrets] : (secrets ?? [])).filter((s) => s.length > 0);
   if (list.length === 0) return () => true;
   const wants = list.map(digest);
   return (given) => {

@@ -24,7 +24,10 @@ export class RecentKeys {
   private head = 0;
   private used = 0;
 
-  constructor(private readonly maxKeys: number, private readonly ttlMs: number) {
+  constructor(
+    private readonly maxKeys: number,
+    private readonly ttlMs: number,
+  ) {
     let slots = 16;
     while (slots < maxKeys * 2) slots *= 2;
     this.slots = new Int32Array(maxKeys === 0 ? 0 : slots * 2);
@@ -34,7 +37,9 @@ export class RecentKeys {
     this.ringTime = new Float64Array(maxKeys);
   }
 
-  get size(): number { return this.used; }
+  get size(): number {
+    return this.used;
+  }
 
   has(key: string, now = Date.now()): boolean {
     if (this.maxKeys === 0) return false;
@@ -49,7 +54,10 @@ export class RecentKeys {
     // Stored again: remembered from now on, in its first place in line (eviction
     // order is first storage; has() checks the time in any case).
     const old = this.find(key, h);
-    if (old >= 0) { this.ringTime[old] = now; return; }
+    if (old >= 0) {
+      this.ringTime[old] = now;
+      return;
+    }
     if (this.used === this.maxKeys) this.evictOldest();
     const r = (this.head + this.used) % this.maxKeys;
     this.used++;

@@ -5,7 +5,10 @@
 // reach here: JSON.parse rejects raw control characters and uWS rejects bad UTF-8.
 import type { FieldError } from '../../schemas/validators.js';
 
-interface Found { path: string[]; message: string }
+interface Found {
+  path: string[];
+  message: string;
+}
 
 const isBadString = (s: string): boolean =>
   s.indexOf('\u0000') !== -1 || !(s as unknown as { isWellFormed(): boolean }).isWellFormed();
@@ -19,7 +22,10 @@ function walk(v: unknown, depth: number, maxDepth: number, strings: boolean): Fo
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const f = walk(v[i], depth + 1, maxDepth, strings);
-      if (f) { f.path.unshift(String(i)); return f; }
+      if (f) {
+        f.path.unshift(String(i));
+        return f;
+      }
     }
     return undefined;
   }
@@ -27,12 +33,16 @@ function walk(v: unknown, depth: number, maxDepth: number, strings: boolean): Fo
   for (const k in obj) {
     if (strings && isBadString(k)) return { path: [k], message: `key ${BAD_STRING}` };
     const f = walk(obj[k], depth + 1, maxDepth, strings);
-    if (f) { f.path.unshift(k); return f; }
+    if (f) {
+      f.path.unshift(k);
+      return f;
+    }
   }
   return undefined;
 }
 
-const pointer = (parts: string[]) => (parts.length ? '/' + parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/') : '/');
+const pointer = (parts: string[]) =>
+  parts.length ? '/' + parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/') : '/';
 
 /**
  * First problem in `event` (an object at depth 1), or undefined. `checkStrings` is

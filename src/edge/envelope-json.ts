@@ -6,8 +6,15 @@
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
 import { EVENT_TYPES, type EventType } from '../shared/subjects.js';
 
-export function envelopeFromJson(type: EventType, receivedAt: string, ids: readonly string[], eventJsons: readonly string[]): Buffer {
-  return Buffer.from(`{"v":${ENVELOPE_VERSION},"type":${JSON.stringify(type)},"received_at":${JSON.stringify(receivedAt)},"ids":${JSON.stringify(ids)},"events":[${eventJsons.join(',')}]}`);
+export function envelopeFromJson(
+  type: EventType,
+  receivedAt: string,
+  ids: readonly string[],
+  eventJsons: readonly string[],
+): Buffer {
+  return Buffer.from(
+    `{"v":${ENVELOPE_VERSION},"type":${JSON.stringify(type)},"received_at":${JSON.stringify(receivedAt)},"ids":${JSON.stringify(ids)},"events":[${eventJsons.join(',')}]}`,
+  );
 }
 
 // Exact sizes, so every limit is checked with the accounting NATS applies (docs/edge.md
@@ -17,7 +24,9 @@ export function envelopeFromJson(type: EventType, receivedAt: string, ids: reado
 /** `received_at` is Date#toISOString(): always 24 characters for years 1970-9999. */
 const ISO_SAMPLE = new Date(0).toISOString();
 
-const EMPTY_BYTES = Object.fromEntries(EVENT_TYPES.map((t) => [t, envelopeFromJson(t, ISO_SAMPLE, [], []).length])) as Record<EventType, number>;
+const EMPTY_BYTES = Object.fromEntries(
+  EVENT_TYPES.map((t) => [t, envelopeFromJson(t, ISO_SAMPLE, [], []).length]),
+) as Record<EventType, number>;
 
 /** Bytes of the envelope holding no event, by type. */
 export const emptyEnvelopeBytes = (type: EventType): number => EMPTY_BYTES[type];

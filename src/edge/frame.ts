@@ -40,12 +40,22 @@ export function parseFrame(text: string, frame: number, maxEvents: number): Pars
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    return { ok: false, error: errorReply(ErrorCodes.malformedJson, frame, `frame is not valid JSON: ${clip((err as Error).message)}`) };
+    return {
+      ok: false,
+      error: errorReply(ErrorCodes.malformedJson, frame, `frame is not valid JSON: ${clip((err as Error).message)}`),
+    };
   }
   const isArray = Array.isArray(parsed);
   const events = isArray ? (parsed as unknown[]) : [parsed];
   if (events.length > maxEvents) {
-    return { ok: false, error: errorReply(ErrorCodes.tooManyEvents, frame, `frame holds ${events.length} events; at most ${maxEvents} are allowed (EDGE_MAX_EVENTS_PER_FRAME)`) };
+    return {
+      ok: false,
+      error: errorReply(
+        ErrorCodes.tooManyEvents,
+        frame,
+        `frame holds ${events.length} events; at most ${maxEvents} are allowed (EDGE_MAX_EVENTS_PER_FRAME)`,
+      ),
+    };
   }
   // NUL and lone surrogates can only arrive as \u escapes: skip the string scan without one.
   return { ok: true, events, isArray, checkStrings: text.includes('\\u') };
@@ -65,7 +75,11 @@ function cachedSubject(prefix: string, type: EventType, name: string): string {
   if (byName === undefined) subjects.set(prefix, (byName = new Map()));
   let byType = byName.get(name);
   if (byType === undefined) {
-    if (cachedNames >= SUBJECT_CACHE_MAX) { subjects.clear(); cachedNames = 0; subjects.set(prefix, byName = new Map()); }
+    if (cachedNames >= SUBJECT_CACHE_MAX) {
+      subjects.clear();
+      cachedNames = 0;
+      subjects.set(prefix, (byName = new Map()));
+    }
     byName.set(name, (byType = {}));
     cachedNames++;
   }
@@ -81,23 +95,43 @@ function extra(ev: unknown, index: number | undefined): Partial<ErrorReply> {
 }
 
 /** Validates one event; returns the accepted form or the error reply. */
-export function checkEvent(ev: unknown, index: number | undefined, frame: number, checkStrings: boolean, limits: FrameLimits): AcceptedEvent | ErrorReply {
+export function checkEvent(
+  ev: unknown,
+  index: number | undefined,
+  frame: number,
+  checkStrings: boolean,
+  limits: FrameLimits,
+): AcceptedEvent | ErrorReply {
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
-    return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', { ...extra(ev, index), errors: [{ path: '/', message: 'must be object' }] });
+    return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', {
+      ...extra(ev, index),
+      errors: [{ path: '/', message: 'must be object' }],
+    });
   }
   const obj = ev as Record<string, unknown>;
   const type = obj.type;
   const validate = typeof type === 'string' ? validators.get(type) : undefined;
   if (!validate) {
-    return errorReply(ErrorCodes.invalidEvent, frame, `unknown or missing event type; expected one of ${TYPE_LIST}`, { ...extra(ev, index), errors: [{ path: '/type', message: `must be one of ${TYPE_LIST}` }] });
+    return errorReply(ErrorCodes.invalidEvent, frame, `unknown or missing event type; expected one of ${TYPE_LIST}`, {
+      ...extra(ev, index),
+      errors: [{ path: '/type', message: `must be one of ${TYPE_LIST}` }],
+    });
   }
   if (!validate(obj)) {
     const errors = fieldErrors(validate.errors);
-    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, { ...extra(ev, index), errors });
+    return errorReply(
+      ErrorCodes.invalidEvent,
+      frame,
+      `invalid ${type} event: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
+      { ...extra(ev, index), errors },
+    );
   }
   const deep = deepCheck(obj, limits.maxEventDepth, checkStrings);
   if (deep) {
-    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, { ...extra(ev, index), errors: [deep] });
+    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, {
+      ...extra(ev, index),
+      errors: [deep],
+    });
   }
   // One serialization serves both the envelope and the event key (keys sorted).
   const json = canonicalEventJson(obj);
@@ -105,7 +139,12 @@ export function checkEvent(ev: unknown, index: number | undefined, frame: number
   const t = type as EventType;
   const maxBytes = limits.budget.maxEventBytes(t);
   if (bytes > maxBytes) {
-    return errorReply(ErrorCodes.tooLarge, frame, `event is ${bytes} bytes; one ${t} event may be at most ${maxBytes} bytes (the NATS server's max_payload minus the envelope and headers)`, extra(ev, index));
+    return errorReply(
+      ErrorCodes.tooLarge,
+      frame,
+      `event is ${bytes} bytes; one ${t} event may be at most ${maxBytes} bytes (the NATS server's max_payload minus the envelope and headers)`,
+      extra(ev, index),
+    );
   }
   const name = obj.character_name as string;
   const eventId = obj.event_id as string | undefined;

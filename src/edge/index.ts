@@ -22,32 +22,47 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
   const maxMessageBytes = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   const budget = new SizeBudget(maxMessageBytes);
   const jsPublisher = new JetStreamPublisher(nc);
-  const publisher = new Publisher(jsPublisher.publish, {
-    mode: cfg.EDGE_PUBLISH_MODE,
-    batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
-    batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
-    maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
-    maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
-    budget,
-    publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
-    retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
-    dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
-    dedupTtlMs: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * 1000,
-  }, metrics, log.child({ component: 'edge-publisher' }));
+  const publisher = new Publisher(
+    jsPublisher.publish,
+    {
+      mode: cfg.EDGE_PUBLISH_MODE,
+      batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
+      batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
+      maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
+      maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
+      budget,
+      publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
+      retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
+      dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
+      dedupTtlMs: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * 1000,
+    },
+    metrics,
+    log.child({ component: 'edge-publisher' }),
+  );
   const acks = new AckTrackers(cfg.EDGE_ACK_TIMEOUT_MS);
   let stopping = false;
   const isStopping = () => stopping;
   const positionSockets = new Set<PositionConn>();
   const liveSockets = new Set<LiveConn>();
 
-  addPositionRoute(app, {
-    cfg, log, nc, publisher, acks, metrics, isStopping,
-    limits: {
-      subjectPrefix: cfg.SUBJECT_PREFIX,
-      maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
-      budget,
+  addPositionRoute(
+    app,
+    {
+      cfg,
+      log,
+      nc,
+      publisher,
+      acks,
+      metrics,
+      isStopping,
+      limits: {
+        subjectPrefix: cfg.SUBJECT_PREFIX,
+        maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
+        budget,
+      },
     },
-  }, positionSockets);
+    positionSockets,
+  );
   const feed = new LiveFeed(await connectNats(cfg, 'tracker-edge-live', log), app, cfg.SUBJECT_PREFIX, metrics, log);
   addLiveRoute(app, cfg, metrics, feed, liveSockets, isStopping);
 
@@ -55,12 +70,35 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
     const failure = publisher.failure;
     const saturated = !publisher.canAccept(1);
     const stalledS = publisher.stalledForMs() / 1000;
-    const reason = failure.since !== undefined ? `JetStream publishes failing since ${new Date(failure.since).toISOString()}: ${failure.error}`
-      : saturated ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)'
-        : stalledS > cfg.EDGE_UNHEALTHY_AFTER_SECONDS ? `no JetStream message stored for ${Math.round(stalledS)} s while ${publisher.buffered} events wait (EDGE_UNHEALTHY_AFTER_SECONDS)` : undefined;
-    return { ok: reason === undefined, reason, detail: { buffered_events: publisher.buffered, inflight_publishes: publisher.inflightPublishes, position_connections: positionSockets.size, live_connections: liveSockets.size, live_subscribed_types: feed.subscribedTypes } };
+    const reason =
+      failure.since !== undefined
+        ? `JetStream publishes failing since ${new Date(failure.since).toISOString()}: ${failure.error}`
+        : saturated
+          ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)'
+          : stalledS > cfg.EDGE_UNHEALTHY_AFTER_SECONDS
+            ? `no JetStream message stored for ${Math.round(stalledS)} s while ${publisher.buffered} events wait (EDGE_UNHEALTHY_AFTER_SECONDS)`
+            : undefined;
+    return {
+      ok: reason === undefined,
+      reason,
+      detail: {
+        buffered_events: publisher.buffered,
+        inflight_publishes: publisher.inflightPublishes,
+        position_connections: positionSockets.size,
+        live_connections: liveSockets.size,
+        live_subscribed_types: feed.subscribedTypes,
+      },
+    };
   });
-  log.info({ mode: cfg.EDGE_PUBLISH_MODE, maxMessageBytes, auth: pluginSecrets(cfg).length > 0, plugin_secrets: pluginSecrets(cfg).length }, 'edge ready: /ws/position, /ws/live');
+  log.info(
+    {
+      mode: cfg.EDGE_PUBLISH_MODE,
+      maxMessageBytes,
+      auth: pluginSecrets(cfg).length > 0,
+      plugin_secrets: pluginSecrets(cfg).length,
+    },
+    'edge ready: /ws/position, /ws/live',
+  );
 
   return {
     stop: async () => {
@@ -69,7 +107,11 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
       // does not (docs/dependencies.md "uWebSockets.js", uWS.js#663).
       stopping = true;
       const drained = await publisher.drain(Math.floor(cfg.SHUTDOWN_TIMEOUT_MS / 2));
-      if (!drained) log.error({ lost_events: publisher.buffered }, 'edge stopped before every accepted event was stored in JetStream');
+      if (!drained)
+        log.error(
+          { lost_events: publisher.buffered },
+          'edge stopped before every accepted event was stored in JetStream',
+        );
       publisher.close();
       jsPublisher.close();
       acks.close();

@@ -11,12 +11,25 @@
 import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { ErrorCodes, RejectedMessageError } from '../shared/errors.js';
 
-export interface PubAck { stream: string; seq: number; duplicate: boolean }
+export interface PubAck {
+  stream: string;
+  seq: number;
+  duplicate: boolean;
+}
 
 /** Publishes one message to a stream subject; resolves with its PubAck. */
-export type JetStreamPublish = (subject: string, payload: Uint8Array, msgId: string, timeoutMs: number) => Promise<PubAck>;
+export type JetStreamPublish = (
+  subject: string,
+  payload: Uint8Array,
+  msgId: string,
+  timeoutMs: number,
+) => Promise<PubAck>;
 
-interface Pending { resolve(ack: PubAck): void; reject(err: Error): void; deadline: number }
+interface Pending {
+  resolve(ack: PubAck): void;
+  reject(err: Error): void;
+  deadline: number;
+}
 
 const SWEEP_MS = 100;
 
@@ -51,7 +64,9 @@ export class JetStreamPublisher {
     });
   };
 
-  get inflight(): number { return this.pending.size; }
+  get inflight(): number {
+    return this.pending.size;
+  }
 
   /** Rejects what is still pending and stops listening. */
   close(): void {
@@ -110,14 +125,24 @@ const MESSAGE_TOO_LARGE = 10054;
 
 /** A PubAck, or the JetStream error/no-responders status it carries, as an Error. */
 export function parsePubAck(msg: Pick<Msg, 'data' | 'headers' | 'string'>): PubAck {
-  if (msg.headers?.code === 503) throw new Error('no responders: no JetStream stream takes this subject (is JetStream up?)');
-  if (msg.data.length === 0) throw new Error(`empty JetStream reply${msg.headers ? ` (status ${msg.headers.code} ${msg.headers.description})` : ''}`);
-  const ack = JSON.parse(msg.string()) as { stream?: string; seq?: number; duplicate?: boolean; error?: { code?: number; err_code?: number; description?: string } };
+  if (msg.headers?.code === 503)
+    throw new Error('no responders: no JetStream stream takes this subject (is JetStream up?)');
+  if (msg.data.length === 0)
+    throw new Error(
+      `empty JetStream reply${msg.headers ? ` (status ${msg.headers.code} ${msg.headers.description})` : ''}`,
+    );
+  const ack = JSON.parse(msg.string()) as {
+    stream?: string;
+    seq?: number;
+    duplicate?: boolean;
+    error?: { code?: number; err_code?: number; description?: string };
+  };
   if (ack.error) {
     const text = `JetStream refused the message: ${ack.error.description ?? 'unknown error'} (${ack.error.code ?? '?'}/${ack.error.err_code ?? '?'})`;
     if (ack.error.err_code === MESSAGE_TOO_LARGE) throw new RejectedMessageError(ErrorCodes.tooLarge, text);
     throw new Error(text);
   }
-  if (typeof ack.stream !== 'string' || typeof ack.seq !== 'number') throw new Error(`invalid PubAck: ${msg.string().slice(0, 200)}`);
+  if (typeof ack.stream !== 'string' || typeof ack.seq !== 'number')
+    throw new Error(`invalid PubAck: ${msg.string().slice(0, 200)}`);
   return { stream: ack.stream, seq: ack.seq, duplicate: ack.duplicate === true };
 }

@@ -20,7 +20,12 @@ import type { Logger } from '../shared/logger.js';
 import type { Config } from '../shared/config.js';
 import type { EdgeMetrics } from './metrics.js';
 
-export interface LiveConn { ws?: WebSocket<LiveConn>; topics: string[]; types: EventType[]; coalesceMs?: number }
+export interface LiveConn {
+  ws?: WebSocket<LiveConn>;
+  topics: string[];
+  types: EventType[];
+  coalesceMs?: number;
+}
 
 const ROUTE = '/ws/live';
 const topicOf = (type: string, token?: string, coalesceMs?: number) => {
@@ -29,17 +34,31 @@ const topicOf = (type: string, token?: string, coalesceMs?: number) => {
 };
 
 function reject(res: HttpResponse, message: string, status = 400, code: string = ErrorCodes.badRequest): void {
-  res.cork(() => { res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(code, message))); });
+  res.cork(() => {
+    res
+      .writeStatus(statusLine(status))
+      .writeHeader('content-type', 'application/json')
+      .end(JSON.stringify(errorBody(code, message)));
+  });
 }
 
 /** Topics (and their types) for a query, or an error message. */
-export function liveTopics(query: URLSearchParams, maxCoalesceMs = 0): { topics: string[]; types: EventType[]; coalesceMs?: number } | string {
+export function liveTopics(
+  query: URLSearchParams,
+  maxCoalesceMs = 0,
+): { topics: string[]; types: EventType[]; coalesceMs?: number } | string {
   const typesParam = query.get('types');
-  const types = typesParam ? typesParam.split(',').map((t) => t.trim()).filter(Boolean) : [...EVENT_TYPES];
+  const types = typesParam
+    ? typesParam
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean)
+    : [...EVENT_TYPES];
   const unknown = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
   if (unknown.length || types.length === 0) return `types must be a comma-separated list of ${EVENT_TYPES.join(', ')}`;
   const character = query.get('character');
-  if (character !== null && (character.length === 0 || character.length > 64)) return 'character must be 1 to 64 characters';
+  if (character !== null && (character.length === 0 || character.length > 64))
+    return 'character must be 1 to 64 characters';
   const token = character === null ? undefined : encodeToken(character);
   const unique = [...new Set(types)] as EventType[];
   const c = query.get('coalesce_ms');
@@ -48,10 +67,19 @@ export function liveTopics(query: URLSearchParams, maxCoalesceMs = 0): { topics:
     return `coalesce_ms must be an integer from 0 to ${maxCoalesceMs} (EDGE_LIVE_MAX_COALESCE_MS)`;
   }
   const topics = unique.map((t) => topicOf(t, token, t === 'telemetry' ? coalesceMs : 0));
-  return coalesceMs > 0 && unique.includes('telemetry') ? { topics, types: unique, coalesceMs } : { topics, types: unique };
+  return coalesceMs > 0 && unique.includes('telemetry')
+    ? { topics, types: unique, coalesceMs }
+    : { topics, types: unique };
 }
 
-export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetrics, feed: LiveFeed, sockets: Set<LiveConn>, isStopping: () => boolean): void {
+export function addLiveRoute(
+  app: TemplatedApp,
+  cfg: Config,
+  metrics: EdgeMetrics,
+  feed: LiveFeed,
+  sockets: Set<LiveConn>,
+  isStopping: () => boolean,
+): void {
   const access = accessOf(app);
   app.ws<LiveConn>(ROUTE, {
     maxPayloadLength: 4096, // browsers only listen
@@ -70,7 +98,13 @@ export function addLiveRoute(app: TemplatedApp, cfg: Config, metrics: EdgeMetric
       const wanted = liveTopics(query, cfg.EDGE_LIVE_MAX_COALESCE_MS);
       if (typeof wanted === 'string') return reject(res, wanted);
       if (isStopping()) return reject(res, 'server shutting down');
-      res.upgrade<LiveConn>({ ...wanted }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+      res.upgrade<LiveConn>(
+        { ...wanted },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
     },
     open: (ws) => {
       const conn = ws.getUserData();
@@ -102,10 +136,18 @@ export class LiveFeed {
   /** Types whose subscription the server has confirmed (a flush round-trip after SUB). */
   private readonly ready = new Set<EventType>();
   /** One coalescer per coalesce_ms value in use: newest position per character token. */
-  private readonly coalescers = new Map<number, { refs: number; pending: Map<string, string>; timer: ReturnType<typeof setInterval> }>();
+  private readonly coalescers = new Map<
+    number,
+    { refs: number; pending: Map<string, string>; timer: ReturnType<typeof setInterval> }
+  >();
 
-  constructor(private readonly nc: NatsConnection, private readonly app: TemplatedApp, private readonly prefix: string,
-              private readonly metrics: EdgeMetrics, private readonly log: Logger) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly app: TemplatedApp,
+    private readonly prefix: string,
+    private readonly metrics: EdgeMetrics,
+    private readonly log: Logger,
+  ) {}
 
   watch(types: readonly EventType[], coalesceMs?: number): void {
     if (coalesceMs) this.coalesce(coalesceMs, +1);
@@ -115,7 +157,12 @@ export class LiveFeed {
       if (n !== 1) continue;
       const sub = this.nc.subscribe(`${this.prefix}.${type}.>`, { callback: this.forward(type) });
       this.subs.set(type, sub);
-      this.nc.flush().then(() => { if (this.subs.get(type) === sub) this.ready.add(type); }, () => {});
+      this.nc.flush().then(
+        () => {
+          if (this.subs.get(type) === sub) this.ready.add(type);
+        },
+        () => {},
+      );
     }
   }
 
@@ -124,12 +171,18 @@ export class LiveFeed {
     for (const type of types) {
       const n = (this.watchers.get(type) ?? 1) - 1;
       this.watchers.set(type, n);
-      if (n === 0) { this.subs.get(type)?.unsubscribe(); this.subs.delete(type); this.ready.delete(type); }
+      if (n === 0) {
+        this.subs.get(type)?.unsubscribe();
+        this.subs.delete(type);
+        this.ready.delete(type);
+      }
     }
   }
 
   /** Types with an active NATS subscription (shown in /health). */
-  get subscribedTypes(): EventType[] { return [...this.ready]; }
+  get subscribedTypes(): EventType[] {
+    return [...this.ready];
+  }
 
   private coalesce(ms: number, delta: 1 | -1): void {
     let c = this.coalescers.get(ms);
@@ -152,7 +205,10 @@ export class LiveFeed {
     }
     if (!c) return;
     c.refs += delta;
-    if (c.refs <= 0) { clearInterval(c.timer); this.coalescers.delete(ms); }
+    if (c.refs <= 0) {
+      clearInterval(c.timer);
+      this.coalescers.delete(ms);
+    }
   }
 
   async close(): Promise<void> {
@@ -185,7 +241,10 @@ export class LiveFeed {
         if (coalesced && text) for (const c of coalesced.values()) c.pending.set(token, text);
         this.metrics.liveMessages.inc({ type }, env.events.length);
       } catch (e) {
-        this.log.warn({ subject: msg.subject, err: (e as Error).message }, 'live feed: skipped a message that is not an envelope');
+        this.log.warn(
+          { subject: msg.subject, err: (e as Error).message },
+          'live feed: skipped a message that is not an envelope',
+        );
       }
     };
   }

@@ -46,7 +46,10 @@ const ROUTE = '/ws/position';
 
 function reject(res: HttpResponse, status: number, code: string, message: string): void {
   res.cork(() => {
-    res.writeStatus(statusLine(status)).writeHeader('content-type', 'application/json').end(JSON.stringify(errorBody(code, message)));
+    res
+      .writeStatus(statusLine(status))
+      .writeHeader('content-type', 'application/json')
+      .end(JSON.stringify(errorBody(code, message)));
   });
 }
 
@@ -57,7 +60,9 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
     if (reply.type === 'error') metrics.rejected.inc({ code: reply.code });
     const ws = conn.ws;
     if (conn.closed || !ws) return;
-    ws.cork(() => { ws.send(JSON.stringify(reply)); });
+    ws.cork(() => {
+      ws.send(JSON.stringify(reply));
+    });
   };
 
   app.ws<PositionConn>(ROUTE, {
@@ -79,12 +84,26 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
       const extensions = req.getHeader('sec-websocket-extensions');
       if (!checkSecret(given)) {
         metrics.rejected.inc({ code: ErrorCodes.unauthorized });
-        return reject(res, 401, ErrorCodes.unauthorized, given ? 'wrong plugin secret' : 'missing plugin secret: send X-Plugin-Secret or ?secret=');
+        return reject(
+          res,
+          401,
+          ErrorCodes.unauthorized,
+          given ? 'wrong plugin secret' : 'missing plugin secret: send X-Plugin-Secret or ?secret=',
+        );
       }
       if (deps.isStopping()) return reject(res, 503, ErrorCodes.unavailable, 'server shutting down');
       const ack = /^(1|true|yes)$/i.test(query.get('ack') ?? '');
-      const rate = new ConnectionRateLimit({ framesPerSecond: cfg.EDGE_RATE_LIMIT_FRAMES_PER_SECOND, eventsPerSecond: cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND });
-      res.upgrade<PositionConn>({ ack, closed: false, frames: 0, refusedInARow: 0, rate, rateLimitedInARow: 0 }, key, protocol, extensions, context);
+      const rate = new ConnectionRateLimit({
+        framesPerSecond: cfg.EDGE_RATE_LIMIT_FRAMES_PER_SECOND,
+        eventsPerSecond: cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND,
+      });
+      res.upgrade<PositionConn>(
+        { ack, closed: false, frames: 0, refusedInARow: 0, rate, rateLimitedInARow: 0 },
+        key,
+        protocol,
+        extensions,
+        context,
+      );
     },
 
     open: (ws) => {
@@ -123,14 +142,29 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
   }
 
   function rateLimited(conn: PositionConn, frame: number, why: string): void {
-    send(conn, errorReply(ErrorCodes.rateLimited, frame, `${why}; nothing of this frame was accepted: slow down and resend`));
-    if (++conn.rateLimitedInARow >= cfg.EDGE_RATE_LIMIT_CLOSE_AFTER && conn.ws) conn.ws.end(1008, 'rate limit exceeded');
+    send(
+      conn,
+      errorReply(ErrorCodes.rateLimited, frame, `${why}; nothing of this frame was accepted: slow down and resend`),
+    );
+    if (++conn.rateLimitedInARow >= cfg.EDGE_RATE_LIMIT_CLOSE_AFTER && conn.ws)
+      conn.ws.end(1008, 'rate limit exceeded');
   }
 
   function handleFrame(conn: PositionConn, frame: number, message: ArrayBuffer, isBinary: boolean): void {
-    if (isBinary) return send(conn, errorReply(ErrorCodes.binaryFrame, frame, 'binary frames are not accepted; send JSON text frames'));
+    if (isBinary)
+      return send(
+        conn,
+        errorReply(ErrorCodes.binaryFrame, frame, 'binary frames are not accepted; send JSON text frames'),
+      );
     if (message.byteLength > cfg.WS_MAX_PAYLOAD_BYTES) {
-      send(conn, errorReply(ErrorCodes.tooLarge, frame, `frame is ${message.byteLength} bytes; at most ${cfg.WS_MAX_PAYLOAD_BYTES} are allowed (WS_MAX_PAYLOAD_BYTES)`));
+      send(
+        conn,
+        errorReply(
+          ErrorCodes.tooLarge,
+          frame,
+          `frame is ${message.byteLength} bytes; at most ${cfg.WS_MAX_PAYLOAD_BYTES} are allowed (WS_MAX_PAYLOAD_BYTES)`,
+        ),
+      );
       conn.ws?.end(1009, 'frame too large');
       return;
     }
@@ -146,7 +180,11 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
     conn.rateLimitedInARow = 0;
     const { publisher } = deps;
     if (!publisher.canAccept(parsed.events.length)) {
-      return refuse(conn, frame, `the edge holds ${publisher.buffered} events not yet stored (EDGE_MAX_BUFFERED_EVENTS); retry later`);
+      return refuse(
+        conn,
+        frame,
+        `the edge holds ${publisher.buffered} events not yet stored (EDGE_MAX_BUFFERED_EVENTS); retry later`,
+      );
     }
     if (conn.ack && !publisher.healthy) {
       // The client keeps its events and resends: do not buffer them while JetStream fails.
@@ -160,14 +198,27 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
     cork(conn, () => {
       for (let i = 0; i < parsed.events.length; i++) {
         const r = checkEvent(parsed.events[i], parsed.isArray ? i : undefined, frame, parsed.checkStrings, deps.limits);
-        if (isErrorReply(r)) { rejected++; send(conn, r); continue; }
+        if (isErrorReply(r)) {
+          rejected++;
+          send(conn, r);
+          continue;
+        }
         acceptedByType.set(r.type, (acceptedByType.get(r.type) ?? 0) + 1);
         tracker?.addEvent(r.eventId);
         if (r.type === 'chat') {
           const failed = publishChat(deps.nc, r.subject, r.key, r.json);
           if (failed === undefined) tracker?.stored(1);
           else if (tracker) tracker.refused(ErrorCodes.unavailable, `chat not sent: ${failed}`, r.eventId);
-          else send(conn, errorReply(ErrorCodes.unavailable, frame, `chat not sent: ${failed}`, r.eventId === undefined ? {} : { event_id: r.eventId }));
+          else
+            send(
+              conn,
+              errorReply(
+                ErrorCodes.unavailable,
+                frame,
+                `chat not sent: ${failed}`,
+                r.eventId === undefined ? {} : { event_id: r.eventId },
+              ),
+            );
         } else {
           publisher.add(r, tracker);
         }

@@ -102,23 +102,39 @@ export class Publisher {
   private closed = false;
   private readonly retry: RetryPolicy;
 
-  constructor(private readonly publishMessage: JetStreamPublish, private readonly opts: PublisherOptions,
-              private readonly metrics: EdgeMetrics, private readonly log: Logger) {
+  constructor(
+    private readonly publishMessage: JetStreamPublish,
+    private readonly opts: PublisherOptions,
+    private readonly metrics: EdgeMetrics,
+    private readonly log: Logger,
+  ) {
     this.recent = new RecentKeys(opts.dedupKeys, opts.dedupTtlMs);
     this.retry = { minMs: PUBLISH_RETRY_MIN_MS, maxMs: opts.retryMaxMs, jitter: true };
   }
 
-  get buffered(): number { return this.bufferedEvents; }
-  get inflightPublishes(): number { return this.inflight; }
+  get buffered(): number {
+    return this.bufferedEvents;
+  }
+  get inflightPublishes(): number {
+    return this.inflight;
+  }
   /** False while JetStream publishes fail (since the last success). */
-  get healthy(): boolean { return this.failingSince === undefined; }
-  get failure(): { since?: number; error: string } { return { since: this.failingSince, error: this.lastError }; }
+  get healthy(): boolean {
+    return this.failingSince === undefined;
+  }
+  get failure(): { since?: number; error: string } {
+    return { since: this.failingSince, error: this.lastError };
+  }
   /** How long events have waited with no message stored (0 when nothing waits). */
   stalledForMs(now = Date.now()): number {
-    return this.bufferedEvents === 0 || this.busySince === undefined ? 0 : now - Math.max(this.busySince, this.lastStoredAt);
+    return this.bufferedEvents === 0 || this.busySince === undefined
+      ? 0
+      : now - Math.max(this.busySince, this.lastStoredAt);
   }
 
-  canAccept(events: number): boolean { return this.bufferedEvents + events <= this.opts.maxBuffered; }
+  canAccept(events: number): boolean {
+    return this.bufferedEvents + events <= this.opts.maxBuffered;
+  }
 
   /** Queues one validated event (stored type only). `waiter` hears when it is stored. */
   add(ev: AcceptedEvent, waiter?: StoreWaiter): void {
@@ -131,11 +147,18 @@ export class Publisher {
     if (!budget.fits(ev.type, 1, ev.bytes)) {
       // Callers check the per-event limit first (frame.ts); this guards the lane anyway.
       this.metrics.givenUp.inc({ code: 'too_large' });
-      waiter?.refused('too_large', `event is ${ev.bytes} bytes; at most ${budget.maxEventBytes(ev.type)} fit one NATS message`, ev.eventId);
+      waiter?.refused(
+        'too_large',
+        `event is ${ev.bytes} bytes; at most ${budget.maxEventBytes(ev.type)} fit one NATS message`,
+        ev.eventId,
+      );
       return;
     }
     let lane = this.lanes.get(ev.subject);
-    if (!lane) { lane = { subject: ev.subject, state: 'idle', sealed: [], attempts: 0 }; this.lanes.set(ev.subject, lane); }
+    if (!lane) {
+      lane = { subject: ev.subject, state: 'idle', sealed: [], attempts: 0 };
+      this.lanes.set(ev.subject, lane);
+    }
     if (lane.open && !budget.fits(ev.type, lane.open.ids.length + 1, lane.open.eventBytes + ev.bytes)) this.seal(lane);
     const b = (lane.open ??= { type: ev.type, ids: [], jsons: [], eventBytes: 0, waiters: [], receivedAt: Date.now() });
     b.ids.push(ev.key);
@@ -152,8 +175,14 @@ export class Publisher {
     // Set per frame and per stored message, not per event (a gauge update is ~100 ns).
     this.metrics.inflightEvents.set(this.bufferedEvents);
     if (this.openLanes.size === 0 || this.flushTimer) return;
-    if (this.opts.batchFlushMs === 0) { this.flush(); return; }
-    this.flushTimer = setTimeout(() => { this.flushTimer = undefined; this.flush(); }, this.opts.batchFlushMs);
+    if (this.opts.batchFlushMs === 0) {
+      this.flush();
+      return;
+    }
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush();
+    }, this.opts.batchFlushMs);
   }
 
   /**
@@ -168,12 +197,19 @@ export class Publisher {
 
   /** Flushes, then waits until every buffered event is stored or `timeoutMs` passed; true when empty. */
   async drain(timeoutMs: number): Promise<boolean> {
-    if (this.flushTimer) { clearTimeout(this.flushTimer); this.flushTimer = undefined; }
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
     this.flush(true);
     if (this.bufferedEvents === 0) return true;
     let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<boolean>((resolve) => { this.idleWaiters.push(() => resolve(true)); });
-    const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    const idle = new Promise<boolean>((resolve) => {
+      this.idleWaiters.push(() => resolve(true));
+    });
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
     const done = await Promise.race([idle, timeout]);
     clearTimeout(timer);
     return done;
@@ -244,7 +280,10 @@ export class Publisher {
       if (lane.attempts === 0) this.metrics.batchWaitSeconds.observe((now - b.receivedAt) / 1000);
       const stopTimer = this.metrics.publishSeconds.startTimer();
       this.publishMessage(lane.subject, b.payload!, b.msgId!, this.opts.publishTimeoutMs).then(
-        () => { stopTimer(); this.stored(lane, b); },
+        () => {
+          stopTimer();
+          this.stored(lane, b);
+        },
         (err: Error) => (err instanceof RejectedMessageError ? this.rejected(lane, b, err) : this.failed(lane, err)),
       );
     }
@@ -292,7 +331,10 @@ export class Publisher {
     lane.state = 'idle';
     lane.attempts = 0;
     if (b.ids.length > 1) {
-      this.log.warn({ err: err.message, subject: lane.subject, events: b.ids.length }, 'JetStream refused a batch for good; publishing its events one by one');
+      this.log.warn(
+        { err: err.message, subject: lane.subject, events: b.ids.length },
+        'JetStream refused a batch for good; publishing its events one by one',
+      );
       lane.sealed.splice(0, 1, ...this.split(b));
     } else {
       lane.sealed.shift();
@@ -300,7 +342,10 @@ export class Publisher {
       this.metrics.inflightEvents.set(this.bufferedEvents);
       this.metrics.givenUp.inc({ code: err.code });
       const eventId = eventIdOf(b.payload!);
-      this.log.warn({ err: err.message, subject: lane.subject, event_id: eventId }, 'event given up: NATS refuses its message for good');
+      this.log.warn(
+        { err: err.message, subject: lane.subject, event_id: eventId },
+        'event given up: NATS refuses its message for good',
+      );
       b.waiters[0]?.refused(err.code, `${err.message}; this event is not stored`, eventId);
     }
     if (!this.closed) this.next(lane);
@@ -312,8 +357,14 @@ export class Publisher {
     return events.map((ev, i) => {
       const json = canonicalJson(ev);
       return {
-        type: b.type, ids: [b.ids[i]], jsons: [], eventBytes: Buffer.byteLength(json), waiters: [b.waiters[i]], receivedAt: b.receivedAt,
-        msgId: messageId([b.ids[i]]), payload: envelopeFromJson(b.type, new Date(b.receivedAt).toISOString(), [b.ids[i]], [json]),
+        type: b.type,
+        ids: [b.ids[i]],
+        jsons: [],
+        eventBytes: Buffer.byteLength(json),
+        waiters: [b.waiters[i]],
+        receivedAt: b.receivedAt,
+        msgId: messageId([b.ids[i]]),
+        payload: envelopeFromJson(b.type, new Date(b.receivedAt).toISOString(), [b.ids[i]], [json]),
       };
     });
   }
@@ -330,7 +381,11 @@ export class Publisher {
     }
     if (this.closed) return;
     const delay = retryDelayMs(this.retry, lane.attempts);
-    lane.retryTimer = setTimeout(() => { lane.retryTimer = undefined; lane.state = 'idle'; this.schedule(lane); }, delay);
+    lane.retryTimer = setTimeout(() => {
+      lane.retryTimer = undefined;
+      lane.state = 'idle';
+      this.schedule(lane);
+    }, delay);
     this.pump();
   }
 

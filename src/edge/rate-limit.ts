@@ -15,7 +15,10 @@ export class TokenBucket {
   private tokens: number;
   private last: number;
 
-  constructor(private readonly ratePerSecond: number, now = Date.now()) {
+  constructor(
+    private readonly ratePerSecond: number,
+    now = Date.now(),
+  ) {
     this.tokens = ratePerSecond;
     this.last = now;
   }
@@ -35,18 +38,25 @@ export class ConnectionRateLimit {
   private readonly frames: TokenBucket;
   private readonly events_: TokenBucket;
 
-  constructor(private readonly limits: RateLimits, now = Date.now()) {
+  constructor(
+    private readonly limits: RateLimits,
+    now = Date.now(),
+  ) {
     this.frames = new TokenBucket(limits.framesPerSecond, now);
     this.events_ = new TokenBucket(limits.eventsPerSecond, now);
   }
 
   /** Why one more frame is over the limit now (any frame counts, even one that does not parse), or undefined. */
   frame(now = Date.now()): string | undefined {
-    return this.frames.take(1, now) ? undefined : `more than ${this.limits.framesPerSecond} frames per second on this connection (EDGE_RATE_LIMIT_FRAMES_PER_SECOND)`;
+    return this.frames.take(1, now)
+      ? undefined
+      : `more than ${this.limits.framesPerSecond} frames per second on this connection (EDGE_RATE_LIMIT_FRAMES_PER_SECOND)`;
   }
 
   /** Why `n` more events are over the limit now, or undefined. */
   events(n: number, now = Date.now()): string | undefined {
-    return this.events_.take(n, now) ? undefined : `more than ${this.limits.eventsPerSecond} events per second on this connection (EDGE_RATE_LIMIT_EVENTS_PER_SECOND)`;
+    return this.events_.take(n, now)
+      ? undefined
+      : `more than ${this.limits.eventsPerSecond} events per second on this connection (EDGE_RATE_LIMIT_EVENTS_PER_SECOND)`;
   }
 }

@@ -25,7 +25,11 @@ export interface AckReply {
   event_ids: string[];
 }
 
-export const errorReply = (code: ErrorCode, frame: number, message: string, extra: Partial<ErrorReply> = {}): ErrorReply =>
-  ({ type: 'error', code, message, frame, ...extra });
+export const errorReply = (
+  code: ErrorCode,
+  frame: number,
+  message: string,
+  extra: Partial<ErrorReply> = {},
+): ErrorReply => ({ type: 'error', code, message, frame, ...extra });
 
 export const unavailable = (frame: number, message: string) => errorReply(ErrorCodes.unavailable, frame, message);

@@ -25,7 +25,10 @@ export class SizeBudget {
 
   /** `maxPayload`: the server's max_payload (INFO), headers included. */
   constructor(readonly maxPayload: number) {
-    this.maxEvent = Object.fromEntries(EVENT_TYPES.map((t) => [t, maxPayload - this.messageBytes(t, 1, 0)])) as Record<EventType, number>;
+    this.maxEvent = Object.fromEntries(EVENT_TYPES.map((t) => [t, maxPayload - this.messageBytes(t, 1, 0)])) as Record<
+      EventType,
+      number
+    >;
   }
 
   /**
@@ -38,7 +41,9 @@ export class SizeBudget {
   }
 
   /** Largest serialized event of this type that fits a message on its own. */
-  maxEventBytes(type: EventType): number { return this.maxEvent[type]; }
+  maxEventBytes(type: EventType): number {
+    return this.maxEvent[type];
+  }
 
   fits(type: EventType, count: number, eventBytes: number): boolean {
     return this.messageBytes(type, count, eventBytes) <= this.maxPayload;

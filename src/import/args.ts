@@ -61,7 +61,12 @@ const NUMERIC: Record<string, [NumericOption, number, number]> = {
 /** Parses the arguments; returns an error message instead of options when they are wrong. */
 export function parseImportArgs(args: string[]): ImportOptions | string {
   const o: Omit<ImportOptions, 'file'> & { file?: string } = {
-    dryRun: false, types: [...STORED_TYPES], restart: false, json: false, progress: true, ...IMPORT_DEFAULTS,
+    dryRun: false,
+    types: [...STORED_TYPES],
+    restart: false,
+    json: false,
+    progress: true,
+    ...IMPORT_DEFAULTS,
   };
   for (let i = 0; i < args.length; i++) {
     const raw = args[i];
@@ -75,10 +80,14 @@ export function parseImportArgs(args: string[]): ImportOptions | string {
     else if (a === '--since') {
       const v = value();
       const ms = v === undefined ? NaN : Date.parse(v);
-      if (!Number.isFinite(ms)) return `--since needs a date-time, e.g. 2025-01-01T00:00:00Z, got ${JSON.stringify(v ?? '')}`;
+      if (!Number.isFinite(ms))
+        return `--since needs a date-time, e.g. 2025-01-01T00:00:00Z, got ${JSON.stringify(v ?? '')}`;
       o.since = new Date(ms);
     } else if (a === '--tables') {
-      const names = (value() ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const names = (value() ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const types: StoredType[] = [];
       for (const n of names) {
         const t = IMPORTED_TABLES.find((s) => s.type === n || s.table === n);
@@ -91,12 +100,13 @@ export function parseImportArgs(args: string[]): ImportOptions | string {
       const [key, min, max] = NUMERIC[a];
       const v = value();
       const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < min || n > max) return `${a} must be an integer from ${min} to ${max}, got ${JSON.stringify(v ?? '')}`;
+      if (v === undefined || !Number.isInteger(n) || n < min || n > max)
+        return `${a} must be an integer from ${min} to ${max}, got ${JSON.stringify(v ?? '')}`;
       o[key] = n;
     } else if (a.startsWith('-')) return `unknown option ${JSON.stringify(a)}`;
     else if (o.file === undefined) o.file = a;
     else return `only one FILE, got ${JSON.stringify(o.file)} and ${JSON.stringify(a)}`;
   }
-  if (o.file === undefined) return 'missing FILE (the old app\'s SQLite database)';
+  if (o.file === undefined) return "missing FILE (the old app's SQLite database)";
   return o as ImportOptions;
 }

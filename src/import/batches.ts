@@ -15,9 +15,19 @@ import { messageId } from '../shared/envelope.js';
 import type { StoredType } from '../shared/subjects.js';
 
 // A Uint8Array: a worker thread hands it over as one (structured clone).
-export interface OutMessage { subject: string; msgId: string; payload: Uint8Array; events: number }
+export interface OutMessage {
+  subject: string;
+  msgId: string;
+  payload: Uint8Array;
+  events: number;
+}
 
-interface Lane { subject: string; ids: string[]; jsons: string[]; eventBytes: number }
+interface Lane {
+  subject: string;
+  ids: string[];
+  jsons: string[];
+  eventBytes: number;
+}
 
 /** Plain data (it crosses to worker threads by structured clone). */
 export interface BatchLimits extends Omit<FrameLimits, 'budget'> {
@@ -35,7 +45,11 @@ export class ChunkBatcher {
   private readonly budget: SizeBudget;
   private readonly frameLimits: FrameLimits;
 
-  constructor(private readonly type: StoredType, private readonly limits: BatchLimits, private readonly receivedAt: string) {
+  constructor(
+    private readonly type: StoredType,
+    private readonly limits: BatchLimits,
+    private readonly receivedAt: string,
+  ) {
     this.budget = new SizeBudget(limits.maxMessageBytes);
     this.frameLimits = { ...limits, budget: this.budget };
   }
@@ -48,7 +62,8 @@ export class ChunkBatcher {
     this.keys.add(r.key);
     let lane = this.lanes.get(r.subject);
     if (!lane) this.lanes.set(r.subject, (lane = { subject: r.subject, ids: [], jsons: [], eventBytes: 0 }));
-    if (lane.ids.length > 0 && !this.budget.fits(this.type, lane.ids.length + 1, lane.eventBytes + r.bytes)) this.cut(lane);
+    if (lane.ids.length > 0 && !this.budget.fits(this.type, lane.ids.length + 1, lane.eventBytes + r.bytes))
+      this.cut(lane);
     lane.ids.push(r.key);
     lane.jsons.push(r.json);
     lane.eventBytes += r.bytes;

@@ -8,7 +8,15 @@
 // path, or a rewritten one, is not mistaken for the one imported (docs/import.md).
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { jetstream, jetstreamManager, RetentionPolicy, StorageType, DiscardPolicy, type JetStreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  DiscardPolicy,
+  type JetStreamManager,
+  type JetStreamClient,
+} from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { canonicalJson } from '../shared/canonical-json.js';
 import { isNotFound } from '../shared/nats.js';
@@ -24,38 +32,62 @@ export interface Checkpoint {
   at: string;
 }
 
-export interface CheckpointNames { stream: string; subjectPrefix: string }
+export interface CheckpointNames {
+  stream: string;
+  subjectPrefix: string;
+}
 
-export const checkpointNames = (streamName: string, subjectPrefix: string): CheckpointNames =>
-  ({ stream: `${streamName}_IMPORTS`, subjectPrefix: `${subjectPrefix}_import` });
+export const checkpointNames = (streamName: string, subjectPrefix: string): CheckpointNames => ({
+  stream: `${streamName}_IMPORTS`,
+  subjectPrefix: `${subjectPrefix}_import`,
+});
 
 /** Identity of a source file: its real path, hashed (a subject token has no '.' or '/'). */
-export const sourceId = (path: string): string => createHash('sha256').update(realpathSync(path)).digest('hex').slice(0, 24);
+export const sourceId = (path: string): string =>
+  createHash('sha256').update(realpathSync(path)).digest('hex').slice(0, 24);
 
 export function rowHash(row: SqlRow): string {
   const plain: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) plain[k] = Buffer.isBuffer(v) ? { blob: v.toString('base64') } : typeof v === 'bigint' ? v.toString() : v;
+  for (const [k, v] of Object.entries(row))
+    plain[k] = Buffer.isBuffer(v) ? { blob: v.toString('base64') } : typeof v === 'bigint' ? v.toString() : v;
   return createHash('sha256').update(canonicalJson(plain)).digest('base64url');
 }
 
 export class CheckpointStore {
-  private constructor(private readonly jsm: JetStreamManager, private readonly js: JetStreamClient, private readonly names: CheckpointNames, private readonly source: string) {}
+  private constructor(
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    private readonly names: CheckpointNames,
+    private readonly source: string,
+  ) {}
 
-  static async open(nc: NatsConnection, names: CheckpointNames, source: string, replicas: number): Promise<CheckpointStore> {
+  static async open(
+    nc: NatsConnection,
+    names: CheckpointNames,
+    source: string,
+    replicas: number,
+  ): Promise<CheckpointStore> {
     const jsm = await jetstreamManager(nc);
     try {
       await jsm.streams.info(names.stream);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       await jsm.streams.add({
-        name: names.stream, subjects: [`${names.subjectPrefix}.>`], storage: StorageType.File,
-        retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, max_msgs_per_subject: 1, num_replicas: replicas,
+        name: names.stream,
+        subjects: [`${names.subjectPrefix}.>`],
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        discard: DiscardPolicy.Old,
+        max_msgs_per_subject: 1,
+        num_replicas: replicas,
       });
     }
     return new CheckpointStore(jsm, jetstream(nc), names, source);
   }
 
-  private subject(table: string): string { return `${this.names.subjectPrefix}.${this.source}.${table}`; }
+  private subject(table: string): string {
+    return `${this.names.subjectPrefix}.${this.source}.${table}`;
+  }
 
   async get(table: string): Promise<Checkpoint | undefined> {
     const m = await this.jsm.streams.getMessage(this.names.stream, { last_by_subj: this.subject(table) });

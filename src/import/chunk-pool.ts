@@ -9,11 +9,19 @@ import { processChunk, type ChunkJob, type ChunkResult } from './chunk.js';
 // registers tsx itself before importing the worker module.
 const self = fileURLToPath(import.meta.url);
 const workerFile = self.replace(/chunk-pool\.(ts|js)$/, (_m, ext: string) => `chunk-worker.${ext}`);
-const startWorker = (): Worker => (workerFile.endsWith('.ts')
-  ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); })`, { eval: true })
-  : new Worker(workerFile));
+const startWorker = (): Worker =>
+  workerFile.endsWith('.ts')
+    ? new Worker(
+        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); })`,
+        { eval: true },
+      )
+    : new Worker(workerFile);
 
-interface Slot { worker: Worker; pending: Map<number, { resolve(r: ChunkResult): void; reject(e: Error): void }>; dead?: Error }
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve(r: ChunkResult): void; reject(e: Error): void }>;
+  dead?: Error;
+}
 
 export class ChunkPool {
   private readonly slots: Slot[] = [];
@@ -37,14 +45,20 @@ export class ChunkPool {
         slot.pending.clear();
       };
       slot.worker.on('error', die);
-      slot.worker.on('exit', (code) => { if (!this.closing) die(new Error(`chunk worker exited (${code})`)); });
+      slot.worker.on('exit', (code) => {
+        if (!this.closing) die(new Error(`chunk worker exited (${code})`));
+      });
       this.slots.push(slot);
     }
   }
 
   run(job: ChunkJob): Promise<ChunkResult> {
     if (this.slots.length === 0) {
-      try { return Promise.resolve(processChunk(job)); } catch (err) { return Promise.reject(err); }
+      try {
+        return Promise.resolve(processChunk(job));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     const slot = this.slots[this.next++ % this.slots.length];
     if (slot.dead) return Promise.reject(slot.dead);

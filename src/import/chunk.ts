@@ -41,10 +41,19 @@ export function processChunk(job: ChunkJob): ChunkResult {
   };
   for (const row of job.rows) {
     out.read++;
-    if (job.missing) { skip(row, job.missing); continue; }
+    if (job.missing) {
+      skip(row, job.missing);
+      continue;
+    }
     const m = mapRow(job.type, row, idx);
-    if (!m.ok) { skip(row, m.reason); continue; }
-    if (job.since !== undefined && m.ms < job.since) { skip(row, 'before --since'); continue; }
+    if (!m.ok) {
+      skip(row, m.reason);
+      continue;
+    }
+    if (job.since !== undefined && m.ms < job.since) {
+      skip(row, 'before --since');
+      continue;
+    }
     m.event.event_id = importEventId(job.table, m.event);
     const r = batcher.add(m.event);
     if (r === 'duplicate') out.duplicates++;

@@ -25,60 +25,107 @@ const line = (s: string) => process.stderr.write(`import-sqlite: ${s}\n`);
 
 export async function runImportSqlite(cfg: Config, args: string[], startNats: StartNats): Promise<number> {
   const opts = parseImportArgs(args);
-  if (typeof opts === 'string') { line(opts); process.stderr.write(`${IMPORT_USAGE}\n`); return 2; }
+  if (typeof opts === 'string') {
+    line(opts);
+    process.stderr.write(`${IMPORT_USAGE}\n`);
+    return 2;
+  }
   let source: OldAppSource;
   let info: SourceInfo;
   try {
     source = new OldAppSource(opts.file);
     info = source.describe();
   } catch (err) {
-    if (err instanceof SourceError) { line(err.message); return 2; }
+    if (err instanceof SourceError) {
+      line(err.message);
+      return 2;
+    }
     throw err;
   }
   const log = pino({ name: 'import-sqlite', level: cfg.LOG_LEVEL }, pino.destination(2));
   const t0 = Date.now();
   const report: ImportReport = {
-    file: opts.file, dryRun: opts.dryRun, since: opts.since?.toISOString() ?? null, tables: [],
-    notImported: info.counted, unknownTables: info.unknownTables, seconds: 0, peakRssMb: 0, ok: false,
+    file: opts.file,
+    dryRun: opts.dryRun,
+    since: opts.since?.toISOString() ?? null,
+    tables: [],
+    notImported: info.counted,
+    unknownTables: info.unknownTables,
+    seconds: 0,
+    peakRssMb: 0,
+    ok: false,
   };
   let stopping = false;
-  const stop = () => { stopping = true; };
+  const stop = () => {
+    stopping = true;
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let nc: NatsConnection | undefined;
   let local: Awaited<ReturnType<StartNats>> | undefined;
   let publisher: JetStreamPublisher | undefined;
   const pool = new ChunkPool(opts.workers);
-  const progress = opts.progress ? createProgress({ tty: process.stderr.isTTY === true, intervalMs: opts.progressIntervalMs }) : undefined;
+  const progress = opts.progress
+    ? createProgress({ tty: process.stderr.isTTY === true, intervalMs: opts.progressIntervalMs })
+    : undefined;
   try {
     let maxMessageBytes = opts.maxMessageBytes;
     let checkpoints: CheckpointStore | undefined;
     let window: PublishWindow | undefined;
     if (!opts.dryRun) {
       let url = cfg.NATS_URL;
-      if (!url) { local = await startNats(); url = local.natsUrl; }
-      if (!url) throw new Error("no NATS_URL and no private nats-server started");
+      if (!url) {
+        local = await startNats();
+        url = local.natsUrl;
+      }
+      if (!url) throw new Error('no NATS_URL and no private nats-server started');
       nc = await connectNats({ NATS_URL: url, NATS_CREDS_FILE: cfg.NATS_CREDS_FILE }, 'tracker-import-sqlite', log);
       await ensureStream(nc, cfg, log);
       maxMessageBytes = Math.min(maxMessageBytes, nc.info?.max_payload ?? maxMessageBytes);
       const names = checkpointNames(cfg.STREAM_NAME, cfg.SUBJECT_PREFIX);
       checkpoints = await CheckpointStore.open(nc, names, sourceId(opts.file), cfg.STREAM_REPLICAS);
       publisher = new JetStreamPublisher(nc);
-      window = new PublishWindow(publisher.publish, { maxInflight: opts.maxInflight, publishTimeoutMs: opts.publishTimeoutMs, attempts: opts.publishAttempts, retryMaxMs: opts.retryMaxMs });
+      window = new PublishWindow(publisher.publish, {
+        maxInflight: opts.maxInflight,
+        publishTimeoutMs: opts.publishTimeoutMs,
+        attempts: opts.publishAttempts,
+        retryMaxMs: opts.retryMaxMs,
+      });
     }
     const limits: BatchLimits = {
-      subjectPrefix: cfg.SUBJECT_PREFIX, maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
-      eventsPerMessage: opts.eventsPerMessage, maxMessageBytes,
+      subjectPrefix: cfg.SUBJECT_PREFIX,
+      maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
+      eventsPerMessage: opts.eventsPerMessage,
+      maxMessageBytes,
     };
     for (const t of info.tables.filter((x) => opts.types.includes(x.spec.type))) {
       // A --since run covers only part of the rows: it keeps a checkpoint of its own.
       const checkpointKey = opts.since ? `${t.spec.table}-since-${opts.since.getTime()}` : t.spec.table;
-      const resumeFrom = checkpoints && !opts.restart ? await verifiedCheckpoint(checkpoints, source, t.spec.table, checkpointKey) : undefined;
+      const resumeFrom =
+        checkpoints && !opts.restart
+          ? await verifiedCheckpoint(checkpoints, source, t.spec.table, checkpointKey)
+          : undefined;
       const tr = newTableReport(t, resumeFrom ? source.countUpTo(t.spec.table, resumeFrom.rowid) : 0);
       report.tables.push(tr);
-      if (resumeFrom?.done && source.countUpTo(t.spec.table, resumeFrom.rowid) === t.rows) { tr.complete = true; continue; }
+      if (resumeFrom?.done && source.countUpTo(t.spec.table, resumeFrom.rowid) === t.rows) {
+        tr.complete = true;
+        continue;
+      }
       progress?.start(t.spec.table, t.rows, tr.alreadyImported);
-      await importTable({ source, info: t, report: tr, opts, limits, pool, window, checkpoints, checkpointKey, resumeFrom, progress, stopping: () => stopping });
+      await importTable({
+        source,
+        info: t,
+        report: tr,
+        opts,
+        limits,
+        pool,
+        window,
+        checkpoints,
+        checkpointKey,
+        resumeFrom,
+        progress,
+        stopping: () => stopping,
+      });
       progress?.update(t.spec.table, tr.alreadyImported + tr.read);
       if (stopping) break;
     }
@@ -103,11 +150,18 @@ export async function runImportSqlite(cfg: Config, args: string[], startNats: St
 }
 
 /** The table's checkpoint when the row it names is still the same in this file. */
-async function verifiedCheckpoint(store: CheckpointStore, source: OldAppSource, table: string, key: string): Promise<Checkpoint | undefined> {
+async function verifiedCheckpoint(
+  store: CheckpointStore,
+  source: OldAppSource,
+  table: string,
+  key: string,
+): Promise<Checkpoint | undefined> {
   const cp = await store.get(key);
   if (!cp) return undefined;
   const row = source.rowAt(table, cp.rowid);
   if (row && rowHash(row) === cp.rowHash) return cp;
-  line(`${table}: the checkpoint (rowid ${cp.rowid}) does not match this file; importing from the start (nothing is stored twice)`);
+  line(
+    `${table}: the checkpoint (rowid ${cp.rowid}) does not match this file; importing from the start (nothing is stored twice)`,
+  );
   return undefined;
 }

@@ -15,9 +15,10 @@ type OneShot = (algorithm: string, data: string, encoding: 'base64url') => strin
 // One-shot crypto.hash (Node >= 20.12) is several times cheaper than createHash (see
 // src/shared/envelope.ts); older Node 20 falls back. Same bytes hashed either way.
 const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
-const sha256 = typeof oneShot === 'function'
-  ? (s: string) => oneShot('sha256', s, 'base64url')
-  : (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest('base64url');
+const sha256 =
+  typeof oneShot === 'function'
+    ? (s: string) => oneShot('sha256', s, 'base64url')
+    : (s: string) => crypto.createHash('sha256').update(s, 'utf8').digest('base64url');
 
 export function importEventId(table: string, event: Record<string, unknown>): string {
   return `${EVENT_ID_PREFIX}:${table}:${sha256(`${table}\0${canonicalEventJson(event)}`)}`;

@@ -33,7 +33,11 @@ export interface TableRun {
 }
 
 /** A chunk whose messages are out; `remaining` counts those still awaiting their PubAck. */
-interface Chunk { lastRowid: number; lastHash: string; remaining: number }
+interface Chunk {
+  lastRowid: number;
+  lastHash: string;
+  remaining: number;
+}
 
 const FIRST_ROWID = Number.MIN_SAFE_INTEGER;
 
@@ -80,8 +84,21 @@ class TableImport {
         if (rows.length > 0) {
           const last = rows[rows.length - 1];
           this.after = last[columns.indexOf(ROWID)] as number;
-          const chunk: Chunk = { lastRowid: this.after, lastHash: rowHash(Object.fromEntries(columns.map((c, i) => [c, last[i]]))), remaining: 0 };
-          const result = pool.run({ type: info.spec.type, table, columns, rows, limits, receivedAt: new Date().toISOString(), missing, since });
+          const chunk: Chunk = {
+            lastRowid: this.after,
+            lastHash: rowHash(Object.fromEntries(columns.map((c, i) => [c, last[i]]))),
+            remaining: 0,
+          };
+          const result = pool.run({
+            type: info.spec.type,
+            table,
+            columns,
+            rows,
+            limits,
+            receivedAt: new Date().toISOString(),
+            missing,
+            since,
+          });
           result.catch(() => {}); // awaited in order below; never an unhandled rejection
           ahead.push({ chunk, result });
         }
@@ -104,7 +121,12 @@ class TableImport {
   async checkpoint(done: boolean): Promise<void> {
     const s = this.stored;
     if (!this.run.checkpoints || !s || (s.lastRowid === this.checkpointed && !done)) return;
-    await this.run.checkpoints.put(this.run.checkpointKey, { rowid: s.lastRowid, rowHash: s.lastHash, done, at: new Date().toISOString() });
+    await this.run.checkpoints.put(this.run.checkpointKey, {
+      rowid: s.lastRowid,
+      rowHash: s.lastHash,
+      done,
+      at: new Date().toISOString(),
+    });
     this.checkpointed = s.lastRowid;
     this.lastCheckpointAt = Date.now();
   }

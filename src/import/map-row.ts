@@ -10,17 +10,20 @@ export type SqlRow = Record<string, SqlValue>;
 /** Column name -> position in a row array (source.ts reads rows as arrays). */
 export type ColumnIndex = Readonly<Record<string, number>>;
 
-export const indexColumns = (columns: readonly string[]): ColumnIndex => Object.fromEntries(columns.map((c, i) => [c, i]));
+export const indexColumns = (columns: readonly string[]): ColumnIndex =>
+  Object.fromEntries(columns.map((c, i) => [c, i]));
 
-export type Mapped =
-  | { ok: true; event: Record<string, unknown>; ms: number }
-  | { ok: false; reason: string };
+export type Mapped = { ok: true; event: Record<string, unknown>; ms: number } | { ok: false; reason: string };
 
 /** kills_per_hour texts that mean "no value" (the old app wrote N/A before the first kill). */
 const NO_VALUE = /^\s*(n\/?a|none|null|-|)\s*$/i;
 const DECIMAL = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-const COORDINATES: Record<StoredType, readonly string[]> = { telemetry: ['ew', 'ns', 'z'], spawn: ['ew', 'ns'], rare: ['ew', 'ns'] };
+const COORDINATES: Record<StoredType, readonly string[]> = {
+  telemetry: ['ew', 'ns', 'z'],
+  spawn: ['ew', 'ns'],
+  rare: ['ew', 'ns'],
+};
 const TEXT_FIELDS: Record<StoredType, readonly string[]> = {
   telemetry: ['char_tag', 'session_id', 'onlinetime', 'vt_state'],
   spawn: ['mob'],
@@ -50,7 +53,11 @@ function toText(v: SqlValue): string | undefined {
 export function mapRow(type: StoredType, values: readonly SqlValue[], idx: ColumnIndex): Mapped {
   const row = (c: string): SqlValue | undefined => (idx[c] === undefined ? undefined : values[idx[c]]);
   const ts = parseOldTimestamp(row('timestamp'));
-  if (!ts) return { ok: false, reason: row('timestamp') === null || row('timestamp') === undefined ? 'null timestamp' : 'unparsable timestamp' };
+  if (!ts)
+    return {
+      ok: false,
+      reason: row('timestamp') === null || row('timestamp') === undefined ? 'null timestamp' : 'unparsable timestamp',
+    };
   const name = toText(row('character_name') ?? null);
   if (name === undefined) return { ok: false, reason: 'null character_name' };
   const event: Record<string, unknown> = { type, character_name: name, timestamp: ts.iso };

@@ -13,12 +13,34 @@ export interface ImportedTable {
 
 export const IMPORTED_TABLES: readonly ImportedTable[] = [
   {
-    table: 'telemetry_log', type: 'telemetry',
+    table: 'telemetry_log',
+    type: 'telemetry',
     required: ['character_name', 'timestamp', 'ew', 'ns', 'z'],
-    optional: ['id', 'char_tag', 'session_id', 'kills', 'kills_per_hour', 'onlinetime', 'deaths', 'rares_found', 'prismatic_taper_count', 'vt_state'],
+    optional: [
+      'id',
+      'char_tag',
+      'session_id',
+      'kills',
+      'kills_per_hour',
+      'onlinetime',
+      'deaths',
+      'rares_found',
+      'prismatic_taper_count',
+      'vt_state',
+    ],
   },
-  { table: 'spawn_log', type: 'spawn', required: ['character_name', 'mob', 'ew', 'ns', 'timestamp'], optional: ['id', 'z'] },
-  { table: 'rare_log', type: 'rare', required: ['character_name', 'name', 'ew', 'ns', 'timestamp'], optional: ['id', 'z'] },
+  {
+    table: 'spawn_log',
+    type: 'spawn',
+    required: ['character_name', 'mob', 'ew', 'ns', 'timestamp'],
+    optional: ['id', 'z'],
+  },
+  {
+    table: 'rare_log',
+    type: 'rare',
+    required: ['character_name', 'name', 'ew', 'ns', 'timestamp'],
+    optional: ['id', 'z'],
+  },
 ];
 
 /** Tables of the old layout that are only counted, with why they are not imported. */

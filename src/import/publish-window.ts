@@ -24,11 +24,15 @@ export class PublishWindow {
   private slotWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly publish: JetStreamPublish, private readonly opts: PublishWindowOptions) {}
+  constructor(
+    private readonly publish: JetStreamPublish,
+    private readonly opts: PublishWindowOptions,
+  ) {}
 
   /** Resolves once the message is on its way (a slot was free); `stored` runs at its PubAck. */
   async send(msg: OutMessage, stored: (ack: PubAck) => void): Promise<void> {
-    while (this.inflight >= this.opts.maxInflight && !this.failure) await new Promise<void>((r) => this.slotWaiters.push(r));
+    while (this.inflight >= this.opts.maxInflight && !this.failure)
+      await new Promise<void>((r) => this.slotWaiters.push(r));
     if (this.failure) throw this.failure;
     this.inflight++;
     void this.attempt(msg, 1).then((ack) => {
@@ -44,7 +48,9 @@ export class PublishWindow {
     if (this.failure) throw this.failure;
   }
 
-  get pending(): number { return this.inflight; }
+  get pending(): number {
+    return this.inflight;
+  }
 
   private async attempt(msg: OutMessage, n: number): Promise<PubAck | undefined> {
     for (;;) {
@@ -53,7 +59,9 @@ export class PublishWindow {
       } catch (err) {
         if (this.failure) return undefined;
         if (n >= this.opts.attempts) {
-          this.failure = new PublishGaveUp(`JetStream did not store a message after ${n} tries (${(err as Error).message}); re-run to resume`);
+          this.failure = new PublishGaveUp(
+            `JetStream did not store a message after ${n} tries (${(err as Error).message}); re-run to resume`,
+          );
           return undefined;
         }
         const delay = Math.min(this.opts.retryMaxMs, 50 * 2 ** Math.min(n, 16)) * (0.5 + Math.random() / 2);

@@ -42,8 +42,20 @@ export interface ImportReport {
 
 export function newTableReport(t: SourceInfo['tables'][number], alreadyImported: number): TableReport {
   return {
-    table: t.spec.table, type: t.spec.type, rows: t.rows, alreadyImported, read: 0, imported: 0, messages: 0, alreadyInStream: 0, duplicates: 0,
-    skipped: {}, skippedRows: [], unknownColumns: t.unknownColumns, missingOptionalColumns: t.missingOptional, complete: false,
+    table: t.spec.table,
+    type: t.spec.type,
+    rows: t.rows,
+    alreadyImported,
+    read: 0,
+    imported: 0,
+    messages: 0,
+    alreadyInStream: 0,
+    duplicates: 0,
+    skipped: {},
+    skippedRows: [],
+    unknownColumns: t.unknownColumns,
+    missingOptionalColumns: t.missingOptional,
+    complete: false,
   };
 }
 
@@ -51,22 +63,44 @@ const n = (x: number) => x.toLocaleString('en-US');
 const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
 
 export function formatReport(r: ImportReport): string {
-  const lines = [`import-sqlite ${r.file}${r.dryRun ? ' (dry run: nothing published)' : ''}${r.since ? `, rows since ${r.since}` : ''}`];
-  lines.push('', '| table | rows | already imported | read | imported | already in stream | duplicates | skipped | complete |', '|---|---|---|---|---|---|---|---|---|');
+  const lines = [
+    `import-sqlite ${r.file}${r.dryRun ? ' (dry run: nothing published)' : ''}${r.since ? `, rows since ${r.since}` : ''}`,
+  ];
+  lines.push(
+    '',
+    '| table | rows | already imported | read | imported | already in stream | duplicates | skipped | complete |',
+    '|---|---|---|---|---|---|---|---|---|',
+  );
   for (const t of r.tables) {
-    lines.push(`| ${t.table} → ${t.type} | ${n(t.rows)} | ${n(t.alreadyImported)} | ${n(t.read)} | ${n(t.imported)} | ${n(t.alreadyInStream)} | ${n(t.duplicates)} | ${n(sum(t.skipped))} | ${t.complete ? 'yes' : 'NO'} |`);
+    lines.push(
+      `| ${t.table} → ${t.type} | ${n(t.rows)} | ${n(t.alreadyImported)} | ${n(t.read)} | ${n(t.imported)} | ${n(t.alreadyInStream)} | ${n(t.duplicates)} | ${n(sum(t.skipped))} | ${t.complete ? 'yes' : 'NO'} |`,
+    );
   }
   for (const t of r.tables) {
     if (sum(t.skipped)) {
-      lines.push('', `${t.table}: skipped ${Object.entries(t.skipped).map(([why, c]) => `${n(c)} × ${why}`).join(', ')}`);
+      lines.push(
+        '',
+        `${t.table}: skipped ${Object.entries(t.skipped)
+          .map(([why, c]) => `${n(c)} × ${why}`)
+          .join(', ')}`,
+      );
       for (const s of t.skippedRows) lines.push(`  row ${s.id}: ${s.reason}`);
       if (sum(t.skipped) > t.skippedRows.length) lines.push(`  … (first ${t.skippedRows.length} shown)`);
     }
-    if (t.unknownColumns.length) lines.push(`${t.table}: unknown columns, not imported: ${t.unknownColumns.join(', ')}`);
-    if (t.missingOptionalColumns.length) lines.push(`${t.table}: missing optional columns (left null): ${t.missingOptionalColumns.join(', ')}`);
+    if (t.unknownColumns.length)
+      lines.push(`${t.table}: unknown columns, not imported: ${t.unknownColumns.join(', ')}`);
+    if (t.missingOptionalColumns.length)
+      lines.push(`${t.table}: missing optional columns (left null): ${t.missingOptionalColumns.join(', ')}`);
   }
-  if (r.notImported.length) lines.push('', `not imported: ${r.notImported.map((t) => `${t.table} (${n(t.rows)} rows: ${t.why})`).join('; ')}`);
-  if (r.unknownTables.length) lines.push(`unknown tables, not imported: ${r.unknownTables.map((t) => `${t.table} (${n(t.rows)} rows)`).join(', ')}`);
-  lines.push('', `${r.ok ? 'done' : 'INCOMPLETE'} in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${r.error ? `: ${r.error}` : ''}`);
+  if (r.notImported.length)
+    lines.push('', `not imported: ${r.notImported.map((t) => `${t.table} (${n(t.rows)} rows: ${t.why})`).join('; ')}`);
+  if (r.unknownTables.length)
+    lines.push(
+      `unknown tables, not imported: ${r.unknownTables.map((t) => `${t.table} (${n(t.rows)} rows)`).join(', ')}`,
+    );
+  lines.push(
+    '',
+    `${r.ok ? 'done' : 'INCOMPLETE'} in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${r.error ? `: ${r.error}` : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -49,20 +49,29 @@ export class OldAppSource {
   }
 
   describe(): SourceInfo {
-    const names = (this.db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").all() as { name: string }[]).map((r) => r.name);
+    const names = (
+      this.db
+        .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
+        .all() as { name: string }[]
+    ).map((r) => r.name);
     const count = (t: string) => (this.db.prepare(`select count(*) as n from ${quote(t)}`).get() as { n: number }).n;
     const info: SourceInfo = { path: this.path, tables: [], counted: [], unknownTables: [] };
     for (const spec of IMPORTED_TABLES) {
       if (!names.includes(spec.table)) continue;
-      const columns = (this.db.prepare(`select name from pragma_table_info(?)`).all(spec.table) as { name: string }[]).map((r) => r.name);
+      const columns = (
+        this.db.prepare(`select name from pragma_table_info(?)`).all(spec.table) as { name: string }[]
+      ).map((r) => r.name);
       try {
         this.chunkStatement(spec.table);
       } catch (err) {
         // Chunks are read by rowid (batches.ts: boundaries that depend only on the file).
-        throw new SourceError(`${this.path}: table ${spec.table} cannot be read by rowid (${(err as Error).message}); WITHOUT ROWID tables are not supported`);
+        throw new SourceError(
+          `${this.path}: table ${spec.table} cannot be read by rowid (${(err as Error).message}); WITHOUT ROWID tables are not supported`,
+        );
       }
       info.tables.push({
-        spec, columns,
+        spec,
+        columns,
         missingRequired: spec.required.filter((c) => !columns.includes(c)),
         missingOptional: spec.optional.filter((c) => !columns.includes(c)),
         unknownColumns: columns.filter((c) => !spec.required.includes(c) && !spec.optional.includes(c)),
@@ -75,7 +84,9 @@ export class OldAppSource {
       else info.unknownTables.push({ table: t, rows: count(t) });
     }
     if (info.tables.length === 0 && info.counted.length === 0) {
-      throw new SourceError(`${this.path} holds none of the old app's tables (${[...IMPORTED_TABLES.map((s) => s.table), ...Object.keys(COUNTED_TABLES)].join(', ')}); found: ${names.join(', ') || 'no tables'}`);
+      throw new SourceError(
+        `${this.path} holds none of the old app's tables (${[...IMPORTED_TABLES.map((s) => s.table), ...Object.keys(COUNTED_TABLES)].join(', ')}); found: ${names.join(', ') || 'no tables'}`,
+      );
     }
     return info;
   }
@@ -92,21 +103,28 @@ export class OldAppSource {
 
   /** Rows with rowid <= `rowid` (what a checkpoint already covers). */
   countUpTo(table: string, rowid: number): number {
-    return (this.db.prepare(`select count(*) as n from ${quote(table)} where rowid <= ?`).get(rowid) as { n: number }).n;
+    return (this.db.prepare(`select count(*) as n from ${quote(table)} where rowid <= ?`).get(rowid) as { n: number })
+      .n;
   }
 
   /** The row at `rowid`, for checking that a checkpoint still matches this file. */
   rowAt(table: string, rowid: number): SqlRow | undefined {
-    return this.db.prepare(`select rowid as ${ROWID}, * from ${quote(table)} where rowid = ?`).get(rowid) as SqlRow | undefined;
+    return this.db.prepare(`select rowid as ${ROWID}, * from ${quote(table)} where rowid = ?`).get(rowid) as
+      | SqlRow
+      | undefined;
   }
 
-  close(): void { this.db.close(); }
+  close(): void {
+    this.db.close();
+  }
 
   private readonly statements = new Map<string, Database.Statement>();
   private chunkStatement(table: string): Database.Statement {
     let s = this.statements.get(table);
     if (!s) {
-      s = this.db.prepare(`select rowid as ${ROWID}, * from ${quote(table)} where rowid > ? order by rowid limit ?`).raw(true);
+      s = this.db
+        .prepare(`select rowid as ${ROWID}, * from ${quote(table)} where rowid > ? order by rowid limit ?`)
+        .raw(true);
       this.statements.set(table, s);
     }
     return s;

@@ -15,7 +15,8 @@ export interface ParsedTimestamp {
   ms: number;
 }
 
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(?:([Zz])|(?:UTC|GMT)|([+-])(\d{2}):?(\d{2})?)?$/;
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(?:([Zz])|(?:UTC|GMT)|([+-])(\d{2}):?(\d{2})?)?$/;
 const EPOCH = /^\s*(\d{1,12})(?:\.(\d{1,9}))?\s*$/;
 /** Latest epoch second accepted: 9999-12-31T23:59:59Z (bigger numbers are not seconds). */
 export const MAX_EPOCH_SECONDS = 253402300799;
@@ -56,7 +57,14 @@ export function parseOldTimestamp(value: unknown): ParsedTimestamp | undefined {
   const local = Date.UTC(nums[0], nums[1] - 1, nums[2], nums[3], nums[4], nums[5]);
   // Date.UTC rolls Feb 30 over into March: refuse dates that do not exist.
   const back = new Date(local);
-  if (back.getUTCMonth() !== nums[1] - 1 || back.getUTCDate() !== nums[2] || nums[3] > 23 || nums[4] > 59 || nums[5] > 59) return undefined;
+  if (
+    back.getUTCMonth() !== nums[1] - 1 ||
+    back.getUTCDate() !== nums[2] ||
+    nums[3] > 23 ||
+    nums[4] > 59 ||
+    nums[5] > 59
+  )
+    return undefined;
   // Date.UTC maps years 0-99 to 1900-1999.
   if (nums[0] < 100) return undefined;
   const offsetMin = sign ? (sign === '-' ? -1 : 1) * (Number(oh) * 60 + Number(om)) : 0;

@@ -34,9 +34,16 @@ export interface ApplyOptions {
 }
 
 /** Per table: events in the batch, and rows that were new (the rest were already applied). */
-export interface ApplyCounts { events: Record<string, number>; inserted: Record<string, number> }
+export interface ApplyCounts {
+  events: Record<string, number>;
+  inserted: Record<string, number>;
+}
 
-export async function applyBatch(client: pg.ClientBase, items: readonly DecodedMessage[], opts: ApplyOptions): Promise<ApplyCounts> {
+export async function applyBatch(
+  client: pg.ClientBase,
+  items: readonly DecodedMessage[],
+  opts: ApplyOptions,
+): Promise<ApplyCounts> {
   if (opts.mode !== 'copy-direct') return applyOnce(client, items, opts);
   // Redeliveries and replays are rare on the hot path: try the cheaper plain COPY, and
   // only when the batch holds an event that is already stored (the unique key refuses
@@ -49,11 +56,17 @@ export async function applyBatch(client: pg.ClientBase, items: readonly DecodedM
   }
 }
 
-async function applyOnce(client: pg.ClientBase, items: readonly DecodedMessage[], opts: ApplyOptions): Promise<ApplyCounts> {
+async function applyOnce(
+  client: pg.ClientBase,
+  items: readonly DecodedMessage[],
+  opts: ApplyOptions,
+): Promise<ApplyCounts> {
   const byTable = new Map<TableSpec, Row[]>();
   for (const it of items) {
     const rows = byTable.get(it.spec);
-    if (rows) { for (const r of it.rows) rows.push(r); } else byTable.set(it.spec, [...it.rows]);
+    if (rows) {
+      for (const r of it.rows) rows.push(r);
+    } else byTable.set(it.spec, [...it.rows]);
   }
   const counts: ApplyCounts = { events: {}, inserted: {} };
   if (opts.mode === 'copy-staging') await ensureStaging(client);
@@ -82,11 +95,21 @@ async function applyOnce(client: pg.ClientBase, items: readonly DecodedMessage[]
 async function writeRows(client: pg.ClientBase, spec: TableSpec, rows: Row[], opts: ApplyOptions): Promise<number> {
   switch (opts.mode) {
     case 'copy-staging':
-      await copyIn(client, `copy ${spec.staging} (${spec.columns.join(', ')}) from stdin`, encodeRows(rows), opts.midCopy);
+      await copyIn(
+        client,
+        `copy ${spec.staging} (${spec.columns.join(', ')}) from stdin`,
+        encodeRows(rows),
+        opts.midCopy,
+      );
       return mergeStaged(client, spec);
     case 'copy-plain':
     case 'copy-direct':
-      return copyIn(client, `copy ${spec.table} (${spec.columns.join(', ')}) from stdin`, encodeRows(rows), opts.midCopy);
+      return copyIn(
+        client,
+        `copy ${spec.table} (${spec.columns.join(', ')}) from stdin`,
+        encodeRows(rows),
+        opts.midCopy,
+      );
     case 'insert':
       return insertRows(client, spec, rows);
   }
@@ -100,7 +123,10 @@ async function copyIn(client: pg.ClientBase, sql: string, text: string, midCopy?
 }
 
 async function* chunks(text: string, midCopy?: () => void): AsyncGenerator<Buffer> {
-  if (!midCopy) { yield Buffer.from(text); return; }
+  if (!midCopy) {
+    yield Buffer.from(text);
+    return;
+  }
   // Fault injection: send the first half of the rows, give the server time to read
   // it (so the COPY really is in progress there), then let the hook kill the process.
   const cut = text.indexOf('\n', Math.floor(text.length / 2)) + 1 || text.length;

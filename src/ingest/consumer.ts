@@ -1,12 +1,21 @@
 // The durable pull consumer all ingest processes share (competing consumers).
-import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { Config } from '../shared/config.js';
 import { isNotFound } from '../shared/nats.js';
 import type { Logger } from '../shared/logger.js';
 
 const NS_PER_S = 1_000_000_000;
 
-export type ConsumerSettings = Pick<Config, 'STREAM_NAME' | 'CONSUMER_NAME' | 'INGEST_ACK_WAIT_SECONDS' | 'INGEST_MAX_ACK_PENDING'>;
+export type ConsumerSettings = Pick<
+  Config,
+  'STREAM_NAME' | 'CONSUMER_NAME' | 'INGEST_ACK_WAIT_SECONDS' | 'INGEST_MAX_ACK_PENDING'
+>;
 
 export function consumerConfig(cfg: ConsumerSettings): Partial<ConsumerConfig> {
   return {
@@ -35,16 +44,28 @@ export function consumerConfig(cfg: ConsumerSettings): Partial<ConsumerConfig> {
  * updates on 2.9 (docs/dependencies.md "NATS JetStream", nats-server#4217). Two processes racing to create it are
  * fine: the loser's add sees an identical config (accepted) or retries via update.
  */
-export async function ensureConsumer(jsm: JetStreamManager, cfg: ConsumerSettings, log?: Logger): Promise<ConsumerInfo> {
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  cfg: ConsumerSettings,
+  log?: Logger,
+): Promise<ConsumerInfo> {
   const want = consumerConfig(cfg);
   for (let attempt = 0; ; attempt++) {
     try {
       const info = await jsm.consumers.info(cfg.STREAM_NAME, cfg.CONSUMER_NAME);
       const have = info.config;
-      if (have.ack_wait === want.ack_wait && have.max_ack_pending === want.max_ack_pending && (have.max_deliver ?? -1) === want.max_deliver) return info;
+      if (
+        have.ack_wait === want.ack_wait &&
+        have.max_ack_pending === want.max_ack_pending &&
+        (have.max_deliver ?? -1) === want.max_deliver
+      )
+        return info;
       log?.info({ consumer: cfg.CONSUMER_NAME }, 'updating consumer settings');
       return await jsm.consumers.update(cfg.STREAM_NAME, cfg.CONSUMER_NAME, {
-        ack_wait: want.ack_wait, max_ack_pending: want.max_ack_pending, max_deliver: want.max_deliver, description: want.description,
+        ack_wait: want.ack_wait,
+        max_ack_pending: want.max_ack_pending,
+        max_deliver: want.max_deliver,
+        description: want.description,
       });
     } catch (err) {
       if (!isNotFound(err)) throw err;

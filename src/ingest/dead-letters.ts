@@ -27,7 +27,15 @@ export async function recordDeadLetter(db: pg.ClientBase | pg.Pool, d: DeadLette
   const res = await db.query(
     `insert into dead_letters (stream, stream_seq, subject, deliveries, reason, payload)
      values ($1, $2, $3, $4, $5, $6) on conflict (stream, stream_seq) do nothing`,
-    [d.stream, d.streamSeq, d.subject, d.deliveries, d.reason, Buffer.from(d.payload.buffer, d.payload.byteOffset, d.payload.byteLength)]);
+    [
+      d.stream,
+      d.streamSeq,
+      d.subject,
+      d.deliveries,
+      d.reason,
+      Buffer.from(d.payload.buffer, d.payload.byteOffset, d.payload.byteLength),
+    ],
+  );
   return (res.rowCount ?? 0) > 0;
 }
 
@@ -41,5 +49,7 @@ export function publishDeadLetter(nc: NatsConnection, prefix: string, d: DeadLet
   h.set('Tracker-Deliveries', String(d.deliveries));
   try {
     nc.publish(deadLetterSubject(prefix, d.subject), d.payload, { headers: h });
-  } catch { /* connection closed: the table row remains */ }
+  } catch {
+    /* connection closed: the table row remains */
+  }
 }

@@ -44,18 +44,22 @@ function convert(kind: FieldKind, v: unknown, i: number, field: string): Value {
       if (BAD_TEXT.test(v)) throw invalid(`${where(i, field)} holds a NUL character or a lone UTF-16 surrogate`);
       return v;
     case 'float':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw invalid(`${where(i, field)} must be a finite number, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw invalid(`${where(i, field)} must be a finite number, got ${show(v)}`);
       return v;
     case 'float-ish': {
       const n = typeof v === 'string' && NUMERIC.test(v) ? Number(v) : v;
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw invalid(`${where(i, field)} must be a finite number or numeric string, got ${show(v)}`);
+      if (typeof n !== 'number' || !Number.isFinite(n))
+        throw invalid(`${where(i, field)} must be a finite number or numeric string, got ${show(v)}`);
       return n;
     }
     case 'int':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalid(`${where(i, field)} must be an integer, got ${show(v)}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v))
+        throw invalid(`${where(i, field)} must be an integer, got ${show(v)}`);
       return v;
     case 'time':
-      if (typeof v !== 'string' || !RFC3339.test(v) || !Number.isFinite(Date.parse(v))) throw invalid(`${where(i, field)} must be an RFC 3339 date-time, got ${show(v)}`);
+      if (typeof v !== 'string' || !RFC3339.test(v) || !Number.isFinite(Date.parse(v)))
+        throw invalid(`${where(i, field)} must be an RFC 3339 date-time, got ${show(v)}`);
       return v;
   }
 }
@@ -67,12 +71,22 @@ export interface DecodeLimits {
   readonly maxMessageBytes: number;
 }
 
-interface RawEnvelope { v?: unknown; type?: unknown; received_at?: unknown; ids?: unknown; events?: unknown }
+interface RawEnvelope {
+  v?: unknown;
+  type?: unknown;
+  received_at?: unknown;
+  ids?: unknown;
+  events?: unknown;
+}
 
 /** The envelope's JSON, shape-checked: PoisonError on anything that is not a v1 envelope. */
 function parseEnvelope(data: Uint8Array, maxBytes: number): { env: RawEnvelope; ids: unknown[]; events: unknown[] } {
   if (data.byteLength === 0) throw poison(PoisonCodes.emptyPayload, 'the message is empty');
-  if (data.byteLength > maxBytes) throw poison(PoisonCodes.tooLarge, `the message is ${data.byteLength} bytes; at most ${maxBytes} are read (INGEST_MAX_MESSAGE_BYTES)`);
+  if (data.byteLength > maxBytes)
+    throw poison(
+      PoisonCodes.tooLarge,
+      `the message is ${data.byteLength} bytes; at most ${maxBytes} are read (INGEST_MAX_MESSAGE_BYTES)`,
+    );
   let env: unknown;
   try {
     env = JSON.parse(utf8.decode(data));
@@ -80,13 +94,24 @@ function parseEnvelope(data: Uint8Array, maxBytes: number): { env: RawEnvelope; 
     throw poison(PoisonCodes.notJson, `undecodable envelope: ${(err as Error).message}`);
   }
   if (env === null || typeof env !== 'object' || Array.isArray(env)) {
-    throw poison(PoisonCodes.notEnvelope, `undecodable envelope: a JSON ${Array.isArray(env) ? 'array' : env === null ? 'null' : typeof env}, not an object`);
+    throw poison(
+      PoisonCodes.notEnvelope,
+      `undecodable envelope: a JSON ${Array.isArray(env) ? 'array' : env === null ? 'null' : typeof env}, not an object`,
+    );
   }
   const e = env as RawEnvelope;
-  if (e.v !== ENVELOPE_VERSION) throw poison(PoisonCodes.unknownVersion, `unsupported envelope version ${show(e.v)} (this consumer reads v${ENVELOPE_VERSION})`);
-  if (!Array.isArray(e.events) || !Array.isArray(e.ids)) throw poison(PoisonCodes.notEnvelope, 'the envelope needs `events` and `ids` arrays');
+  if (e.v !== ENVELOPE_VERSION)
+    throw poison(
+      PoisonCodes.unknownVersion,
+      `unsupported envelope version ${show(e.v)} (this consumer reads v${ENVELOPE_VERSION})`,
+    );
+  if (!Array.isArray(e.events) || !Array.isArray(e.ids))
+    throw poison(PoisonCodes.notEnvelope, 'the envelope needs `events` and `ids` arrays');
   if (e.events.length !== e.ids.length) {
-    throw poison(PoisonCodes.idsEventsMismatch, `the envelope needs equal-length \`events\` and \`ids\` arrays, got ${e.events.length} and ${e.ids.length}`);
+    throw poison(
+      PoisonCodes.idsEventsMismatch,
+      `the envelope needs equal-length \`events\` and \`ids\` arrays, got ${e.events.length} and ${e.ids.length}`,
+    );
   }
   return { env: e, ids: e.ids, events: e.events };
 }
@@ -97,11 +122,19 @@ export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8
   const route = parseSubject(prefix, subject);
   const type = route?.type as StoredType | undefined;
   if (!route || !type || !STORED_TYPES.includes(type) || route.characterName === '') {
-    throw poison(PoisonCodes.badSubject, `subject ${subject} is not ${prefix}.<telemetry|spawn|rare>.<character token> (docs/protocol.md "NATS subjects")`);
+    throw poison(
+      PoisonCodes.badSubject,
+      `subject ${subject} is not ${prefix}.<telemetry|spawn|rare>.<character token> (docs/protocol.md "NATS subjects")`,
+    );
   }
   const { env, ids, events } = parseEnvelope(data, limits.maxMessageBytes);
-  if (env.type !== type) throw poison(PoisonCodes.typeMismatch, `envelope type ${show(env.type)} does not match subject type ${type}`);
-  if (typeof env.received_at !== 'string' || !RFC3339.test(env.received_at) || !Number.isFinite(Date.parse(env.received_at))) {
+  if (env.type !== type)
+    throw poison(PoisonCodes.typeMismatch, `envelope type ${show(env.type)} does not match subject type ${type}`);
+  if (
+    typeof env.received_at !== 'string' ||
+    !RFC3339.test(env.received_at) ||
+    !Number.isFinite(Date.parse(env.received_at))
+  ) {
     throw poison(PoisonCodes.notEnvelope, `received_at must be an RFC 3339 date-time, got ${show(env.received_at)}`);
   }
   const receivedAt = env.received_at;
@@ -111,12 +144,17 @@ export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8
   for (let i = 0; i < events.length; i++) {
     const ev = events[i] as Record<string, unknown> | null;
     if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw invalid(`events[${i}] is not an object`);
-    if (ev.type !== type) throw poison(PoisonCodes.typeMismatch, `events[${i}].type ${show(ev.type)} does not match subject type ${type}`);
+    if (ev.type !== type)
+      throw poison(PoisonCodes.typeMismatch, `events[${i}].type ${show(ev.type)} does not match subject type ${type}`);
     const key = ids[i];
-    if (typeof key !== 'string' || !UUID.test(key)) throw poison(PoisonCodes.invalidKey, `ids[${i}] must be a UUID event key, got ${show(key)}`);
+    if (typeof key !== 'string' || !UUID.test(key))
+      throw poison(PoisonCodes.invalidKey, `ids[${i}] must be a UUID event key, got ${show(key)}`);
     const name = convert('text', ev.character_name, i, 'character_name');
     if (name !== route.characterName) {
-      throw poison(PoisonCodes.characterMismatch, `events[${i}].character_name ${show(name)} does not match the subject's character ${show(route.characterName)}`);
+      throw poison(
+        PoisonCodes.characterMismatch,
+        `events[${i}].character_name ${show(name)} does not match the subject's character ${show(route.characterName)}`,
+      );
     }
     const row: Row = [convert('time', ev.timestamp, i, 'timestamp'), name, key, receivedAt, seq];
     for (const fs of spec.fields) {

@@ -5,7 +5,13 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Check } from '../shared/health.js';
 import type { IngestState } from './state.js';
 
-export function ingestCheck(jsm: JetStreamManager, stream: string, consumer: string, state: IngestState, unhealthyAfterS: number): Check {
+export function ingestCheck(
+  jsm: JetStreamManager,
+  stream: string,
+  consumer: string,
+  state: IngestState,
+  unhealthyAfterS: number,
+): Check {
   return async () => {
     const info = await jsm.consumers.info(stream, consumer);
     const lag = info.num_pending + info.num_ack_pending;
@@ -15,8 +21,10 @@ export function ingestCheck(jsm: JetStreamManager, stream: string, consumer: str
     // nothing while the stream holds messages for it.
     const stalledS = state.stalledForMs(lag) / 1000;
     const stuck = failingForS > unhealthyAfterS || stalledS > unhealthyAfterS;
-    const reason = !stuck ? undefined
-      : state.failingSince !== undefined ? `batch writes failing for ${Math.round(failingForS)} s: ${state.lastError?.message ?? ''}`
+    const reason = !stuck
+      ? undefined
+      : state.failingSince !== undefined
+        ? `batch writes failing for ${Math.round(failingForS)} s: ${state.lastError?.message ?? ''}`
         : `no batch settled for ${Math.round(stalledS)} s while ${lag} messages wait${state.lastError ? ` (last error: ${state.lastError.message})` : ''}`;
     return {
       ok: reason === undefined,

@@ -22,13 +22,22 @@ export async function startIngest(rt: Runtime): Promise<RoleHandle> {
   if (cfg.INGEST_FAULT !== 'none') log.warn({ fault: cfg.INGEST_FAULT }, 'TEST-ONLY fault injection is armed');
 
   const loop = new IngestLoop(
-    async () => { await ensureConsumer(jsm, cfg, log); return js.consumers.get(cfg.STREAM_NAME, cfg.CONSUMER_NAME); },
+    async () => {
+      await ensureConsumer(jsm, cfg, log);
+      return js.consumers.get(cfg.STREAM_NAME, cfg.CONSUMER_NAME);
+    },
     {
-      nc, pool, log, metrics,
+      nc,
+      pool,
+      log,
+      metrics,
       prefix: cfg.SUBJECT_PREFIX,
       maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES,
       stream: cfg.STREAM_NAME,
-      applier: poolApplier(pool, { mode: cfg.INGEST_APPLY_MODE, midCopy: faultHook(cfg.INGEST_FAULT, 'exit-mid-copy') }),
+      applier: poolApplier(pool, {
+        mode: cfg.INGEST_APPLY_MODE,
+        midCopy: faultHook(cfg.INGEST_FAULT, 'exit-mid-copy'),
+      }),
       maxDeliver: cfg.INGEST_MAX_DELIVER,
       nakDelayMs: cfg.INGEST_POISON_NAK_DELAY_MS,
       settle: true,
@@ -44,7 +53,9 @@ export async function startIngest(rt: Runtime): Promise<RoleHandle> {
       retryMaxMs: cfg.INGEST_RETRY_MAX_MS,
       writers: cfg.INGEST_WRITERS,
     },
-    state, log, metrics,
+    state,
+    log,
+    metrics,
   );
   loop.start();
 
@@ -62,8 +73,14 @@ export async function startIngest(rt: Runtime): Promise<RoleHandle> {
   void pollLag();
   const lagTimer = setInterval(pollLag, cfg.INGEST_LAG_POLL_MS);
   lagTimer.unref();
-  rt.health.register('ingest', ingestCheck(jsm, cfg.STREAM_NAME, cfg.CONSUMER_NAME, state, cfg.INGEST_UNHEALTHY_AFTER_SECONDS));
-  log.info({ consumer: cfg.CONSUMER_NAME, stream: cfg.STREAM_NAME, mode: cfg.INGEST_APPLY_MODE }, 'ingest consumer started');
+  rt.health.register(
+    'ingest',
+    ingestCheck(jsm, cfg.STREAM_NAME, cfg.CONSUMER_NAME, state, cfg.INGEST_UNHEALTHY_AFTER_SECONDS),
+  );
+  log.info(
+    { consumer: cfg.CONSUMER_NAME, stream: cfg.STREAM_NAME, mode: cfg.INGEST_APPLY_MODE },
+    'ingest consumer started',
+  );
 
   return {
     stop: async () => {

@@ -25,7 +25,9 @@ export function poolApplier(pool: pg.Pool, opts: ApplyOptions): Applier {
     let broken: Error | undefined;
     // A checked-out client whose connection dies ALSO emits 'error' (besides failing its
     // query); the pool listens only to idle clients, so without this the process crashes.
-    const onError = (err: Error) => { broken = err; };
+    const onError = (err: Error) => {
+      broken = err;
+    };
     client.on('error', onError);
     try {
       return await applyBatch(client, items, opts);
@@ -39,13 +41,20 @@ export function poolApplier(pool: pg.Pool, opts: ApplyOptions): Applier {
   };
 }
 
-export async function applyIsolating<T extends { decoded: DecodedMessage }>(apply: Applier, items: readonly T[]): Promise<Isolated<T>> {
+export async function applyIsolating<T extends { decoded: DecodedMessage }>(
+  apply: Applier,
+  items: readonly T[],
+): Promise<Isolated<T>> {
   const out: Isolated<T> = { applied: [], refused: [], counts: { events: {}, inserted: {} } };
   await step(apply, items, out);
   return out;
 }
 
-async function step<T extends { decoded: DecodedMessage }>(apply: Applier, items: readonly T[], out: Isolated<T>): Promise<void> {
+async function step<T extends { decoded: DecodedMessage }>(
+  apply: Applier,
+  items: readonly T[],
+  out: Isolated<T>,
+): Promise<void> {
   if (items.length === 0) return;
   try {
     const c = await apply(items.map((i) => i.decoded));
@@ -54,7 +63,10 @@ async function step<T extends { decoded: DecodedMessage }>(apply: Applier, items
     out.applied.push(...items);
   } catch (err) {
     if (classify(err) !== 'data') throw err;
-    if (items.length === 1) { out.refused.push({ item: items[0], reason: `database refused the message: ${errorMessage(err)}` }); return; }
+    if (items.length === 1) {
+      out.refused.push({ item: items[0], reason: `database refused the message: ${errorMessage(err)}` });
+      return;
+    }
     const mid = Math.ceil(items.length / 2);
     await step(apply, items.slice(0, mid), out);
     await step(apply, items.slice(mid), out);

@@ -29,7 +29,6 @@ export interface LoopSettings {
   readonly writers: number;
 }
 
-
 export class IngestLoop {
   private batch: InFlight[] = [];
   private batchSize = 0;
@@ -57,7 +56,9 @@ export class IngestLoop {
     this.retry = { minMs: s.retryMinMs, maxMs: s.retryMaxMs, jitter: false };
   }
 
-  start(): void { this.done = this.run(); }
+  start(): void {
+    this.done = this.run();
+  }
 
   /** Stops pulling, writes what it holds (no retries once stopping), then resolves. */
   async stop(): Promise<void> {
@@ -78,7 +79,10 @@ export class IngestLoop {
         // consumer); count-bounded pulls did not stall (docs/benchmarks.md).
         // A pull lives on the consumer's leader: when that server dies the pull dies
         // with it, unnoticed until two heartbeats are missed (half the expiry each).
-        const messages = await consumer.consume({ max_messages: this.s.pullMaxMessages, expires: this.s.pullExpiresMs });
+        const messages = await consumer.consume({
+          max_messages: this.s.pullMaxMessages,
+          expires: this.s.pullExpiresMs,
+        });
         this.messages = messages;
         this.lastActivityAt = Date.now();
         this.watch(messages);
@@ -107,23 +111,33 @@ export class IngestLoop {
    */
   private watch(messages: ConsumerMessages): void {
     const silentLimitMs = 2 * (this.s.pullExpiresMs ?? 30_000);
-    const dog = setInterval(() => {
-      // Writing (or held back by a slow database) is not starving: the pull may be
-      // satisfied and silent on purpose until we take more.
-      if (this.writes.length > 0 || this.batch.length > 0) this.lastActivityAt = Date.now();
-      if (Date.now() - this.lastActivityAt <= silentLimitMs) return;
-      this.log.warn({ silent_ms: Date.now() - this.lastActivityAt }, 'no message or heartbeat on the pull; recreating the consumer');
-      this.state.consumerError('pull silent');
-      this.metrics?.errors.inc({ kind: 'consumer' });
-      clearInterval(dog);
-      messages.stop();
-    }, Math.max(500, silentLimitMs / 4));
+    const dog = setInterval(
+      () => {
+        // Writing (or held back by a slow database) is not starving: the pull may be
+        // satisfied and silent on purpose until we take more.
+        if (this.writes.length > 0 || this.batch.length > 0) this.lastActivityAt = Date.now();
+        if (Date.now() - this.lastActivityAt <= silentLimitMs) return;
+        this.log.warn(
+          { silent_ms: Date.now() - this.lastActivityAt },
+          'no message or heartbeat on the pull; recreating the consumer',
+        );
+        this.state.consumerError('pull silent');
+        this.metrics?.errors.inc({ kind: 'consumer' });
+        clearInterval(dog);
+        messages.stop();
+      },
+      Math.max(500, silentLimitMs / 4),
+    );
     dog.unref();
     void messages.closed().finally(() => clearInterval(dog));
     (async () => {
       for await (const st of messages.status()) {
         if (st.type === 'heartbeat') this.lastActivityAt = Date.now();
-        if (st.type === 'consumer_deleted' || (st.type === 'heartbeats_missed' && st.count >= 2) || (st.type === 'consumer_not_found' && st.count >= 2)) {
+        if (
+          st.type === 'consumer_deleted' ||
+          (st.type === 'heartbeats_missed' && st.count >= 2) ||
+          (st.type === 'consumer_not_found' && st.count >= 2)
+        ) {
           this.log.warn({ status: st.type }, 'ingest consumer lost; recreating it');
           this.state.consumerError(st.type);
           this.metrics?.errors.inc({ kind: 'consumer' });
@@ -155,12 +169,19 @@ export class IngestLoop {
     this.batch = [];
     this.batchSize = 0;
     // Keep JetStream from redelivering while we hold the batch (queued, writing, retrying).
-    const keepAlive = setInterval(() => { for (const i of items) i.msg.working(); }, Math.max(250, this.s.ackWaitMs / 3));
-    const write = this.acquire().then(() => this.writeWithRetry(items)).finally(() => {
-      clearInterval(keepAlive);
-      this.release();
-      this.writes.splice(this.writes.indexOf(write), 1);
-    });
+    const keepAlive = setInterval(
+      () => {
+        for (const i of items) i.msg.working();
+      },
+      Math.max(250, this.s.ackWaitMs / 3),
+    );
+    const write = this.acquire()
+      .then(() => this.writeWithRetry(items))
+      .finally(() => {
+        clearInterval(keepAlive);
+        this.release();
+        this.writes.splice(this.writes.indexOf(write), 1);
+      });
     this.writes.push(write);
   }
 
@@ -170,11 +191,15 @@ export class IngestLoop {
       await withRetry(() => this.writeOnce(items), {
         policy: this.retry,
         retryable: () => !this.stopping,
-        onRetry: (err, delay) => this.log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying'),
+        onRetry: (err, delay) =>
+          this.log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying'),
         sleep: (ms) => this.sleep(ms),
       });
     } catch (err) {
-      this.log.warn({ err: errorMessage(err), messages: items.length }, 'batch not written at shutdown; left unacked for redelivery');
+      this.log.warn(
+        { err: errorMessage(err), messages: items.length },
+        'batch not written at shutdown; left unacked for redelivery',
+      );
     }
   }
 
@@ -186,7 +211,10 @@ export class IngestLoop {
       this.metrics?.copySeconds.observe(seconds);
       this.metrics?.batchEvents.observe(out.events);
       this.state.batchWritten(out.events, seconds * 1000);
-      this.log.debug({ messages: items.length, events: out.events, inserted: out.inserted, ms: Math.round(seconds * 1000) }, 'batch written');
+      this.log.debug(
+        { messages: items.length, events: out.events, inserted: out.inserted, ms: Math.round(seconds * 1000) },
+        'batch written',
+      );
     } catch (err) {
       this.state.writeFailed(errorMessage(err));
       this.metrics?.errors.inc({ kind: 'transient' });
@@ -207,7 +235,11 @@ export class IngestLoop {
   /** A sleep that stop() cuts short. */
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const wake = () => { clearTimeout(t); this.wakers.delete(wake); resolve(); };
+      const wake = () => {
+        clearTimeout(t);
+        this.wakers.delete(wake);
+        resolve();
+      };
       const t = setTimeout(wake, ms);
       this.wakers.add(wake);
     });

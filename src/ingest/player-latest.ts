@@ -18,7 +18,9 @@ const upsertFrom = (source: string) => `insert into player_latest (${cols})
   select distinct on (character_name) ${cols}
   from ${source}
   order by character_name, ts desc, event_key desc
-  on conflict (character_name) do update set ${PLAYER_LATEST_COLUMNS.filter((c) => c !== 'character_name').map((c) => `${c} = excluded.${c}`).join(', ')}
+  on conflict (character_name) do update set ${PLAYER_LATEST_COLUMNS.filter((c) => c !== 'character_name')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}
   where (player_latest.ts, player_latest.event_key) < (excluded.ts, excluded.event_key)`;
 const SQL = upsertFrom(`unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) as t(${cols})`);
 // copy-staging mode: the batch's telemetry rows are already in the session's staging
@@ -42,22 +44,34 @@ export function latestCandidates(rows: readonly Row[]): Row[] {
     const b = best.get(name);
     // Same timestamp text as the best so far (events batched under one timestamp):
     // a tie without parsing it again.
-    if (b && row[TS] === b.rows[0][TS]) { b.rows.push(row); continue; }
+    if (b && row[TS] === b.rows[0][TS]) {
+      b.rows.push(row);
+      continue;
+    }
     const ms = Date.parse(row[TS] as string);
     if (!b || ms > b.ms) best.set(name, { ms, rows: [row] });
     else if (ms === b.ms) b.rows.push(row);
   }
   const out: Row[] = [];
   for (const b of best.values()) {
-    if (b.rows.length === 1) { out.push(b.rows[0]); continue; }
+    if (b.rows.length === 1) {
+      out.push(b.rows[0]);
+      continue;
+    }
     const ts = b.rows[0][TS];
-    if (!b.rows.every((r) => r[TS] === ts)) { out.push(...b.rows); continue; }
+    if (!b.rows.every((r) => r[TS] === ts)) {
+      out.push(...b.rows);
+      continue;
+    }
     // Lowercased: the stream may hold uppercase UUIDs from another publisher.
     let top = b.rows[0];
     let topKey = (top[KEY] as string).toLowerCase();
     for (const r of b.rows) {
       const k = (r[KEY] as string).toLowerCase();
-      if (k > topKey) { top = r; topKey = k; }
+      if (k > topKey) {
+        top = r;
+        topKey = k;
+      }
     }
     out.push(top);
   }

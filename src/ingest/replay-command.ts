@@ -16,7 +16,10 @@ export function parseReplayArgs(args: string[]): ReplayOptions | string {
   const opts: ReplayOptions = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '--truncate') { opts.truncate = true; continue; }
+    if (a === '--truncate') {
+      opts.truncate = true;
+      continue;
+    }
     const since = a === '--since' ? args[++i] : a.startsWith('--since=') ? a.slice('--since='.length) : undefined;
     if (a === '--since' || a.startsWith('--since=')) {
       const ms = since === undefined ? NaN : Date.parse(since);
@@ -27,25 +30,37 @@ export function parseReplayArgs(args: string[]): ReplayOptions | string {
     return `unknown argument ${JSON.stringify(a)}`;
   }
   // Truncating and then replaying only a suffix of the log would lose the older rows.
-  if (opts.truncate && opts.since) return '--truncate cannot be combined with --since (it would drop the rows before TIME)';
+  if (opts.truncate && opts.since)
+    return '--truncate cannot be combined with --since (it would drop the rows before TIME)';
   return opts;
 }
 
 export async function runReplay(cfg: Config, log: Logger, args: string[]): Promise<number> {
   const opts = parseReplayArgs(args);
-  if (typeof opts === 'string') { process.stderr.write(`replay: ${opts}\n${REPLAY_USAGE}\n`); return 2; }
+  if (typeof opts === 'string') {
+    process.stderr.write(`replay: ${opts}\n${REPLAY_USAGE}\n`);
+    return 2;
+  }
   if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL!, log);
   const nc = await connectNats(cfg, 'tracker-replay', log);
   const pool = createPool(cfg.DATABASE_URL!, 2, log, 'telemetry-tracker-replay');
   const t0 = Date.now();
   try {
     const r = await replay(cfg, log, nc, pool, opts);
-    const summary = { ...r, seconds: (Date.now() - t0) / 1000, since: opts.since?.toISOString() ?? null, truncated: !!opts.truncate };
+    const summary = {
+      ...r,
+      seconds: (Date.now() - t0) / 1000,
+      since: opts.since?.toISOString() ?? null,
+      truncated: !!opts.truncate,
+    };
     log.info(summary, 'replay caught up');
     process.stdout.write(`${JSON.stringify({ replay: summary })}\n`);
     return 0;
   } catch (err) {
-    if (err instanceof ReplayError) { process.stderr.write(`replay: ${err.message}\n`); return 1; }
+    if (err instanceof ReplayError) {
+      process.stderr.write(`replay: ${err.message}\n`);
+      return 1;
+    }
     throw err;
   } finally {
     await nc.drain().catch(() => {});

@@ -20,9 +20,18 @@ import { poolApplier } from './isolate.js';
 import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
 import { classify, errorMessage, ReplayError } from '../shared/errors.js';
 
-export interface ReplayOptions { since?: Date; truncate?: boolean }
+export interface ReplayOptions {
+  since?: Date;
+  truncate?: boolean;
+}
 export interface ReplayResult {
-  messages: number; events: number; inserted: number; duplicates: number; deadLettered: number; fromSeq: number | null; toSeq: number;
+  messages: number;
+  events: number;
+  inserted: number;
+  duplicates: number;
+  deadLettered: number;
+  fromSeq: number | null;
+  toSeq: number;
   /** Rollup rows the closing refresh wrote per level; null when another process held the refresh lock (it folds the replay in). */
   rollups?: Record<string, number> | null;
 }
@@ -30,13 +39,27 @@ export interface ReplayResult {
 const NS_PER_S = 1_000_000_000;
 const PROJECTIONS = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'];
 
-export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool: pg.Pool, opts: ReplayOptions = {}): Promise<ReplayResult> {
+export async function replay(
+  cfg: Config,
+  log: Logger,
+  nc: NatsConnection,
+  pool: pg.Pool,
+  opts: ReplayOptions = {},
+): Promise<ReplayResult> {
   const jsm = await jetstreamManager(nc);
   const stream = await jsm.streams.info(cfg.STREAM_NAME).catch((err) => {
     throw isNotFound(err) ? new ReplayError(`stream ${cfg.STREAM_NAME} does not exist: nothing to replay`) : err;
   });
   const toSeq = stream.state.last_seq;
-  const result: ReplayResult = { messages: 0, events: 0, inserted: 0, duplicates: 0, deadLettered: 0, fromSeq: null, toSeq };
+  const result: ReplayResult = {
+    messages: 0,
+    events: 0,
+    inserted: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    fromSeq: null,
+    toSeq,
+  };
   if (opts.truncate) {
     // Projections only: dead_letters and aggregates' own state are not touched.
     await pool.query(`truncate ${PROJECTIONS.join(', ')}`);
@@ -50,15 +73,21 @@ export async function replay(cfg: Config, log: Logger, nc: NatsConnection, pool:
     mem_storage: true,
     inactive_threshold: 60 * NS_PER_S, // the server removes it if replay dies
     description: 'telemetry tracker replay',
-    ...(opts.since ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.since.toISOString() } : { deliver_policy: DeliverPolicy.All }),
+    ...(opts.since
+      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.since.toISOString() }
+      : { deliver_policy: DeliverPolicy.All }),
   };
   const info = await jsm.consumers.add(cfg.STREAM_NAME, config);
   try {
     if (info.num_pending === 0) return result;
     const consumer = await jetstream(nc).consumers.get(cfg.STREAM_NAME, info.name);
     const ctx: BatchContext = {
-      nc, pool, log,
-      prefix: cfg.SUBJECT_PREFIX, maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES, stream: cfg.STREAM_NAME,
+      nc,
+      pool,
+      log,
+      prefix: cfg.SUBJECT_PREFIX,
+      maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES,
+      stream: cfg.STREAM_NAME,
       applier: poolApplier(pool, { mode: cfg.INGEST_APPLY_MODE }),
       maxDeliver: 1, // no redelivery in a replay: a refused message is dead-lettered at once
       nakDelayMs: 0,
@@ -95,7 +124,13 @@ async function refreshRollups(pool: pg.Pool): Promise<Record<string, number> | n
   return rows[0].w;
 }
 
-async function writeWithRetry(ctx: BatchContext, batch: InFlight[], result: ReplayResult, cfg: Config, log: Logger): Promise<void> {
+async function writeWithRetry(
+  ctx: BatchContext,
+  batch: InFlight[],
+  result: ReplayResult,
+  cfg: Config,
+  log: Logger,
+): Promise<void> {
   const out = await withRetry(() => writeBatch(ctx, batch), {
     policy: { minMs: cfg.INGEST_RETRY_MIN_MS, maxMs: cfg.INGEST_RETRY_MAX_MS, jitter: false },
     retryable: (err, attempt) => classify(err) === 'transient' && attempt < REPLAY_MAX_TRIES,

@@ -14,7 +14,11 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
 /** Finest rollup bucket fed by each raw table (telemetry -> 1m, events -> 1h heat cells). */
-export const DIRTY_BUCKET_MS: Record<string, number> = { telemetry: MINUTE_MS, spawn_events: HOUR_MS, rare_events: HOUR_MS };
+export const DIRTY_BUCKET_MS: Record<string, number> = {
+  telemetry: MINUTE_MS,
+  spawn_events: HOUR_MS,
+  rare_events: HOUR_MS,
+};
 
 /** Milliseconds of an RFC 3339 timestamp as decode.ts admits it (`t`/space separator, `z`). */
 function parseTs(s: string): number {
@@ -23,7 +27,11 @@ function parseTs(s: string): number {
   return Date.parse(`${s.slice(0, 10)}T${s.slice(11)}`.replace(/z$/, 'Z'));
 }
 
-export interface DirtyRanges { lo: number[]; hi: number[]; unparsed: string[] }
+export interface DirtyRanges {
+  lo: number[];
+  hi: number[];
+  unparsed: string[];
+}
 
 /**
  * Touched buckets of `rows` as merged [lo, hi) millisecond ranges. A timestamp with more
@@ -35,15 +43,22 @@ export function dirtyRanges(rows: readonly Row[], widthMs: number): DirtyRanges 
   const unparsed: string[] = [];
   for (const row of rows) {
     const ms = parseTs(row[TS] as string);
-    if (Number.isNaN(ms)) { unparsed.push(row[TS] as string); continue; }
+    if (Number.isNaN(ms)) {
+      unparsed.push(row[TS] as string);
+      continue;
+    }
     buckets.add(Math.floor(ms / widthMs));
     buckets.add(Math.floor((ms + 1) / widthMs));
   }
   const sorted = [...buckets].sort((a, b) => a - b);
-  const lo: number[] = [], hi: number[] = [];
+  const lo: number[] = [],
+    hi: number[] = [];
   for (const b of sorted) {
     if (hi.length > 0 && hi[hi.length - 1] === b * widthMs) hi[hi.length - 1] = (b + 1) * widthMs;
-    else { lo.push(b * widthMs); hi.push((b + 1) * widthMs); }
+    else {
+      lo.push(b * widthMs);
+      hi.push((b + 1) * widthMs);
+    }
   }
   return { lo, hi, unparsed };
 }

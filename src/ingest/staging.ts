@@ -15,7 +15,9 @@ export async function ensureStaging(client: pg.ClientBase): Promise<void> {
   // Outside any transaction: a CREATE rolled back with a failed batch would leave the
   // client marked ready without its tables.
   for (const spec of Object.values(TABLES)) {
-    await client.query(`create temp table if not exists ${spec.staging} (like ${spec.table} including defaults) on commit delete rows`);
+    await client.query(
+      `create temp table if not exists ${spec.staging} (like ${spec.table} including defaults) on commit delete rows`,
+    );
   }
   ready.add(client);
 }
@@ -26,12 +28,18 @@ const conflictTarget = '(event_key, ts)';
 /** Moves staged rows into the hypertable; returns how many were new. */
 export async function mergeStaged(client: pg.ClientBase, spec: TableSpec): Promise<number> {
   const cols = spec.columns.join(', ');
-  const res = await client.query(`insert into ${spec.table} (${cols}) select ${cols} from ${spec.staging} on conflict ${conflictTarget} do nothing`);
+  const res = await client.query(
+    `insert into ${spec.table} (${cols}) select ${cols} from ${spec.staging} on conflict ${conflictTarget} do nothing`,
+  );
   return res.rowCount ?? 0;
 }
 
 /** Multi-row INSERT … ON CONFLICT of rows already converted (the `insert` apply mode). */
-export async function insertRows(client: pg.ClientBase, spec: TableSpec, rows: readonly (readonly unknown[])[]): Promise<number> {
+export async function insertRows(
+  client: pg.ClientBase,
+  spec: TableSpec,
+  rows: readonly (readonly unknown[])[],
+): Promise<number> {
   const n = spec.columns.length;
   // PostgreSQL allows 65535 parameters per statement.
   const perStatement = Math.max(1, Math.min(1000, Math.floor(65535 / n)));
@@ -40,10 +48,16 @@ export async function insertRows(client: pg.ClientBase, spec: TableSpec, rows: r
     const chunk = rows.slice(start, start + perStatement);
     const params: unknown[] = [];
     const tuples = chunk.map((row) => {
-      const ph = row.map((v) => { params.push(v); return `$${params.length}`; });
+      const ph = row.map((v) => {
+        params.push(v);
+        return `$${params.length}`;
+      });
       return `(${ph.join(',')})`;
     });
-    const res = await client.query(`insert into ${spec.table} (${spec.columns.join(', ')}) values ${tuples.join(',')} on conflict ${conflictTarget} do nothing`, params);
+    const res = await client.query(
+      `insert into ${spec.table} (${spec.columns.join(', ')}) values ${tuples.join(',')} on conflict ${conflictTarget} do nothing`,
+      params,
+    );
     inserted += res.rowCount ?? 0;
   }
   return inserted;

@@ -1,5 +1,9 @@
 // What the ingest role knows about itself, for /health and logs.
-export interface LastBatch { events: number; ms: number; at: string }
+export interface LastBatch {
+  events: number;
+  ms: number;
+  at: string;
+}
 
 export class IngestState {
   lastBatch: LastBatch | undefined;

@@ -5,18 +5,28 @@ import type { StoredType } from '../shared/subjects.js';
 
 /** How a field is checked and converted (the edge validated it; ingest still defends). */
 export type FieldKind =
-  | 'text'      // string, no NUL, well-formed UTF-16
-  | 'float'     // finite number
+  | 'text' // string, no NUL, well-formed UTF-16
+  | 'float' // finite number
   | 'float-ish' // finite number, or a numeric string (older plugins send kills_per_hour so)
-  | 'int'       // safe integer (bigint column)
-  | 'time';     // RFC 3339 date-time string
+  | 'int' // safe integer (bigint column)
+  | 'time'; // RFC 3339 date-time string
 
-export interface FieldSpec { readonly column: string; readonly field: string; readonly kind: FieldKind; readonly required: boolean }
+export interface FieldSpec {
+  readonly column: string;
+  readonly field: string;
+  readonly kind: FieldKind;
+  readonly required: boolean;
+}
 
 /** Columns every projection row starts with, filled from the envelope and the message. */
 export const ENVELOPE_COLUMNS = ['ts', 'character_name', 'event_key', 'received_at', 'stream_seq'] as const;
 
-const f = (field: string, kind: FieldKind, required = false, column = field): FieldSpec => ({ column, field, kind, required });
+const f = (field: string, kind: FieldKind, required = false, column = field): FieldSpec => ({
+  column,
+  field,
+  kind,
+  required,
+});
 
 export interface TableSpec {
   readonly table: string;
@@ -28,12 +38,20 @@ export interface TableSpec {
   readonly types: readonly string[];
 }
 
-const SQL_TYPE: Record<FieldKind, string> = { text: 'text', float: 'float8', 'float-ish': 'float8', int: 'int8', time: 'timestamptz' };
+const SQL_TYPE: Record<FieldKind, string> = {
+  text: 'text',
+  float: 'float8',
+  'float-ish': 'float8',
+  int: 'int8',
+  time: 'timestamptz',
+};
 const ENVELOPE_TYPES = ['timestamptz', 'text', 'uuid', 'timestamptz', 'int8'];
 
 function table(name: string, fields: FieldSpec[]): TableSpec {
   return {
-    table: name, staging: `ingest_stage_${name}`, fields,
+    table: name,
+    staging: `ingest_stage_${name}`,
+    fields,
     columns: [...ENVELOPE_COLUMNS, ...fields.map((x) => x.column)],
     types: [...ENVELOPE_TYPES, ...fields.map((x) => SQL_TYPE[x.kind])],
   };
@@ -41,14 +59,35 @@ function table(name: string, fields: FieldSpec[]): TableSpec {
 
 export const TABLES: Record<StoredType, TableSpec> = {
   telemetry: table('telemetry', [
-    f('ew', 'float', true), f('ns', 'float', true), f('z', 'float', true),
-    f('char_tag', 'text'), f('session_id', 'text'),
-    f('kills', 'int'), f('deaths', 'int'), f('rares_found', 'int'), f('prismatic_taper_count', 'int'),
-    f('kills_per_hour', 'float-ish'), f('onlinetime', 'text'), f('vt_state', 'text'),
-    f('latency_ms', 'float'), f('mem_mb', 'float'), f('cpu_pct', 'float'), f('mem_handles', 'int'),
+    f('ew', 'float', true),
+    f('ns', 'float', true),
+    f('z', 'float', true),
+    f('char_tag', 'text'),
+    f('session_id', 'text'),
+    f('kills', 'int'),
+    f('deaths', 'int'),
+    f('rares_found', 'int'),
+    f('prismatic_taper_count', 'int'),
+    f('kills_per_hour', 'float-ish'),
+    f('onlinetime', 'text'),
+    f('vt_state', 'text'),
+    f('latency_ms', 'float'),
+    f('mem_mb', 'float'),
+    f('cpu_pct', 'float'),
+    f('mem_handles', 'int'),
   ]),
-  spawn: table('spawn_events', [f('mob', 'text', true), f('ew', 'float', true), f('ns', 'float', true), f('z', 'float')]),
-  rare: table('rare_events', [f('name', 'text', true), f('ew', 'float', true), f('ns', 'float', true), f('z', 'float')]),
+  spawn: table('spawn_events', [
+    f('mob', 'text', true),
+    f('ew', 'float', true),
+    f('ns', 'float', true),
+    f('z', 'float'),
+  ]),
+  rare: table('rare_events', [
+    f('name', 'text', true),
+    f('ew', 'float', true),
+    f('ns', 'float', true),
+    f('z', 'float'),
+  ]),
 };
 
 /** Columns of player_latest: the telemetry columns without stream_seq. */

@@ -31,7 +31,12 @@ export function toInFlight(limits: DecodeLimits, msg: JsMsg): InFlight {
     return { msg, decoded, size: Math.max(1, decoded.rows.length) };
   } catch (err) {
     if (err instanceof PoisonError) return { msg, poison: err.reason, poisonCode: err.code, size: 1 };
-    return { msg, poison: `${PoisonCodes.decodeFailed}: ${errorMessage(err)}`, poisonCode: PoisonCodes.decodeFailed, size: 1 };
+    return {
+      msg,
+      poison: `${PoisonCodes.decodeFailed}: ${errorMessage(err)}`,
+      poisonCode: PoisonCodes.decodeFailed,
+      size: 1,
+    };
   }
 }
 
@@ -52,17 +57,24 @@ export interface BatchContext extends DecodeLimits {
   readonly afterCommit?: () => void;
 }
 
-export interface BatchOutcome { events: number; inserted: number; duplicates: number; deadLettered: number }
+export interface BatchOutcome {
+  events: number;
+  inserted: number;
+  duplicates: number;
+  deadLettered: number;
+}
 
 export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]): Promise<BatchOutcome> {
   const good = items.filter((i): i is InFlight & { decoded: DecodedMessage } => i.decoded !== undefined);
   const iso = await applyIsolating(ctx.applier, good);
 
-  const dead: { item: InFlight; reason: string; code: PoisonCode }[] = items.filter((i) => i.poison !== undefined)
+  const dead: { item: InFlight; reason: string; code: PoisonCode }[] = items
+    .filter((i) => i.poison !== undefined)
     .map((item) => ({ item, reason: item.poison!, code: item.poisonCode ?? PoisonCodes.decodeFailed }));
   const retry: InFlight[] = [];
   for (const r of iso.refused) {
-    if (r.item.msg.info.deliveryCount >= ctx.maxDeliver) dead.push({ ...r, reason: `${PoisonCodes.databaseRefused}: ${r.reason}`, code: PoisonCodes.databaseRefused });
+    if (r.item.msg.info.deliveryCount >= ctx.maxDeliver)
+      dead.push({ ...r, reason: `${PoisonCodes.databaseRefused}: ${r.reason}`, code: PoisonCodes.databaseRefused });
     else retry.push(r.item);
   }
   const letters = dead.map(({ item, reason }) => ({ item, letter: toLetter(ctx.stream, item.msg, reason) }));
@@ -74,11 +86,17 @@ export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]):
   // Everything above is committed: now tell JetStream.
   for (const [i, { item, letter }] of letters.entries()) {
     if (ctx.settle || isNew[i]) publishDeadLetter(ctx.nc, ctx.prefix, letter);
-    ctx.log.error({ stream_seq: letter.streamSeq, subject: letter.subject, deliveries: letter.deliveries, reason: letter.reason }, 'message dead-lettered');
+    ctx.log.error(
+      { stream_seq: letter.streamSeq, subject: letter.subject, deliveries: letter.deliveries, reason: letter.reason },
+      'message dead-lettered',
+    );
     if (ctx.settle) item.msg.term();
   }
   for (const item of retry) {
-    ctx.log.warn({ stream_seq: item.msg.seq, deliveries: item.msg.info.deliveryCount }, 'message refused by the database; redelivering later');
+    ctx.log.warn(
+      { stream_seq: item.msg.seq, deliveries: item.msg.info.deliveryCount },
+      'message refused by the database; redelivering later',
+    );
     if (ctx.settle) item.msg.nak(ctx.nakDelayMs);
   }
   if (ctx.settle) for (const item of iso.applied) item.msg.ack();
@@ -101,5 +119,12 @@ export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]):
 }
 
 function toLetter(stream: string, msg: JsMsg, reason: string): DeadLetter {
-  return { stream, streamSeq: msg.seq, subject: msg.subject, deliveries: msg.info.deliveryCount, reason, payload: msg.data };
+  return {
+    stream,
+    streamSeq: msg.seq,
+    subject: msg.subject,
+    deliveries: msg.info.deliveryCount,
+    reason,
+    payload: msg.data,
+  };
 }

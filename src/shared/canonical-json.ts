@@ -54,7 +54,10 @@ export function canonicalJson(value: unknown): string {
 // plain stringify, about half of a stringify plus canonicalJson (see docs/benchmarks.md
 // "Figures behind code choices"). Anything else takes canonicalJson.
 type ShapeFn = (e: Record<string, unknown>) => string | undefined;
-interface Shape { keys: string[]; fn: ShapeFn | undefined }
+interface Shape {
+  keys: string[];
+  fn: ShapeFn | undefined;
+}
 
 /** Distinct field orders remembered (hostile clients cannot make us compile forever). */
 export const MAX_SHAPES = 256;
@@ -76,7 +79,10 @@ function compile(keys: string[]): ShapeFn | undefined {
   const nested = q.map((_, i) => `(typeof v${i} === 'object' && v${i} !== null)`).join(' || ');
   const literal = q.map((k, i) => `${k}: v${i}`).join(', ');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('e', `${reads}\nif (${nested || 'false'}) return undefined;\nreturn JSON.stringify({${literal}});`) as ShapeFn;
+  return new Function(
+    'e',
+    `${reads}\nif (${nested || 'false'}) return undefined;\nreturn JSON.stringify({${literal}});`,
+  ) as ShapeFn;
 }
 
 function shapeOf(keys: string[]): Shape | undefined {
@@ -91,7 +97,8 @@ function shapeOf(keys: string[]): Shape | undefined {
   if (shapeCount >= MAX_SHAPES || keys.length > MAX_SHAPE_KEYS) return undefined;
   const shape = { keys, fn: compile(keys) };
   shapeCount++;
-  if (list) list.push(shape); else shapesByLength.set(keys.length, [shape]);
+  if (list) list.push(shape);
+  else shapesByLength.set(keys.length, [shape]);
   return shape;
 }
 

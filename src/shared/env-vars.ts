@@ -20,41 +20,88 @@ export interface VarSpec<T = unknown> {
   readonly expected: string;
 }
 
-export function str(doc: string, opts: { default: string; minLength?: number; maxLength?: number; secret?: boolean }): VarSpec<string>;
-export function str(doc: string, opts?: { minLength?: number; maxLength?: number; secret?: boolean }): VarSpec<string | undefined>;
-export function str(doc: string, opts: { default?: string; minLength?: number; maxLength?: number; secret?: boolean } = {}): VarSpec<string | undefined> {
-  return { kind: 'string', doc, default: opts.default, secret: opts.secret,
-     schema: Type.String({ minLength: opts.minLength ?? 0, maxLength: opts.maxLength ?? 4096 }),
-     expected: `a string${opts.minLength ? ` of at least ${opts.minLength} characters` : ''}` };
+export function str(
+  doc: string,
+  opts: { default: string; minLength?: number; maxLength?: number; secret?: boolean },
+): VarSpec<string>;
+export function str(
+  doc: string,
+  opts?: { minLength?: number; maxLength?: number; secret?: boolean },
+): VarSpec<string | undefined>;
+export function str(
+  doc: string,
+  opts: { default?: string; minLength?: number; maxLength?: number; secret?: boolean } = {},
+): VarSpec<string | undefined> {
+  return {
+    kind: 'string',
+    doc,
+    default: opts.default,
+    secret: opts.secret,
+    schema: Type.String({ minLength: opts.minLength ?? 0, maxLength: opts.maxLength ?? 4096 }),
+    expected: `a string${opts.minLength ? ` of at least ${opts.minLength} characters` : ''}`,
+  };
 }
 
 /** A string matching `pattern` (a regular expression source); `expected` words it for the error. */
-export const matching = (doc: string, pattern: string, expected: string, def: string): VarSpec<string> =>
-  ({ kind: 'string', doc, default: def, schema: Type.String({ pattern }), expected });
+export const matching = (doc: string, pattern: string, expected: string, def: string): VarSpec<string> => ({
+  kind: 'string',
+  doc,
+  default: def,
+  schema: Type.String({ pattern }),
+  expected,
+});
 
-export const int = (doc: string, def: number, min: number, max: number): VarSpec<number> =>
-  ({ kind: 'integer', doc, default: def, schema: Type.Integer({ minimum: min, maximum: max }),
-     expected: `an integer from ${min} to ${max}` });
+export const int = (doc: string, def: number, min: number, max: number): VarSpec<number> => ({
+  kind: 'integer',
+  doc,
+  default: def,
+  schema: Type.Integer({ minimum: min, maximum: max }),
+  expected: `an integer from ${min} to ${max}`,
+});
 
-export const num = (doc: string, def: number, min: number, max: number): VarSpec<number> =>
-  ({ kind: 'number', doc, default: def, schema: Type.Number({ minimum: min, maximum: max }),
-     expected: `a number from ${min} to ${max}` });
+export const num = (doc: string, def: number, min: number, max: number): VarSpec<number> => ({
+  kind: 'number',
+  doc,
+  default: def,
+  schema: Type.Number({ minimum: min, maximum: max }),
+  expected: `a number from ${min} to ${max}`,
+});
 
-export const bool = (doc: string, def: boolean): VarSpec<boolean> =>
-  ({ kind: 'boolean', doc, default: def, schema: Type.Boolean(), expected: 'true or false (also 1/0, yes/no)' });
+export const bool = (doc: string, def: boolean): VarSpec<boolean> => ({
+  kind: 'boolean',
+  doc,
+  default: def,
+  schema: Type.Boolean(),
+  expected: 'true or false (also 1/0, yes/no)',
+});
 
-export const url = (doc: string, protocols: string[], opts: { secret?: boolean } = {}): VarSpec<string | undefined> =>
-  ({ kind: 'url', doc, secret: opts.secret,
-     schema: Type.String({ pattern: `^(${protocols.join('|')})://` }),
-     expected: `a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}` });
+export const url = (
+  doc: string,
+  protocols: string[],
+  opts: { secret?: boolean } = {},
+): VarSpec<string | undefined> => ({
+  kind: 'url',
+  doc,
+  secret: opts.secret,
+  schema: Type.String({ pattern: `^(${protocols.join('|')})://` }),
+  expected: `a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+});
 
-export const oneOf = <T extends string>(doc: string, values: readonly T[], def: T): VarSpec<T> =>
-  ({ kind: 'enum', doc, default: def, schema: Type.Union(values.map((v) => Type.Literal(v))),
-     expected: `one of ${values.join(', ')}` });
+export const oneOf = <T extends string>(doc: string, values: readonly T[], def: T): VarSpec<T> => ({
+  kind: 'enum',
+  doc,
+  default: def,
+  schema: Type.Union(values.map((v) => Type.Literal(v))),
+  expected: `one of ${values.join(', ')}`,
+});
 
-export const list = <T extends string>(doc: string, values: readonly T[], def: T[]): VarSpec<T[]> =>
-  ({ kind: 'list', doc, default: def, schema: Type.Array(Type.Union(values.map((v) => Type.Literal(v))), { minItems: 1, uniqueItems: true }),
-     expected: `a comma-separated list of ${values.join(', ')}` });
+export const list = <T extends string>(doc: string, values: readonly T[], def: T[]): VarSpec<T[]> => ({
+  kind: 'list',
+  doc,
+  default: def,
+  schema: Type.Array(Type.Union(values.map((v) => Type.Literal(v))), { minItems: 1, uniqueItems: true }),
+  expected: `a comma-separated list of ${values.join(', ')}`,
+});
 
 export type VarSpecs = Record<string, VarSpec<any>>;
 export type ParsedVars<T extends VarSpecs> = { [K in keyof T]: T[K] extends VarSpec<infer V> ? V : never };
@@ -64,16 +111,23 @@ const ajv = new Ajv({ strict: true, allErrors: false });
 function convert(kind: VarKind, raw: string): unknown {
   const s = raw.trim();
   switch (kind) {
-    case 'integer': return /^[+-]?\d+$/.test(s) ? Number(s) : NaN;
-    case 'number': return s !== '' && Number.isFinite(Number(s)) ? Number(s) : NaN;
+    case 'integer':
+      return /^[+-]?\d+$/.test(s) ? Number(s) : NaN;
+    case 'number':
+      return s !== '' && Number.isFinite(Number(s)) ? Number(s) : NaN;
     case 'boolean': {
       const l = s.toLowerCase();
       if (['1', 'true', 'yes', 'on'].includes(l)) return true;
       if (['0', 'false', 'no', 'off'].includes(l)) return false;
       return s;
     }
-    case 'list': return s.split(',').map((x) => x.trim()).filter(Boolean);
-    default: return raw;
+    case 'list':
+      return s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+    default:
+      return raw;
   }
 }
 

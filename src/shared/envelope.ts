@@ -35,9 +35,10 @@ type OneShot = (algorithm: string, data: string, encoding: 'hex' | 'base64url') 
 // update() calls (see docs/benchmarks.md "Figures behind code choices"); older Node 20
 // falls back to a single-update createHash. Same bytes hashed either way.
 const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
-const sha256: (s: string, encoding: 'hex' | 'base64url') => string = typeof oneShot === 'function'
-  ? (s, encoding) => oneShot('sha256', s, encoding)
-  : (s, encoding) => createHash('sha256').update(s, 'utf8').digest(encoding);
+const sha256: (s: string, encoding: 'hex' | 'base64url') => string =
+  typeof oneShot === 'function'
+    ? (s, encoding) => oneShot('sha256', s, encoding)
+    : (s, encoding) => createHash('sha256').update(s, 'utf8').digest(encoding);
 const sha256Hex = (s: string) => sha256(s, 'hex');
 
 /**
@@ -47,15 +48,32 @@ const sha256Hex = (s: string) => sha256(s, 'hex');
  * "json" NUL canonical JSON)`. Keys are stored in every projection row: never change
  * this definition (test/foundation/envelope.unit.test.ts pins it).
  */
-export function eventKey(event: { type: string; character_name: string; event_id?: string; [field: string]: unknown }): string {
-  return eventKeyOf(event.type, event.character_name, event.event_id, event.event_id === undefined ? canonicalJson(event) : '');
+export function eventKey(event: {
+  type: string;
+  character_name: string;
+  event_id?: string;
+  [field: string]: unknown;
+}): string {
+  return eventKeyOf(
+    event.type,
+    event.character_name,
+    event.event_id,
+    event.event_id === undefined ? canonicalJson(event) : '',
+  );
 }
 
 /** eventKey() when the caller already has the event's canonical JSON (the edge does). */
-export function eventKeyOf(type: string, characterName: string, eventId: string | undefined, canonical: string): string {
-  const h = sha256Hex(eventId !== undefined
-    ? `${type}\0${characterName}\0id\0${eventId}`
-    : `${type}\0${characterName}\0json\0${canonical}`);
+export function eventKeyOf(
+  type: string,
+  characterName: string,
+  eventId: string | undefined,
+  canonical: string,
+): string {
+  const h = sha256Hex(
+    eventId !== undefined
+      ? `${type}\0${characterName}\0id\0${eventId}`
+      : `${type}\0${characterName}\0json\0${canonical}`,
+  );
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 

@@ -17,7 +17,11 @@ export const ErrorCodes = {
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 export class TrackerError extends Error {
-  constructor(readonly code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = new.target.name;
   }
@@ -25,7 +29,10 @@ export class TrackerError extends Error {
 
 /** A bad or missing configuration value: the message is one line naming the variable. */
 export class ConfigError extends TrackerError {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(ErrorCodes.config, message);
   }
 }
@@ -89,7 +96,10 @@ export type PoisonCode = (typeof PoisonCodes)[keyof typeof PoisonCodes];
 export class PoisonError extends Error {
   /** `<code>: <detail>`, as stored in dead_letters.reason. */
   readonly reason: string;
-  constructor(readonly code: PoisonCode, detail: string) {
+  constructor(
+    readonly code: PoisonCode,
+    detail: string,
+  ) {
     super(`${code}: ${detail}`);
     this.reason = this.message;
     this.name = 'PoisonError';
@@ -106,8 +116,18 @@ export const SqlStates = {
   tooManyConnections: '53300',
 } as const;
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH',
-  SqlStates.adminShutdown, SqlStates.crashShutdown, SqlStates.cannotConnectNow, SqlStates.tooManyConnections]);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  SqlStates.adminShutdown,
+  SqlStates.crashShutdown,
+  SqlStates.cannotConnectNow,
+  SqlStates.tooManyConnections,
+]);
 
 /**
  * True when PostgreSQL could not be reached or is going away, as opposed to a query
@@ -118,7 +138,9 @@ export function isDatabaseUnreachable(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
   if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return true;
   const message = err instanceof Error ? err.message : '';
-  return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(message);
+  return /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/.test(
+    message,
+  );
 }
 
 const sqlStateOf = (err: unknown): string | undefined => {
@@ -159,5 +181,19 @@ export const classify = (err: unknown): FailureClass => (isDataError(err) ? 'dat
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export const httpStatusOf = (code: ErrorCode): number =>
-  ({ bad_request: 400, invalid_event: 400, malformed_json: 400, too_large: 413, too_many_events: 413,
-     binary_frame: 400, unauthorized: 401, rate_limited: 429, not_found: 404, unavailable: 503, internal: 500, config: 500 } as const)[code];
+  (
+    ({
+      bad_request: 400,
+      invalid_event: 400,
+      malformed_json: 400,
+      too_large: 413,
+      too_many_events: 413,
+      binary_frame: 400,
+      unauthorized: 401,
+      rate_limited: 429,
+      not_found: 404,
+      unavailable: 503,
+      internal: 500,
+      config: 500,
+    }) as const
+  )[code];

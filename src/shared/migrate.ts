@@ -13,7 +13,13 @@ import type { Logger } from './logger.js';
 const LOCK_KEY = 0x7e1e_7e1e; // arbitrary, constant: "telemetry tracker migrations"
 const FILE = /^(\d{3,})_([a-z0-9_]+)\.sql$/;
 
-export interface Migration { version: string; name: string; file: string; sql: string; checksum: string }
+export interface Migration {
+  version: string;
+  name: string;
+  file: string;
+  sql: string;
+  checksum: string;
+}
 
 export function loadMigrations(dir = join(projectRoot(), 'sql')): Migration[] {
   return readdirSync(dir)
@@ -35,12 +41,16 @@ export async function migrate(url: string, log?: Logger, dir?: string): Promise<
     await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
     await client.query(`create table if not exists schema_migrations (
       version text primary key, name text not null, checksum text not null, applied_at timestamptz not null default now())`);
-    const { rows } = await client.query<{ version: string; checksum: string; name: string }>('select version, name, checksum from schema_migrations');
+    const { rows } = await client.query<{ version: string; checksum: string; name: string }>(
+      'select version, name, checksum from schema_migrations',
+    );
     const applied = new Map(rows.map((r) => [r.version, r]));
     for (const m of migrations) {
       const prev = applied.get(m.version);
       if (prev && prev.checksum !== m.checksum) {
-        throw new MigrationError(`migration ${m.file} was edited after it was applied (checksum ${prev.checksum.slice(0, 12)} in the database, ${m.checksum.slice(0, 12)} on disk); add a new migration instead`);
+        throw new MigrationError(
+          `migration ${m.file} was edited after it was applied (checksum ${prev.checksum.slice(0, 12)} in the database, ${m.checksum.slice(0, 12)} on disk); add a new migration instead`,
+        );
       }
     }
     const done: string[] = [];
@@ -50,7 +60,11 @@ export async function migrate(url: string, log?: Logger, dir?: string): Promise<
       try {
         if (tx) await client.query('begin');
         await client.query(m.sql);
-        await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [m.version, m.name, m.checksum]);
+        await client.query('insert into schema_migrations (version, name, checksum) values ($1, $2, $3)', [
+          m.version,
+          m.name,
+          m.checksum,
+        ]);
         if (tx) await client.query('commit');
       } catch (err) {
         if (tx) await client.query('rollback').catch(() => {});

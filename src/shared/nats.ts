@@ -1,6 +1,15 @@
 // NATS connection and the JetStream stream that is the system of record.
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, DiscardPolicy, type StreamConfig, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  DiscardPolicy,
+  type StreamConfig,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { streamSubjects } from './subjects.js';
@@ -8,7 +17,11 @@ import type { Logger } from './logger.js';
 
 const NS_PER_S = 1_000_000_000;
 
-export async function connectNats(cfg: Pick<Config, 'NATS_URL' | 'NATS_CREDS_FILE'>, name: string, log?: Logger): Promise<NatsConnection> {
+export async function connectNats(
+  cfg: Pick<Config, 'NATS_URL' | 'NATS_CREDS_FILE'>,
+  name: string,
+  log?: Logger,
+): Promise<NatsConnection> {
   if (!cfg.NATS_URL) throw new Error('NATS_URL is not set');
   const nc = await connect({
     servers: cfg.NATS_URL.split(',').map((s) => s.trim()),
@@ -25,7 +38,8 @@ export async function connectNats(cfg: Pick<Config, 'NATS_URL' | 'NATS_CREDS_FIL
   if (log) {
     (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') log.warn({ nats: s.type, data: String((s as { data?: unknown }).data ?? '') }, 'nats status');
+        if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error')
+          log.warn({ nats: s.type, data: String((s as { data?: unknown }).data ?? '') }, 'nats status');
       }
     })().catch(() => {});
   }
@@ -33,7 +47,11 @@ export async function connectNats(cfg: Pick<Config, 'NATS_URL' | 'NATS_CREDS_FIL
 }
 
 /** What /health reports about the client's link to NATS. */
-export interface ConnectionState { readonly connected: boolean; readonly disconnectedSince?: number; readonly reconnects: number }
+export interface ConnectionState {
+  readonly connected: boolean;
+  readonly disconnectedSince?: number;
+  readonly reconnects: number;
+}
 
 /**
  * Follows the client's status events. While nats.js reconnects, `isClosed()` stays
@@ -41,17 +59,36 @@ export interface ConnectionState { readonly connected: boolean; readonly disconn
  * (the NATS outage drill, docs/operations.md "Drills").
  */
 export function watchConnection(nc: NatsConnection): ConnectionState {
-  const state: { connected: boolean; disconnectedSince?: number; reconnects: number } = { connected: true, reconnects: 0 };
+  const state: { connected: boolean; disconnectedSince?: number; reconnects: number } = {
+    connected: true,
+    reconnects: 0,
+  };
   (async () => {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'close') { state.connected = false; state.disconnectedSince ??= Date.now(); }
-      else if (s.type === 'reconnect') { state.connected = true; state.disconnectedSince = undefined; state.reconnects++; }
+      if (s.type === 'disconnect' || s.type === 'close') {
+        state.connected = false;
+        state.disconnectedSince ??= Date.now();
+      } else if (s.type === 'reconnect') {
+        state.connected = true;
+        state.disconnectedSince = undefined;
+        state.reconnects++;
+      }
     }
   })().catch(() => {});
   return state;
 }
 
-export function streamConfig(cfg: Pick<Config, 'STREAM_NAME' | 'SUBJECT_PREFIX' | 'STREAM_MAX_AGE_SECONDS' | 'STREAM_MAX_BYTES' | 'STREAM_DUPLICATE_WINDOW_SECONDS' | 'STREAM_REPLICAS'>): Partial<StreamConfig> & { name: string } {
+export function streamConfig(
+  cfg: Pick<
+    Config,
+    | 'STREAM_NAME'
+    | 'SUBJECT_PREFIX'
+    | 'STREAM_MAX_AGE_SECONDS'
+    | 'STREAM_MAX_BYTES'
+    | 'STREAM_DUPLICATE_WINDOW_SECONDS'
+    | 'STREAM_REPLICAS'
+  >,
+): Partial<StreamConfig> & { name: string } {
   return {
     name: cfg.STREAM_NAME,
     subjects: streamSubjects(cfg.SUBJECT_PREFIX),
@@ -69,16 +106,28 @@ export function streamConfig(cfg: Pick<Config, 'STREAM_NAME' | 'SUBJECT_PREFIX' 
  * Creates the stream or brings an existing one to the configured settings.
  * info() then update(): `add` on an existing stream with another config fails on 2.10+.
  */
-export async function ensureStream(nc: NatsConnection, cfg: Parameters<typeof streamConfig>[0], log?: Logger): Promise<JetStreamManager> {
+export async function ensureStream(
+  nc: NatsConnection,
+  cfg: Parameters<typeof streamConfig>[0],
+  log?: Logger,
+): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
   const want = streamConfig(cfg);
   try {
     const info = await jsm.streams.info(want.name);
     const have = info.config;
-    const same = have.max_age === want.max_age && have.max_bytes === want.max_bytes && have.duplicate_window === want.duplicate_window &&
-      JSON.stringify([...have.subjects].sort()) === JSON.stringify([...(want.subjects ?? [])].sort()) && have.num_replicas === want.num_replicas;
+    const same =
+      have.max_age === want.max_age &&
+      have.max_bytes === want.max_bytes &&
+      have.duplicate_window === want.duplicate_window &&
+      JSON.stringify([...have.subjects].sort()) === JSON.stringify([...(want.subjects ?? [])].sort()) &&
+      have.num_replicas === want.num_replicas;
     if (!same) {
-      await jsm.streams.update(want.name, { ...want, storage: undefined, retention: undefined } as Partial<StreamConfig>);
+      await jsm.streams.update(want.name, {
+        ...want,
+        storage: undefined,
+        retention: undefined,
+      } as Partial<StreamConfig>);
       log?.info({ stream: want.name }, 'stream updated');
     }
   } catch (err) {
@@ -91,6 +140,8 @@ export async function ensureStream(nc: NatsConnection, cfg: Parameters<typeof st
 
 /** A JetStream API "stream not found" or "consumer not found" answer (nats.js's own error class and codes). */
 export function isNotFound(err: unknown): boolean {
-  return err instanceof JetStreamApiError &&
-    (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound)
+  );
 }

@@ -15,7 +15,10 @@ const KEEP = /[A-Za-z0-9-]/;
 export function encodeToken(name: string): string {
   let out = '';
   for (const ch of name) {
-    if (KEEP.test(ch)) { out += ch; continue; }
+    if (KEEP.test(ch)) {
+      out += ch;
+      continue;
+    }
     for (const b of Buffer.from(ch, 'utf8')) out += '_' + b.toString(16).toUpperCase().padStart(2, '0');
   }
   return out;

@@ -11,7 +11,10 @@ const ALLOWED = 'http://dash.example:3000';
 const transports = loadNativeUws().ok ? ['false', 'true'] : ['true'];
 
 t.test('config: CORS origins must be bare origins', async (t) => {
-  t.throws(() => loadConfig({ API_CORS_ORIGINS: 'http://ok.example, http://bad.example/path' }), /API_CORS_ORIGINS entries must be scheme:\/\/host\[:port\] without a path, got "http:\/\/bad.example\/path"/);
+  t.throws(
+    () => loadConfig({ API_CORS_ORIGINS: 'http://ok.example, http://bad.example/path' }),
+    /API_CORS_ORIGINS entries must be scheme:\/\/host\[:port\] without a path, got "http:\/\/bad.example\/path"/,
+  );
   t.throws(() => loadConfig({ API_TOKEN: 'short' }), /API_TOKEN/);
 });
 
@@ -28,7 +31,11 @@ for (const fallback of transports) {
       t.equal(anon.status, 401, `${path} without the token: 401`);
       t.equal(anon.headers.get('www-authenticate'), 'Bearer');
       t.match(await anon.json(), { error: { code: 'unauthorized' } });
-      t.equal((await get(path, { authorization: 'Bearer wrong-token-0123456789' })).status, 401, `${path} with a wrong token: 401`);
+      t.equal(
+        (await get(path, { authorization: 'Bearer wrong-token-0123456789' })).status,
+        401,
+        `${path} with a wrong token: 401`,
+      );
       t.equal((await get(path, bearer)).status, 200, `${path} with the token: 200`);
     }
     t.equal((await get('/health')).status, 200, '/health stays open for load balancers');
@@ -39,7 +46,14 @@ for (const fallback of transports) {
     t.match(ok.headers.get('vary') ?? '', /Origin/);
     const other = await get('/live', { ...bearer, origin: 'http://evil.example' });
     t.equal(other.headers.get('access-control-allow-origin'), null, 'any other origin gets no CORS header');
-    const pre = await fetch(`${base}/live`, { method: 'OPTIONS', headers: { origin: ALLOWED, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    const pre = await fetch(`${base}/live`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: ALLOWED,
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'authorization',
+      },
+    });
     t.equal(pre.status, 204, 'preflight answered');
     t.equal(pre.headers.get('access-control-allow-origin'), ALLOWED);
     t.match(pre.headers.get('access-control-allow-headers') ?? '', /authorization/);

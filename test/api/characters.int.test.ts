@@ -10,20 +10,56 @@ t.test('/characters', async (t) => {
   const api = await startApiUnderTest();
   t.teardown(() => api.stop());
   const old = new Date(Date.now() - 40 * 86400e3).toISOString();
-  await insertLatest(api.db, NAMES.map((character_name, i) => ({ character_name, ts: i === 0 ? old : new Date(Date.now() - i * 1000).toISOString(), ew: i, ns: -i, z: 0 }) as unknown as TelemetryRow));
+  await insertLatest(
+    api.db,
+    NAMES.map(
+      (character_name, i) =>
+        ({
+          character_name,
+          ts: i === 0 ? old : new Date(Date.now() - i * 1000).toISOString(),
+          ew: i,
+          ns: -i,
+          z: 0,
+        }) as unknown as TelemetryRow,
+    ),
+  );
 
   const all = await api.get('/characters');
   t.equal(all.status, 200);
   t.equal(schemaErrors(CharactersResponse, all.body), undefined, 'matches the response schema');
   const byName = [...NAMES].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  t.same(all.body.characters.map((c: { character_name: string }) => c.character_name).sort(), byName, 'every character, offline ones included');
-  t.equal(all.body.characters.find((c: { character_name: string }) => c.character_name === 'Zoë').last_timestamp, old, 'time of the newest sample');
+  t.same(
+    all.body.characters.map((c: { character_name: string }) => c.character_name).sort(),
+    byName,
+    'every character, offline ones included',
+  );
+  t.equal(
+    all.body.characters.find((c: { character_name: string }) => c.character_name === 'Zoë').last_timestamp,
+    old,
+    'time of the newest sample',
+  );
   t.equal(all.body.truncated, false);
 
   const ann = await api.get('/characters?q=ANN');
-  t.same(ann.body.characters.map((c: { character_name: string }) => c.character_name).sort(), ['Ann Lee', 'ann-2'], 'case-insensitive substring');
-  t.same((await api.get(`/characters?q=${encodeURIComponent('%')}`)).body.characters.map((c: { character_name: string }) => c.character_name), ['100% Pure'], '% is literal');
-  t.same((await api.get(`/characters?q=${encodeURIComponent("'")}`)).body.characters.map((c: { character_name: string }) => c.character_name), ["O'Brien"], 'a quote is literal');
+  t.same(
+    ann.body.characters.map((c: { character_name: string }) => c.character_name).sort(),
+    ['Ann Lee', 'ann-2'],
+    'case-insensitive substring',
+  );
+  t.same(
+    (await api.get(`/characters?q=${encodeURIComponent('%')}`)).body.characters.map(
+      (c: { character_name: string }) => c.character_name,
+    ),
+    ['100% Pure'],
+    '% is literal',
+  );
+  t.same(
+    (await api.get(`/characters?q=${encodeURIComponent("'")}`)).body.characters.map(
+      (c: { character_name: string }) => c.character_name,
+    ),
+    ["O'Brien"],
+    'a quote is literal',
+  );
   const two = await api.get('/characters?limit=2');
   t.equal(two.body.characters.length, 2);
   t.equal(two.body.truncated, true, 'cut at limit and flagged');

@@ -11,7 +11,10 @@ export function report(t: { comment(...a: unknown[]): void }, drill: string, fig
   t.comment(`drill ${drill} ${JSON.stringify(figures)}`);
   const dir = join(projectRoot(), '.data', 'drills');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${drill}.json`), JSON.stringify({ drill, at: new Date().toISOString(), ...figures }, null, 2) + '\n');
+  writeFileSync(
+    join(dir, `${drill}.json`),
+    JSON.stringify({ drill, at: new Date().toISOString(), ...figures }, null, 2) + '\n',
+  );
 }
 
 /** Milliseconds since `t0`, rounded. */

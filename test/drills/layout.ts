@@ -13,7 +13,11 @@ import { whenCaughtUp } from '../helpers/stack.js';
 
 export type Role = 'edge' | 'ingest' | 'api';
 
-export interface HealthBody { status: 'ok' | 'unhealthy'; ok: boolean; checks: Record<string, { ok: boolean; reason?: string; detail?: Record<string, unknown> }> }
+export interface HealthBody {
+  status: 'ok' | 'unhealthy';
+  ok: boolean;
+  checks: Record<string, { ok: boolean; reason?: string; detail?: Record<string, unknown> }>;
+}
 
 export interface RoleProcess {
   readonly name: string;
@@ -34,15 +38,26 @@ export interface RoleProcess {
 /** Environment shared by every role process of one drill. */
 export function layoutEnv(cfg: Config, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    NATS_URL: cfg.NATS_URL!, DATABASE_URL: cfg.DATABASE_URL!, STREAM_NAME: cfg.STREAM_NAME, SUBJECT_PREFIX: cfg.SUBJECT_PREFIX,
-    CONSUMER_NAME: cfg.CONSUMER_NAME, STREAM_REPLICAS: String(cfg.STREAM_REPLICAS), HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', INGEST_ACK_WAIT_SECONDS: String(cfg.INGEST_ACK_WAIT_SECONDS),
+    NATS_URL: cfg.NATS_URL!,
+    DATABASE_URL: cfg.DATABASE_URL!,
+    STREAM_NAME: cfg.STREAM_NAME,
+    SUBJECT_PREFIX: cfg.SUBJECT_PREFIX,
+    CONSUMER_NAME: cfg.CONSUMER_NAME,
+    STREAM_REPLICAS: String(cfg.STREAM_REPLICAS),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    INGEST_ACK_WAIT_SECONDS: String(cfg.INGEST_ACK_WAIT_SECONDS),
     ...extra,
   };
 }
 
 /** `waitReady: false` returns at once: for a process expected to die by itself (INGEST_FAULT). */
-export async function startRole(role: Role, name: string, env: Record<string, string>, opts: { timeoutMs?: number; waitReady?: boolean } = {}): Promise<RoleProcess> {
+export async function startRole(
+  role: Role,
+  name: string,
+  env: Record<string, string>,
+  opts: { timeoutMs?: number; waitReady?: boolean } = {},
+): Promise<RoleProcess> {
   const port = await freePort();
   const child = startChild({ ...process.env, ...env, ROLES: role, PORT: String(port) });
   const url = `http://127.0.0.1:${port}`;
@@ -51,10 +66,14 @@ export async function startRole(role: Role, name: string, env: Record<string, st
     return fetch(`${url}${path}`, { signal: ctl });
   };
   const p: RoleProcess = {
-    name, role, port, url, child,
+    name,
+    role,
+    port,
+    url,
+    child,
     pid: () => child.child.pid!,
     health: async () => {
-      const body = await (await get('/health')).json() as HealthBody;
+      const body = (await (await get('/health')).json()) as HealthBody;
       return { ...body, ok: body.status === 'ok' };
     },
     peakRssMb: () => {
@@ -63,16 +82,26 @@ export async function startRole(role: Role, name: string, env: Record<string, st
     },
     metric: async (metric) => {
       const text = await (await get('/metrics')).text();
-      return text.split('\n').filter((l) => l.startsWith(metric)).reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith(metric))
+        .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
     },
-    kill: async () => { await stopPid(child.child.pid!, 'SIGKILL', 1000); await child.exited; },
+    kill: async () => {
+      await stopPid(child.child.pid!, 'SIGKILL', 1000);
+      await child.exited;
+    },
     stop: () => stopChild(child),
   };
   if (opts.waitReady === false) return p;
-  await whenCaughtUp(async () => {
-    if (child.child.exitCode !== null || child.child.signalCode !== null) throw new Error(`${name} exited: ${child.output().slice(-2000)}`);
-    return (await get('/health')).status > 0;
-  }, { timeoutMs: opts.timeoutMs ?? 90000, what: `${name} (${role}) answering /health on port ${port}` }).catch((err: Error) => {
+  await whenCaughtUp(
+    async () => {
+      if (child.child.exitCode !== null || child.child.signalCode !== null)
+        throw new Error(`${name} exited: ${child.output().slice(-2000)}`);
+      return (await get('/health')).status > 0;
+    },
+    { timeoutMs: opts.timeoutMs ?? 90000, what: `${name} (${role}) answering /health on port ${port}` },
+  ).catch((err: Error) => {
     throw new Error(`${err.message}\n--- ${name} output ---\n${child.output().slice(-3000)}`);
   });
   return p;
@@ -91,7 +120,10 @@ export interface Layout {
  * Starts `ingests` ingest processes first (the first one applies the migrations and
  * creates the stream and the durable), then the edges and the api.
  */
-export async function startLayout(env: Record<string, string>, counts: { edges: number; ingests: number; api: boolean }): Promise<Layout> {
+export async function startLayout(
+  env: Record<string, string>,
+  counts: { edges: number; ingests: number; api: boolean },
+): Promise<Layout> {
   const first = await startRole('ingest', 'ingest-1', env);
   const rest = { ...env, MIGRATE_ON_START: 'false' };
   const others = await Promise.all([
@@ -108,7 +140,9 @@ export async function startLayout(env: Record<string, string>, counts: { edges: 
     stop: async (drill) => {
       mkdirSync(join(projectRoot(), '.data', 'drills'), { recursive: true });
       await Promise.all(all.map((p) => p.stop()));
-      if (drill) for (const p of all) writeFileSync(join(projectRoot(), '.data', 'drills', `${drill}.${p.name}.log`), p.child.output());
+      if (drill)
+        for (const p of all)
+          writeFileSync(join(projectRoot(), '.data', 'drills', `${drill}.${p.name}.log`), p.child.output());
     },
   };
 }
@@ -116,11 +150,16 @@ export async function startLayout(env: Record<string, string>, counts: { edges: 
 export const wsUrl = (p: RoleProcess) => `ws://127.0.0.1:${p.port}`;
 
 /** Rows in `telemetry`: total, distinct event keys, and whether every wanted key is there. */
-export async function storedRows(databaseUrl: string, wanted: Set<string>): Promise<{ rows: number; distinct: number; missing: number; unexpected: number }> {
+export async function storedRows(
+  databaseUrl: string,
+  wanted: Set<string>,
+): Promise<{ rows: number; distinct: number; missing: number; unexpected: number }> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    const { rows } = await db.query<{ k: string; n: number }>('select event_key::text as k, count(*)::int as n from telemetry group by event_key');
+    const { rows } = await db.query<{ k: string; n: number }>(
+      'select event_key::text as k, count(*)::int as n from telemetry group by event_key',
+    );
     const have = new Set(rows.map((r) => r.k));
     return {
       rows: rows.reduce((s, r) => s + r.n, 0),
@@ -137,5 +176,9 @@ export async function storedRows(databaseUrl: string, wanted: Set<string>): Prom
 export async function telemetryRows(databaseUrl: string): Promise<number> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
-  try { return (await db.query<{ n: number }>('select count(*)::int as n from telemetry')).rows[0].n; } finally { await db.end(); }
+  try {
+    return (await db.query<{ n: number }>('select count(*)::int as n from telemetry')).rows[0].n;
+  } finally {
+    await db.end();
+  }
 }

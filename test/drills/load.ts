@@ -22,7 +22,15 @@ export interface LoadOptions {
   replyTimeoutMs?: number;
 }
 
-type Ev = { type: 'telemetry'; character_name: string; event_id: string; timestamp: string; ew: number; ns: number; z: number };
+type Ev = {
+  type: 'telemetry';
+  character_name: string;
+  event_id: string;
+  timestamp: string;
+  ew: number;
+  ns: number;
+  z: number;
+};
 
 const BASE = Date.parse('2026-12-01T00:00:00.000Z');
 
@@ -48,13 +56,20 @@ export class Load {
     for (let i = 0; i < o.clients; i++) this.loops.push(o.ack ? this.ackClient(i) : this.plainClient(i));
   }
 
-  get accepted(): number { return this.acceptedKeys.size; }
+  get accepted(): number {
+    return this.acceptedKeys.size;
+  }
 
   /** Stops making new frames; resolves when every client has its last frame settled. */
   async stop(timeoutMs = 120000): Promise<void> {
     this.running = false;
-    await whenCaughtUp(async () => { await Promise.race([Promise.all(this.loops), sleep(200)]); return [...this.open.values()].every((n) => n === 0); },
-      { timeoutMs, what: 'every frame of the load settled' });
+    await whenCaughtUp(
+      async () => {
+        await Promise.race([Promise.all(this.loops), sleep(200)]);
+        return [...this.open.values()].every((n) => n === 0);
+      },
+      { timeoutMs, what: 'every frame of the load settled' },
+    );
     await Promise.all(this.loops);
   }
 
@@ -74,8 +89,15 @@ export class Load {
   private frame(i: number, n: number): Ev[] {
     return Array.from({ length: this.o.eventsPerFrame }, (_, k) => {
       const seq = n * this.o.eventsPerFrame + k;
-      return { type: 'telemetry', character_name: `${this.o.tag} ${i}`, event_id: `${this.o.tag}-${i}-${seq}`,
-        timestamp: new Date(BASE + seq * 10).toISOString(), ew: i + seq / 1000, ns: -seq / 1000, z: 0 };
+      return {
+        type: 'telemetry',
+        character_name: `${this.o.tag} ${i}`,
+        event_id: `${this.o.tag}-${i}-${seq}`,
+        timestamp: new Date(BASE + seq * 10).toISOString(),
+        ew: i + seq / 1000,
+        ns: -seq / 1000,
+        z: 0,
+      };
     });
   }
 
@@ -86,7 +108,9 @@ export class Load {
     return keys;
   }
 
-  private url(i: number): string { return `${this.o.edges[i % this.o.edges.length]}/ws/position${this.o.ack ? '?ack=1' : ''}`; }
+  private url(i: number): string {
+    return `${this.o.edges[i % this.o.edges.length]}/ws/position${this.o.ack ? '?ack=1' : ''}`;
+  }
 
   private async ackClient(i: number): Promise<void> {
     let conn: Conn | undefined;
@@ -100,7 +124,11 @@ export class Load {
         if (!conn || conn.closed) {
           if (conn) this.reconnects++;
           conn = await this.connect(i);
-          if (!conn) { await sleep(backoff); backoff = Math.min(backoff * 2, 1000); continue; }
+          if (!conn) {
+            await sleep(backoff);
+            backoff = Math.min(backoff * 2, 1000);
+            continue;
+          }
         }
         const reply = await conn.request(JSON.stringify(events), this.o.replyTimeoutMs ?? 20000);
         this.frames++;
@@ -127,7 +155,11 @@ export class Load {
       if (!conn || conn.closed) {
         if (conn) this.reconnects++;
         conn = await this.connect(i);
-        if (!conn) { await sleep(200); n--; continue; }
+        if (!conn) {
+          await sleep(200);
+          n--;
+          continue;
+        }
       }
       const events = this.frame(i, n);
       const keys = this.note(events);
@@ -136,8 +168,10 @@ export class Load {
       // frame is read, so a marker frame answered after it settles this one.
       const refused = await conn.sendPlain(JSON.stringify(events), this.o.replyTimeoutMs ?? 20000);
       this.frames++;
-      if (refused === undefined) { this.errors.no_reply = (this.errors.no_reply ?? 0) + 1; conn.close(); }
-      else if (refused) this.errors[refused] = (this.errors[refused] ?? 0) + 1;
+      if (refused === undefined) {
+        this.errors.no_reply = (this.errors.no_reply ?? 0) + 1;
+        conn.close();
+      } else if (refused) this.errors[refused] = (this.errors[refused] ?? 0) + 1;
       else for (const k of keys) this.acceptedKeys.add(k);
       this.open.set(i, 0);
       await sleep(this.o.frameIntervalMs);
@@ -155,12 +189,19 @@ class Conn {
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data) => {
       let m: any;
-      try { m = JSON.parse(data.toString()); } catch { return; }
+      try {
+        m = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
       // Per-event errors come before the frame's final reply; only final replies settle.
       if (m.type === 'error' && m.index !== undefined) return;
       this.waiting.get(m.frame)?.(m);
     });
-    ws.on('close', () => { this.closed = true; for (const w of this.waiting.values()) w(undefined); });
+    ws.on('close', () => {
+      this.closed = true;
+      for (const w of this.waiting.values()) w(undefined);
+    });
     ws.on('error', () => {});
   }
 
@@ -176,9 +217,19 @@ class Conn {
   request(text: string, timeoutMs: number): Promise<any> {
     const n = ++this.frame;
     return new Promise((resolve) => {
-      const t = setTimeout(() => { this.waiting.delete(n); resolve(undefined); }, timeoutMs);
-      this.waiting.set(n, (m) => { clearTimeout(t); this.waiting.delete(n); resolve(m); });
-      if (this.closed) { this.waiting.get(n)?.(undefined); return; }
+      const t = setTimeout(() => {
+        this.waiting.delete(n);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiting.set(n, (m) => {
+        clearTimeout(t);
+        this.waiting.delete(n);
+        resolve(m);
+      });
+      if (this.closed) {
+        this.waiting.get(n)?.(undefined);
+        return;
+      }
       this.ws.send(text);
     });
   }
@@ -191,7 +242,9 @@ class Conn {
   async sendPlain(text: string, timeoutMs: number): Promise<string | undefined> {
     const n = this.frame + 1;
     let refused = '';
-    this.waiting.set(n, (m) => { if (m) refused = String(m.code); });
+    this.waiting.set(n, (m) => {
+      if (m) refused = String(m.code);
+    });
     this.frame = n;
     if (this.closed) return undefined;
     this.ws.send(text);
@@ -200,5 +253,8 @@ class Conn {
     return marker ? refused : undefined;
   }
 
-  close(): void { this.closed = true; this.ws.close(); }
+  close(): void {
+    this.closed = true;
+    this.ws.close();
+  }
 }

@@ -12,7 +12,7 @@ t.test('token buckets: burst up to the rate, then the rate', async (t) => {
   t.notOk(b.take(1, 0), 'the eleventh in the same instant is refused');
   t.ok(b.take(1, 100), 'refilled at 10/s: one token after 100 ms');
   t.notOk(b.take(1, 100));
-  t.ok(b.take(10, 5000), 'at most one second\'s worth is kept');
+  t.ok(b.take(10, 5000), "at most one second's worth is kept");
   t.notOk(b.take(1, 5000));
   const unlimited = new TokenBucket(0, 0);
   t.ok(Array.from({ length: 1000 }, () => unlimited.take(100, 0)).every(Boolean), '0 = unlimited');
@@ -23,9 +23,18 @@ t.test('token buckets: burst up to the rate, then the rate', async (t) => {
 });
 
 t.test('config: secrets and limits that cannot work are refused in one line', async (t) => {
-  t.throws(() => loadConfig({ PLUGIN_SECRETS: 'long-enough-1,short' }), /PLUGIN_SECRETS entry 2 is shorter than 8 characters/);
-  t.throws(() => loadConfig({ EDGE_RATE_LIMIT_EVENTS_PER_SECOND: '10', EDGE_MAX_EVENTS_PER_FRAME: '100' }), /EDGE_RATE_LIMIT_EVENTS_PER_SECOND must be 0 or at least EDGE_MAX_EVENTS_PER_FRAME/);
-  t.doesNotThrow(() => loadConfig({ HOST: '0.0.0.0', PLUGIN_SECRETS: 'only-this-one' }), 'PLUGIN_SECRETS alone satisfies the non-loopback rule');
+  t.throws(
+    () => loadConfig({ PLUGIN_SECRETS: 'long-enough-1,short' }),
+    /PLUGIN_SECRETS entry 2 is shorter than 8 characters/,
+  );
+  t.throws(
+    () => loadConfig({ EDGE_RATE_LIMIT_EVENTS_PER_SECOND: '10', EDGE_MAX_EVENTS_PER_FRAME: '100' }),
+    /EDGE_RATE_LIMIT_EVENTS_PER_SECOND must be 0 or at least EDGE_MAX_EVENTS_PER_FRAME/,
+  );
+  t.doesNotThrow(
+    () => loadConfig({ HOST: '0.0.0.0', PLUGIN_SECRETS: 'only-this-one' }),
+    'PLUGIN_SECRETS alone satisfies the non-loopback rule',
+  );
 });
 
 t.test('rotation: the old and the new secret both work, nothing else does', async (t) => {
@@ -37,12 +46,19 @@ t.test('rotation: the old and the new secret both work, nothing else does', asyn
     t.match(await c.next((m) => m.type === 'ack'), { accepted: 1 }, `${secret} is accepted`);
     c.close();
   }
-  await t.rejects(openClient(positionUrl(edge), { 'X-Plugin-Secret': 'old-secret-0' }), { message: 'HTTP 401' }, 'any other secret: 401');
+  await t.rejects(
+    openClient(positionUrl(edge), { 'X-Plugin-Secret': 'old-secret-0' }),
+    { message: 'HTTP 401' },
+    'any other secret: 401',
+  );
 });
 
 t.test('rate limits: rate_limited per frame, then 1008 after repeated violations', async (t) => {
   const edge = await startEdgeApp({
-    EDGE_RATE_LIMIT_FRAMES_PER_SECOND: '3', EDGE_RATE_LIMIT_EVENTS_PER_SECOND: '10', EDGE_MAX_EVENTS_PER_FRAME: '10', EDGE_RATE_LIMIT_CLOSE_AFTER: '4',
+    EDGE_RATE_LIMIT_FRAMES_PER_SECOND: '3',
+    EDGE_RATE_LIMIT_EVENTS_PER_SECOND: '10',
+    EDGE_MAX_EVENTS_PER_FRAME: '10',
+    EDGE_RATE_LIMIT_CLOSE_AFTER: '4',
   });
   t.teardown(() => edge.stop());
   const events = await openClient(positionUrl(edge, '?ack=1'), { 'X-Plugin-Secret': 'test-secret-123' });
@@ -50,8 +66,16 @@ t.test('rate limits: rate_limited per frame, then 1008 after repeated violations
   events.send(batch());
   events.send(batch());
   // Tokens come back at 10 events/s: the second frame passes only if a whole second went by.
-  t.match(await events.next((m) => m.frame === 1), { type: 'ack', accepted: 10 }, 'the first 10-event frame is accepted');
-  t.match(await events.next((m) => m.frame === 2), { type: 'error', code: 'rate_limited', message: /10 events per second/ }, 'the second one in the same burst is over 10 events/s');
+  t.match(
+    await events.next((m) => m.frame === 1),
+    { type: 'ack', accepted: 10 },
+    'the first 10-event frame is accepted',
+  );
+  t.match(
+    await events.next((m) => m.frame === 2),
+    { type: 'error', code: 'rate_limited', message: /10 events per second/ },
+    'the second one in the same burst is over 10 events/s',
+  );
   events.close();
 
   const frames = await openClient(positionUrl(edge), { 'X-Plugin-Secret': 'test-secret-123' });
@@ -69,7 +93,11 @@ t.test('/ws/live takes the same optional read token as the read API', async (t) 
   const edge = await startEdgeApp({ API_TOKEN: token });
   t.teardown(() => edge.stop());
   await t.rejects(openClient(edge.url('/ws/live')), { message: 'HTTP 401' }, 'no token: 401');
-  await t.rejects(openClient(edge.url('/ws/live?token=wrong-token-0123456789')), { message: 'HTTP 401' }, 'wrong token: 401');
+  await t.rejects(
+    openClient(edge.url('/ws/live?token=wrong-token-0123456789')),
+    { message: 'HTTP 401' },
+    'wrong token: 401',
+  );
   const byQuery = await openClient(edge.url(`/ws/live?types=chat&token=${token}`));
   byQuery.close();
   const byHeader = await openClient(edge.url('/ws/live?types=chat'), { authorization: `Bearer ${token}` });
@@ -77,5 +105,9 @@ t.test('/ws/live takes the same optional read token as the read API', async (t) 
   t.pass('the token in ?token= or in Authorization opens the feed');
   const plugin = await openClient(positionUrl(edge, '?ack=1'), { 'X-Plugin-Secret': 'test-secret-123' });
   plugin.send(telemetry('Tok'));
-  t.match(await plugin.next((m) => m.type === 'ack'), { accepted: 1 }, 'plugins still use their own secret, not the read token');
+  t.match(
+    await plugin.next((m) => m.type === 'ack'),
+    { accepted: 1 },
+    'plugins still use their own secret, not the read token',
+  );
 });

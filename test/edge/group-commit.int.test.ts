@@ -15,6 +15,10 @@ t.test('events arriving during a round-trip go out as one message, in order', as
   await whenCaughtUp(() => c.received.filter((m) => m.type === 'ack').length === 50, { what: '50 acks' });
   const stored = await edge.stored();
   const events = stored.flatMap((s) => s.env.events as Array<{ ew: number }>);
-  t.same(events.map((e) => e.ew), Array.from({ length: 50 }, (_, i) => i), 'every event once, in order');
+  t.same(
+    events.map((e) => e.ew),
+    Array.from({ length: 50 }, (_, i) => i),
+    'every event once, in order',
+  );
   t.ok(stored.length < 10, `50 single-event frames became ${stored.length} messages`);
 });

@@ -14,18 +14,33 @@ t.test('PubAcks, duplicates, errors and timeouts', async (t) => {
   const stream = uniqueName('PUB');
   const prefix = uniqueName('pub');
   await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
-  t.teardown(() => jsm.streams.delete(stream).then(() => {}, () => {}));
+  t.teardown(() =>
+    jsm.streams.delete(stream).then(
+      () => {},
+      () => {},
+    ),
+  );
   const p = new JetStreamPublisher(nc);
   t.teardown(() => p.close());
 
-  const acks = await Promise.all(Array.from({ length: 200 }, (_, i) => p.publish(`${prefix}.a.${i % 7}`, Buffer.from(`m${i}`), `id-${i}`, 5000)));
-  t.same(acks.map((a) => a.seq), Array.from({ length: 200 }, (_, i) => i + 1), 'every message stored, in order');
+  const acks = await Promise.all(
+    Array.from({ length: 200 }, (_, i) => p.publish(`${prefix}.a.${i % 7}`, Buffer.from(`m${i}`), `id-${i}`, 5000)),
+  );
+  t.same(
+    acks.map((a) => a.seq),
+    Array.from({ length: 200 }, (_, i) => i + 1),
+    'every message stored, in order',
+  );
   t.ok(acks.every((a) => a.stream === stream && !a.duplicate));
   const again = await p.publish(`${prefix}.a.0`, Buffer.from('m0'), 'id-0', 5000);
   t.same(again, { stream, seq: 1, duplicate: true }, 'same Nats-Msg-Id: JetStream reports the duplicate');
   t.equal((await jsm.streams.info(stream)).state.messages, 200);
 
-  await t.rejects(p.publish(`${uniqueName('nostream')}.x`, Buffer.from('x'), 'n1', 5000), /no responders/, 'no stream takes the subject');
+  await t.rejects(
+    p.publish(`${uniqueName('nostream')}.x`, Buffer.from('x'), 'n1', 5000),
+    /no responders/,
+    'no stream takes the subject',
+  );
 
   // A core subscriber that never replies: the deadline sweep rejects the publish.
   const silent = `${uniqueName('silent')}.x`;
@@ -44,9 +59,16 @@ t.test('PubAcks, duplicates, errors and timeouts', async (t) => {
 });
 
 t.test('parsePubAck: JetStream errors become Errors', async (t) => {
-  const msg = (body: string, hdr?: { code: number; description: string }) => ({ data: Buffer.from(body), string: () => body, headers: hdr as never });
+  const msg = (body: string, hdr?: { code: number; description: string }) => ({
+    data: Buffer.from(body),
+    string: () => body,
+    headers: hdr as never,
+  });
   t.same(parsePubAck(msg('{"stream":"S","seq":3}')), { stream: 'S', seq: 3, duplicate: false });
-  t.throws(() => parsePubAck(msg('{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}')), /maximum messages exceeded \(503\/10077\)/);
+  t.throws(
+    () => parsePubAck(msg('{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}')),
+    /maximum messages exceeded \(503\/10077\)/,
+  );
   t.throws(() => parsePubAck(msg('', { code: 503, description: 'No Responders' })), /no responders/);
   t.throws(() => parsePubAck(msg('', { code: 408, description: 'Request Timeout' })), /status 408/);
   t.throws(() => parsePubAck(msg('{"ok":true}')), /invalid PubAck/);

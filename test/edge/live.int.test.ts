@@ -14,21 +14,34 @@ t.test('a slow live client skips messages; fast ones get all of them', async (t)
   const frames = 40;
   const perFrame = 100;
   const text = 'x'.repeat(1900);
-  for (let f = 0; f < frames; f++) plugin.send(Array.from({ length: perFrame }, (_, i) => chat('Talker', { text, n: f * perFrame + i })));
+  for (let f = 0; f < frames; f++)
+    plugin.send(Array.from({ length: perFrame }, (_, i) => chat('Talker', { text, n: f * perFrame + i })));
   await plugin.next((m) => m.type === 'ack' && m.frame === frames, 30000);
-  await whenCaughtUp(() => fast.received.length === frames * perFrame, { what: 'fast client got every chat line', timeoutMs: 30000 });
-  t.same(fast.received.map((m) => m.n), Array.from({ length: frames * perFrame }, (_, i) => i), 'in order, none missing');
+  await whenCaughtUp(() => fast.received.length === frames * perFrame, {
+    what: 'fast client got every chat line',
+    timeoutMs: 30000,
+  });
+  t.same(
+    fast.received.map((m) => m.n),
+    Array.from({ length: frames * perFrame }, (_, i) => i),
+    'in order, none missing',
+  );
   (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
   // After it resumes it gets what was buffered for it, then new messages again: send
   // markers until one arrives.
   const last = fast.received.length;
   let marker = 0;
-  await whenCaughtUp(() => {
-    plugin.send(chat('Talker', { text: 'marker', n: -(++marker) }));
-    return slow.received.some((m) => m.n < 0);
-  }, { what: 'slow client caught up' });
+  await whenCaughtUp(
+    () => {
+      plugin.send(chat('Talker', { text: 'marker', n: -++marker }));
+      return slow.received.some((m) => m.n < 0);
+    },
+    { what: 'slow client caught up' },
+  );
   const skippedTo = slow.received.filter((m) => m.n >= 0).length;
   t.ok(skippedTo < last, `slow client skipped messages (got ${skippedTo} of ${last})`);
-  const h = await (await fetch(`http://127.0.0.1:${edge.app.port}/health`)).json() as { checks: { edge: { ok: boolean } } };
+  const h = (await (await fetch(`http://127.0.0.1:${edge.app.port}/health`)).json()) as {
+    checks: { edge: { ok: boolean } };
+  };
   t.ok(h.checks.edge.ok, 'edge healthy');
 });

@@ -9,13 +9,26 @@ import { startNats } from '../../src/shared/localstack/nats.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 import { startEdgeApp, openPlugin, telemetry } from './helpers.js';
 
-const health = async (port: number) => (await fetch(`http://127.0.0.1:${port}/health`)).json() as Promise<{ checks: Record<string, { ok: boolean; reason?: string }> }>;
+const health = async (port: number) =>
+  (await fetch(`http://127.0.0.1:${port}/health`)).json() as Promise<{
+    checks: Record<string, { ok: boolean; reason?: string }>;
+  }>;
 
 t.test('JetStream outage: unavailable, 1013, then everything accepted is stored once', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'edge-outage-'));
   let nats = await startNats({ dir, port: 0 });
-  const edge = await startEdgeApp({ NATS_URL: nats.url, EDGE_PUBLISH_TIMEOUT_MS: '300', EDGE_PUBLISH_RETRY_MAX_MS: '200', EDGE_ACK_TIMEOUT_MS: '1000', EDGE_UNAVAILABLE_CLOSE_AFTER: '3' });
-  t.teardown(async () => { await edge.stop(); await nats.stop(); rmSync(dir, { recursive: true, force: true }); });
+  const edge = await startEdgeApp({
+    NATS_URL: nats.url,
+    EDGE_PUBLISH_TIMEOUT_MS: '300',
+    EDGE_PUBLISH_RETRY_MAX_MS: '200',
+    EDGE_ACK_TIMEOUT_MS: '1000',
+    EDGE_UNAVAILABLE_CLOSE_AFTER: '3',
+  });
+  t.teardown(async () => {
+    await edge.stop();
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const acked = await openPlugin(edge, '?ack=1');
   const plain = await openPlugin(edge);
   acked.send(telemetry('Out', { event_id: 'a' }));
@@ -25,16 +38,27 @@ t.test('JetStream outage: unavailable, 1013, then everything accepted is stored 
   const during = telemetry('Out', { event_id: 'b' });
   acked.send(during);
   plain.send([telemetry('Out', { event_id: 'c' }), telemetry('Other', { event_id: 'd' })]);
-  t.match(await acked.next((m) => m.frame === 2), { type: 'error', code: 'unavailable' }, 'ack-mode frame not stored in time: unavailable');
+  t.match(
+    await acked.next((m) => m.frame === 2),
+    { type: 'error', code: 'unavailable' },
+    'ack-mode frame not stored in time: unavailable',
+  );
   const h = await health(edge.app.port);
   t.equal(h.checks.edge.ok, false, `edge health check fails: ${h.checks.edge.reason}`);
   for (let i = 0; i < 3; i++) acked.send(telemetry('Out', { event_id: `refused-${i}` }));
   t.equal((await acked.closed).code, 1013, 'closed with 1013 after refusals in a row');
-  t.same(acked.received.filter((m) => m.frame > 2).map((m) => m.code), ['unavailable', 'unavailable', 'unavailable'], 'refused without buffering while JetStream fails');
+  t.same(
+    acked.received.filter((m) => m.frame > 2).map((m) => m.code),
+    ['unavailable', 'unavailable', 'unavailable'],
+    'refused without buffering while JetStream fails',
+  );
   t.same(plain.received, [], 'plain clients are buffered, not refused');
 
   nats = await startNats({ dir, port: nats.port });
-  await whenCaughtUp(async () => (await edge.stored().catch(() => [])).flatMap((m) => m.env.events).length === 4, { what: 'a, b, c, d stored after the restart', timeoutMs: 20000 });
+  await whenCaughtUp(async () => (await edge.stored().catch(() => [])).flatMap((m) => m.env.events).length === 4, {
+    what: 'a, b, c, d stored after the restart',
+    timeoutMs: 20000,
+  });
   await whenCaughtUp(async () => (await health(edge.app.port)).checks.edge.ok, { what: 'edge healthy again' });
   const again = await openPlugin(edge, '?ack=1');
   again.send(during); // the client resends the frame it got `unavailable` for
@@ -44,7 +68,11 @@ t.test('JetStream outage: unavailable, 1013, then everything accepted is stored 
 });
 
 t.test('buffer full (EDGE_MAX_BUFFERED_EVENTS): unavailable, whole frames refused', async (t) => {
-  const edge = await startEdgeApp({ EDGE_MAX_BUFFERED_EVENTS: '5', EDGE_BATCH_FLUSH_MS: '1000', EDGE_UNAVAILABLE_CLOSE_AFTER: '2' });
+  const edge = await startEdgeApp({
+    EDGE_MAX_BUFFERED_EVENTS: '5',
+    EDGE_BATCH_FLUSH_MS: '1000',
+    EDGE_UNAVAILABLE_CLOSE_AFTER: '2',
+  });
   t.teardown(() => edge.stop());
   const c = await openPlugin(edge);
   c.send([1, 2, 3, 4].map(() => telemetry('Full')));
@@ -55,7 +83,14 @@ t.test('buffer full (EDGE_MAX_BUFFERED_EVENTS): unavailable, whole frames refuse
   c.send(telemetry('Full'));
   t.equal((await c.closed).code, 1013);
   await whenCaughtUp(async () => (await edge.stored()).flatMap((m) => m.env.events).length === 5, { what: '5 stored' });
-  t.same(c.received.map((m) => [m.frame, m.code]), [[2, 'unavailable'], [4, 'unavailable'], [5, 'unavailable']]);
+  t.same(
+    c.received.map((m) => [m.frame, m.code]),
+    [
+      [2, 'unavailable'],
+      [4, 'unavailable'],
+      [5, 'unavailable'],
+    ],
+  );
 });
 
 t.test('stop() while JetStream is down returns within its bound', async (t) => {
@@ -69,7 +104,10 @@ t.test('stop() while JetStream is down returns within its bound', async (t) => {
   await nats.stop();
   const plain = await openPlugin(edge);
   plain.send([telemetry('Stop'), telemetry('Stop')]);
-  await whenCaughtUp(async () => / 2$/m.test(await edge.app.rt.metrics.getSingleMetricAsString('tracker_edge_inflight_events')), { what: 'two events buffered' });
+  await whenCaughtUp(
+    async () => / 2$/m.test(await edge.app.rt.metrics.getSingleMetricAsString('tracker_edge_inflight_events')),
+    { what: 'two events buffered' },
+  );
   const started = Date.now();
   await edge.nc.close();
   await edge.app.stop();

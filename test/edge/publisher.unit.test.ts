@@ -13,20 +13,45 @@ import { createLogger } from '../../src/shared/logger.js';
 import type { JetStreamPublish, PubAck } from '../../src/edge/jetstream-publish.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 
-interface Call { subject: string; payload: Uint8Array; msgId: string; settle(err?: Error): void }
+interface Call {
+  subject: string;
+  payload: Uint8Array;
+  msgId: string;
+  settle(err?: Error): void;
+}
 
 function harness(maxPayload = 1024 * 1024, opts: Partial<ConstructorParameters<typeof Publisher>[1]> = {}) {
   const calls: Call[] = [];
-  const publish: JetStreamPublish = (subject, payload, msgId) => new Promise<PubAck>((resolve, reject) => {
-    calls.push({ subject, payload, msgId, settle: (err) => (err ? reject(err) : resolve({ stream: 'S', seq: calls.length, duplicate: false })) });
-  });
+  const publish: JetStreamPublish = (subject, payload, msgId) =>
+    new Promise<PubAck>((resolve, reject) => {
+      calls.push({
+        subject,
+        payload,
+        msgId,
+        settle: (err) => (err ? reject(err) : resolve({ stream: 'S', seq: calls.length, duplicate: false })),
+      });
+    });
   const budget = new SizeBudget(maxPayload);
   const registry = new Registry();
   const metrics = createEdgeMetrics(registry);
-  const publisher = new Publisher(publish, {
-    mode: 'batched', batchMaxEvents: 500, batchFlushMs: 0, maxInflight: 16, maxBuffered: 10_000, budget,
-    publishTimeoutMs: 1000, retryMaxMs: 20, dedupKeys: 0, dedupTtlMs: 1000, ...opts,
-  }, metrics, createLogger('silent'));
+  const publisher = new Publisher(
+    publish,
+    {
+      mode: 'batched',
+      batchMaxEvents: 500,
+      batchFlushMs: 0,
+      maxInflight: 16,
+      maxBuffered: 10_000,
+      budget,
+      publishTimeoutMs: 1000,
+      retryMaxMs: 20,
+      dedupKeys: 0,
+      dedupTtlMs: 1000,
+      ...opts,
+    },
+    metrics,
+    createLogger('silent'),
+  );
   const limits = { subjectPrefix: 'tr', maxEventDepth: 16, budget };
   const accept = (ev: Record<string, unknown>): AcceptedEvent => {
     const r = checkEvent(ev, undefined, 1, true, limits);
@@ -38,12 +63,26 @@ function harness(maxPayload = 1024 * 1024, opts: Partial<ConstructorParameters<t
 
 const waiter = () => {
   const w = { stored: 0, refused: [] as { code: string; eventId?: string }[] };
-  const sw: StoreWaiter = { stored: (n) => { w.stored += n; }, refused: (code, _m, eventId) => { w.refused.push({ code, eventId }); } };
+  const sw: StoreWaiter = {
+    stored: (n) => {
+      w.stored += n;
+    },
+    refused: (code, _m, eventId) => {
+      w.refused.push({ code, eventId });
+    },
+  };
   return { w, sw };
 };
 let n = 0;
-const ev = (name: string, extra: Record<string, unknown> = {}) =>
-  ({ type: 'telemetry', character_name: name, timestamp: new Date(Date.UTC(2026, 10, 25, 12, 0, 0, n++)).toISOString(), ew: 1, ns: 2, z: 3, ...extra });
+const ev = (name: string, extra: Record<string, unknown> = {}) => ({
+  type: 'telemetry',
+  character_name: name,
+  timestamp: new Date(Date.UTC(2026, 10, 25, 12, 0, 0, n++)).toISOString(),
+  ew: 1,
+  ns: 2,
+  z: 3,
+  ...extra,
+});
 
 t.test('a batch is sealed before the next event would cross max_payload, headers counted', async (t) => {
   const { calls, publisher, budget, accept } = harness(4096);
@@ -55,18 +94,25 @@ t.test('a batch is sealed before the next event would cross max_payload, headers
   for (const e of events) publisher.add(e); // fill while the head is in flight (group commit)
   calls[0].settle();
   let settled = 1;
-  await whenCaughtUp(() => {
-    for (; settled < calls.length; settled++) {
-      const c = calls[settled];
-      const env = JSON.parse(Buffer.from(c.payload).toString()) as { events: Record<string, unknown>[] };
-      const eventBytes = env.events.reduce((sum, e) => sum + Buffer.byteLength(canonicalJson(e)), 0);
-      const wire = c.payload.length + msgIdHeaderBytes(c.msgId.length);
-      t.equal(budget.messageBytes('telemetry', env.events.length, eventBytes), wire, `message ${settled + 1}: the budget's count is the wire size, ${wire} bytes`);
-      t.ok(wire <= budget.maxPayload, `message ${settled + 1}: within max_payload`);
-      c.settle();
-    }
-    return publisher.buffered === 0;
-  }, { what: 'all stored' });
+  await whenCaughtUp(
+    () => {
+      for (; settled < calls.length; settled++) {
+        const c = calls[settled];
+        const env = JSON.parse(Buffer.from(c.payload).toString()) as { events: Record<string, unknown>[] };
+        const eventBytes = env.events.reduce((sum, e) => sum + Buffer.byteLength(canonicalJson(e)), 0);
+        const wire = c.payload.length + msgIdHeaderBytes(c.msgId.length);
+        t.equal(
+          budget.messageBytes('telemetry', env.events.length, eventBytes),
+          wire,
+          `message ${settled + 1}: the budget's count is the wire size, ${wire} bytes`,
+        );
+        t.ok(wire <= budget.maxPayload, `message ${settled + 1}: within max_payload`);
+        c.settle();
+      }
+      return publisher.buffered === 0;
+    },
+    { what: 'all stored' },
+  );
   t.equal(calls.length, 3, 'the head, then 3 + 3 events (a fourth would cross max_payload)');
 });
 

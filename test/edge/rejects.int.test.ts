@@ -13,12 +13,25 @@ t.test('invalid events and frames: documented replies, nothing published', async
   t.teardown(() => edge.stop());
   const live = await openLive(edge);
   const c = await openPlugin(edge, '?ack=1');
-  const cases: Array<{ case: string; frame: string; code: string; path?: string; index?: number; eventId?: string }> = [];
+  const cases: Array<{ case: string; frame: string; code: string; path?: string; index?: number; eventId?: string }> =
+    [];
   for (const type of EVENT_TYPES) {
-    for (const x of fixture(`${type}.invalid.json`)) cases.push({ case: `${type}: ${x.case}`, frame: JSON.stringify(x.event), code: 'invalid_event', path: x.path, eventId: x.event.event_id });
+    for (const x of fixture(`${type}.invalid.json`))
+      cases.push({
+        case: `${type}: ${x.case}`,
+        frame: JSON.stringify(x.event),
+        code: 'invalid_event',
+        path: x.path,
+        eventId: x.event.event_id,
+      });
   }
-  for (const x of fixture('frames.invalid.json')) cases.push({ case: x.case, frame: x.frame, code: x.code, path: x.path ?? undefined, index: x.index });
-  cases.push({ case: 'too many events', frame: JSON.stringify(new Array(1001).fill(telemetry('Many'))), code: 'too_many_events' });
+  for (const x of fixture('frames.invalid.json'))
+    cases.push({ case: x.case, frame: x.frame, code: x.code, path: x.path ?? undefined, index: x.index });
+  cases.push({
+    case: 'too many events',
+    frame: JSON.stringify(new Array(1001).fill(telemetry('Many'))),
+    code: 'too_many_events',
+  });
   for (const x of cases) c.send(x.frame);
   c.ws.send(Buffer.from('{"type":"telemetry"}'), { binary: true });
   const last = cases.length + 1;
@@ -37,12 +50,18 @@ t.test('invalid events and frames: documented replies, nothing published', async
     const ack = replies.find((m) => m.type === 'ack');
     if (x.code === 'invalid_event') t.match(ack, { accepted: 0 }, `${x.case}: acked with 0 accepted`);
   }
-  t.match(c.received.find((m) => m.frame === last), { type: 'error', code: 'binary_frame' });
+  t.match(
+    c.received.find((m) => m.frame === last),
+    { type: 'error', code: 'binary_frame' },
+  );
   // Flush point: a valid event after all of them; its ack means everything before was handled.
   c.send(telemetry('After'));
   await c.next((m) => m.type === 'ack' && m.frame === last + 1);
   t.equal(await edge.count(), 1, 'only the one valid event was stored');
-  t.notOk(live.received.some((m) => m.character_name !== 'After'), 'nothing invalid reached the live feed');
+  t.notOk(
+    live.received.some((m) => m.character_name !== 'After'),
+    'nothing invalid reached the live feed',
+  );
   t.ok(c.ws.readyState === c.ws.OPEN, 'the connection survives every invalid frame');
 });
 
@@ -50,12 +69,26 @@ t.test('arrays mixing valid and invalid events: valid ones are stored, each inva
   const edge = await startEdgeApp();
   t.teardown(() => edge.stop());
   const c = await openPlugin(edge, '?ack=1');
-  const frame = [telemetry('Mix', { event_id: 'ok-1' }), { ...telemetry('Mix'), ew: 'x', event_id: 'bad-1' }, chat('Mix'), null, { type: 'spawn', character_name: 'Mix' }, telemetry('Mix', { event_id: 'ok-2' })];
+  const frame = [
+    telemetry('Mix', { event_id: 'ok-1' }),
+    { ...telemetry('Mix'), ew: 'x', event_id: 'bad-1' },
+    chat('Mix'),
+    null,
+    { type: 'spawn', character_name: 'Mix' },
+    telemetry('Mix', { event_id: 'ok-2' }),
+  ];
   c.send(frame);
   const ack = await c.next((m) => m.type === 'ack');
   t.same(ack, { type: 'ack', frame: 1, accepted: 3, rejected: 3, event_ids: ['ok-1', 'ok-2'] });
   const errors = c.received.filter((m) => m.type === 'error');
-  t.same(errors.map((e) => [e.index, e.code, e.errors[0].path, e.event_id]), [[1, 'invalid_event', '/ew', 'bad-1'], [3, 'invalid_event', '/', undefined], [4, 'invalid_event', '/timestamp', undefined]]);
+  t.same(
+    errors.map((e) => [e.index, e.code, e.errors[0].path, e.event_id]),
+    [
+      [1, 'invalid_event', '/ew', 'bad-1'],
+      [3, 'invalid_event', '/', undefined],
+      [4, 'invalid_event', '/timestamp', undefined],
+    ],
+  );
   t.equal(c.received.indexOf(ack), c.received.length - 1, 'errors come before the ack');
   t.equal((await edge.stored()).flatMap((m) => m.env.events).length, 2, 'two telemetry events stored; chat is not');
 });
@@ -69,7 +102,10 @@ t.test('auth at upgrade: 401 without a socket for a missing or wrong secret', as
     ['secret prefix', positionUrl(edge), { 'X-Plugin-Secret': SECRET.slice(0, -1) }],
     ['wrong query', positionUrl(edge, '?secret=nope'), {}],
   ] as const) {
-    const err = await openClient(url, headers).then(() => undefined, (e) => e);
+    const err = await openClient(url, headers).then(
+      () => undefined,
+      (e) => e,
+    );
     t.equal(err?.status, 401, `${what}: HTTP 401`);
     t.match(JSON.parse(err?.body ?? '{}'), { error: { code: 'unauthorized' } });
   }
@@ -79,7 +115,10 @@ t.test('auth at upgrade: 401 without a socket for a missing or wrong secret', as
   t.match(await viaQuery.next(), { type: 'ack', accepted: 1 }, 'query secret works');
   viaHeader.close();
   t.equal(await edge.count(), 1);
-  t.match(await edge.app.rt.metrics.getSingleMetricAsString('tracker_edge_events_rejected_total'), /code="unauthorized"} 4/);
+  t.match(
+    await edge.app.rt.metrics.getSingleMetricAsString('tracker_edge_events_rejected_total'),
+    /code="unauthorized"} 4/,
+  );
 });
 
 t.test('oversize frames: too_large then close 1009; beyond the hard cap uWS closes alone', async (t) => {

@@ -41,7 +41,8 @@ for (const type of EVENT_TYPES) {
       if (!isErrorReply(r)) continue;
       t.equal(r.code, 'invalid_event', `${c.case}: code`);
       t.equal(r.errors?.[0]?.path, c.path, `${c.case}: path`);
-      if (typeof c.event.event_id === 'string') t.equal(r.event_id, c.event.event_id.slice(0, 128), `${c.case}: event_id echoed`);
+      if (typeof c.event.event_id === 'string')
+        t.equal(r.event_id, c.event.event_id.slice(0, 128), `${c.case}: event_id echoed`);
     }
   });
 }
@@ -60,7 +61,10 @@ t.test('invalid frames get their documented code', async (t) => {
 t.test('too many events in one frame', async (t) => {
   const p = parseFrame(JSON.stringify(new Array(1001).fill({})), 3, 1000);
   t.equal(p.ok, false);
-  if (!p.ok) { t.equal(p.error.code, 'too_many_events'); t.equal(p.error.frame, 3); }
+  if (!p.ok) {
+    t.equal(p.error.code, 'too_many_events');
+    t.equal(p.error.frame, 3);
+  }
 });
 
 t.test('committed schemas/json files match the TypeBox source (npm run schemas:export)', async (t) => {
@@ -69,15 +73,21 @@ t.test('committed schemas/json files match the TypeBox source (npm run schemas:e
   for (const [file, text] of files) t.equal(readFileSync(join(jsonDir, file), 'utf8'), text, file);
 });
 
-t.test('the exported JSON Schemas alone accept the valid fixtures and reject the invalid ones (for other-language clients)', async (t) => {
-  type FormatsPlugin = typeof addFormatsModule.default;
-  const addFormats: FormatsPlugin = (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
-  const ajv = new Ajv({ strict: true });
-  addFormats(ajv);
-  for (const type of EVENT_TYPES) {
-    const validate = ajv.compile(JSON.parse(readFileSync(join(jsonDir, `${type}.schema.json`), 'utf8')));
-    for (const ev of load(`${type}.valid.json`)) t.ok(validate(ev), `${type} valid`);
-    // Unknown-field NUL/surrogate checks are the edge's, beyond JSON Schema.
-    for (const c of load(`${type}.invalid.json`)) if (!/unknown|nested/.test(c.case)) t.notOk(validate(c.event), `${type}: ${c.case}`);
-  }
-});
+t.test(
+  'the exported JSON Schemas alone accept the valid fixtures and reject the invalid ones (for other-language clients)',
+  async (t) => {
+    type FormatsPlugin = typeof addFormatsModule.default;
+    const addFormats: FormatsPlugin =
+      (addFormatsModule as unknown as { default?: FormatsPlugin }).default ??
+      (addFormatsModule as unknown as FormatsPlugin);
+    const ajv = new Ajv({ strict: true });
+    addFormats(ajv);
+    for (const type of EVENT_TYPES) {
+      const validate = ajv.compile(JSON.parse(readFileSync(join(jsonDir, `${type}.schema.json`), 'utf8')));
+      for (const ev of load(`${type}.valid.json`)) t.ok(validate(ev), `${type} valid`);
+      // Unknown-field NUL/surrogate checks are the edge's, beyond JSON Schema.
+      for (const c of load(`${type}.invalid.json`))
+        if (!/unknown|nested/.test(c.case)) t.notOk(validate(c.event), `${type}: ${c.case}`);
+    }
+  },
+);

@@ -9,7 +9,10 @@ import { startEdgeApp, openPlugin, openClient, positionUrl, SECRET, type EdgeUnd
 
 const TRANSPORTS = [...(loadNativeUws().ok ? [['uws', 'false'] as const] : []), ['ws', 'true'] as const];
 
-async function edges(t: { teardown(fn: () => unknown): void }, overrides: Record<string, string> = {}): Promise<Array<{ name: string; edge: EdgeUnderTest }>> {
+async function edges(
+  t: { teardown(fn: () => unknown): void },
+  overrides: Record<string, string> = {},
+): Promise<Array<{ name: string; edge: EdgeUnderTest }>> {
   const out = [];
   for (const [name, mode] of TRANSPORTS) {
     const edge = await startEdgeApp({ UWS_USE_FALLBACK: mode, ...overrides });
@@ -19,25 +22,41 @@ async function edges(t: { teardown(fn: () => unknown): void }, overrides: Record
   return out;
 }
 
-const http = (edge: EdgeUnderTest, path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${edge.app.port}${path}`, init);
+const http = (edge: EdgeUnderTest, path: string, init?: RequestInit) =>
+  fetch(`http://127.0.0.1:${edge.app.port}${path}`, init);
 
 t.test('health and metrics name the transport', async (t) => {
   for (const { name, edge } of await edges(t)) {
-    const h = await (await http(edge, '/health')).json() as { checks: { http: { ok: boolean; detail: { transport: string; reason: string; node: string } } } };
+    const h = (await (await http(edge, '/health')).json()) as {
+      checks: { http: { ok: boolean; detail: { transport: string; reason: string; node: string } } };
+    };
     t.match(h.checks.http, { ok: true, detail: { transport: name, node: process.versions.node } }, `${name}: /health`);
-    t.match(await (await http(edge, '/metrics')).text(), new RegExp(`tracker_http_transport_info\\{transport="${name}",node="${process.versions.node}"\\} 1`), `${name}: /metrics`);
+    t.match(
+      await (await http(edge, '/metrics')).text(),
+      new RegExp(`tracker_http_transport_info\\{transport="${name}",node="${process.versions.node}"\\} 1`),
+      `${name}: /metrics`,
+    );
   }
 });
 
 t.test('HTTP replies are the same on both transports', async (t) => {
-  const requests: Array<[string, RequestInit?]> = [['/nope'], ['/ws/live'], ['/ws/position'], ['/health', { method: 'HEAD' }], ['/health', { method: 'POST', body: 'x' }], ['/health?x=1']];
+  const requests: Array<[string, RequestInit?]> = [
+    ['/nope'],
+    ['/ws/live'],
+    ['/ws/position'],
+    ['/health', { method: 'HEAD' }],
+    ['/health', { method: 'POST', body: 'x' }],
+    ['/health?x=1'],
+  ];
   const seen: Record<string, string[]> = {};
   for (const { name, edge } of await edges(t)) {
     seen[name] = [];
     for (const [path, init] of requests) {
       const r = await http(edge, path, init);
       const body = await r.text();
-      seen[name].push(`${init?.method ?? 'GET'} ${path} -> ${r.status} ${r.headers.get('content-type')} ${path.startsWith('/health') && r.status === 200 ? '(health body)' : body}`);
+      seen[name].push(
+        `${init?.method ?? 'GET'} ${path} -> ${r.status} ${r.headers.get('content-type')} ${path.startsWith('/health') && r.status === 200 ? '(health body)' : body}`,
+      );
     }
   }
   if (seen.uws) t.same(seen.ws, seen.uws, 'identical status, content type and body');
@@ -47,10 +66,16 @@ t.test('HTTP replies are the same on both transports', async (t) => {
 
 t.test('refused upgrades are plain HTTP with the documented status and body', async (t) => {
   for (const { name, edge } of await edges(t)) {
-    const noSecret = await openClient(positionUrl(edge)).then(() => undefined, (e) => e);
+    const noSecret = await openClient(positionUrl(edge)).then(
+      () => undefined,
+      (e) => e,
+    );
     t.equal(noSecret?.status, 401, `${name}: 401`);
     t.match(JSON.parse(noSecret?.body ?? '{}'), { error: { code: 'unauthorized', message: /missing plugin secret/ } });
-    const badFilter = await openClient(edge.url('/ws/live?types=nope')).then(() => undefined, (e) => e);
+    const badFilter = await openClient(edge.url('/ws/live?types=nope')).then(
+      () => undefined,
+      (e) => e,
+    );
     t.equal(badFilter?.status, 400, `${name}: 400`);
     t.match(JSON.parse(badFilter?.body ?? '{}'), { error: { code: 'bad_request' } });
   }
@@ -64,7 +89,9 @@ t.test('protocol violations drop the connection: the client sees 1006', async (t
     const utf8 = await openPlugin(edge);
     // A final text frame (0x81), masked, zero mask key, whose 4 bytes are not UTF-8:
     // written on the raw socket, below the client's own checks.
-    (utf8.ws as unknown as { _socket: { write(b: Buffer): void } })._socket.write(Buffer.from([0x81, 0x80 | 4, 0, 0, 0, 0, 0x7b, 0xff, 0xfe, 0x7d]));
+    (utf8.ws as unknown as { _socket: { write(b: Buffer): void } })._socket.write(
+      Buffer.from([0x81, 0x80 | 4, 0, 0, 0, 0, 0x7b, 0xff, 0xfe, 0x7d]),
+    );
     t.equal((await utf8.closed).code, 1006, `${name}: invalid UTF-8`);
     t.same([...big.received, ...utf8.received], [], `${name}: no reply`);
   }
@@ -79,31 +106,42 @@ t.test('a /ws/position client that does not read its replies is dropped over WS_
     const chunk = Buffer.from('x');
     let sent = 0;
     const closed = c.closed.then((r) => ({ ...r, sent }));
-    await whenCaughtUp(() => {
-      for (let i = 0; i < 2000 && c.ws.readyState === c.ws.OPEN; i++, sent++) c.ws.send(chunk, { binary: true });
-      return c.ws.readyState !== c.ws.OPEN;
-    }, { what: `${name}: closed for not reading`, timeoutMs: 60000 });
+    await whenCaughtUp(
+      () => {
+        for (let i = 0; i < 2000 && c.ws.readyState === c.ws.OPEN; i++, sent++) c.ws.send(chunk, { binary: true });
+        return c.ws.readyState !== c.ws.OPEN;
+      },
+      { what: `${name}: closed for not reading`, timeoutMs: 60000 },
+    );
     t.equal((await closed).code, 1006, `${name}: dropped (1006) after ${sent} unread replies`);
   }
 });
 
 t.test('idle sockets are pinged; one that never answers is dropped within WS_IDLE_TIMEOUT_SECONDS', async (t) => {
   const all = await edges(t, { WS_IDLE_TIMEOUT_SECONDS: '8' });
-  await Promise.all(all.map(async ({ name, edge }) => {
-    const started = Date.now();
-    const mute = new WebSocket(positionUrl(edge), { headers: { 'X-Plugin-Secret': SECRET }, autoPong: false });
-    let pings = 0;
-    mute.on('ping', () => pings++);
-    const answering = await openPlugin(edge);
-    let answeringPings = 0;
-    answering.ws.on('ping', () => answeringPings++);
-    const code = await new Promise<number>((r) => mute.on('close', (c) => r(c)));
-    const took = Date.now() - started;
-    t.equal(code, 1006, `${name}: dropped without a close frame`);
-    t.ok(pings >= 1, `${name}: pinged first (${pings})`);
-    t.ok(took >= 3500 && took < 8000 + 5000, `${name}: after ${took} ms (idle timeout 8 s: a ping after up to 4 s, the drop 4 s later; uWS ticks every 4 s)`);
-    await whenCaughtUp(() => answeringPings >= 2, { what: `${name}: second ping to the answering client`, timeoutMs: 15000 });
-    t.equal(answering.ws.readyState, WebSocket.OPEN, `${name}: a client that answers pings stays connected`);
-    answering.close();
-  }));
+  await Promise.all(
+    all.map(async ({ name, edge }) => {
+      const started = Date.now();
+      const mute = new WebSocket(positionUrl(edge), { headers: { 'X-Plugin-Secret': SECRET }, autoPong: false });
+      let pings = 0;
+      mute.on('ping', () => pings++);
+      const answering = await openPlugin(edge);
+      let answeringPings = 0;
+      answering.ws.on('ping', () => answeringPings++);
+      const code = await new Promise<number>((r) => mute.on('close', (c) => r(c)));
+      const took = Date.now() - started;
+      t.equal(code, 1006, `${name}: dropped without a close frame`);
+      t.ok(pings >= 1, `${name}: pinged first (${pings})`);
+      t.ok(
+        took >= 3500 && took < 8000 + 5000,
+        `${name}: after ${took} ms (idle timeout 8 s: a ping after up to 4 s, the drop 4 s later; uWS ticks every 4 s)`,
+      );
+      await whenCaughtUp(() => answeringPings >= 2, {
+        what: `${name}: second ping to the answering client`,
+        timeoutMs: 15000,
+      });
+      t.equal(answering.ws.readyState, WebSocket.OPEN, `${name}: a client that answers pings stays connected`);
+      answering.close();
+    }),
+  );
 });

@@ -10,7 +10,26 @@ import { deepCheck } from '../../src/edge/deep-check.js';
 import { liveTopics } from '../../src/edge/live-route.js';
 
 t.test('character tokens round-trip and are valid NATS tokens', async (t) => {
-  const names = ['Bob', 'Bob Smith', 'a.b', 'star*', 'gt>', '>', '*', '.', ' ', 'under_score', '_5F', 'tab\there', 'Zoë', '龍王', '🌍 emoji', 'mixed.Case *> ü_', 'x'.repeat(64), '-dash-'];
+  const names = [
+    'Bob',
+    'Bob Smith',
+    'a.b',
+    'star*',
+    'gt>',
+    '>',
+    '*',
+    '.',
+    ' ',
+    'under_score',
+    '_5F',
+    'tab\there',
+    'Zoë',
+    '龍王',
+    '🌍 emoji',
+    'mixed.Case *> ü_',
+    'x'.repeat(64),
+    '-dash-',
+  ];
   for (const name of names) {
     const token = encodeToken(name);
     t.match(token, /^[A-Za-z0-9_-]+$/, `${JSON.stringify(name)} -> ${token}: only safe characters`);
@@ -26,11 +45,34 @@ t.test('character tokens round-trip and are valid NATS tokens', async (t) => {
 });
 
 t.test('envelopeFromJson is byte-identical to encodeEnvelope', async (t) => {
-  const events = [{ type: 'telemetry', character_name: 'Zoë', timestamp: '2026-11-25T12:00:00Z', ew: 1.5, ns: -2, z: 0, extra: { a: [1, 'x'] } },
-    { type: 'telemetry', character_name: 'Zoë', timestamp: '2026-11-25T12:00:01Z', ew: 1e-7, ns: 2, z: 0, event_id: 'e"1' }];
+  const events = [
+    {
+      type: 'telemetry',
+      character_name: 'Zoë',
+      timestamp: '2026-11-25T12:00:00Z',
+      ew: 1.5,
+      ns: -2,
+      z: 0,
+      extra: { a: [1, 'x'] },
+    },
+    {
+      type: 'telemetry',
+      character_name: 'Zoë',
+      timestamp: '2026-11-25T12:00:01Z',
+      ew: 1e-7,
+      ns: 2,
+      z: 0,
+      event_id: 'e"1',
+    },
+  ];
   const ids = events.map(eventKey);
   const at = '2026-11-25T12:00:02.000Z';
-  const a = envelopeFromJson('telemetry', at, ids, events.map((e) => JSON.stringify(e)));
+  const a = envelopeFromJson(
+    'telemetry',
+    at,
+    ids,
+    events.map((e) => JSON.stringify(e)),
+  );
   const b = encodeEnvelope({ v: 1, type: 'telemetry', received_at: at, ids, events });
   t.equal(Buffer.from(a).toString(), Buffer.from(b).toString());
   t.same(decodeEnvelope(a).events, events);
@@ -78,18 +120,31 @@ t.test('deepCheck: nesting limit and bad strings', async (t) => {
 });
 
 t.test('live topics from query parameters', async (t) => {
-  t.same(liveTopics(new URLSearchParams('')), { topics: ['live/telemetry', 'live/spawn', 'live/rare', 'live/chat'], types: ['telemetry', 'spawn', 'rare', 'chat'] });
-  t.same(liveTopics(new URLSearchParams('types=chat,rare,chat&character=Bob Smith')), { topics: ['live/chat/Bob_20Smith', 'live/rare/Bob_20Smith'], types: ['chat', 'rare'] });
+  t.same(liveTopics(new URLSearchParams('')), {
+    topics: ['live/telemetry', 'live/spawn', 'live/rare', 'live/chat'],
+    types: ['telemetry', 'spawn', 'rare', 'chat'],
+  });
+  t.same(liveTopics(new URLSearchParams('types=chat,rare,chat&character=Bob Smith')), {
+    topics: ['live/chat/Bob_20Smith', 'live/rare/Bob_20Smith'],
+    types: ['chat', 'rare'],
+  });
   t.type(liveTopics(new URLSearchParams('types=nope')), 'string');
 });
-
 
 t.test('RecentKeys matches a Map-based model on random operations', async (t) => {
   // Model: Map in first-insertion order; add expires from the front, refreshes a known
   // key's time in place, else evicts the oldest when full; has needs a fresh time.
   let seed = 3;
-  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
-  for (const [maxKeys, ttl] of [[1, 50], [7, 30], [64, 200], [500, 1000]]) {
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (const [maxKeys, ttl] of [
+    [1, 50],
+    [7, 30],
+    [64, 200],
+    [500, 1000],
+  ]) {
     const r = new RecentKeys(maxKeys, ttl);
     const model = new Map<string, number>();
     let now = 0;
@@ -101,9 +156,15 @@ t.test('RecentKeys matches a Map-based model on random operations', async (t) =>
         const want = model.has(key) && now - model.get(key)! < ttl;
         if (r.has(key, now) !== want) mismatches++;
       } else {
-        for (const [k, at] of model) { if (now - at >= ttl) model.delete(k); else break; }
+        for (const [k, at] of model) {
+          if (now - at >= ttl) model.delete(k);
+          else break;
+        }
         if (model.has(key)) model.set(key, now);
-        else { if (model.size === maxKeys) model.delete(model.keys().next().value!); model.set(key, now); }
+        else {
+          if (model.size === maxKeys) model.delete(model.keys().next().value!);
+          model.set(key, now);
+        }
         r.add(key, now);
         if (r.size !== model.size) mismatches++;
       }

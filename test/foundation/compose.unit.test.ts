@@ -26,7 +26,12 @@ t.test('timescaledb: community image on pg16/pg17 with a health check', async (t
 t.test('app: its environment is valid for the config module and points at the services', async (t) => {
   const env = services.app.environment as Record<string, string>;
   for (const name of Object.keys(env)) t.ok(name in allVars, `${name} is a declared variable`);
-  const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{([A-Z_]+)(:-([^}]*)|:\?[^}]*)?\}/g, (_m, _n, _d, def) => def ?? 'compose-test-secret')]));
+  const resolved = Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      String(v).replace(/\$\{([A-Z_]+)(:-([^}]*)|:\?[^}]*)?\}/g, (_m, _n, _d, def) => def ?? 'compose-test-secret'),
+    ]),
+  );
   const cfg = loadConfig(resolved);
   t.match(cfg.DATABASE_URL, /@timescaledb:5432\/tracker$/);
   t.equal(cfg.NATS_URL, 'nats://nats:4222');
@@ -41,29 +46,52 @@ t.test('the app runs with the same V8 flags everywhere: npm start, the Dockerfil
   const startFlags = (pkg.scripts.start as string).split(/\s+/).filter((w) => w.startsWith('--'));
   t.same(startFlags, APP_NODE_FLAGS, 'package.json start');
   const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
-  t.same(JSON.parse(cmd ?? '[]').filter((w: string) => w.startsWith('--')), APP_NODE_FLAGS, 'Dockerfile CMD');
+  t.same(
+    JSON.parse(cmd ?? '[]').filter((w: string) => w.startsWith('--')),
+    APP_NODE_FLAGS,
+    'Dockerfile CMD',
+  );
 });
 
-t.test('grafana: pinned image, provisioning and dashboards read-only, admin password from the environment, no anonymous access, port 3000', async (t) => {
-  const g = services.grafana;
-  t.match(g.image, /^grafana\/grafana(-oss)?:\d+\.\d+\.\d+$/, `pinned: ${g.image}`);
-  const { GRAFANA_VERSION } = await import('../../grafana/src/model.js');
-  t.equal(g.image.split(':')[1], GRAFANA_VERSION, 'the dashboards are written for this Grafana version (panel pluginVersion)');
-  t.ok(g.volumes.includes('./grafana/provisioning:/etc/grafana/provisioning:ro'));
-  t.ok(g.volumes.includes('./grafana/dashboards:/etc/grafana/dashboards:ro'));
-  t.match(g.environment.GF_SECURITY_ADMIN_PASSWORD, /^\$\{GRAFANA_ADMIN_PASSWORD:\?/, 'required from the environment, no default');
-  t.equal(g.environment.GF_AUTH_ANONYMOUS_ENABLED, 'false');
-  t.ok(g.ports.includes('3000:3000'));
-  const ds = parse(readFileSync(new URL('../../grafana/provisioning/datasources/datasources.yml', import.meta.url), 'utf8'));
-  const pg = ds.datasources.find((d: any) => d.type === 'grafana-postgresql-datasource');
-  for (const ref of [pg.user, pg.secureJsonData.password]) t.ok(String(ref).slice(1) in g.environment, `${ref} is set in grafana's environment`);
-  t.equal(pg.url, `timescaledb:5432`, 'the datasource points at the timescaledb service');
-  t.equal(pg.jsonData.database, services.timescaledb.environment.POSTGRES_DB);
-  const [, pgMajor] = /-pg(\d+)$/.exec(services.timescaledb.image) ?? [];
-  t.equal(pg.jsonData.postgresVersion, Number(pgMajor) * 100, 'postgresVersion matches the timescaledb image');
-  t.ok(services.timescaledb.volumes.some((v: string) => v.startsWith('./grafana/postgres-init/grafana-reader.sh:/docker-entrypoint-initdb.d/')), 'the read-only role is created at first init');
-  t.equal(services.timescaledb.environment.GRAFANA_DB_USER, g.environment.GRAFANA_DB_USER);
-});
+t.test(
+  'grafana: pinned image, provisioning and dashboards read-only, admin password from the environment, no anonymous access, port 3000',
+  async (t) => {
+    const g = services.grafana;
+    t.match(g.image, /^grafana\/grafana(-oss)?:\d+\.\d+\.\d+$/, `pinned: ${g.image}`);
+    const { GRAFANA_VERSION } = await import('../../grafana/src/model.js');
+    t.equal(
+      g.image.split(':')[1],
+      GRAFANA_VERSION,
+      'the dashboards are written for this Grafana version (panel pluginVersion)',
+    );
+    t.ok(g.volumes.includes('./grafana/provisioning:/etc/grafana/provisioning:ro'));
+    t.ok(g.volumes.includes('./grafana/dashboards:/etc/grafana/dashboards:ro'));
+    t.match(
+      g.environment.GF_SECURITY_ADMIN_PASSWORD,
+      /^\$\{GRAFANA_ADMIN_PASSWORD:\?/,
+      'required from the environment, no default',
+    );
+    t.equal(g.environment.GF_AUTH_ANONYMOUS_ENABLED, 'false');
+    t.ok(g.ports.includes('3000:3000'));
+    const ds = parse(
+      readFileSync(new URL('../../grafana/provisioning/datasources/datasources.yml', import.meta.url), 'utf8'),
+    );
+    const pg = ds.datasources.find((d: any) => d.type === 'grafana-postgresql-datasource');
+    for (const ref of [pg.user, pg.secureJsonData.password])
+      t.ok(String(ref).slice(1) in g.environment, `${ref} is set in grafana's environment`);
+    t.equal(pg.url, `timescaledb:5432`, 'the datasource points at the timescaledb service');
+    t.equal(pg.jsonData.database, services.timescaledb.environment.POSTGRES_DB);
+    const [, pgMajor] = /-pg(\d+)$/.exec(services.timescaledb.image) ?? [];
+    t.equal(pg.jsonData.postgresVersion, Number(pgMajor) * 100, 'postgresVersion matches the timescaledb image');
+    t.ok(
+      services.timescaledb.volumes.some((v: string) =>
+        v.startsWith('./grafana/postgres-init/grafana-reader.sh:/docker-entrypoint-initdb.d/'),
+      ),
+      'the read-only role is created at first init',
+    );
+    t.equal(services.timescaledb.environment.GRAFANA_DB_USER, g.environment.GRAFANA_DB_USER);
+  },
+);
 
 t.test('prometheus: pinned image, scrapes the app /metrics', async (t) => {
   const p = services.prometheus;
@@ -74,6 +102,12 @@ t.test('prometheus: pinned image, scrapes the app /metrics', async (t) => {
   t.equal(job.metrics_path, '/metrics');
   const port = (services.app.environment as Record<string, string>).PORT;
   t.same(job.static_configs[0].targets, [`app:${port}`]);
-  const ds = parse(readFileSync(new URL('../../grafana/provisioning/datasources/datasources.yml', import.meta.url), 'utf8'));
-  t.equal(ds.datasources.find((d: any) => d.type === 'prometheus').jsonData.timeInterval, cfg.global.scrape_interval, 'the datasource knows the scrape interval');
+  const ds = parse(
+    readFileSync(new URL('../../grafana/provisioning/datasources/datasources.yml', import.meta.url), 'utf8'),
+  );
+  t.equal(
+    ds.datasources.find((d: any) => d.type === 'prometheus').jsonData.timeInterval,
+    cfg.global.scrape_interval,
+    'the datasource knows the scrape interval',
+  );
 });

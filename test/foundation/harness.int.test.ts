@@ -27,7 +27,10 @@ t.test('JetStream: stream, Nats-Msg-Id dedup, durable pull consumer, ack', async
   const consumer = await js.consumers.get(name, 'd');
   const got: string[] = [];
   const iter = await consumer.fetch({ max_messages: 2, expires: 5000 });
-  for await (const m of iter) { got.push(m.string()); m.ack(); }
+  for await (const m of iter) {
+    got.push(m.string());
+    m.ack();
+  }
   t.same(got, ['one', 'two']);
   await whenAcked(jsm, name);
   t.equal((await jsm.consumers.info(name, 'd')).num_ack_pending, 0, 'acks reached the server');
@@ -45,13 +48,21 @@ t.test('TimescaleDB: extension, license, create_hypertable', async (t) => {
   await client.connect();
   t.teardown(() => client.end());
   await client.query('create extension if not exists timescaledb');
-  const { rows: [lic] } = await client.query("select current_setting('timescaledb.license') as license");
+  const {
+    rows: [lic],
+  } = await client.query("select current_setting('timescaledb.license') as license");
   t.match(lic.license, /^(apache|timescale)$/, `license reported: ${lic.license}`);
   await client.query('create table m (ts timestamptz not null, v int)');
   await client.query("select create_hypertable('m', 'ts')");
   await client.query("insert into m select now() - g * interval '1 hour', g from generate_series(1, 100) g");
-  const { rows: [h] } = await client.query("select count(*)::int as n from timescaledb_information.hypertables where hypertable_name = 'm'");
+  const {
+    rows: [h],
+  } = await client.query(
+    "select count(*)::int as n from timescaledb_information.hypertables where hypertable_name = 'm'",
+  );
   t.equal(h.n, 1, 'm is a hypertable');
-  const { rows: [c] } = await client.query("select count(*)::int as n from show_chunks('m')");
+  const {
+    rows: [c],
+  } = await client.query("select count(*)::int as n from show_chunks('m')");
   t.ok(c.n >= 1, `rows went into chunks (${c.n})`);
 });

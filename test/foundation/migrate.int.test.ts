@@ -17,7 +17,10 @@ t.test('two processes migrating at once apply each file once', async (t) => {
   await c.connect();
   t.teardown(() => c.end());
   const { rows } = await c.query('select version from schema_migrations order by version');
-  t.same(rows.map((r) => r.version), all);
+  t.same(
+    rows.map((r) => r.version),
+    all,
+  );
   t.same(await migrate(url), [], 'a third run has nothing to do');
 });
 
@@ -27,7 +30,10 @@ t.test('an applied migration that was edited is refused; a failing one rolls bac
   writeFileSync(join(dir, '001_a.sql'), 'create table a (x int);');
   t.same(await migrate(url, undefined, dir), ['001']);
   appendFileSync(join(dir, '001_a.sql'), '\n-- edited');
-  await t.rejects(migrate(url, undefined, dir), { name: 'Error', message: /001_a\.sql was edited after it was applied/ });
+  await t.rejects(migrate(url, undefined, dir), {
+    name: 'Error',
+    message: /001_a\.sql was edited after it was applied/,
+  });
 
   const dir2 = mkdtempSync(join(tmpdir(), 'mig-'));
   cpSync(join(dir, '001_a.sql'), join(dir2, '001_a.sql'));

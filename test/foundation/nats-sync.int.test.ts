@@ -13,13 +13,23 @@ t.test('sync_interval always: applied, or refused with the reason', async (t) =>
   const dir = mkdtempSync(join(tmpdir(), 'nats-sync-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const { natsServer } = ensureBinaries();
-  const [major, minor] = (/v?(\d+)\.(\d+)/.exec(execFileSync(natsServer, ['--version'], { encoding: 'utf8' })) ?? []).slice(1).map(Number);
+  const [major, minor] = (/v?(\d+)\.(\d+)/.exec(execFileSync(natsServer, ['--version'], { encoding: 'utf8' })) ?? [])
+    .slice(1)
+    .map(Number);
   if (major > 2 || (major === 2 && minor >= 10)) {
     const nats = await startNats({ dir, port: 0, syncInterval: 'always' });
     t.teardown(() => nats.stop());
-    t.match(readFileSync(join(dir, 'nats-server.conf'), 'utf8'), /sync_interval: "always"/, 'the server runs with sync_interval always');
+    t.match(
+      readFileSync(join(dir, 'nats-server.conf'), 'utf8'),
+      /sync_interval: "always"/,
+      'the server runs with sync_interval always',
+    );
   } else {
-    await t.rejects(startNats({ dir, port: 0, syncInterval: 'always' }), /NATS_SYNC_INTERVAL=always needs nats-server 2\.10 or newer \(this one is 2\.9\)/, `nats-server ${major}.${minor} cannot sync always: refused, not ignored`);
+    await t.rejects(
+      startNats({ dir, port: 0, syncInterval: 'always' }),
+      /NATS_SYNC_INTERVAL=always needs nats-server 2\.10 or newer \(this one is 2\.9\)/,
+      `nats-server ${major}.${minor} cannot sync always: refused, not ignored`,
+    );
   }
   const plain = await startNats({ dir: join(dir, 'plain'), port: 0, syncInterval: 'default' });
   t.teardown(() => plain.stop());

@@ -13,26 +13,44 @@ const dataDir = mkdtempSync(join(tmpdir(), 'tracker-start-'));
 
 async function startMain(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'start'], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, exited, output: () => out };
 }
 
-const stop = async (child: ChildProcess, exited: Promise<number | null>) => { child.kill('SIGTERM'); return exited; };
+const stop = async (child: ChildProcess, exited: Promise<number | null>) => {
+  child.kill('SIGTERM');
+  return exited;
+};
 
 t.test('start, serve, stop, restart with the same data', async (t) => {
   const [port, natsPort, pgPort] = [await freePort(), await freePort(), await freePort()];
-  const env = { DATA_DIR: dataDir, PORT: String(port), LOCAL_NATS_PORT: String(natsPort), LOCAL_PG_PORT: String(pgPort), NATS_URL: '', DATABASE_URL: '' };
+  const env = {
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOCAL_NATS_PORT: String(natsPort),
+    LOCAL_PG_PORT: String(pgPort),
+    NATS_URL: '',
+    DATABASE_URL: '',
+  };
 
   const first = await startMain(env);
-  const health = await whenCaughtUp(async () => {
-    const r = await fetch(`http://127.0.0.1:${port}/health`);
-    return r.status === 200 ? ((await r.json()) as { status: string }) : undefined;
-  }, { timeoutMs: 90000, what: 'health 200' });
+  const health = await whenCaughtUp(
+    async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/health`);
+      return r.status === 200 ? ((await r.json()) as { status: string }) : undefined;
+    },
+    { timeoutMs: 90000, what: 'health 200' },
+  );
   t.equal(health.status, 'ok');
   t.match(first.output(), new RegExp(`ingest: +ws://127\\.0\\.0\\.1:${port}/ws/position`), 'prints the ingest URL');
   t.match(first.output(), new RegExp(`NATS: +nats://127\\.0\\.0\\.1:${natsPort} \\(private\\)`));
@@ -52,7 +70,10 @@ t.test('start, serve, stop, restart with the same data', async (t) => {
   t.notOk(isAlive(pgPid), 'postgres stopped');
 
   const second = await startMain(env);
-  await whenCaughtUp(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, { timeoutMs: 60000, what: 'restart health' });
+  await whenCaughtUp(async () => (await fetch(`http://127.0.0.1:${port}/health`)).status === 200, {
+    timeoutMs: 60000,
+    what: 'restart health',
+  });
   const c2 = new pg.Client({ connectionString: url });
   await c2.connect();
   const { rows } = await c2.query('select x from start_test_marker');

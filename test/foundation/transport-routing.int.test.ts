@@ -4,11 +4,27 @@
 // the answers native gave on Node 20 (written out below).
 import t from 'tap';
 import { selectTransport, type Transport } from '../../src/shared/http/transport.js';
-import { loadNativeUws, type TemplatedApp, type us_listen_socket, type HttpResponse, type HttpRequest } from '../../src/shared/http/uws.js';
+import {
+  loadNativeUws,
+  type TemplatedApp,
+  type us_listen_socket,
+  type HttpResponse,
+  type HttpRequest,
+} from '../../src/shared/http/uws.js';
 
 const REQUESTS: Array<[string, string]> = [
-  ['GET', '/health'], ['GET', '/health?yield=1'], ['POST', '/health'], ['GET', '/players/top'], ['GET', '/players/Ann%20Lee?x=1&y=%20z'],
-  ['GET', '/players/Ann/trail'], ['GET', '/players/'], ['GET', '/'], ['GET', '/static/css/site.css'], ['GET', '/nope'], ['DELETE', '/nope'], ['PUT', '/health'],
+  ['GET', '/health'],
+  ['GET', '/health?yield=1'],
+  ['POST', '/health'],
+  ['GET', '/players/top'],
+  ['GET', '/players/Ann%20Lee?x=1&y=%20z'],
+  ['GET', '/players/Ann/trail'],
+  ['GET', '/players/'],
+  ['GET', '/'],
+  ['GET', '/static/css/site.css'],
+  ['GET', '/nope'],
+  ['DELETE', '/nope'],
+  ['PUT', '/health'],
 ];
 const NATIVE = [
   '200 health  yield:',
@@ -28,8 +44,13 @@ const NATIVE = [
 function routes(app: TemplatedApp): void {
   const answer = (name: string, yieldOn?: boolean) => (res: HttpResponse, req: HttpRequest) => {
     const q = req.getQuery();
-    if (yieldOn && req.getQuery('yield') === '1') { req.setYield(true); return; }
-    res.end(`${name} ${req.getParameter(0) ?? ''} yield:${req.getQuery('yield') ?? ''}${q === undefined || q.includes('yield') ? '' : ` q=${q}`}`);
+    if (yieldOn && req.getQuery('yield') === '1') {
+      req.setYield(true);
+      return;
+    }
+    res.end(
+      `${name} ${req.getParameter(0) ?? ''} yield:${req.getQuery('yield') ?? ''}${q === undefined || q.includes('yield') ? '' : ` q=${q}`}`,
+    );
   };
   app.any('/*', answer('any catch-all'));
   app.get('/*', answer('get catch-all'));
@@ -45,7 +66,9 @@ function routes(app: TemplatedApp): void {
 async function answers(transport: Transport): Promise<string[]> {
   const app = transport.App();
   routes(app);
-  const socket = await new Promise<us_listen_socket>((resolve, reject) => app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))));
+  const socket = await new Promise<us_listen_socket>((resolve, reject) =>
+    app.listen('127.0.0.1', 0, (s) => (s ? resolve(s) : reject(new Error('listen')))),
+  );
   try {
     const out = [];
     for (const [method, path] of REQUESTS) {

@@ -20,10 +20,21 @@ const best = (method: string, path: string) => router().match(method, path)[0];
 
 t.test('static > param > wildcard, method > any, first registered', async (t) => {
   t.same(best('get', '/health'), { handler: 'health', params: [] });
-  t.equal(router().match('get', '/health').map((m) => m.handler).join(' | '), 'health | any health | get catch-all | any catch-all', 'the order handlers yield along');
+  t.equal(
+    router()
+      .match('get', '/health')
+      .map((m) => m.handler)
+      .join(' | '),
+    'health | any health | get catch-all | any catch-all',
+    'the order handlers yield along',
+  );
   t.equal(best('post', '/health').handler, 'any health');
   t.equal(best('get', '/players/top').handler, 'top');
-  t.same(best('get', '/players/Ann%20Lee'), { handler: 'player', params: ['Ann%20Lee'] }, 'params are raw, as uWS gives them');
+  t.same(
+    best('get', '/players/Ann%20Lee'),
+    { handler: 'player', params: ['Ann%20Lee'] },
+    'params are raw, as uWS gives them',
+  );
   t.same(best('get', '/players/Ann/trail'), { handler: 'trail', params: ['Ann'] });
   t.equal(best('get', '/players/').handler, 'get catch-all', 'an empty segment is no param');
   t.equal(best('get', '/').handler, 'root');
@@ -33,10 +44,13 @@ t.test('static > param > wildcard, method > any, first registered', async (t) =>
   t.same(new Router<string>().match('get', '/x'), [], 'nothing registered: no match');
 });
 
-t.test('patterns must start with a slash; a method and pattern only once (native uWS aborts the process on a repeat)', async (t) => {
-  t.throws(() => new Router<string>().add('get', 'health', 'x'), /must start with "\/"/);
-  const r = new Router<string>();
-  r.add('get', '/health', 'a');
-  r.add('*', '/health', 'b');
-  t.throws(() => r.add('get', '/health', 'c'), /route registered twice: get \/health/);
-});
+t.test(
+  'patterns must start with a slash; a method and pattern only once (native uWS aborts the process on a repeat)',
+  async (t) => {
+    t.throws(() => new Router<string>().add('get', 'health', 'x'), /must start with "\/"/);
+    const r = new Router<string>();
+    r.add('get', '/health', 'a');
+    r.add('*', '/health', 'b');
+    t.throws(() => r.add('get', '/health', 'c'), /route registered twice: get \/health/);
+  },
+);

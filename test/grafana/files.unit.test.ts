@@ -12,8 +12,12 @@ const root = new URL('../../grafana/', import.meta.url);
 const yaml = (path: string) => parse(readFileSync(new URL(path, root), 'utf8'));
 const datasources = yaml('provisioning/datasources/datasources.yml');
 const providers = yaml('provisioning/dashboards/dashboards.yml');
-const files = readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json')).sort();
-const committed = Object.fromEntries(files.map((f) => [f, JSON.parse(readFileSync(DASHBOARD_DIR + f, 'utf8')) as Dashboard]));
+const files = readdirSync(DASHBOARD_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
+const committed = Object.fromEntries(
+  files.map((f) => [f, JSON.parse(readFileSync(DASHBOARD_DIR + f, 'utf8')) as Dashboard]),
+);
 const generated = dashboards();
 
 t.test('datasources: fixed uids, TimescaleDB flag, secrets from the environment', async (t) => {
@@ -44,7 +48,8 @@ t.test('dashboard provider: a read-only file provider over the mounted dashboard
 
 t.test('committed JSON is what grafana/src generates (run `npx tsx grafana/src/build.ts --write`)', async (t) => {
   t.same(files, Object.keys(generated).sort(), 'one file per dashboard, no strays');
-  for (const [file, d] of Object.entries(generated)) t.equal(readFileSync(DASHBOARD_DIR + file, 'utf8'), render(d), file);
+  for (const [file, d] of Object.entries(generated))
+    t.equal(readFileSync(DASHBOARD_DIR + file, 'utf8'), render(d), file);
   t.equal(readFileSync(DOC_PATH, 'utf8'), renderDoc(), 'docs/dashboards.md');
 });
 
@@ -79,20 +84,30 @@ t.test('uids, titles, no placeholders, every reference provisioned', async (t) =
 t.test('every SQL panel follows the time picker and the variables, in expandable form', async (t) => {
   for (const d of Object.values(generated)) {
     const vars = d.templating.list.map((v) => v.name);
-    for (const p of d.panels) for (const q of p.targets) {
-      if (!('rawSql' in q)) continue;
-      const s = (q as SqlTarget).rawSql;
-      const what = `${d.title} / ${p.title}`;
-      t.match(s, /\$__timeFilter\(|\$__timeFrom\(\)|\$__timeTo\(\)/, `${what}: uses the time range macros`);
-      if ((q as SqlTarget).shape.kind === 'time_series') t.match(s, /\$__timeGroupAlias\([^)]*\$__interval/, `${what}: groups by $__interval`);
-      if (!(q as SqlTarget).communityOnly && p.title !== 'Hypertables: rows, size, chunks') {
-        t.ok(vars.some((v) => s.includes(`$${v}`)), `${what}: uses a template variable`);
+    for (const p of d.panels)
+      for (const q of p.targets) {
+        if (!('rawSql' in q)) continue;
+        const s = (q as SqlTarget).rawSql;
+        const what = `${d.title} / ${p.title}`;
+        t.match(s, /\$__timeFilter\(|\$__timeFrom\(\)|\$__timeTo\(\)/, `${what}: uses the time range macros`);
+        if ((q as SqlTarget).shape.kind === 'time_series')
+          t.match(s, /\$__timeGroupAlias\([^)]*\$__interval/, `${what}: groups by $__interval`);
+        if (!(q as SqlTarget).communityOnly && p.title !== 'Hypertables: rows, size, chunks') {
+          t.ok(
+            vars.some((v) => s.includes(`$${v}`)),
+            `${what}: uses a template variable`,
+          );
+        }
+        // Newer Grafana versions strip SQL comments before expansion; none here, so every version runs the same text.
+        t.notMatch(s, /--|\/\*/, `${what}: no SQL comments`);
+        for (const m of s.matchAll(/\$__\w+\(([^)]*)\)/g))
+          t.notMatch(
+            m[1],
+            /\(/,
+            `${what}: macro argument "${m[1]}" has no "(" (the macro regex stops at the first ")")`,
+          );
+        t.notMatch(s, /\$__timeGroup\([^)]*\),/, `${what}: no "$__timeGroup(…)," (Grafana would add AS "time" there)`);
       }
-      // Newer Grafana versions strip SQL comments before expansion; none here, so every version runs the same text.
-      t.notMatch(s, /--|\/\*/, `${what}: no SQL comments`);
-      for (const m of s.matchAll(/\$__\w+\(([^)]*)\)/g)) t.notMatch(m[1], /\(/, `${what}: macro argument "${m[1]}" has no "(" (the macro regex stops at the first ")")`);
-      t.notMatch(s, /\$__timeGroup\([^)]*\),/, `${what}: no "$__timeGroup(…)," (Grafana would add AS "time" there)`);
-    }
   }
 });
 
@@ -101,7 +116,11 @@ t.test('spatial panels: XY chart v2 options mapping ew, ns and count', async (t)
     const p = committed[f].panels.find((x) => x.type === 'xychart')!;
     const [series] = p.options.series as any[];
     t.equal(p.options.mapping, 'manual');
-    t.same([series.x.matcher.options, series.y.matcher.options, series.size.matcher.options, series.color.matcher.options], ['ew', 'ns', 'count', 'count'], `${f}: x = ew, y = ns, size and colour = count`);
+    t.same(
+      [series.x.matcher.options, series.y.matcher.options, series.size.matcher.options, series.color.matcher.options],
+      ['ew', 'ns', 'count', 'count'],
+      `${f}: x = ew, y = ns, size and colour = count`,
+    );
     t.match(p.description, /heatmap panel/, `${f}: says why not the heatmap panel`);
     const shape = (generated[f].panels.find((x) => x.type === 'xychart')!.targets[0] as SqlTarget).shape;
     t.same(shape, { kind: 'xy', x: 'ew', y: 'ns', size: 'count' }, 'and the query test checks those fields');
@@ -109,9 +128,11 @@ t.test('spatial panels: XY chart v2 options mapping ew, ns and count', async (t)
 });
 
 t.test('every Prometheus panel uses $__rate_interval for rates, never a fixed window', async (t) => {
-  for (const d of Object.values(generated)) for (const p of d.panels) for (const q of p.targets) {
-    if (!('expr' in q)) continue;
-    const e = (q as PromTarget).expr;
-    for (const w of e.matchAll(/\[([^\]]+)\]/g)) t.equal(w[1], '$__rate_interval', `${p.title}: range ${w[1]}`);
-  }
+  for (const d of Object.values(generated))
+    for (const p of d.panels)
+      for (const q of p.targets) {
+        if (!('expr' in q)) continue;
+        const e = (q as PromTarget).expr;
+        for (const w of e.matchAll(/\[([^\]]+)\]/g)) t.equal(w[1], '$__rate_interval', `${p.title}: range ${w[1]}`);
+      }
 });

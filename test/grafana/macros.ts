@@ -6,19 +6,36 @@
 // Go formatting (time.RFC3339Nano, %v of a float64, %.3f) is reproduced where it shows
 // in the SQL. Unit tests: test/grafana/macros.unit.test.ts.
 
-export interface TimeRange { from: Date; to: Date }
-export interface MacroContext { range: TimeRange; intervalMs: number; timescaledb: boolean }
-export type Fill = { intervalSeconds: number } & ({ mode: 'null' } | { mode: 'previous' } | { mode: 'value'; value: number });
-export interface Expanded { sql: string; fill?: Fill }
+export interface TimeRange {
+  from: Date;
+  to: Date;
+}
+export interface MacroContext {
+  range: TimeRange;
+  intervalMs: number;
+  timescaledb: boolean;
+}
+export type Fill = { intervalSeconds: number } & (
+  | { mode: 'null' }
+  | { mode: 'previous' }
+  | { mode: 'value'; value: number }
+);
+export interface Expanded {
+  sql: string;
+  fill?: Fill;
+}
 
-export class MacroError extends Error { override name = 'MacroError'; }
+export class MacroError extends Error {
+  override name = 'MacroError';
+}
 
-const MS = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const MS = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** Go time.ParseDuration, in milliseconds (sub-millisecond parts kept as fractions). */
 function parseGoDuration(s: string): number {
   const m = /^([+-])?(.*)$/.exec(s)!;
-  let rest = m[2], total = 0;
+  let rest = m[2],
+    total = 0;
   if (rest === '0') return 0;
   if (rest === '') throw new MacroError(`time: invalid duration "${s}"`);
   while (rest.length) {
@@ -45,7 +62,14 @@ export function parseInterval(inp: string, now = new Date()): number {
 
 /** gtime.FormatInterval: the largest whole unit (y, d, h, m, s, ms). */
 export function formatInterval(ms: number): string {
-  const units: Array<[string, number]> = [['y', 365 * 86_400_000], ['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+  const units: Array<[string, number]> = [
+    ['y', 365 * 86_400_000],
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ];
   for (const [u, size] of units) if (ms >= size) return `${Math.floor(ms / size)}${u}`;
   return '1ms';
 }
@@ -84,7 +108,9 @@ function setupFill(intervalMs: number, fillmode: string): Fill {
   const intervalSeconds = intervalMs / 1000;
   if (fillmode === 'NULL') return { intervalSeconds, mode: 'null' };
   if (fillmode === 'previous') return { intervalSeconds, mode: 'previous' };
-  const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$/i.test(fillmode) ? Number(fillmode.replace(/inf(inity)?/i, 'Infinity')) : NaN;
+  const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$/i.test(fillmode)
+    ? Number(fillmode.replace(/inf(inity)?/i, 'Infinity'))
+    : NaN;
   if (Number.isNaN(value) && !/nan/i.test(fillmode)) throw new MacroError(`error parsing fill value ${fillmode}`);
   return { intervalSeconds, mode: 'value', value };
 }
@@ -93,36 +119,59 @@ function evaluateMacro(ctx: MacroContext, name: string, args: string[], state: {
   const { from, to } = ctx.range;
   // As in macros.go: strings.Split never returns an empty list, so `$__timeFilter()` passes
   // this check with an empty column name, and PostgreSQL reports the syntax error.
-  const needColumn = () => { if (args.length === 0) throw new MacroError(`missing time column argument for macro ${name}`); };
+  const needColumn = () => {
+    if (args.length === 0) throw new MacroError(`missing time column argument for macro ${name}`);
+  };
   const groupInterval = () => {
     if (args.length < 2) throw new MacroError(`macro ${name} needs time column and interval and optional fill value`);
     let ms: number;
-    try { ms = parseInterval(args[1].replace(/^'+|'+$/g, '')); } catch { throw new MacroError(`error parsing interval ${args[1]}`); }
+    try {
+      ms = parseInterval(args[1].replace(/^'+|'+$/g, ''));
+    } catch {
+      throw new MacroError(`error parsing interval ${args[1]}`);
+    }
     if (args.length === 3) state.fill = setupFill(ms, args[2]);
     return ms;
   };
   switch (name) {
-    case '__time': needColumn(); return `${args[0]} AS "time"`;
-    case '__timeEpoch': needColumn(); return `extract(epoch from ${args[0]}) as "time"`;
-    case '__timeFilter': needColumn(); return `${args[0]} BETWEEN '${rfc3339Nano(from)}' AND '${rfc3339Nano(to)}'`;
-    case '__timeFrom': return `'${rfc3339Nano(from)}'`;
-    case '__timeTo': return `'${rfc3339Nano(to)}'`;
+    case '__time':
+      needColumn();
+      return `${args[0]} AS "time"`;
+    case '__timeEpoch':
+      needColumn();
+      return `extract(epoch from ${args[0]}) as "time"`;
+    case '__timeFilter':
+      needColumn();
+      return `${args[0]} BETWEEN '${rfc3339Nano(from)}' AND '${rfc3339Nano(to)}'`;
+    case '__timeFrom':
+      return `'${rfc3339Nano(from)}'`;
+    case '__timeTo':
+      return `'${rfc3339Nano(to)}'`;
     case '__timeGroup': {
       const s = groupInterval() / 1000;
       if (ctx.timescaledb) return `time_bucket('${s.toFixed(3)}s',${args[0]})`;
       return `floor(extract(epoch from ${args[0]})/${goFloat(s)})*${goFloat(s)}`;
     }
-    case '__timeGroupAlias': return `${evaluateMacro(ctx, '__timeGroup', args, state)} AS "time"`;
-    case '__unixEpochFilter': needColumn(); return `${args[0]} >= ${unix(from)} AND ${args[0]} <= ${unix(to)}`;
-    case '__unixEpochNanoFilter': needColumn(); return `${args[0]} >= ${unixNano(from)} AND ${args[0]} <= ${unixNano(to)}`;
-    case '__unixEpochNanoFrom': return unixNano(from);
-    case '__unixEpochNanoTo': return unixNano(to);
+    case '__timeGroupAlias':
+      return `${evaluateMacro(ctx, '__timeGroup', args, state)} AS "time"`;
+    case '__unixEpochFilter':
+      needColumn();
+      return `${args[0]} >= ${unix(from)} AND ${args[0]} <= ${unix(to)}`;
+    case '__unixEpochNanoFilter':
+      needColumn();
+      return `${args[0]} >= ${unixNano(from)} AND ${args[0]} <= ${unixNano(to)}`;
+    case '__unixEpochNanoFrom':
+      return unixNano(from);
+    case '__unixEpochNanoTo':
+      return unixNano(to);
     case '__unixEpochGroup': {
       const s = groupInterval() / 1000;
       return `floor((${args[0]})/${goFloat(s)})*${goFloat(s)}`;
     }
-    case '__unixEpochGroupAlias': return `${evaluateMacro(ctx, '__unixEpochGroup', args, state)} AS "time"`;
-    default: throw new MacroError(`unknown macro ${JSON.stringify(name)}`);
+    case '__unixEpochGroupAlias':
+      return `${evaluateMacro(ctx, '__unixEpochGroup', args, state)} AS "time"`;
+    default:
+      throw new MacroError(`unknown macro ${JSON.stringify(name)}`);
   }
 }
 

@@ -5,30 +5,56 @@ import { expandMacros, type TimeRange } from './macros.js';
 import { substituteVariables, type BoundVariable, type Selection } from './variables.js';
 import type { Dashboard, SqlTarget, SqlShape, Panel } from '../../grafana/src/model.js';
 
-export interface Field { name: string; dataTypeID: number }
-export interface Result { fields: Field[]; rows: Record<string, unknown>[] }
-export interface Db { query(text: string): Promise<Result> }
+export interface Field {
+  name: string;
+  dataTypeID: number;
+}
+export interface Result {
+  fields: Field[];
+  rows: Record<string, unknown>[];
+}
+export interface Db {
+  query(text: string): Promise<Result>;
+}
 
-const TIME = new Set([1184, 1114, 1082]);            // timestamptz, timestamp, date
+const TIME = new Set([1184, 1114, 1082]); // timestamptz, timestamp, date
 const NUMBER = new Set([20, 21, 23, 700, 701, 1700]); // int8, int2, int4, float4, float8, numeric
-const TEXT = new Set([25, 1043, 19, 18]);            // text, varchar, name, char
+const TEXT = new Set([25, 1043, 19, 18]); // text, varchar, name, char
 
-export interface QueryRun { panel: Panel; target: SqlTarget; sql: string; result: Result }
+export interface QueryRun {
+  panel: Panel;
+  target: SqlTarget;
+  sql: string;
+  result: Result;
+}
 
 /** Every SQL target of a dashboard, substituted, expanded and run. */
-export async function runDashboard(db: Db, d: Dashboard, range: TimeRange, intervalMs: number, selected: Record<string, Selection>, options: Record<string, string[]>): Promise<QueryRun[]> {
+export async function runDashboard(
+  db: Db,
+  d: Dashboard,
+  range: TimeRange,
+  intervalMs: number,
+  selected: Record<string, Selection>,
+  options: Record<string, string[]>,
+): Promise<QueryRun[]> {
   const bound: Record<string, BoundVariable> = {};
-  for (const v of d.templating.list) bound[v.name] = { variable: v, options: options[v.name] ?? [], selected: selected[v.name] ?? (v.current.value as Selection) };
+  for (const v of d.templating.list)
+    bound[v.name] = {
+      variable: v,
+      options: options[v.name] ?? [],
+      selected: selected[v.name] ?? (v.current.value as Selection),
+    };
   const runs: QueryRun[] = [];
-  for (const panel of d.panels) for (const target of panel.targets) {
-    if (!('rawSql' in target)) continue;
-    const sql = expandMacros(substituteVariables(target.rawSql, bound), { range, intervalMs, timescaledb: true }).sql;
-    try {
-      runs.push({ panel, target, sql, result: await db.query(sql) });
-    } catch (err) {
-      throw new Error(`${d.title} / ${panel.title}: ${(err as Error).message}\n${sql}`);
+  for (const panel of d.panels)
+    for (const target of panel.targets) {
+      if (!('rawSql' in target)) continue;
+      const sql = expandMacros(substituteVariables(target.rawSql, bound), { range, intervalMs, timescaledb: true }).sql;
+      try {
+        runs.push({ panel, target, sql, result: await db.query(sql) });
+      } catch (err) {
+        throw new Error(`${d.title} / ${panel.title}: ${(err as Error).message}\n${sql}`);
+      }
     }
-  }
   return runs;
 }
 
@@ -36,12 +62,20 @@ export async function runDashboard(db: Db, d: Dashboard, range: TimeRange, inter
 export function shapeProblems(shape: SqlShape, r: Result): string[] {
   const problems: string[] = [];
   const type = (name: string) => r.fields.find((f) => f.name === name)?.dataTypeID;
-  const numeric = (name: string) => { const t = type(name); if (t === undefined || !NUMBER.has(t)) problems.push(`${name} is not a numeric column (type ${t})`); };
+  const numeric = (name: string) => {
+    const t = type(name);
+    if (t === undefined || !NUMBER.has(t)) problems.push(`${name} is not a numeric column (type ${t})`);
+  };
   if (shape.kind === 'time_series') {
     const t = type('time');
-    if (t === undefined || !TIME.has(t)) problems.push(`no "time" timestamp column (fields: ${r.fields.map((f) => `${f.name}:${f.dataTypeID}`).join(', ')})`);
+    if (t === undefined || !TIME.has(t))
+      problems.push(
+        `no "time" timestamp column (fields: ${r.fields.map((f) => `${f.name}:${f.dataTypeID}`).join(', ')})`,
+      );
     const values = r.fields.filter((f) => f.name !== 'time');
-    for (const f of values) if (!NUMBER.has(f.dataTypeID) && !TEXT.has(f.dataTypeID)) problems.push(`${f.name} is neither numeric nor a text label (type ${f.dataTypeID})`);
+    for (const f of values)
+      if (!NUMBER.has(f.dataTypeID) && !TEXT.has(f.dataTypeID))
+        problems.push(`${f.name} is neither numeric nor a text label (type ${f.dataTypeID})`);
     if (!values.some((f) => NUMBER.has(f.dataTypeID))) problems.push('no numeric value column');
     // Grafana turns long frames (time, label, value) into series; it refuses rows not sorted by time.
     const times = r.rows.map((row) => new Date(row.time as string | Date).getTime());
@@ -49,7 +83,9 @@ export function shapeProblems(shape: SqlShape, r: Result): string[] {
   } else if (shape.kind === 'table') {
     for (const c of shape.columns) if (type(c) === undefined) problems.push(`no column ${c}`);
   } else {
-    numeric(shape.x); numeric(shape.y); numeric(shape.size);
+    numeric(shape.x);
+    numeric(shape.y);
+    numeric(shape.size);
     if (type('time') !== undefined) problems.push('an XY panel gets no time column');
   }
   return problems;

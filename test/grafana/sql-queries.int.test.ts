@@ -25,51 +25,81 @@ import { expandMacros } from './macros.js';
 import { runDashboard, shapeProblems, type Db, type QueryRun } from './panel-queries.js';
 import { sendThroughPipeline, CHARACTERS, MOBS, ITEMS, type SentEvent } from './pipeline-data.js';
 
-const MIN = 60_000, HOUR = 3_600_000, DAY = 86_400_000;
+const MIN = 60_000,
+  HOUR = 3_600_000,
+  DAY = 86_400_000;
 const data = await sendThroughPipeline();
 t.teardown(() => data.stop());
 
 // ---- apache: the read-only Grafana role on the pipeline's database ------------------
 const url = new URL(data.cfg.DATABASE_URL!);
-const reader = uniqueName('grafana_reader_'), readerPassword = `pw-${uniqueName()}`;
+const reader = uniqueName('grafana_reader_'),
+  readerPassword = `pw-${uniqueName()}`;
 const script = fileURLToPath(new URL('../../grafana/postgres-init/grafana-reader.sh', import.meta.url));
 const created = spawnSync('bash', [script], {
   encoding: 'utf8',
   env: {
-    ...process.env, PATH: `${ensureBinaries().pgBinDir}:${process.env.PATH}`,
-    PGHOST: url.hostname, PGPORT: url.port, PGPASSWORD: decodeURIComponent(url.password),
-    POSTGRES_USER: decodeURIComponent(url.username), POSTGRES_DB: url.pathname.slice(1),
-    GRAFANA_DB_USER: reader, GRAFANA_DB_PASSWORD: readerPassword,
+    ...process.env,
+    PATH: `${ensureBinaries().pgBinDir}:${process.env.PATH}`,
+    PGHOST: url.hostname,
+    PGPORT: url.port,
+    PGPASSWORD: decodeURIComponent(url.password),
+    POSTGRES_USER: decodeURIComponent(url.username),
+    POSTGRES_DB: url.pathname.slice(1),
+    GRAFANA_DB_USER: reader,
+    GRAFANA_DB_PASSWORD: readerPassword,
   },
 });
 if (created.status !== 0) throw new Error(`grafana-reader.sh failed: ${created.stderr}`);
-const readerUrl = new URL(url); readerUrl.username = reader; readerUrl.password = readerPassword;
+const readerUrl = new URL(url);
+readerUrl.username = reader;
+readerUrl.password = readerPassword;
 const readerClient = new pg.Client({ connectionString: readerUrl.toString() });
 await readerClient.connect();
 t.teardown(async () => {
   await readerClient.end();
-  await data.app.rt.pool.query(`drop owned by ${pg.escapeIdentifier(reader)}; drop role ${pg.escapeIdentifier(reader)}`).catch(() => {});
+  await data.app.rt.pool
+    .query(`drop owned by ${pg.escapeIdentifier(reader)}; drop role ${pg.escapeIdentifier(reader)}`)
+    .catch(() => {});
 });
-const apache: Db = { query: async (text) => { const r = await readerClient.query(text); return { fields: r.fields, rows: r.rows }; } };
+const apache: Db = {
+  query: async (text) => {
+    const r = await readerClient.query(text);
+    return { fields: r.fields, rows: r.rows };
+  },
+};
 
 // ---- community: PGlite with the same rows ---------------------------------------------
 const lite = await PGlite.create({ extensions: { timescaledb } });
 t.teardown(() => lite.close());
-for (const m of loadMigrations()) await lite.exec(m.sql.startsWith('-- migrate:no-transaction') ? m.sql : `begin;\n${m.sql}\ncommit;`);
+for (const m of loadMigrations())
+  await lite.exec(m.sql.startsWith('-- migrate:no-transaction') ? m.sql : `begin;\n${m.sql}\ncommit;`);
 for (const table of ['telemetry', 'spawn_events', 'rare_events', 'player_latest']) {
   const { rows } = await data.app.rt.pool.query(`select coalesce(json_agg(t), '[]') as j from ${table} t`);
-  await lite.query(`insert into ${table} select * from jsonb_populate_recordset(null::${table}, $1::jsonb)`, [JSON.stringify(rows[0].j)]);
+  await lite.query(`insert into ${table} select * from jsonb_populate_recordset(null::${table}, $1::jsonb)`, [
+    JSON.stringify(rows[0].j),
+  ]);
 }
 // Materialize up to a day ago (real-time aggregation serves the rest) and compress the
 // oldest raw chunk, so freshness and compression panels have something to show.
 const dayAgo = new Date(data.now - DAY).toISOString();
-for (const v of ['telemetry_1m', 'telemetry_1h', 'spawn_cells_1h', 'rare_cells_1h']) await lite.exec(`call refresh_continuous_aggregate('${v}', null, '${dayAgo}')`);
-await lite.exec(`select compress_chunk(c) from show_chunks('telemetry', older_than => '${new Date(data.now - 2 * DAY).toISOString()}'::timestamptz) c`);
+for (const v of ['telemetry_1m', 'telemetry_1h', 'spawn_cells_1h', 'rare_cells_1h'])
+  await lite.exec(`call refresh_continuous_aggregate('${v}', null, '${dayAgo}')`);
+await lite.exec(
+  `select compress_chunk(c) from show_chunks('telemetry', older_than => '${new Date(data.now - 2 * DAY).toISOString()}'::timestamptz) c`,
+);
 await lite.exec('analyze');
 // The same read-only role as grafana-reader.sh grants (its psql meta-commands aside), so
 // the community-only panels are proven to work without owner rights too.
-await lite.exec(`create role grafana_reader; grant pg_read_all_data to grafana_reader; set role grafana_reader; set default_transaction_read_only = on`);
-const community: Db = { query: async (text) => { const r = await lite.query<Record<string, unknown>>(text); return { fields: r.fields, rows: r.rows }; } };
+await lite.exec(
+  `create role grafana_reader; grant pg_read_all_data to grafana_reader; set role grafana_reader; set default_transaction_read_only = on`,
+);
+const community: Db = {
+  query: async (text) => {
+    const r = await lite.query<Record<string, unknown>>(text);
+    return { fields: r.fields, rows: r.rows };
+  },
+};
 
 const modes = { apache, community } as const;
 const all = dashboards();
@@ -86,7 +116,10 @@ const RANGES = [
 async function variableOptions(db: Db, d: Dashboard) {
   const options: Record<string, string[]> = {};
   for (const v of d.templating.list) {
-    if (v.type === 'custom') { options[v.name] = v.query.split(','); continue; }
+    if (v.type === 'custom') {
+      options[v.name] = v.query.split(',');
+      continue;
+    }
     const range = { from: new Date(data.now - DAY), to: new Date() };
     const r = await db.query(expandMacros(v.query, { range, intervalMs: 60_000, timescaledb: true }).sql);
     options[v.name] = r.rows.map((row) => String(Object.values(row)[0]));
@@ -95,7 +128,10 @@ async function variableOptions(db: Db, d: Dashboard) {
 }
 
 const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort();
-const inRange = (ts: string, from: Date, to: Date) => { const x = Date.parse(ts); return x >= from.getTime() && x <= to.getTime(); };
+const inRange = (ts: string, from: Date, to: Date) => {
+  const x = Date.parse(ts);
+  return x >= from.getTime() && x <= to.getTime();
+};
 const num = (v: unknown) => Number(v);
 const sumOf = (runs: Record<string, unknown>[], col: string) => runs.reduce((s, r) => s + num(r[col]), 0);
 
@@ -104,7 +140,11 @@ for (const [mode, db] of Object.entries(modes)) {
     t.match((await db.query('select current_user as u')).rows[0].u, /^grafana_reader/);
     t.ok(Number((await db.query('select count(*) as n from telemetry')).rows[0].n) > 0, 'reads the hypertables');
     await t.rejects(db.query('delete from player_latest'), /read-only transaction/, 'cannot delete');
-    await t.rejects(db.query('create table grafana_was_here (x int)'), /read-only transaction|permission denied/, 'cannot create');
+    await t.rejects(
+      db.query('create table grafana_was_here (x int)'),
+      /read-only transaction|permission denied/,
+      'cannot create',
+    );
   });
 
   t.test(`${mode}: variable queries list exactly the names the pipeline stored`, async (t) => {
@@ -118,25 +158,32 @@ for (const [mode, db] of Object.entries(modes)) {
 
   for (const range of RANGES) {
     for (const selection of ['all', 'some'] as const) {
-      t.test(`${mode}, ${range.name}, ${selection === 'all' ? 'All selected' : 'two values selected'}: every SQL panel runs and fits its panel`, async (t) => {
-        const to = new Date(), from = new Date(to.getTime() - range.ms);
-        const pick: Record<string, string[] | '$__all'> = selection === 'all'
-          ? {}
-          : { character: [CHARACTERS[1], CHARACTERS[2]], mob: [MOBS[1], MOBS[2]], item: [ITEMS[1]] };
-        for (const d of sqlDashboards) {
-          const runs = await runDashboard(db, d, { from, to }, range.intervalMs, pick, await variableOptions(db, d));
-          for (const run of runs) {
-            const what = `${d.title} / ${run.panel.title}`;
-            t.same(shapeProblems(run.target.shape, run.result), [], `${what}: columns fit a ${run.panel.type} panel`);
-            checkCommunityNote(t, mode, run, what);
+      t.test(
+        `${mode}, ${range.name}, ${selection === 'all' ? 'All selected' : 'two values selected'}: every SQL panel runs and fits its panel`,
+        async (t) => {
+          const to = new Date(),
+            from = new Date(to.getTime() - range.ms);
+          const pick: Record<string, string[] | '$__all'> =
+            selection === 'all'
+              ? {}
+              : { character: [CHARACTERS[1], CHARACTERS[2]], mob: [MOBS[1], MOBS[2]], item: [ITEMS[1]] };
+          for (const d of sqlDashboards) {
+            const runs = await runDashboard(db, d, { from, to }, range.intervalMs, pick, await variableOptions(db, d));
+            for (const run of runs) {
+              const what = `${d.title} / ${run.panel.title}`;
+              t.same(shapeProblems(run.target.shape, run.result), [], `${what}: columns fit a ${run.panel.type} panel`);
+              checkCommunityNote(t, mode, run, what);
+            }
+            if (d.uid === 'tracker-telemetry') checkTelemetry(t, runs, from, to, range, pick.character);
+            if (d.uid === 'tracker-telemetry') await checkOneLevelRead(t, db, runs);
+            if (d.uid === 'tracker-telemetry' && mode === 'community') checkCommunityPanels(t, runs, range);
+            if (d.uid === 'tracker-spawns')
+              checkEvents(t, runs, data.spawns, 'mob', from, to, pick.character, pick.mob);
+            if (d.uid === 'tracker-rares')
+              checkEvents(t, runs, data.rares, 'name', from, to, pick.character, pick.item);
           }
-          if (d.uid === 'tracker-telemetry') checkTelemetry(t, runs, from, to, range, pick.character);
-          if (d.uid === 'tracker-telemetry') await checkOneLevelRead(t, db, runs);
-          if (d.uid === 'tracker-telemetry' && mode === 'community') checkCommunityPanels(t, runs, range);
-          if (d.uid === 'tracker-spawns') checkEvents(t, runs, data.spawns, 'mob', from, to, pick.character, pick.mob);
-          if (d.uid === 'tracker-rares') checkEvents(t, runs, data.rares, 'name', from, to, pick.character, pick.item);
-        }
-      });
+        },
+      );
     }
   }
 }
@@ -148,8 +195,15 @@ function checkCommunityNote(t: Tap, mode: string, run: QueryRun, what: string) {
   const notes = run.result.rows.filter((r) => /community license/.test(String(r[first])));
   if (mode === 'apache') {
     t.equal(run.result.rows.length, 1, `${what}: one row on the Apache build`);
-    t.equal(notes.length, 1, `${what}: which says the community license is needed: ${String(run.result.rows[0]?.[first])}`);
-    t.ok(run.result.fields.slice(1).every((f) => run.result.rows[0][f.name] === null), `${what}: and nothing else`);
+    t.equal(
+      notes.length,
+      1,
+      `${what}: which says the community license is needed: ${String(run.result.rows[0]?.[first])}`,
+    );
+    t.ok(
+      run.result.fields.slice(1).every((f) => run.result.rows[0][f.name] === null),
+      `${what}: and nothing else`,
+    );
   } else {
     t.equal(notes.length, 0, `${what}: no license note on the community build`);
     t.ok(run.result.rows.length > 0, `${what}: ${run.result.rows.length} rows on the community build`);
@@ -158,42 +212,100 @@ function checkCommunityNote(t: Tap, mode: string, run: QueryRun, what: string) {
 
 type Tap = { equal: (...a: any[]) => boolean; ok: (...a: any[]) => boolean; same: (...a: any[]) => boolean };
 
-function checkTelemetry(t: Tap, runs: QueryRun[], from: Date, to: Date, range: typeof RANGES[number], characters?: string[] | '$__all') {
+function checkTelemetry(
+  t: Tap,
+  runs: QueryRun[],
+  from: Date,
+  to: Date,
+  range: (typeof RANGES)[number],
+  characters?: string[] | '$__all',
+) {
   const wanted = (c: string) => !Array.isArray(characters) || characters.includes(c);
   const byTitle = (title: string) => runs.find((r) => r.panel.title === title)!.result.rows;
   // The level: a bucket is in range when its start is (the aggregates are filtered on `bucket`).
   const width = range.level;
-  const sent = data.telemetry.filter((e) => wanted(e.character_name)).filter((e) => {
-    const ms = Date.parse(e.timestamp), start = width ? Math.floor(ms / width) * width : ms;
-    return start >= from.getTime() && start <= to.getTime();
-  });
-  for (const [title, metric] of [['Latency (ms)', 'latency_ms'], ['Memory (MB)', 'mem_mb'], ['CPU (%)', 'cpu_pct'], ['Memory handles', 'mem_handles']] as const) {
+  const sent = data.telemetry
+    .filter((e) => wanted(e.character_name))
+    .filter((e) => {
+      const ms = Date.parse(e.timestamp),
+        start = width ? Math.floor(ms / width) * width : ms;
+      return start >= from.getTime() && start <= to.getTime();
+    });
+  for (const [title, metric] of [
+    ['Latency (ms)', 'latency_ms'],
+    ['Memory (MB)', 'mem_mb'],
+    ['CPU (%)', 'cpu_pct'],
+    ['Memory handles', 'mem_handles'],
+  ] as const) {
     const rows = byTitle(title);
     t.ok(rows.length > 0, `${title}: ${rows.length} points over ${range.name}`);
-    t.equal(Math.max(...rows.map((r) => num(r.max))), Math.max(...sent.map((e) => e[metric])), `${title}: the largest max is the largest ${metric} sent`);
-    t.ok(rows.every((r) => num(r.avg) <= num(r.max)), `${title}: avg <= max in every bucket`);
-    t.same(sortedUnique(rows.map((r) => String(r.character_name))), sortedUnique(sent.map((e) => e.character_name)), `${title}: one series per selected character`);
+    t.equal(
+      Math.max(...rows.map((r) => num(r.max))),
+      Math.max(...sent.map((e) => e[metric])),
+      `${title}: the largest max is the largest ${metric} sent`,
+    );
+    t.ok(
+      rows.every((r) => num(r.avg) <= num(r.max)),
+      `${title}: avg <= max in every bucket`,
+    );
+    t.same(
+      sortedUnique(rows.map((r) => String(r.character_name))),
+      sortedUnique(sent.map((e) => e.character_name)),
+      `${title}: one series per selected character`,
+    );
     const times = rows.map((r) => new Date(r.time as Date).getTime());
-    if (width) t.ok(times.every((x) => x % width === 0), `${title}: points on ${width / MIN}-minute boundaries (read from the ${width / MIN}-minute level)`);
-    else t.ok(times.some((x) => x % MIN !== 0), `${title}: points between minutes (read from raw rows)`);
+    if (width)
+      t.ok(
+        times.every((x) => x % width === 0),
+        `${title}: points on ${width / MIN}-minute boundaries (read from the ${width / MIN}-minute level)`,
+      );
+    else
+      t.ok(
+        times.some((x) => x % MIN !== 0),
+        `${title}: points between minutes (read from raw rows)`,
+      );
   }
   const kills = byTitle('Kills');
-  t.equal(Math.max(...kills.map((r) => num(r.kills))), Math.max(...sent.map((e) => e.kills)), 'Kills: the newest counter value');
+  t.equal(
+    Math.max(...kills.map((r) => num(r.kills))),
+    Math.max(...sent.map((e) => e.kills)),
+    'Kills: the newest counter value',
+  );
   const latest = byTitle('Newest snapshot per player');
   const newest = new Map<string, string>();
-  for (const e of data.telemetry) if (wanted(e.character_name) && (newest.get(e.character_name) ?? '') < e.timestamp) newest.set(e.character_name, e.timestamp);
-  t.same(latest.map((r) => String(r.character_name)).sort(), [...newest].filter(([, ts]) => inRange(ts, from, to)).map(([c]) => c).sort(), 'Newest snapshot: the characters whose newest sample is in range');
+  for (const e of data.telemetry)
+    if (wanted(e.character_name) && (newest.get(e.character_name) ?? '') < e.timestamp)
+      newest.set(e.character_name, e.timestamp);
+  t.same(
+    latest.map((r) => String(r.character_name)).sort(),
+    [...newest]
+      .filter(([, ts]) => inRange(ts, from, to))
+      .map(([c]) => c)
+      .sort(),
+    'Newest snapshot: the characters whose newest sample is in range',
+  );
   const hypertables = byTitle('Hypertables: rows, size, chunks');
-  t.same(hypertables.map((r) => r.hypertable), ['rare_events', 'spawn_events', 'telemetry'], 'Hypertables: the three hypertables');
-  t.ok(hypertables.every((r) => num(r.bytes) > 0 && num(r.chunks) >= num(r.chunks_in_range)), 'Hypertables: sizes and chunk counts');
+  t.same(
+    hypertables.map((r) => r.hypertable),
+    ['rare_events', 'spawn_events', 'telemetry'],
+    'Hypertables: the three hypertables',
+  );
+  t.ok(
+    hypertables.every((r) => num(r.bytes) > 0 && num(r.chunks) >= num(r.chunks_in_range)),
+    'Hypertables: sizes and chunk counts',
+  );
   t.ok(num(hypertables.find((r) => r.hypertable === 'telemetry')!.rows) > 0, 'Hypertables: telemetry has rows');
 }
 
 /** The level branches whose condition is false after expansion are pruned at plan time: exactly one reads a table. */
 async function checkOneLevelRead(t: Tap, db: Db, runs: QueryRun[]) {
-  const scans = (node: any): number => (node['Relation Name'] ? 1 : 0) + (node.Plans ?? []).reduce((n: number, c: any) => n + scans(c), 0);
-  const findAppend = (node: any): any => (['Append', 'Merge Append'].includes(node['Node Type']) ? node : (node.Plans ?? []).map(findAppend).find(Boolean));
-  for (const run of runs.filter((r) => r.target.rawSql.includes('union all') && r.target.shape.kind === 'time_series')) {
+  const scans = (node: any): number =>
+    (node['Relation Name'] ? 1 : 0) + (node.Plans ?? []).reduce((n: number, c: any) => n + scans(c), 0);
+  const findAppend = (node: any): any =>
+    ['Append', 'Merge Append'].includes(node['Node Type']) ? node : (node.Plans ?? []).map(findAppend).find(Boolean);
+  for (const run of runs.filter(
+    (r) => r.target.rawSql.includes('union all') && r.target.shape.kind === 'time_series',
+  )) {
     const plan = (await db.query(`explain (format json) ${run.sql}`)).rows[0]['QUERY PLAN'] as any;
     const root = (typeof plan === 'string' ? JSON.parse(plan) : plan)[0].Plan;
     const branches = findAppend(root).Plans as any[];
@@ -203,47 +315,132 @@ async function checkOneLevelRead(t: Tap, db: Db, runs: QueryRun[]) {
 }
 
 /** What the community build shows after the setup above (refresh up to a day ago, oldest chunk compressed). */
-function checkCommunityPanels(t: Tap, runs: QueryRun[], range: typeof RANGES[number]) {
+function checkCommunityPanels(t: Tap, runs: QueryRun[], range: (typeof RANGES)[number]) {
   const rows = (title: string) => runs.find((r) => r.panel.title.startsWith(title))!.result.rows;
   const fresh = new Map(rows('Continuous-aggregate freshness').map((r) => [r.aggregate, r]));
-  t.same([...fresh.keys()].sort(), ['rare_cells_1h', 'spawn_cells_1h', 'telemetry_1d', 'telemetry_1h', 'telemetry_1m'], 'freshness: every continuous aggregate');
+  t.same(
+    [...fresh.keys()].sort(),
+    ['rare_cells_1h', 'spawn_cells_1h', 'telemetry_1d', 'telemetry_1h', 'telemetry_1m'],
+    'freshness: every continuous aggregate',
+  );
   t.equal(fresh.get('telemetry_1d')!.materialized_until, null, 'freshness: never refreshed = nothing materialized');
   const until = new Date(fresh.get('telemetry_1m')!.materialized_until as Date).getTime();
-  t.ok(until <= data.now - DAY && until > data.now - DAY - HOUR, 'freshness: telemetry_1m materialized up to the refresh window end');
+  t.ok(
+    until <= data.now - DAY && until > data.now - DAY - HOUR,
+    'freshness: telemetry_1m materialized up to the refresh window end',
+  );
   t.ok(num(fresh.get('telemetry_1m')!.lag_seconds) >= DAY / 1000, 'freshness: lag behind the range end, in seconds');
   const jobs = rows('TimescaleDB background jobs');
-  t.same(jobs.filter((j) => /^Refresh Continuous Aggregate Policy/.test(String(j.job))).map((j) => j.hypertable).sort(), ['rare_cells_1h', 'spawn_cells_1h', 'telemetry_1d', 'telemetry_1h', 'telemetry_1m'], 'jobs: a refresh policy per aggregate');
-  t.ok(jobs.some((j) => j.hypertable === 'telemetry' && /Retention/.test(String(j.job))), 'jobs: the retention policy');
+  t.same(
+    jobs
+      .filter((j) => /^Refresh Continuous Aggregate Policy/.test(String(j.job)))
+      .map((j) => j.hypertable)
+      .sort(),
+    ['rare_cells_1h', 'spawn_cells_1h', 'telemetry_1d', 'telemetry_1h', 'telemetry_1m'],
+    'jobs: a refresh policy per aggregate',
+  );
+  t.ok(
+    jobs.some((j) => j.hypertable === 'telemetry' && /Retention/.test(String(j.job))),
+    'jobs: the retention policy',
+  );
   if (range.ms >= 7 * DAY) {
     const c = rows('Compression ratio').find((r) => r.hypertable === 'telemetry')!;
-    t.ok(num(c.compressed_in_range) >= 1 && num(c.ratio) > 0, `compression: ${c.compressed_in_range} compressed chunk(s), ratio ${c.ratio}`);
+    t.ok(
+      num(c.compressed_in_range) >= 1 && num(c.ratio) > 0,
+      `compression: ${c.compressed_in_range} compressed chunk(s), ratio ${c.ratio}`,
+    );
   }
 }
 
-function checkEvents(t: Tap, runs: QueryRun[], sent: SentEvent[], key: 'mob' | 'name', from: Date, to: Date, characters?: string[] | '$__all', keys?: string[] | '$__all') {
+function checkEvents(
+  t: Tap,
+  runs: QueryRun[],
+  sent: SentEvent[],
+  key: 'mob' | 'name',
+  from: Date,
+  to: Date,
+  characters?: string[] | '$__all',
+  keys?: string[] | '$__all',
+) {
   const cell = 1; // the variable's default
-  const selected = sent.filter((e) => (!Array.isArray(characters) || characters.includes(e.character_name)) && (!Array.isArray(keys) || keys.includes(e[key]!)));
+  const selected = sent.filter(
+    (e) =>
+      (!Array.isArray(characters) || characters.includes(e.character_name)) &&
+      (!Array.isArray(keys) || keys.includes(e[key]!)),
+  );
   const inWindow = selected.filter((e) => inRange(e.timestamp, from, to));
   const rowsOf = (pred: (title: string) => boolean) => runs.find((r) => pred(r.panel.title))!.result.rows;
   const spatial = rowsOf((x) => x.includes('by place'));
   const expectedCells = new Map<string, number>();
-  for (const e of inWindow) { const k = `${Math.floor(e.ew / cell) * cell},${Math.floor(e.ns / cell) * cell}`; expectedCells.set(k, (expectedCells.get(k) ?? 0) + 1); }
-  t.same(new Map(spatial.map((r) => [`${num(r.ew)},${num(r.ns)}`, num(r.count)])), expectedCells, `spatial grid: ${expectedCells.size} cells with the counts sent`);
-  const counts = (rows: Record<string, unknown>[], col: string) => { const m = new Map<string, number>(); for (const r of rows) m.set(String(r[col]), (m.get(String(r[col])) ?? 0) + num(r[Object.keys(r).at(-1)!])); return m; };
+  for (const e of inWindow) {
+    const k = `${Math.floor(e.ew / cell) * cell},${Math.floor(e.ns / cell) * cell}`;
+    expectedCells.set(k, (expectedCells.get(k) ?? 0) + 1);
+  }
+  t.same(
+    new Map(spatial.map((r) => [`${num(r.ew)},${num(r.ns)}`, num(r.count)])),
+    expectedCells,
+    `spatial grid: ${expectedCells.size} cells with the counts sent`,
+  );
+  const counts = (rows: Record<string, unknown>[], col: string) => {
+    const m = new Map<string, number>();
+    for (const r of rows) m.set(String(r[col]), (m.get(String(r[col])) ?? 0) + num(r[Object.keys(r).at(-1)!]));
+    return m;
+  };
   const expectedByKey = new Map<string, number>();
   for (const e of inWindow) expectedByKey.set(e[key]!, (expectedByKey.get(e[key]!) ?? 0) + 1);
-  t.same(counts(rowsOf((x) => x.startsWith('Top')), key), expectedByKey, 'top list: counts per name');
-  t.same(counts(rowsOf((x) => x.includes('over time by')), key), expectedByKey, 'time × name heatmap: counts per name');
-  t.same(counts(rowsOf((x) => /per (mob|item)$/.test(x)), key), expectedByKey, 'trend lines: counts per name');
+  t.same(
+    counts(
+      rowsOf((x) => x.startsWith('Top')),
+      key,
+    ),
+    expectedByKey,
+    'top list: counts per name',
+  );
+  t.same(
+    counts(
+      rowsOf((x) => x.includes('over time by')),
+      key,
+    ),
+    expectedByKey,
+    'time × name heatmap: counts per name',
+  );
+  t.same(
+    counts(
+      rowsOf((x) => /per (mob|item)$/.test(x)),
+      key,
+    ),
+    expectedByKey,
+    'trend lines: counts per name',
+  );
   const valueColumn = key === 'mob' ? 'spawns' : 'rares';
-  t.equal(sumOf(rowsOf((x) => x.endsWith('per character')), valueColumn), inWindow.length, 'per character: every event counted once');
+  t.equal(
+    sumOf(
+      rowsOf((x) => x.endsWith('per character')),
+      valueColumn,
+    ),
+    inWindow.length,
+    'per character: every event counted once',
+  );
   // The hourly cell aggregate has no character column (all characters); its buckets are in range by their start.
-  const hourly = sent.filter((e) => !Array.isArray(keys) || keys.includes(e[key]!))
-    .filter((e) => { const b = Math.floor(Date.parse(e.timestamp) / HOUR) * HOUR; return b >= from.getTime() && b <= to.getTime(); });
-  t.equal(sumOf(rowsOf((x) => x.includes('per hour, all characters')), valueColumn), hourly.length, `hourly aggregate: ${hourly.length} events of the selected names, all characters`);
+  const hourly = sent
+    .filter((e) => !Array.isArray(keys) || keys.includes(e[key]!))
+    .filter((e) => {
+      const b = Math.floor(Date.parse(e.timestamp) / HOUR) * HOUR;
+      return b >= from.getTime() && b <= to.getTime();
+    });
+  t.equal(
+    sumOf(
+      rowsOf((x) => x.includes('per hour, all characters')),
+      valueColumn,
+    ),
+    hourly.length,
+    `hourly aggregate: ${hourly.length} events of the selected names, all characters`,
+  );
 }
 
 t.test('every SQL panel of every dashboard was checked', async (t) => {
-  const targets = Object.values(all).flatMap((d) => d.panels.flatMap((p) => p.targets.filter((q): q is SqlTarget => 'rawSql' in q)));
+  const targets = Object.values(all).flatMap((d) =>
+    d.panels.flatMap((p) => p.targets.filter((q): q is SqlTarget => 'rawSql' in q)),
+  );
   t.ok(targets.length >= 20, `${targets.length} SQL targets`);
 });

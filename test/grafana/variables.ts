@@ -13,7 +13,11 @@ import type { Variable } from '../../grafana/src/model.js';
 export type Selection = string | string[] | '$__all';
 const quoteLiteral = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
-export interface BoundVariable { variable: Variable; options: string[]; selected: Selection }
+export interface BoundVariable {
+  variable: Variable;
+  options: string[];
+  selected: Selection;
+}
 
 function render(b: BoundVariable): string {
   const { variable: v } = b;

@@ -59,21 +59,45 @@ export async function startNatsCluster(dir: string, size = 3): Promise<NatsClust
     const nodeDir = join(dir, name);
     mkdirSync(nodeDir, { recursive: true });
     const conf = join(nodeDir, 'nats-server.conf');
-    writeFileSync(conf, nodeConfig(name, port, clusterPorts[i], clusterPorts.filter((_, j) => j !== i), join(nodeDir, 'jetstream')));
+    writeFileSync(
+      conf,
+      nodeConfig(
+        name,
+        port,
+        clusterPorts[i],
+        clusterPorts.filter((_, j) => j !== i),
+        join(nodeDir, 'jetstream'),
+      ),
+    );
     const logFile = join(nodeDir, 'nats-server.log');
     let child: ChildProcess | undefined;
     return {
-      name, port, clusterPort: clusterPorts[i], url: `nats://127.0.0.1:${port}`, logFile,
+      name,
+      port,
+      clusterPort: clusterPorts[i],
+      url: `nats://127.0.0.1:${port}`,
+      logFile,
       pid: () => child?.pid,
       running: () => !!child?.pid && isAlive(child.pid),
       async start() {
         child = spawnService(natsServer, ['-c', conf], logFile);
         let exit: string | undefined;
-        child.once('exit', (code, sig) => { exit = `nats-server ${name} exited (${code ?? sig}); see ${logFile}`; });
-        await waitFor(`nats-server ${name} on port ${port}`, () => canConnect('127.0.0.1', port), 15000, () => exit);
+        child.once('exit', (code, sig) => {
+          exit = `nats-server ${name} exited (${code ?? sig}); see ${logFile}`;
+        });
+        await waitFor(
+          `nats-server ${name} on port ${port}`,
+          () => canConnect('127.0.0.1', port),
+          15000,
+          () => exit,
+        );
       },
-      async kill() { if (child?.pid) await stopPid(child.pid, 'SIGKILL', 1000); },
-      async stop() { if (child?.pid) await stopPid(child.pid, 'SIGTERM', 10000); },
+      async kill() {
+        if (child?.pid) await stopPid(child.pid, 'SIGKILL', 1000);
+      },
+      async stop() {
+        if (child?.pid) await stopPid(child.pid, 'SIGTERM', 10000);
+      },
     };
   });
   await Promise.all(nodes.map((n) => n.start()));
@@ -81,7 +105,9 @@ export async function startNatsCluster(dir: string, size = 3): Promise<NatsClust
     nodes,
     urls: nodes.map((n) => n.url).join(','),
     node: (name) => nodes.find((n) => n.name === name)!,
-    stop: async () => { await Promise.all(nodes.map((n) => n.stop())); },
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
   };
   await whenJetStreamReady(cluster);
   return cluster;
@@ -92,7 +118,13 @@ export async function whenJetStreamReady(cluster: NatsCluster, timeoutMs = 60000
   const nc = await connect({ servers: cluster.urls.split(','), maxReconnectAttempts: -1 });
   try {
     // jetstreamManager() itself asks for the account info, which fails until then.
-    await whenCaughtUp(async () => { await jetstreamManager(nc, { timeout: 2000 }); return true; }, { timeoutMs, what: 'JetStream meta leader elected' });
+    await whenCaughtUp(
+      async () => {
+        await jetstreamManager(nc, { timeout: 2000 });
+        return true;
+      },
+      { timeoutMs, what: 'JetStream meta leader elected' },
+    );
   } finally {
     await nc.close();
   }
@@ -102,13 +134,28 @@ export async function whenJetStreamReady(cluster: NatsCluster, timeoutMs = 60000
  * The stream's cluster state: leader and replicas as the current leader reports them,
  * and, with `consumer`, that durable's leader (a consumer's Raft group elects its own).
  */
-export async function streamCluster(cluster: NatsCluster, stream: string, consumer?: string): Promise<{ leader?: string; replicas: Array<{ name: string; current: boolean; lag?: number }>; consumerLeader?: string }> {
-  const nc = await connect({ servers: cluster.nodes.filter((n) => n.running()).map((n) => n.url), maxReconnectAttempts: 0 });
+export async function streamCluster(
+  cluster: NatsCluster,
+  stream: string,
+  consumer?: string,
+): Promise<{
+  leader?: string;
+  replicas: Array<{ name: string; current: boolean; lag?: number }>;
+  consumerLeader?: string;
+}> {
+  const nc = await connect({
+    servers: cluster.nodes.filter((n) => n.running()).map((n) => n.url),
+    maxReconnectAttempts: 0,
+  });
   try {
     const jsm = await jetstreamManager(nc, { timeout: 2000 });
     const info = await jsm.streams.info(stream);
     const consumerLeader = consumer ? (await jsm.consumers.info(stream, consumer)).cluster?.leader : undefined;
-    return { leader: info.cluster?.leader, replicas: (info.cluster?.replicas ?? []).map((r) => ({ name: r.name, current: r.current, lag: r.lag })), consumerLeader };
+    return {
+      leader: info.cluster?.leader,
+      replicas: (info.cluster?.replicas ?? []).map((r) => ({ name: r.name, current: r.current, lag: r.lag })),
+      consumerLeader,
+    };
   } finally {
     await nc.close();
   }

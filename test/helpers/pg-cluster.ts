@@ -16,7 +16,9 @@ const run = promisify(execFile);
 
 function owner(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   if (!line) throw new Error('running as root but there is no `postgres` user');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
@@ -25,7 +27,11 @@ function owner(): { uid?: number; gid?: number } {
 /** Runs a PostgreSQL client program (pg_ctl, pg_basebackup, …) as the cluster's owner. */
 export async function pgTool(tool: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   const { pgBinDir } = ensureBinaries();
-  const { stdout } = await run(join(pgBinDir, tool), args, { ...owner(), env: { ...process.env, ...env }, timeout: 120000 });
+  const { stdout } = await run(join(pgBinDir, tool), args, {
+    ...owner(),
+    env: { ...process.env, ...env },
+    timeout: 120000,
+  });
   return stdout;
 }
 
@@ -45,7 +51,13 @@ export async function stopCluster(dataDir: string): Promise<void> {
 
 const passwordOf = (url: string) => decodeURIComponent(new URL(url).password);
 
-export interface Replica { url: string; port: number; dataDir: string; logFile: string; stop(): Promise<void> }
+export interface Replica {
+  url: string;
+  port: number;
+  dataDir: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
 
 /**
  * A hot standby of `primary` on its own port: `pg_basebackup -R -X stream` (which
@@ -61,13 +73,50 @@ export async function startReplica(primary: LocalPostgres, dir: string, database
   writeFileSync(logFile, '');
   if (user.uid !== undefined) chownSync(logFile, user.uid, user.gid!);
   const password = passwordOf(primary.url);
-  await pgTool('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-R', '-X', 'stream', '-c', 'fast'], { PGPASSWORD: password });
+  await pgTool(
+    'pg_basebackup',
+    [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(primary.port),
+      '-U',
+      'postgres',
+      '-D',
+      dataDir,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+    ],
+    { PGPASSWORD: password },
+  );
   const port = await freePort();
-  await pgTool('pg_ctl', ['start', '-D', dataDir, '-w', '-t', '120', '-l', logFile, '-o', `-p ${port} -c listen_addresses=127.0.0.1 -c hot_standby=on`]);
+  await pgTool('pg_ctl', [
+    'start',
+    '-D',
+    dataDir,
+    '-w',
+    '-t',
+    '120',
+    '-l',
+    logFile,
+    '-o',
+    `-p ${port} -c listen_addresses=127.0.0.1 -c hot_standby=on`,
+  ]);
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-  await whenCaughtUp(async () => {
-    const c = new pg.Client({ connectionString: url });
-    try { await c.connect(); return (await c.query('select pg_is_in_recovery() as r')).rows[0].r === true; } finally { await c.end().catch(() => {}); }
-  }, { timeoutMs: 60000, what: 'replica accepting read-only connections' });
+  await whenCaughtUp(
+    async () => {
+      const c = new pg.Client({ connectionString: url });
+      try {
+        await c.connect();
+        return (await c.query('select pg_is_in_recovery() as r')).rows[0].r === true;
+      } finally {
+        await c.end().catch(() => {});
+      }
+    },
+    { timeoutMs: 60000, what: 'replica accepting read-only connections' },
+  );
   return { url, port, dataDir, logFile, stop: () => stopCluster(dataDir) };
 }

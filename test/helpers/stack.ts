@@ -12,7 +12,13 @@ import { startPostgres, createDatabase, type LocalPostgres } from '../../src/sha
 import { isAlive, sleep } from '../../src/shared/localstack/process.js';
 import { loadConfig, type Config } from '../../src/shared/config.js';
 
-export interface StackState { natsUrl: string; natsPid: number; pgUrl: string; pgPid: number; dir: string }
+export interface StackState {
+  natsUrl: string;
+  natsPid: number;
+  pgUrl: string;
+  pgPid: number;
+  dir: string;
+}
 
 export const stateDir = () => join(projectRoot(), '.data', 'test-stack');
 /**
@@ -42,7 +48,12 @@ export function getStack(): Promise<StackState> {
   }
   own ??= startStack(false).then((s) => {
     process.once('exit', () => {
-      try { process.kill(s.natsPid, 'SIGTERM'); process.kill(s.pgPid, 'SIGINT'); } catch { /* already gone */ }
+      try {
+        process.kill(s.natsPid, 'SIGTERM');
+        process.kill(s.pgPid, 'SIGINT');
+      } catch {
+        /* already gone */
+      }
     });
     return s;
   });
@@ -82,7 +93,10 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
 }
 
 /** Polls `check` until it returns a truthy value (returned), or fails after timeoutMs. Tests wait with this, never with fixed sleeps. */
-export async function whenCaughtUp<T>(check: () => Promise<T> | T, opts: { timeoutMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
+export async function whenCaughtUp<T>(
+  check: () => Promise<T> | T,
+  opts: { timeoutMs?: number; what?: string } = {},
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30000);
   let last: unknown;
   for (;;) {
@@ -90,8 +104,13 @@ export async function whenCaughtUp<T>(check: () => Promise<T> | T, opts: { timeo
       const v = await check();
       if (v) return v as NonNullable<T>;
       last = v;
-    } catch (err) { last = err; }
-    if (Date.now() > deadline) throw new Error(`not caught up after ${opts.timeoutMs ?? 30000} ms: ${opts.what ?? ''} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `not caught up after ${opts.timeoutMs ?? 30000} ms: ${opts.what ?? ''} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`,
+      );
     await sleep(25);
   }
 }

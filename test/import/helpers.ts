@@ -3,32 +3,58 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Config } from '../../src/shared/config.js';
 
-export interface ImportRun { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; stdout(): string; stderr(): string }
+export interface ImportRun {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stdout(): string;
+  stderr(): string;
+}
 
 export function importEnv(cfg: Config): NodeJS.ProcessEnv {
   return {
-    ...process.env, NATS_URL: cfg.NATS_URL, DATABASE_URL: cfg.DATABASE_URL, STREAM_NAME: cfg.STREAM_NAME,
-    SUBJECT_PREFIX: cfg.SUBJECT_PREFIX, STREAM_DUPLICATE_WINDOW_SECONDS: String(cfg.STREAM_DUPLICATE_WINDOW_SECONDS), LOG_LEVEL: 'warn',
+    ...process.env,
+    NATS_URL: cfg.NATS_URL,
+    DATABASE_URL: cfg.DATABASE_URL,
+    STREAM_NAME: cfg.STREAM_NAME,
+    SUBJECT_PREFIX: cfg.SUBJECT_PREFIX,
+    STREAM_DUPLICATE_WINDOW_SECONDS: String(cfg.STREAM_DUPLICATE_WINDOW_SECONDS),
+    LOG_LEVEL: 'warn',
   };
 }
 
 export function startImport(env: NodeJS.ProcessEnv, args: string[]): ImportRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'import-sqlite', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'import-sqlite', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   return { child, exited, stdout: () => out, stderr: () => err };
 }
 
 /** Runs an import to its end; returns the exit code, the parsed `--json` report and stderr. */
-export async function runImport(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number | null; report: any; stderr: string }> {
+export async function runImport(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+): Promise<{ code: number | null; report: any; stderr: string }> {
   const r = startImport(env, [...args, '--json', '--no-progress']);
   const { code } = await r.exited;
   const line = r.stdout().trim().split('\n').pop() ?? '';
   let report: unknown;
-  try { report = JSON.parse(line).import; } catch { report = undefined; }
+  try {
+    report = JSON.parse(line).import;
+  } catch {
+    report = undefined;
+  }
   return { code, report, stderr: r.stderr() };
 }
 

@@ -6,7 +6,8 @@ import { mapRow as mapRaw, indexColumns, type SqlValue } from '../../src/import/
 import type { StoredType } from '../../src/shared/subjects.js';
 
 /** mapRow over a row given as an object (source.ts hands it arrays plus a column index). */
-const mapRow = (type: StoredType, o: Record<string, SqlValue>) => mapRaw(type, Object.values(o), indexColumns(Object.keys(o)));
+const mapRow = (type: StoredType, o: Record<string, SqlValue>) =>
+  mapRaw(type, Object.values(o), indexColumns(Object.keys(o)));
 import { importEventId } from '../../src/import/event-id.js';
 import { parseImportArgs } from '../../src/import/args.js';
 import { validators } from '../../schemas/validators.js';
@@ -30,16 +31,45 @@ t.test('timestamp styles, all UTC when no zone is given', async (t) => {
     t.equal(got?.iso, want, `${JSON.stringify(input)} -> ${want}`);
     t.equal(got?.ms, Date.parse(want), `${JSON.stringify(input)}: milliseconds`);
   }
-  for (const bad of ['yesterday', '', '2025-02-30 10:00:00', '2025-01-02 25:00:00', '2025-01-02T03:04:05+19:00', 1e15, -5, null, 'N/A', '0099-01-01 00:00:00']) {
+  for (const bad of [
+    'yesterday',
+    '',
+    '2025-02-30 10:00:00',
+    '2025-01-02 25:00:00',
+    '2025-01-02T03:04:05+19:00',
+    1e15,
+    -5,
+    null,
+    'N/A',
+    '0099-01-01 00:00:00',
+  ]) {
     t.equal(parseOldTimestamp(bad), undefined, `${JSON.stringify(bad)} is refused`);
   }
 });
 
 t.test('rows become valid events; quirks', async (t) => {
-  const base = { id: 1, character_name: 'Zoë', timestamp: '2025-01-02 03:04:05', ew: 1, ns: 2, z: 3, kills: '5', kills_per_hour: '12.5' };
+  const base = {
+    id: 1,
+    character_name: 'Zoë',
+    timestamp: '2025-01-02 03:04:05',
+    ew: 1,
+    ns: 2,
+    z: 3,
+    kills: '5',
+    kills_per_hour: '12.5',
+  };
   const ok = mapRow('telemetry', base);
   t.ok(ok.ok && validators.get('telemetry')!(ok.event), 'a telemetry row maps to a valid event');
-  t.same(ok.ok && ok.event, { type: 'telemetry', character_name: 'Zoë', timestamp: '2025-01-02T03:04:05Z', ew: 1, ns: 2, z: 3, kills: 5, kills_per_hour: 12.5 });
+  t.same(ok.ok && ok.event, {
+    type: 'telemetry',
+    character_name: 'Zoë',
+    timestamp: '2025-01-02T03:04:05Z',
+    ew: 1,
+    ns: 2,
+    z: 3,
+    kills: 5,
+    kills_per_hour: 12.5,
+  });
   for (const na of ['N/A', 'n/a', '', ' ']) {
     const m = mapRow('telemetry', { ...base, kills_per_hour: na });
     t.ok(m.ok && !('kills_per_hour' in m.event), `kills_per_hour ${JSON.stringify(na)} -> absent (null)`);
@@ -47,8 +77,20 @@ t.test('rows become valid events; quirks', async (t) => {
   t.same(mapRow('telemetry', { ...base, ns: null }), { ok: false, reason: 'null coordinate ns' });
   t.same(mapRow('telemetry', { ...base, ew: 'abc' }), { ok: false, reason: 'non-numeric coordinate ew' });
   t.same(mapRow('telemetry', { ...base, timestamp: null }), { ok: false, reason: 'null timestamp' });
-  const spawn = mapRow('spawn', { id: 2, character_name: 'A', mob: 'Drudge\t"Skulker"', ew: 1, ns: 2, z: null, timestamp: 1735787045 });
-  t.same(spawn.ok && spawn.event, { type: 'spawn', character_name: 'A', timestamp: '2025-01-02T03:04:05Z', ew: 1, ns: 2, mob: 'Drudge\t"Skulker"' }, 'a NULL z of a spawn is left out');
+  const spawn = mapRow('spawn', {
+    id: 2,
+    character_name: 'A',
+    mob: 'Drudge\t"Skulker"',
+    ew: 1,
+    ns: 2,
+    z: null,
+    timestamp: 1735787045,
+  });
+  t.same(
+    spawn.ok && spawn.event,
+    { type: 'spawn', character_name: 'A', timestamp: '2025-01-02T03:04:05Z', ew: 1, ns: 2, mob: 'Drudge\t"Skulker"' },
+    'a NULL z of a spawn is left out',
+  );
 });
 
 t.test('event ids: exact duplicate rows collapse, any difference separates', async (t) => {
@@ -61,11 +103,19 @@ t.test('event ids: exact duplicate rows collapse, any difference separates', asy
   t.not(id(a), id(c), 'another z: another event_id');
   t.not(importEventId('telemetry_log', a.event), importEventId('other_log', a.event), 'the table is part of the id');
   t.match(id(a), /^sqlite:telemetry_log:[A-Za-z0-9_-]{43}$/);
-  t.ok(id(a).length <= 128, 'fits the schema\'s event_id limit');
+  t.ok(id(a).length <= 128, "fits the schema's event_id limit");
 });
 
 t.test('arguments', async (t) => {
-  const o = parseImportArgs(['f.db', '--dry-run', '--tables', 'spawn,rare_log', '--since=2025-01-01T00:00:00Z', '--chunk-rows', '100']);
+  const o = parseImportArgs([
+    'f.db',
+    '--dry-run',
+    '--tables',
+    'spawn,rare_log',
+    '--since=2025-01-01T00:00:00Z',
+    '--chunk-rows',
+    '100',
+  ]);
   t.match(o, { file: 'f.db', dryRun: true, types: ['spawn', 'rare'], chunkRows: 100 });
   t.equal(typeof o !== 'string' && o.since?.toISOString(), '2025-01-01T00:00:00.000Z');
   t.match(parseImportArgs([]), /missing FILE/);

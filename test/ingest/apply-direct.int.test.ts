@@ -12,7 +12,12 @@ import { envelope, telemetry } from './fixtures.js';
 
 const msg = (from: number, to: number, seq: number) => {
   const events = Array.from({ length: to - from }, (_, k) => telemetry('Direct', from + k));
-  return decodeMessage({ prefix: 'tracker', maxMessageBytes: 1 << 20 }, subjectFor('tracker', 'telemetry', 'Direct'), encodeEnvelope(envelope('telemetry', events)), seq);
+  return decodeMessage(
+    { prefix: 'tracker', maxMessageBytes: 1 << 20 },
+    subjectFor('tracker', 'telemetry', 'Direct'),
+    encodeEnvelope(envelope('telemetry', events)),
+    seq,
+  );
 };
 
 t.test('new rows go in by plain COPY; a batch with known rows is redone through staging', async (t) => {

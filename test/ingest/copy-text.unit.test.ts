@@ -12,13 +12,22 @@ t.test('escapeCopyText escapes exactly backslash, LF, CR, TAB', async (t) => {
   t.equal(escapeCopyText('a\tb\nc\rd\\e'), 'a\\tb\\nc\\rd\\\\e');
   t.equal(escapeCopyText('\\N'), '\\\\N', 'a literal backslash-N stays text, not NULL');
   t.equal(escapeCopyText('"quotes" and \'single\''), '"quotes" and \'single\'');
-  t.equal(encodeRows([['x\ty', null, 1.5, -0, 1e21, 42], ['', '\\N', 0, 0, 0, 0]]), 'x\\ty\t\\N\t1.5\t0\t1e+21\t42\n\t\\\\N\t0\t0\t0\t0\n');
+  t.equal(
+    encodeRows([
+      ['x\ty', null, 1.5, -0, 1e21, 42],
+      ['', '\\N', 0, 0, 0, 0],
+    ]),
+    'x\\ty\t\\N\t1.5\t0\t1e+21\t42\n\t\\\\N\t0\t0\t0\t0\n',
+  );
 });
 
 const P = 'pfx';
-const msg = (env: unknown, subject = subjectFor(P, 'telemetry', 'Bob')) =>
-  ({ subject, data: typeof env === 'string' ? Buffer.from(env) : encodeEnvelope(env as never) });
-const decode = (m: { subject: string; data: Uint8Array }) => decodeMessage({ prefix: P, maxMessageBytes: 1 << 20 }, m.subject, m.data, 7);
+const msg = (env: unknown, subject = subjectFor(P, 'telemetry', 'Bob')) => ({
+  subject,
+  data: typeof env === 'string' ? Buffer.from(env) : encodeEnvelope(env as never),
+});
+const decode = (m: { subject: string; data: Uint8Array }) =>
+  decodeMessage({ prefix: P, maxMessageBytes: 1 << 20 }, m.subject, m.data, 7);
 
 t.test('decodeMessage builds rows in table column order', async (t) => {
   const e = telemetry('Bob', 1, { kills_per_hour: '12.5', mem_handles: 3 });
@@ -26,7 +35,15 @@ t.test('decodeMessage builds rows in table column order', async (t) => {
   t.equal(d.spec.table, 'telemetry');
   t.equal(d.rows.length, 1);
   const row = Object.fromEntries(d.spec.columns.map((c, i) => [c, d.rows[0][i]]));
-  t.match(row, { ts: e.timestamp, character_name: 'Bob', stream_seq: 7, ew: e.ew, kills_per_hour: 12.5, mem_handles: 3, char_tag: null });
+  t.match(row, {
+    ts: e.timestamp,
+    character_name: 'Bob',
+    stream_seq: 7,
+    ew: e.ew,
+    kills_per_hour: 12.5,
+    mem_handles: 3,
+    char_tag: null,
+  });
 });
 
 t.test('decodeMessage refuses what the database must never see', async (t) => {
@@ -39,7 +56,11 @@ t.test('decodeMessage refuses what the database must never see', async (t) => {
     ['missing ns', envelope('telemetry', [{ ...good(), ns: undefined }]), /ns is required/],
     ['float kills', envelope('telemetry', [{ ...good(), kills: 1.5 }]), /kills must be an integer/],
     ['huge kills', envelope('telemetry', [{ ...good(), kills: 2 ** 63 }]), /kills must be an integer/],
-    ['kills_per_hour word', envelope('telemetry', [{ ...good(), kills_per_hour: 'fast' }]), /kills_per_hour must be a finite number or numeric string/],
+    [
+      'kills_per_hour word',
+      envelope('telemetry', [{ ...good(), kills_per_hour: 'fast' }]),
+      /kills_per_hour must be a finite number or numeric string/,
+    ],
     ['bad timestamp', envelope('telemetry', [{ ...good(), timestamp: 'now' }]), /timestamp must be an RFC 3339/],
     ['NUL in text', envelope('telemetry', [{ ...good(), session_id: 'a\u0000b' }]), /NUL/],
     ['lone surrogate', envelope('telemetry', [{ ...good(), vt_state: 'x\ud800' }]), /surrogate/],
@@ -48,7 +69,12 @@ t.test('decodeMessage refuses what the database must never see', async (t) => {
     ['other character', envelope('telemetry', [telemetry('Alice', 1)]), /does not match the subject's character/],
     ['bad event key', { ...envelope('telemetry', [good()]), ids: ['not-a-uuid'] }, /must be a UUID/],
     ['chat subject', envelope('telemetry', [good()]), /is not pfx/, subjectFor(P, 'chat', 'Bob')],
-    ['spawn without mob', envelope('spawn', [{ ...spawnEv('Bob', 1), mob: undefined }]), /mob is required/, subjectFor(P, 'spawn', 'Bob')],
+    [
+      'spawn without mob',
+      envelope('spawn', [{ ...spawnEv('Bob', 1), mob: undefined }]),
+      /mob is required/,
+      subjectFor(P, 'spawn', 'Bob'),
+    ],
   ];
   for (const [name, env, reason, subject] of cases) {
     try {

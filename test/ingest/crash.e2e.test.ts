@@ -4,7 +4,21 @@
 import t from 'tap';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { testConfig } from '../helpers/stack.js';
-import { childEnv, counts, dbFor, natsFor, publish, rareEv, spawnEv, startChild, stopChild, telemetry, whenConsumerIdle, waitForCounts, type Nats } from './fixtures.js';
+import {
+  childEnv,
+  counts,
+  dbFor,
+  natsFor,
+  publish,
+  rareEv,
+  spawnEv,
+  startChild,
+  stopChild,
+  telemetry,
+  whenConsumerIdle,
+  waitForCounts,
+  type Nats,
+} from './fixtures.js';
 import type { Config } from '../../src/shared/config.js';
 
 const WANT = { telemetry: 600, spawn_events: 60, rare_events: 20 };
@@ -13,12 +27,21 @@ async function publishAll(n: Nats, cfg: Config): Promise<void> {
   const P = cfg.SUBJECT_PREFIX;
   for (let m = 0; m < 60; m++) {
     const who = `Crash ${m % 7}`;
-    await publish(n.js, P, Array.from({ length: 10 }, (_, k) => telemetry(who, m * 10 + k)));
+    await publish(
+      n.js,
+      P,
+      Array.from({ length: 10 }, (_, k) => telemetry(who, m * 10 + k)),
+    );
     await publish(n.js, P, [spawnEv(who, m)]);
     if (m % 3 === 0) await publish(n.js, P, [rareEv(who, m)]);
   }
   // A resend of an already published message under another Nats-Msg-Id: still one row each.
-  await publish(n.js, P, Array.from({ length: 10 }, (_, k) => telemetry('Crash 0', k)), { msgID: 'resend' });
+  await publish(
+    n.js,
+    P,
+    Array.from({ length: 10 }, (_, k) => telemetry('Crash 0', k)),
+    { msgID: 'resend' },
+  );
 }
 
 for (const fault of ['exit-after-commit', 'exit-mid-copy'] as const) {
@@ -38,7 +61,11 @@ for (const fault of ['exit-after-commit', 'exit-mid-copy'] as const) {
     const info = await jsm.consumers.info(cfg.STREAM_NAME, cfg.CONSUMER_NAME);
     t.equal(info.ack_floor.stream_seq, 0, 'nothing was acked before the crash');
     const after = await counts(db);
-    if (fault === 'exit-after-commit') t.ok(after.telemetry + after.spawn_events + after.rare_events > 0, `the first batch had committed (${JSON.stringify(after)})`);
+    if (fault === 'exit-after-commit')
+      t.ok(
+        after.telemetry + after.spawn_events + after.rare_events > 0,
+        `the first batch had committed (${JSON.stringify(after)})`,
+      );
     else t.same(after, { telemetry: 0, spawn_events: 0, rare_events: 0 }, 'the interrupted COPY was rolled back');
 
     const survivor = startChild(childEnv(cfg));
@@ -46,7 +73,9 @@ for (const fault of ['exit-after-commit', 'exit-mid-copy'] as const) {
     await waitForCounts(db, WANT);
     await whenConsumerIdle(nats.nc, cfg);
     t.same(await counts(db), WANT, 'row count equals event count, per table');
-    const { rows: [d] } = await db.query('select count(*)::int as n from dead_letters');
+    const {
+      rows: [d],
+    } = await db.query('select count(*)::int as n from dead_letters');
     t.equal(d.n, 0, 'nothing dead-lettered');
   });
 }

@@ -16,30 +16,76 @@ const BASE = Date.parse('2026-11-25T12:00:00.000Z');
 export const at = (i: number) => new Date(BASE + i * 1000).toISOString();
 
 export function telemetry(name: string, i: number, extra: Record<string, unknown> = {}): Ev {
-  return { type: 'telemetry', character_name: name, timestamp: at(i), ew: 10 + i / 8, ns: -20 - i / 4, z: 0.5, kills: i, ...extra };
+  return {
+    type: 'telemetry',
+    character_name: name,
+    timestamp: at(i),
+    ew: 10 + i / 8,
+    ns: -20 - i / 4,
+    z: 0.5,
+    kills: i,
+    ...extra,
+  };
 }
-export const spawnEv = (name: string, i: number, extra: Record<string, unknown> = {}): Ev =>
-  ({ type: 'spawn', character_name: name, timestamp: at(i), mob: `Mob ${i}`, ew: i, ns: -i, ...extra });
-export const rareEv = (name: string, i: number, extra: Record<string, unknown> = {}): Ev =>
-  ({ type: 'rare', character_name: name, timestamp: at(i), name: `Rare ${i}`, ew: i, ns: i, z: 1, ...extra });
+export const spawnEv = (name: string, i: number, extra: Record<string, unknown> = {}): Ev => ({
+  type: 'spawn',
+  character_name: name,
+  timestamp: at(i),
+  mob: `Mob ${i}`,
+  ew: i,
+  ns: -i,
+  ...extra,
+});
+export const rareEv = (name: string, i: number, extra: Record<string, unknown> = {}): Ev => ({
+  type: 'rare',
+  character_name: name,
+  timestamp: at(i),
+  name: `Rare ${i}`,
+  ew: i,
+  ns: i,
+  z: 1,
+  ...extra,
+});
 
 export function envelope(type: StoredType, events: Ev[]): Envelope {
-  return { v: 1, type, received_at: new Date(BASE + 3_600_000).toISOString(), ids: events.map((e) => eventKey(e)), events };
+  return {
+    v: 1,
+    type,
+    received_at: new Date(BASE + 3_600_000).toISOString(),
+    ids: events.map((e) => eventKey(e)),
+    events,
+  };
 }
 
 /** Publishes events of one type and character as ONE message, like the edge. Returns its stream sequence. */
-export async function publish(js: JetStreamClient, prefix: string, events: Ev[], opts: { msgID?: string } = {}): Promise<number> {
+export async function publish(
+  js: JetStreamClient,
+  prefix: string,
+  events: Ev[],
+  opts: { msgID?: string } = {},
+): Promise<number> {
   const env = envelope(events[0].type as StoredType, events);
-  const ack = await js.publish(subjectFor(prefix, env.type, events[0].character_name), encodeEnvelope(env), { msgID: opts.msgID ?? messageId(env.ids) });
+  const ack = await js.publish(subjectFor(prefix, env.type, events[0].character_name), encodeEnvelope(env), {
+    msgID: opts.msgID ?? messageId(env.ids),
+  });
   return ack.seq;
 }
 
 /** Publishes raw bytes on a stream subject (for poison messages). */
-export async function publishRaw(js: JetStreamClient, subject: string, data: string | Uint8Array, msgID: string): Promise<number> {
+export async function publishRaw(
+  js: JetStreamClient,
+  subject: string,
+  data: string | Uint8Array,
+  msgID: string,
+): Promise<number> {
   return (await js.publish(subject, data, { msgID })).seq;
 }
 
-export interface Nats { nc: NatsConnection; js: JetStreamClient; close(): Promise<void> }
+export interface Nats {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  close(): Promise<void>;
+}
 
 /** A NATS connection with the test's stream in place (the app would create it too). */
 export async function natsFor(cfg: Config): Promise<Nats> {
@@ -55,38 +101,68 @@ export async function dbFor(cfg: Config): Promise<pg.Client> {
 }
 
 export async function counts(db: pg.Client): Promise<{ telemetry: number; spawn_events: number; rare_events: number }> {
-  const { rows: [r] } = await db.query(`select (select count(*)::int from telemetry) as telemetry,
+  const {
+    rows: [r],
+  } = await db.query(`select (select count(*)::int from telemetry) as telemetry,
     (select count(*)::int from spawn_events) as spawn_events, (select count(*)::int from rare_events) as rare_events`);
   return r;
 }
 
-export async function waitForCounts(db: pg.Client, want: Partial<Record<'telemetry' | 'spawn_events' | 'rare_events', number>>, timeoutMs = 30000) {
-  return whenCaughtUp(async () => {
-    const c = await counts(db);
-    return Object.entries(want).every(([k, v]) => c[k as keyof typeof c] >= v!) ? c : undefined;
-  }, { timeoutMs, what: `row counts ${JSON.stringify(want)}` });
+export async function waitForCounts(
+  db: pg.Client,
+  want: Partial<Record<'telemetry' | 'spawn_events' | 'rare_events', number>>,
+  timeoutMs = 30000,
+) {
+  return whenCaughtUp(
+    async () => {
+      const c = await counts(db);
+      return Object.entries(want).every(([k, v]) => c[k as keyof typeof c] >= v!) ? c : undefined;
+    },
+    { timeoutMs, what: `row counts ${JSON.stringify(want)}` },
+  );
 }
 
 /** Environment of a child process running `src/main.ts start` with the ingest role only. */
 export function childEnv(cfg: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
-    NATS_URL: cfg.NATS_URL, DATABASE_URL: cfg.DATABASE_URL, STREAM_NAME: cfg.STREAM_NAME, SUBJECT_PREFIX: cfg.SUBJECT_PREFIX,
-    CONSUMER_NAME: cfg.CONSUMER_NAME, ROLES: 'ingest', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-    INGEST_ACK_WAIT_SECONDS: String(cfg.INGEST_ACK_WAIT_SECONDS), INGEST_BATCH_MAX_EVENTS: String(cfg.INGEST_BATCH_MAX_EVENTS),
+    NATS_URL: cfg.NATS_URL,
+    DATABASE_URL: cfg.DATABASE_URL,
+    STREAM_NAME: cfg.STREAM_NAME,
+    SUBJECT_PREFIX: cfg.SUBJECT_PREFIX,
+    CONSUMER_NAME: cfg.CONSUMER_NAME,
+    ROLES: 'ingest',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    INGEST_ACK_WAIT_SECONDS: String(cfg.INGEST_ACK_WAIT_SECONDS),
+    INGEST_BATCH_MAX_EVENTS: String(cfg.INGEST_BATCH_MAX_EVENTS),
     INGEST_MAX_ACK_PENDING: String(cfg.INGEST_MAX_ACK_PENDING),
     ...extra,
   };
 }
 
-export interface Child { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; output(): string }
+export interface Child {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
 
 export function startChild(env: NodeJS.ProcessEnv, args: string[] = ['start']): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { out += d; });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   return { child, exited, output: () => out };
 }
 
@@ -98,8 +174,11 @@ export async function stopChild(c: Child): Promise<void> {
 /** Waits until the durable has delivered and had acked (or termed) every message. */
 export async function whenConsumerIdle(nc: NatsConnection, cfg: Config, timeoutMs = 30000): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  await whenCaughtUp(async () => {
-    const i = await jsm.consumers.info(cfg.STREAM_NAME, cfg.CONSUMER_NAME);
-    return i.num_pending === 0 && i.num_ack_pending === 0 && i.num_redelivered >= 0;
-  }, { timeoutMs, what: 'consumer idle (nothing pending, nothing unacked)' });
+  await whenCaughtUp(
+    async () => {
+      const i = await jsm.consumers.info(cfg.STREAM_NAME, cfg.CONSUMER_NAME);
+      return i.num_pending === 0 && i.num_ack_pending === 0 && i.num_redelivered >= 0;
+    },
+    { timeoutMs, what: 'consumer idle (nothing pending, nothing unacked)' },
+  );
 }

@@ -7,19 +7,35 @@ import { startApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { runReplay, parseReplayArgs } from '../../src/ingest/replay-command.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
-import { childEnv, counts, dbFor, natsFor, publish, rareEv, spawnEv, startChild, telemetry, waitForCounts, whenConsumerIdle } from './fixtures.js';
+import {
+  childEnv,
+  counts,
+  dbFor,
+  natsFor,
+  publish,
+  rareEv,
+  spawnEv,
+  startChild,
+  telemetry,
+  waitForCounts,
+  whenConsumerIdle,
+} from './fixtures.js';
 
 const TABLES = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'];
 async function snapshot(db: pg.Client): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
-  for (const table of TABLES) out[table] = (await db.query(`select * from ${table} order by character_name, ts, event_key`)).rows;
+  for (const table of TABLES)
+    out[table] = (await db.query(`select * from ${table} order by character_name, ts, event_key`)).rows;
   return out;
 }
 
 t.test('replay arguments', async (t) => {
   t.same(parseReplayArgs([]), {});
   t.same(parseReplayArgs(['--since', '2026-01-01T00:00:00Z']), { since: new Date('2026-01-01T00:00:00Z') });
-  t.same(parseReplayArgs(['--since=2026-01-01T00:00:00Z', '--truncate']), '--truncate cannot be combined with --since (it would drop the rows before TIME)');
+  t.same(
+    parseReplayArgs(['--since=2026-01-01T00:00:00Z', '--truncate']),
+    '--truncate cannot be combined with --since (it would drop the rows before TIME)',
+  );
   t.match(parseReplayArgs(['--since', 'yesterday-ish']), /--since needs a date-time/);
   t.match(parseReplayArgs(['--bogus']), /unknown argument/);
 });
@@ -32,7 +48,12 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   t.teardown(() => db.end());
   const P = cfg.SUBJECT_PREFIX;
   for (let c = 0; c < 5; c++) {
-    for (let i = 0; i < 30; i += 3) await publish(js, P, [0, 1, 2].map((k) => telemetry(`Char ${c}`, i + k, { session_id: `s\t${c}` })));
+    for (let i = 0; i < 30; i += 3)
+      await publish(
+        js,
+        P,
+        [0, 1, 2].map((k) => telemetry(`Char ${c}`, i + k, { session_id: `s\t${c}` })),
+      );
     await publish(js, P, [spawnEv(`Char ${c}`, c), spawnEv(`Char ${c}`, c + 1)]);
     await publish(js, P, [rareEv(`Char ${c}`, c)]);
   }
@@ -49,9 +70,17 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   const first = startChild(childEnv(cfg), ['replay', '--truncate']);
   const exit = await first.exited;
   t.equal(exit.code, 0, 'replay --truncate exits 0 once caught up');
-  const summary = JSON.parse(first.output().split('\n').find((l) => l.startsWith('{"replay"'))!).replay;
-  t.match(summary, { messages: 61, events: 166, inserted: 165, duplicates: 1, deadLettered: 0, truncated: true },
-    'every message of the log read once; the resent event is a duplicate, stored once');
+  const summary = JSON.parse(
+    first
+      .output()
+      .split('\n')
+      .find((l) => l.startsWith('{"replay"'))!,
+  ).replay;
+  t.match(
+    summary,
+    { messages: 61, events: 166, inserted: 165, duplicates: 1, deadLettered: 0, truncated: true },
+    'every message of the log read once; the resent event is a duplicate, stored once',
+  );
   t.same(await snapshot(db), live, 'replay into emptied tables reproduces exactly the same rows');
 
   const log = createLogger('silent');
@@ -59,7 +88,9 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   t.same(await snapshot(db), live, 'a second replay changes nothing');
   t.same(await counts(db), want);
   // Replay ends with a rollup refresh (sql/150_maintained_rollups.sql): rebuilt, each event once.
-  const { rows: [r] } = await db.query(`select (select sum(samples) from telemetry_rollup_1d)::int as t,
+  const {
+    rows: [r],
+  } = await db.query(`select (select sum(samples) from telemetry_rollup_1d)::int as t,
     (select sum(events) from spawn_heat_1d)::int as s, (select sum(events) from rare_heat_1d)::int as r`);
   t.same(r, { t: 150, s: 10, r: 5 }, 'replay rebuilt the rollups');
 
@@ -72,10 +103,18 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   await publish(js, P, [telemetry('Late', 1), telemetry('Late', 2)]);
   await db.query('truncate telemetry, spawn_events, rare_events, player_latest');
   t.equal(await runReplay(cfg, log, ['--since', since]), 0);
-  t.same(await counts(db), { telemetry: 2, spawn_events: 0, rare_events: 0 }, '--since replays only the newer messages');
+  t.same(
+    await counts(db),
+    { telemetry: 2, spawn_events: 0, rare_events: 0 },
+    '--since replays only the newer messages',
+  );
   const { rows } = await db.query('select character_name from player_latest');
   t.same(rows, [{ character_name: 'Late' }]);
 
   // Nothing after TIME: exits at once.
-  t.equal(await runReplay(cfg, log, ['--since', new Date(Date.now() + 3_600_000).toISOString()]), 0, 'nothing to replay: exit 0');
+  t.equal(
+    await runReplay(cfg, log, ['--since', new Date(Date.now() + 3_600_000).toISOString()]),
+    0,
+    'nothing to replay: exit 0',
+  );
 });

@@ -3,18 +3,36 @@
 // restore(). The app itself keeps running, as when a user's network goes away.
 import { createServer, connect, type Socket, type Server } from 'node:net';
 
-export interface DropProxy { port: number; drop(): void; restore(): void; close(): Promise<void> }
+export interface DropProxy {
+  port: number;
+  drop(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
 
 export function startDropProxy(targetPort: number): Promise<DropProxy> {
   const open = new Set<Socket>();
   let down = false;
   const server: Server = createServer((client) => {
-    if (down) { client.resetAndDestroy(); return; }
+    if (down) {
+      client.resetAndDestroy();
+      return;
+    }
     const upstream = connect(targetPort, '127.0.0.1');
-    open.add(client); open.add(upstream);
-    const end = () => { client.destroy(); upstream.destroy(); open.delete(client); open.delete(upstream); };
-    client.on('error', end); upstream.on('error', end); client.on('close', end); upstream.on('close', end);
-    client.pipe(upstream); upstream.pipe(client);
+    open.add(client);
+    open.add(upstream);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+      open.delete(client);
+      open.delete(upstream);
+    };
+    client.on('error', end);
+    upstream.on('error', end);
+    client.on('close', end);
+    upstream.on('close', end);
+    client.pipe(upstream);
+    upstream.pipe(client);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -22,9 +40,19 @@ export function startDropProxy(targetPort: number): Promise<DropProxy> {
       const port = (server.address() as { port: number }).port;
       resolve({
         port,
-        drop: () => { down = true; for (const s of open) s.resetAndDestroy(); open.clear(); },
-        restore: () => { down = false; },
-        close: () => new Promise<void>((r) => { for (const s of open) s.destroy(); server.close(() => r()); }),
+        drop: () => {
+          down = true;
+          for (const s of open) s.resetAndDestroy();
+          open.clear();
+        },
+        restore: () => {
+          down = false;
+        },
+        close: () =>
+          new Promise<void>((r) => {
+            for (const s of open) s.destroy();
+            server.close(() => r());
+          }),
       });
     });
   });

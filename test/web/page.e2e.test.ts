@@ -7,24 +7,42 @@ import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { whenCaughtUp } from '../helpers/stack.js';
 import { startDropProxy } from './drop-proxy.js';
-import { startWebApp, openPage, openPluginTo, sendEvents, screenshot, telemetryEvent, spawnEvent, rareEvent, chatEvent, type PageUnderTest, type WebApp } from './helpers.js';
+import {
+  startWebApp,
+  openPage,
+  openPluginTo,
+  sendEvents,
+  screenshot,
+  telemetryEvent,
+  spawnEvent,
+  rareEvent,
+  chatEvent,
+  type PageUnderTest,
+  type WebApp,
+} from './helpers.js';
 
 const REGIONS = ['Map', 'Players', 'Spawns', 'Rares', 'Chat'];
 const METRICS = ['latency_ms', 'mem_mb', 'cpu_pct', 'mem_handles'];
 
 const connState = (page: Page) => page.locator('#conn').getAttribute('data-state');
 /** RGB at a game position on the map: the topmost layer canvas that is not transparent there. */
-const pixelAt = (page: Page, ew: number, ns: number) => page.evaluate(([ew, ns]) => {
-  const g = globalThis as any;
-  const tr = g.__tracker;
-  const layers = [...g.document.querySelectorAll('#map-region canvas')].reverse() as any[];
-  for (const canvas of layers) {
-    const dpr = canvas.width / tr.view.width;
-    const d = canvas.getContext('2d').getImageData(Math.round(tr.view.x(ew) * dpr), Math.round(tr.view.y(ns) * dpr), 1, 1).data;
-    if (d[3] > 0) return [d[0], d[1], d[2]];
-  }
-  return [-1, -1, -1];
-}, [ew, ns]);
+const pixelAt = (page: Page, ew: number, ns: number) =>
+  page.evaluate(
+    ([ew, ns]) => {
+      const g = globalThis as any;
+      const tr = g.__tracker;
+      const layers = [...g.document.querySelectorAll('#map-region canvas')].reverse() as any[];
+      for (const canvas of layers) {
+        const dpr = canvas.width / tr.view.width;
+        const d = canvas
+          .getContext('2d')
+          .getImageData(Math.round(tr.view.x(ew) * dpr), Math.round(tr.view.y(ns) * dpr), 1, 1).data;
+        if (d[3] > 0) return [d[0], d[1], d[2]];
+      }
+      return [-1, -1, -1];
+    },
+    [ew, ns],
+  );
 const BACKGROUND = [11, 15, 19];
 const isBackground = (rgb: number[]) => rgb[0] < 0 || rgb.every((v, i) => Math.abs(v - BACKGROUND[i]) < 12);
 
@@ -41,79 +59,168 @@ t.test('the web page against the real stack', async (t) => {
   const { page } = ui;
 
   await t.test('loads with no console error and no failed request', async (t) => {
-    await whenCaughtUp(async () => (await connState(page)) === 'live', { what: 'live feed connected', timeoutMs: 20000 });
-    for (const name of REGIONS) t.ok(await page.getByRole('region', { name, exact: true }).isVisible(), `region ${name} visible`);
+    await whenCaughtUp(async () => (await connState(page)) === 'live', {
+      what: 'live feed connected',
+      timeoutMs: 20000,
+    });
+    for (const name of REGIONS)
+      t.ok(await page.getByRole('region', { name, exact: true }).isVisible(), `region ${name} visible`);
     t.same(ui.problems, [], 'no console errors, page errors or failed requests');
     await screenshot(page, '01-loaded');
   });
 
   await t.test('telemetry appears in the Players list and on the map within 2 s', async (t) => {
     const sent = Date.now();
-    await sendEvents(plugin, [telemetryEvent('Ann Lee', { ew: 10, ns: 20, kills: 7, latency_ms: 41, mem_mb: 300, cpu_pct: 12.5, mem_handles: 900 })]);
-    await whenCaughtUp(async () => (await page.locator('#players-list').textContent())?.includes('Ann Lee'), { what: 'Ann Lee in Players', timeoutMs: 2000 });
+    await sendEvents(plugin, [
+      telemetryEvent('Ann Lee', {
+        ew: 10,
+        ns: 20,
+        kills: 7,
+        latency_ms: 41,
+        mem_mb: 300,
+        cpu_pct: 12.5,
+        mem_handles: 900,
+      }),
+    ]);
+    await whenCaughtUp(async () => (await page.locator('#players-list').textContent())?.includes('Ann Lee'), {
+      what: 'Ann Lee in Players',
+      timeoutMs: 2000,
+    });
     // Fit the view to the players so the dot is on screen, then read its pixel.
     await page.locator('#map').focus();
     await page.keyboard.press('0');
-    await whenCaughtUp(async () => !isBackground(await pixelAt(page, 10, 20)), { what: 'Ann Lee dot drawn at (10, 20)', timeoutMs: Math.max(100, 2000 - (Date.now() - sent)) });
+    await whenCaughtUp(async () => !isBackground(await pixelAt(page, 10, 20)), {
+      what: 'Ann Lee dot drawn at (10, 20)',
+      timeoutMs: Math.max(100, 2000 - (Date.now() - sent)),
+    });
     t.pass(`visible after ${Date.now() - sent} ms`);
     await screenshot(page, '02-player');
   });
 
   await t.test('a spawn and a rare appear as markers and in their lists', async (t) => {
-    await sendEvents(plugin, [spawnEvent('Ann Lee', { mob: 'Olthoi Grub', ew: 14, ns: 16 }), rareEvent('Ann Lee', { name: 'Ancient Falchion', ew: 6, ns: 24 })]);
-    await whenCaughtUp(async () => (await page.locator('#spawns-list').textContent())?.includes('Olthoi Grub'), { what: 'spawn in Spawns', timeoutMs: 2000 });
-    await whenCaughtUp(async () => (await page.locator('#rares-list').textContent())?.includes('Ancient Falchion'), { what: 'rare in Rares', timeoutMs: 2000 });
-    await whenCaughtUp(async () => !isBackground(await pixelAt(page, 14, 16)), { what: 'spawn marker drawn', timeoutMs: 2000 });
-    await whenCaughtUp(async () => !isBackground(await pixelAt(page, 6, 24)), { what: 'rare marker drawn', timeoutMs: 2000 });
+    await sendEvents(plugin, [
+      spawnEvent('Ann Lee', { mob: 'Olthoi Grub', ew: 14, ns: 16 }),
+      rareEvent('Ann Lee', { name: 'Ancient Falchion', ew: 6, ns: 24 }),
+    ]);
+    await whenCaughtUp(async () => (await page.locator('#spawns-list').textContent())?.includes('Olthoi Grub'), {
+      what: 'spawn in Spawns',
+      timeoutMs: 2000,
+    });
+    await whenCaughtUp(async () => (await page.locator('#rares-list').textContent())?.includes('Ancient Falchion'), {
+      what: 'rare in Rares',
+      timeoutMs: 2000,
+    });
+    await whenCaughtUp(async () => !isBackground(await pixelAt(page, 14, 16)), {
+      what: 'spawn marker drawn',
+      timeoutMs: 2000,
+    });
+    await whenCaughtUp(async () => !isBackground(await pixelAt(page, 6, 24)), {
+      what: 'rare marker drawn',
+      timeoutMs: 2000,
+    });
     await page.locator('#spawns-mob').fill('nothing like this');
-    await whenCaughtUp(async () => !(await page.locator('#spawns-list').textContent())?.includes('Olthoi Grub'), { what: 'mob filter hides it' });
+    await whenCaughtUp(async () => !(await page.locator('#spawns-list').textContent())?.includes('Olthoi Grub'), {
+      what: 'mob filter hides it',
+    });
     await page.locator('#spawns-mob').fill('olthoi');
     await page.locator('#spawns-character').fill('ann');
-    await whenCaughtUp(async () => (await page.locator('#spawns-list').textContent())?.includes('Olthoi Grub'), { what: 'mob + character filter shows it' });
+    await whenCaughtUp(async () => (await page.locator('#spawns-list').textContent())?.includes('Olthoi Grub'), {
+      what: 'mob + character filter shows it',
+    });
     await page.locator('#spawns-list button').first().click();
-    const center = await page.evaluate(() => { const v = (globalThis as any).__tracker.view; return [v.cx, v.cy]; });
+    const center = await page.evaluate(() => {
+      const v = (globalThis as any).__tracker.view;
+      return [v.cx, v.cy];
+    });
     t.same(center, [14, 16], 'clicking a spawn centres the map on it');
     await screenshot(page, '03-spawn-rare');
   });
 
   await t.test('chat appears in the Chat panel', async (t) => {
     await sendEvents(plugin, [chatEvent('Ann Lee', 'anyone for a fellowship?')]);
-    await whenCaughtUp(async () => (await page.getByRole('region', { name: 'Chat' }).textContent())?.includes('anyone for a fellowship?'), { what: 'chat line', timeoutMs: 2000 });
+    await whenCaughtUp(
+      async () =>
+        (await page.getByRole('region', { name: 'Chat' }).textContent())?.includes('anyone for a fellowship?'),
+      { what: 'chat line', timeoutMs: 2000 },
+    );
     t.match(await page.getByRole('region', { name: 'Chat' }).textContent(), /never stored/, 'says chat is not stored');
     await screenshot(page, '04-chat');
   });
 
   await t.test('selecting the character draws the four metric charts with the values sent', async (t) => {
-    const values = [[35, 310, 10, 950], [52, 320, 20.5, 960], [47, 330, 15, 970]];
-    await sendEvents(plugin, values.map(([latency_ms, mem_mb, cpu_pct, mem_handles], i) => telemetryEvent('Ann Lee', { ew: 10 + i, ns: 20, latency_ms, mem_mb, cpu_pct, mem_handles, kills: 8 + i })));
+    const values = [
+      [35, 310, 10, 950],
+      [52, 320, 20.5, 960],
+      [47, 330, 15, 970],
+    ];
+    await sendEvents(
+      plugin,
+      values.map(([latency_ms, mem_mb, cpu_pct, mem_handles], i) =>
+        telemetryEvent('Ann Lee', { ew: 10 + i, ns: 20, latency_ms, mem_mb, cpu_pct, mem_handles, kills: 8 + i }),
+      ),
+    );
     // /history reads the database: wait until ingest stored all four samples.
-    await whenCaughtUp(async () => {
-      const r = await fetch(`${w.base}/history?character=Ann%20Lee&from=${new Date(Date.now() - 600e3).toISOString()}`);
-      return ((await r.json()) as { points: unknown[] }).points.length >= 4;
-    }, { what: 'samples stored' });
+    await whenCaughtUp(
+      async () => {
+        const r = await fetch(
+          `${w.base}/history?character=Ann%20Lee&from=${new Date(Date.now() - 600e3).toISOString()}`,
+        );
+        return ((await r.json()) as { points: unknown[] }).points.length >= 4;
+      },
+      { what: 'samples stored' },
+    );
     await page.locator('#players-list button[data-name="Ann Lee"]').click();
     await page.locator('.ranges button[data-range="15m"]').click();
     for (const m of METRICS) {
       const fig = page.getByRole('figure', { name: m, exact: true });
-      await whenCaughtUp(async () => (await fig.getAttribute('data-values')) !== null || (await fig.locator('figcaption').getAttribute('data-values')) !== null, { what: `${m} chart` });
+      await whenCaughtUp(
+        async () =>
+          (await fig.getAttribute('data-values')) !== null ||
+          (await fig.locator('figcaption').getAttribute('data-values')) !== null,
+        { what: `${m} chart` },
+      );
     }
     const data = await page.evaluate(() => (globalThis as any).__tracker.character.dump());
     for (const [k, m] of METRICS.entries()) {
-      t.same(data[m].a.slice(-3), values.map((v) => v[k]), `${m} chart holds the values sent`);
-      t.match(await page.getByRole('figure', { name: m, exact: true }).locator('figcaption').textContent(), new RegExp(`^${m} last`), `${m} caption`);
+      t.same(
+        data[m].a.slice(-3),
+        values.map((v) => v[k]),
+        `${m} chart holds the values sent`,
+      );
+      t.match(
+        await page.getByRole('figure', { name: m, exact: true }).locator('figcaption').textContent(),
+        new RegExp(`^${m} last`),
+        `${m} caption`,
+      );
     }
-    const drawn = await page.evaluate(() => [...(globalThis as any).document.querySelectorAll('#charts canvas')].map((c) => {
-      const cv = c as any; const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
-      let ink = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++; return ink;
-    }));
+    const drawn = await page.evaluate(() =>
+      [...(globalThis as any).document.querySelectorAll('#charts canvas')].map((c) => {
+        const cv = c as any;
+        const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+        let ink = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
+        return ink;
+      }),
+    );
     t.equal(drawn.length, 4, 'four chart canvases');
-    t.ok(drawn.every((ink) => ink > 100), 'every chart canvas has ink');
-    t.match(await page.locator('#character-fields').textContent(), /kills10/, 'character fields show the newest sample');
+    t.ok(
+      drawn.every((ink) => ink > 100),
+      'every chart canvas has ink',
+    );
+    t.match(
+      await page.locator('#character-fields').textContent(),
+      /kills10/,
+      'character fields show the newest sample',
+    );
     t.match(page.url(), /character=Ann\+Lee/, 'the selected character is in the URL');
     t.match(page.url(), /range=15m/, 'the range is in the URL');
     // Live samples extend the raw chart.
     await sendEvents(plugin, [telemetryEvent('Ann Lee', { latency_ms: 99, mem_mb: 1, cpu_pct: 1, mem_handles: 1 })]);
-    await whenCaughtUp(async () => (await page.evaluate(() => (globalThis as any).__tracker.character.dump().latency_ms.a.at(-1))) === 99, { what: 'live sample appended' });
+    await whenCaughtUp(
+      async () =>
+        (await page.evaluate(() => (globalThis as any).__tracker.character.dump().latency_ms.a.at(-1))) === 99,
+      { what: 'live sample appended' },
+    );
     await screenshot(page, '05-character');
   });
 
@@ -123,17 +230,35 @@ t.test('the web page against the real stack', async (t) => {
     await db.connect();
     t.teardown(() => db.end());
     const at = new Date(Date.now() - 2 * 3600e3).toISOString();
-    await db.query(`insert into player_latest (character_name, ts, event_key, received_at, ew, ns, z, latency_ms) values ('Old Timer', $1, gen_random_uuid(), $1, 1, 2, 0, 77)`, [at]);
-    await db.query(`insert into telemetry (character_name, ts, event_key, received_at, stream_seq, ew, ns, z, latency_ms, mem_mb, cpu_pct, mem_handles) values ('Old Timer', $1, gen_random_uuid(), $1, 1, 1, 2, 0, 77, 500, 5, 1234)`, [at]);
+    await db.query(
+      `insert into player_latest (character_name, ts, event_key, received_at, ew, ns, z, latency_ms) values ('Old Timer', $1, gen_random_uuid(), $1, 1, 2, 0, 77)`,
+      [at],
+    );
+    await db.query(
+      `insert into telemetry (character_name, ts, event_key, received_at, stream_seq, ew, ns, z, latency_ms, mem_mb, cpu_pct, mem_handles) values ('Old Timer', $1, gen_random_uuid(), $1, 1, 1, 2, 0, 77, 500, 5, 1234)`,
+      [at],
+    );
     await page.locator('#players-filter').fill('old t');
     const row = page.locator('#players-list button[data-name="Old Timer"]');
     await whenCaughtUp(() => row.count(), { what: 'offline character listed' });
     t.match(await page.locator('#players-list').textContent(), /not live/, 'marked as not live');
     await row.click();
     await page.locator('.ranges button[data-range="24h"]').click();
-    await whenCaughtUp(async () => (await page.evaluate(() => (globalThis as any).__tracker.character.dump().latency_ms?.a ?? [])).includes(77), { what: 'latency_ms from history' });
-    t.equal(await page.evaluate(() => (globalThis as any).__tracker.character.bucket), '1m', '24 h range: the API picked 1m buckets');
-    t.match(await page.locator('#character-fields').textContent(), /latency_ms_avg77/, 'fields from the newest stored point (a 1m bucket)');
+    await whenCaughtUp(
+      async () =>
+        (await page.evaluate(() => (globalThis as any).__tracker.character.dump().latency_ms?.a ?? [])).includes(77),
+      { what: 'latency_ms from history' },
+    );
+    t.equal(
+      await page.evaluate(() => (globalThis as any).__tracker.character.bucket),
+      '1m',
+      '24 h range: the API picked 1m buckets',
+    );
+    t.match(
+      await page.locator('#character-fields').textContent(),
+      /latency_ms_avg77/,
+      'fields from the newest stored point (a 1m bucket)',
+    );
     await screenshot(page, '05b-offline-character');
     await page.locator('#players-filter').fill('');
     await page.locator('#players-list button[data-name="Ann Lee"]').click();
@@ -143,30 +268,68 @@ t.test('the web page against the real stack', async (t) => {
   await t.test('a link with the URL state reproduces the view', async (t) => {
     const other = await openPage(page.url());
     t.teardown(() => other.close());
-    await whenCaughtUp(async () => (await other.page.locator('#character-name').textContent()) === 'Ann Lee', { what: 'character from URL' });
-    t.equal(await other.page.locator('.ranges button[aria-pressed="true"]').getAttribute('data-range'), '15m', 'range from URL');
+    await whenCaughtUp(async () => (await other.page.locator('#character-name').textContent()) === 'Ann Lee', {
+      what: 'character from URL',
+    });
+    t.equal(
+      await other.page.locator('.ranges button[aria-pressed="true"]').getAttribute('data-range'),
+      '15m',
+      'range from URL',
+    );
     await other.page.locator('input[name="layer"][value="heat"]').check();
-    await whenCaughtUp(() => other.page.url().includes('layers=players%2Ctrails%2Cspawns%2Crares%2Cheat'), { what: 'layers in URL' });
-    await whenCaughtUp(() => other.page.evaluate(() => (globalThis as any).__tracker.renderer.stats.frames > 0 && (globalThis as any).document.querySelector('#conn')!.getAttribute('data-state') === 'live'), { what: 'drawn' });
-    await whenCaughtUp(async () => other.problems.length === 0 && await other.page.evaluate(() => (globalThis as any).__tracker.state.layers.has('heat')), { what: 'heatmap layer on' });
+    await whenCaughtUp(() => other.page.url().includes('layers=players%2Ctrails%2Cspawns%2Crares%2Cheat'), {
+      what: 'layers in URL',
+    });
+    await whenCaughtUp(
+      () =>
+        other.page.evaluate(
+          () =>
+            (globalThis as any).__tracker.renderer.stats.frames > 0 &&
+            (globalThis as any).document.querySelector('#conn')!.getAttribute('data-state') === 'live',
+        ),
+      { what: 'drawn' },
+    );
+    await whenCaughtUp(
+      async () =>
+        other.problems.length === 0 &&
+        (await other.page.evaluate(() => (globalThis as any).__tracker.state.layers.has('heat'))),
+      { what: 'heatmap layer on' },
+    );
     t.same(other.problems, [], 'no errors with the heatmap on');
   });
 
   await t.test('recovers after the live feed drops: reconnects, fresh snapshot, live again', async (t) => {
     const snapshots = await page.evaluate(() => (globalThis as any).__tracker.conn.snapshots);
     proxy.drop();
-    await whenCaughtUp(async () => (await connState(page)) === 'reconnecting', { what: 'page shows the drop', timeoutMs: 10000 });
+    await whenCaughtUp(async () => (await connState(page)) === 'reconnecting', {
+      what: 'page shows the drop',
+      timeoutMs: 10000,
+    });
     // Telemetry sent while the browser is cut off reaches it through the fresh snapshot.
     await sendEvents(plugin, [telemetryEvent('Cy Moss', { ew: 9, ns: 22 })]);
     await screenshot(page, '06-reconnecting');
-    await whenCaughtUp(async () => (await page.evaluate(() => (globalThis as any).__tracker.conn.state.attempt)) >= 2, { what: 'a second reconnect attempt failed too' });
+    await whenCaughtUp(async () => (await page.evaluate(() => (globalThis as any).__tracker.conn.state.attempt)) >= 2, {
+      what: 'a second reconnect attempt failed too',
+    });
     proxy.restore();
     await whenCaughtUp(async () => (await connState(page)) === 'live', { what: 'live again', timeoutMs: 30000 });
-    t.ok(await page.evaluate((n) => (globalThis as any).__tracker.conn.snapshots > n, snapshots), 'took a fresh snapshot');
-    await whenCaughtUp(async () => (await page.locator('#players-list').textContent())?.includes('Cy Moss'), { what: 'event sent during the drop, from the snapshot', timeoutMs: 5000 });
+    t.ok(
+      await page.evaluate((n) => (globalThis as any).__tracker.conn.snapshots > n, snapshots),
+      'took a fresh snapshot',
+    );
+    await whenCaughtUp(async () => (await page.locator('#players-list').textContent())?.includes('Cy Moss'), {
+      what: 'event sent during the drop, from the snapshot',
+      timeoutMs: 5000,
+    });
     await sendEvents(plugin, [telemetryEvent('Bo Rhee', { ew: 12, ns: 18 })]);
-    await whenCaughtUp(async () => (await page.locator('#players-list').textContent())?.includes('Bo Rhee'), { what: 'new telemetry after reconnect', timeoutMs: 5000 });
-    t.ok((await page.locator('#players-list').textContent())?.includes('Ann Lee'), 'snapshot brought back the known player');
+    await whenCaughtUp(async () => (await page.locator('#players-list').textContent())?.includes('Bo Rhee'), {
+      what: 'new telemetry after reconnect',
+      timeoutMs: 5000,
+    });
+    t.ok(
+      (await page.locator('#players-list').textContent())?.includes('Ann Lee'),
+      'snapshot brought back the known player',
+    );
     ui.problems.splice(0); // the drop itself logs a failed WebSocket; only what follows counts
     await screenshot(page, '07-recovered');
   });
@@ -177,7 +340,10 @@ t.test('the web page against the real stack', async (t) => {
       const region = page.getByRole('region', { name, exact: true });
       await region.scrollIntoViewIfNeeded();
       const box = await region.boundingBox();
-      t.ok(box && box.width > 300 && box.width <= 390 && box.height > 50, `${name} fits the phone width (${JSON.stringify(box)})`);
+      t.ok(
+        box && box.width > 300 && box.width <= 390 && box.height > 50,
+        `${name} fits the phone width (${JSON.stringify(box)})`,
+      );
     }
     await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
     await screenshot(page, '08-phone');
@@ -195,16 +361,37 @@ t.test('with API_TOKEN the page reads with the token from its URL fragment, and 
 
   const without = await openPage(`${w.base}/`);
   t.teardown(() => without.close());
-  await whenCaughtUp(async () => /needs a read token: open the page as \/#token=/.test((await without.page.locator('#conn').textContent()) ?? ''), { what: 'the page says it needs the read token' });
-  t.ok(without.problems.some((p) => /HTTP 401/.test(p)), 'the API refused it with 401');
-  t.notOk(await without.page.locator('#players-list').textContent().then((s) => s?.includes('Tok Reader')), 'nothing is shown without the token');
+  await whenCaughtUp(
+    async () =>
+      /needs a read token: open the page as \/#token=/.test((await without.page.locator('#conn').textContent()) ?? ''),
+    { what: 'the page says it needs the read token' },
+  );
+  t.ok(
+    without.problems.some((p) => /HTTP 401/.test(p)),
+    'the API refused it with 401',
+  );
+  t.notOk(
+    await without.page
+      .locator('#players-list')
+      .textContent()
+      .then((s) => s?.includes('Tok Reader')),
+    'nothing is shown without the token',
+  );
 
   const ui = await openPage(`${w.base}/#token=${token}`);
   t.teardown(() => ui.close());
-  await whenCaughtUp(async () => (await connState(ui.page)) === 'live', { what: 'live feed connected with the token', timeoutMs: 20000 });
-  await whenCaughtUp(async () => (await ui.page.locator('#players-list').textContent())?.includes('Tok Reader'), { what: 'the snapshot read with the token' });
+  await whenCaughtUp(async () => (await connState(ui.page)) === 'live', {
+    what: 'live feed connected with the token',
+    timeoutMs: 20000,
+  });
+  await whenCaughtUp(async () => (await ui.page.locator('#players-list').textContent())?.includes('Tok Reader'), {
+    what: 'the snapshot read with the token',
+  });
   await sendEvents(plugin, [telemetryEvent('Tok Live', { ew: 5, ns: 6 })]);
-  await whenCaughtUp(async () => (await ui.page.locator('#players-list').textContent())?.includes('Tok Live'), { what: 'a live event through /ws/live with the token', timeoutMs: 5000 });
+  await whenCaughtUp(async () => (await ui.page.locator('#players-list').textContent())?.includes('Tok Live'), {
+    what: 'a live event through /ws/live with the token',
+    timeoutMs: 5000,
+  });
   t.same(ui.problems, [], 'no console errors, page errors or failed requests');
   t.notMatch(ui.page.url(), /token/, 'the token is removed from the address bar');
   await screenshot(ui.page, '09-read-token');

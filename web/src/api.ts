@@ -7,8 +7,9 @@ async function getJson<T>(path: string, params: Record<string, string | number |
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) qs.set(k, String(v));
   const res = await fetch(`${path}?${qs}`, { headers: { accept: 'application/json', ...authHeaders() } });
-  const body = await res.json().catch(() => undefined) as { error?: { message?: string } } | undefined;
-  if (res.status === 401) throw new Error(`${path}: this server needs a read token: open the page as /#token=<API_TOKEN>`);
+  const body = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+  if (res.status === 401)
+    throw new Error(`${path}: this server needs a read token: open the page as /#token=<API_TOKEN>`);
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${body?.error?.message ?? ''}`.trim());
   return body as T;
 }
@@ -18,10 +19,17 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export const api = {
   live: (seconds: number) => getJson<{ players: Telemetry[]; truncated: boolean }>('/live', { seconds }),
   trails: (seconds: number) => getJson<{ trails: TrailPoint[]; truncated: boolean }>('/trails', { seconds }),
-  spawns: (fromMs: number, limit: number) => getJson<{ spawns: PlaceEvent[]; truncated: boolean }>('/spawns', { from: iso(fromMs), limit }),
-  rares: (fromMs: number, limit: number) => getJson<{ rares: PlaceEvent[]; truncated: boolean }>('/rares', { from: iso(fromMs), limit }),
-  characters: (q: string, limit: number) => getJson<{ characters: { character_name: string; last_timestamp: string }[]; truncated: boolean }>('/characters', { q, limit }),
-  history: (character: string, fromMs: number, toMs: number) => getJson<HistoryResponse>('/history', { character, from: iso(fromMs), to: iso(toMs) }),
+  spawns: (fromMs: number, limit: number) =>
+    getJson<{ spawns: PlaceEvent[]; truncated: boolean }>('/spawns', { from: iso(fromMs), limit }),
+  rares: (fromMs: number, limit: number) =>
+    getJson<{ rares: PlaceEvent[]; truncated: boolean }>('/rares', { from: iso(fromMs), limit }),
+  characters: (q: string, limit: number) =>
+    getJson<{ characters: { character_name: string; last_timestamp: string }[]; truncated: boolean }>('/characters', {
+      q,
+      limit,
+    }),
+  history: (character: string, fromMs: number, toMs: number) =>
+    getJson<HistoryResponse>('/history', { character, from: iso(fromMs), to: iso(toMs) }),
   heatmap: (kind: 'spawns' | 'rares', fromMs: number, toMs: number, cell: number) =>
     getJson<HeatmapResponse>(`/${kind}/heatmap`, { from: iso(fromMs), to: iso(toMs), cell }),
 };

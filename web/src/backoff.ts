@@ -1,6 +1,10 @@
 // Reconnect delays: exponential with ±30% jitter, so a restart of the server is not
 // met by every browser at the same instant (docs/web.md: reconnects).
-export interface BackoffOptions { baseMs: number; maxMs: number; jitter: number }
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+  jitter: number;
+}
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30000, jitter: 0.3 };
 
 export function backoffDelay(attempt: number, o: BackoffOptions = DEFAULT_BACKOFF, random = Math.random): number {

@@ -34,28 +34,45 @@ export class LiveConnection {
 
   constructor(private readonly o: LiveConnectionOptions) {}
 
-  start(): void { this.connect(); }
+  start(): void {
+    this.connect();
+  }
 
-  private set(s: ConnectionState): void { this.state = s; this.o.onState(s); }
+  private set(s: ConnectionState): void {
+    this.state = s;
+    this.o.onState(s);
+  }
 
   private connect(): void {
     this.set({ kind: 'connecting', attempt: this.attempt });
     const ws = new WebSocket(this.o.url);
     this.ws = ws;
     this.held = [];
-    ws.onopen = () => { void this.snapshot(ws); };
+    ws.onopen = () => {
+      void this.snapshot(ws);
+    };
     ws.onmessage = (e) => {
       if (typeof e.data !== 'string') return;
       let m: LiveMessage;
-      try { m = JSON.parse(e.data) as LiveMessage; } catch { return; }
-      if (this.held) this.held.push(m); else this.o.onMessage(m);
+      try {
+        m = JSON.parse(e.data) as LiveMessage;
+      } catch {
+        return;
+      }
+      if (this.held) this.held.push(m);
+      else this.o.onMessage(m);
     };
     let opened = false;
-    ws.addEventListener('open', () => { opened = true; });
+    ws.addEventListener('open', () => {
+      opened = true;
+    });
     ws.onclose = (e) => {
       const reason = e.code === 1000 ? 'closed' : `closed (${e.code})`;
       if (opened || !this.o.whyRefused) return this.retry(ws, reason);
-      void this.o.whyRefused().then((why) => this.retry(ws, why ?? reason), () => this.retry(ws, reason));
+      void this.o.whyRefused().then(
+        (why) => this.retry(ws, why ?? reason),
+        () => this.retry(ws, reason),
+      );
     };
     // An error is always followed by close; the close handler reconnects.
     ws.onerror = () => {};
@@ -66,7 +83,10 @@ export class LiveConnection {
     try {
       await this.o.loadSnapshot();
     } catch (err) {
-      if (this.ws === ws) { ws.close(); this.retry(ws, `snapshot failed: ${(err as Error).message}`); }
+      if (this.ws === ws) {
+        ws.close();
+        this.retry(ws, `snapshot failed: ${(err as Error).message}`);
+      }
       return;
     }
     if (this.ws !== ws || ws.readyState !== WebSocket.OPEN) return;

@@ -35,7 +35,12 @@ const state = readUrlState(location.search);
 const store = new Store();
 const view = new MapView();
 const canvas = byId<HTMLCanvasElement>('map');
-const renderer = new MapRenderer(canvas, view, byId<HTMLCanvasElement>('map-base'), byId<HTMLCanvasElement>('map-trails'));
+const renderer = new MapRenderer(
+  canvas,
+  view,
+  byId<HTMLCanvasElement>('map-base'),
+  byId<HTMLCanvasElement>('map-trails'),
+);
 const heat = new HeatLayer();
 // Until the user moves the map (or a link gives a view), it keeps fitting everyone in.
 let autoFit = true;
@@ -47,83 +52,162 @@ const saveUrl = () => {
   history.replaceState(null, '', writeUrlState(state));
 };
 
-const character = new CharacterPanel(store, () => { saveUrl(); lists.render(true, character.character ?? ''); });
+const character = new CharacterPanel(store, () => {
+  saveUrl();
+  lists.render(true, character.character ?? '');
+});
 const selectPlayer = (name: string) => {
   character.select(name);
   const p = store.players.get(name);
-  if (p) { autoFit = false; view.centerOn(p.ew, p.ns); }
+  if (p) {
+    autoFit = false;
+    view.centerOn(p.ew, p.ns);
+  }
 };
-const lists = new Lists(store, { selectPlayer, centerOn: (ew, ns) => { autoFit = false; view.centerOn(ew, ns); } }, SETTINGS.liveWindowMs);
+const lists = new Lists(
+  store,
+  {
+    selectPlayer,
+    centerOn: (ew, ns) => {
+      autoFit = false;
+      view.centerOn(ew, ns);
+    },
+  },
+  SETTINGS.liveWindowMs,
+);
 const chat = new ChatPanel(store);
 store.onTelemetry = (t) => character.onTelemetry(t);
 
 function fitAll(): void {
-  let minE = Infinity, maxE = -Infinity, minN = Infinity, maxN = -Infinity;
-  for (const p of store.players.values()) { minE = Math.min(minE, p.ew); maxE = Math.max(maxE, p.ew); minN = Math.min(minN, p.ns); maxN = Math.max(maxN, p.ns); }
-  if (minE === Infinity) for (const m of [...store.markers.spawn, ...store.markers.rare]) { minE = Math.min(minE, m.ew); maxE = Math.max(maxE, m.ew); minN = Math.min(minN, m.ns); maxN = Math.max(maxN, m.ns); }
+  let minE = Infinity,
+    maxE = -Infinity,
+    minN = Infinity,
+    maxN = -Infinity;
+  for (const p of store.players.values()) {
+    minE = Math.min(minE, p.ew);
+    maxE = Math.max(maxE, p.ew);
+    minN = Math.min(minN, p.ns);
+    maxN = Math.max(maxN, p.ns);
+  }
+  if (minE === Infinity)
+    for (const m of [...store.markers.spawn, ...store.markers.rare]) {
+      minE = Math.min(minE, m.ew);
+      maxE = Math.max(maxE, m.ew);
+      minN = Math.min(minN, m.ns);
+      maxN = Math.max(maxN, m.ns);
+    }
   if (minE !== Infinity) view.fit(minE, maxE, minN, maxN);
 }
 
 // Controls <- URL state, and back.
 for (const box of document.querySelectorAll<HTMLInputElement>('input[name="layer"]')) {
   box.checked = state.layers.has(box.value as Layer);
-  box.addEventListener('change', () => { if (box.checked) state.layers.add(box.value as Layer); else state.layers.delete(box.value as Layer); saveUrl(); });
+  box.addEventListener('change', () => {
+    if (box.checked) state.layers.add(box.value as Layer);
+    else state.layers.delete(box.value as Layer);
+    saveUrl();
+  });
 }
-const heatKind = byId<HTMLSelectElement>('heat-kind'), heatRange = byId<HTMLSelectElement>('heat-range'), trailWindow = byId<HTMLSelectElement>('trail-window');
-heatKind.value = state.heat; heatRange.value = state.heatRange; trailWindow.value = String(state.trail);
-heatKind.addEventListener('change', () => { state.heat = heatKind.value as 'spawns' | 'rares'; saveUrl(); });
-heatRange.addEventListener('change', () => { state.heatRange = heatRange.value as HeatRange; saveUrl(); });
-trailWindow.addEventListener('change', () => { state.trail = Number(trailWindow.value); saveUrl(); });
-if (state.view) { view.set(state.view); autoFit = false; }
+const heatKind = byId<HTMLSelectElement>('heat-kind'),
+  heatRange = byId<HTMLSelectElement>('heat-range'),
+  trailWindow = byId<HTMLSelectElement>('trail-window');
+heatKind.value = state.heat;
+heatRange.value = state.heatRange;
+trailWindow.value = String(state.trail);
+heatKind.addEventListener('change', () => {
+  state.heat = heatKind.value as 'spawns' | 'rares';
+  saveUrl();
+});
+heatRange.addEventListener('change', () => {
+  state.heatRange = heatRange.value as HeatRange;
+  saveUrl();
+});
+trailWindow.addEventListener('change', () => {
+  state.trail = Number(trailWindow.value);
+  saveUrl();
+});
+if (state.view) {
+  view.set(state.view);
+  autoFit = false;
+}
 character.range = state.range;
 
 async function loadSnapshot(): Promise<void> {
   const since = Date.now() - SETTINGS.markersSinceMs;
   const [live, trails, spawns, rares] = await Promise.all([
-    api.live(SETTINGS.snapshotPlayersSeconds), api.trails(state.trail), api.spawns(since, SETTINGS.markersLimit), api.rares(since, SETTINGS.markersLimit),
+    api.live(SETTINGS.snapshotPlayersSeconds),
+    api.trails(state.trail),
+    api.spawns(since, SETTINGS.markersLimit),
+    api.rares(since, SETTINGS.markersLimit),
   ]);
   store.reset();
   for (const p of live.players) store.applyTelemetry(p);
   store.applyTrails(trails.trails);
   for (const s of spawns.spawns) store.addMarker('spawn', s);
   for (const r of rares.rares) store.addMarker('rare', r);
-  if (autoFit) { renderer.resize(); fitAll(); }
+  if (autoFit) {
+    renderer.resize();
+    fitAll();
+  }
 }
 
 function onMessage(m: LiveMessage): void {
   switch (m.type) {
-    case 'telemetry': store.applyTelemetry(m); break;
-    case 'spawn': store.addMarker('spawn', m); break;
-    case 'rare': store.addMarker('rare', m); break;
-    case 'chat': store.addChat(m); break;
+    case 'telemetry':
+      store.applyTelemetry(m);
+      break;
+    case 'spawn':
+      store.addMarker('spawn', m);
+      break;
+    case 'rare':
+      store.addMarker('rare', m);
+      break;
+    case 'chat':
+      store.addChat(m);
+      break;
   }
 }
 
 const connEl = byId('conn');
 function showState(s: ConnectionState): void {
   connEl.dataset.state = s.kind;
-  connEl.textContent = s.kind === 'live' ? 'Live feed: connected'
-    : s.kind === 'snapshot' ? 'Live feed: loading snapshot…'
-    : s.kind === 'connecting' ? `Live feed: connecting…${s.attempt ? ` (attempt ${s.attempt + 1})` : ''}`
-    : `Live feed: disconnected (${s.reason}); retrying in ${Math.max(0, Math.round((s.retryAt - Date.now()) / 1000))} s`;
+  connEl.textContent =
+    s.kind === 'live'
+      ? 'Live feed: connected'
+      : s.kind === 'snapshot'
+        ? 'Live feed: loading snapshot…'
+        : s.kind === 'connecting'
+          ? `Live feed: connecting…${s.attempt ? ` (attempt ${s.attempt + 1})` : ''}`
+          : `Live feed: disconnected (${s.reason}); retrying in ${Math.max(0, Math.round((s.retryAt - Date.now()) / 1000))} s`;
 }
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/live?coalesce_ms=${SETTINGS.coalesceMs}${tokenQuery()}`;
 // A refused upgrade looks like any drop to a browser: ask the API why (a missing read token gets its own message).
-const whyRefused = () => api.live(1).then(() => undefined, (err: Error) => err.message);
+const whyRefused = () =>
+  api.live(1).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
 const conn = new LiveConnection({ url: wsUrl, loadSnapshot, onMessage, onState: showState, whyRefused });
 
 attachInput(canvas, view, {
-  onTap: (x, y) => { const p = renderer.hitPlayer(store, x, y); if (p) character.select(p.name); },
+  onTap: (x, y) => {
+    const p = renderer.hitPlayer(store, x, y);
+    if (p) character.select(p.name);
+  },
   onFit: fitAll,
-  onUserInput: () => { autoFit = false; },
+  onUserInput: () => {
+    autoFit = false;
+  },
 });
 
 // Draw only when something changed, at most once per animation frame. Input (view,
 // layers, selection) redraws at once; data alone redraws at most every
 // DATA_REDRAW_MS, so a flood of live messages cannot turn into a redraw per message.
 const DATA_REDRAW_MS = 100;
-let drawnInput = '', drawnData = '', drawnAt = 0;
+let drawnInput = '',
+  drawnData = '',
+  drawnAt = 0;
 let viewSaved = view.version;
 function frame(): void {
   renderer.resize();
@@ -132,8 +216,20 @@ function frame(): void {
   const input = [view.version, heat.version, [...state.layers].join(), state.trail, character.character].join('|');
   const data = [store.version.players, store.version.markers, Math.floor(now / 1000)].join('|');
   if (input !== drawnInput || (data !== drawnData && now - drawnAt >= DATA_REDRAW_MS)) {
-    drawnInput = input; drawnData = data; drawnAt = now;
-    renderer.draw(store, { layers: state.layers, trailSeconds: state.trail, staleMs: SETTINGS.liveWindowMs, selected: character.character, heat: heat.data }, now);
+    drawnInput = input;
+    drawnData = data;
+    drawnAt = now;
+    renderer.draw(
+      store,
+      {
+        layers: state.layers,
+        trailSeconds: state.trail,
+        staleMs: SETTINGS.liveWindowMs,
+        selected: character.character,
+        heat: heat.data,
+      },
+      now,
+    );
   }
   chat.render();
   character.renderFields();
@@ -143,7 +239,10 @@ setInterval(() => {
   if (autoFit) fitAll();
   lists.render();
   if (conn.state.kind === 'reconnecting') showState(conn.state);
-  if (view.version !== viewSaved) { viewSaved = view.version; saveUrl(); }
+  if (view.version !== viewSaved) {
+    viewSaved = view.version;
+    saveUrl();
+  }
 }, 1000);
 
 // For the browser tests and the UI benchmark (read-only use).

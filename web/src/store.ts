@@ -14,8 +14,11 @@ export const LIMITS = {
 };
 
 export interface Player {
-  name: string; color: string;
-  ew: number; ns: number; z: number;
+  name: string;
+  color: string;
+  ew: number;
+  ns: number;
+  z: number;
   /** Game time of the newest sample (its `timestamp`). */
   tMs: number;
   /** When the server received the newest sample: staleness is measured on it. */
@@ -41,10 +44,24 @@ export class Store {
     const seen = ms(t.received_at);
     let p = this.players.get(t.character_name);
     if (!p) {
-      p = { name: t.character_name, color: colorOf(t.character_name), ew: t.ew, ns: t.ns, z: t.z, tMs, seenMs: Number.isFinite(seen) ? seen : tMs, latest: t, trail: new Trail(LIMITS.trailPoints) };
+      p = {
+        name: t.character_name,
+        color: colorOf(t.character_name),
+        ew: t.ew,
+        ns: t.ns,
+        z: t.z,
+        tMs,
+        seenMs: Number.isFinite(seen) ? seen : tMs,
+        latest: t,
+        trail: new Trail(LIMITS.trailPoints),
+      };
       this.players.set(p.name, p);
     } else if (tMs >= p.tMs) {
-      p.ew = t.ew; p.ns = t.ns; p.z = t.z; p.tMs = tMs; p.latest = t;
+      p.ew = t.ew;
+      p.ns = t.ns;
+      p.z = t.z;
+      p.tMs = tMs;
+      p.latest = t;
     }
     if (Number.isFinite(seen) && seen > p.seenMs) p.seenMs = seen;
     p.trail.push(t.ew, t.ns, tMs);
@@ -73,7 +90,8 @@ export class Store {
     while (i > 0 && list[i - 1].tMs > tMs) i--;
     list.splice(i, 0, m);
     this.markerKeys[kind].add(key);
-    if (list.length > LIMITS.markers) for (const old of list.splice(0, list.length - LIMITS.markers)) this.markerKeys[kind].delete(old.key);
+    if (list.length > LIMITS.markers)
+      for (const old of list.splice(0, list.length - LIMITS.markers)) this.markerKeys[kind].delete(old.key);
     this.version.markers++;
   }
 
@@ -86,7 +104,11 @@ export class Store {
   /** A fresh snapshot replaces players and markers (chat is live only and stays). */
   reset(): void {
     this.players.clear();
-    for (const k of ['spawn', 'rare'] as const) { this.markers[k] = []; this.markerKeys[k].clear(); }
-    this.version.players++; this.version.markers++;
+    for (const k of ['spawn', 'rare'] as const) {
+      this.markers[k] = [];
+      this.markerKeys[k].clear();
+    }
+    this.version.players++;
+    this.version.markers++;
   }
 }

@@ -16,7 +16,13 @@ export interface UrlState {
   view?: { cx: number; cy: number; scale: number };
 }
 
-export const DEFAULT_STATE: UrlState = { range: '1h', layers: new Set(['players', 'trails', 'spawns', 'rares']), heat: 'spawns', heatRange: '24h', trail: 120 };
+export const DEFAULT_STATE: UrlState = {
+  range: '1h',
+  layers: new Set(['players', 'trails', 'spawns', 'rares']),
+  heat: 'spawns',
+  heatRange: '24h',
+  trail: 120,
+};
 
 export function readUrlState(search: string): UrlState {
   const q = new URLSearchParams(search);
@@ -26,7 +32,8 @@ export function readUrlState(search: string): UrlState {
   const range = q.get('range');
   if (range && range in RANGES) s.range = range as RangeKey;
   const layers = q.get('layers');
-  if (layers !== null) s.layers = new Set(layers.split(',').filter((l): l is Layer => (LAYERS as readonly string[]).includes(l)));
+  if (layers !== null)
+    s.layers = new Set(layers.split(',').filter((l): l is Layer => (LAYERS as readonly string[]).includes(l)));
   const heat = q.get('heat');
   if (heat === 'spawns' || heat === 'rares') s.heat = heat;
   const hr = q.get('heat_range');
@@ -46,6 +53,10 @@ export function writeUrlState(s: UrlState): string {
   q.set('heat', s.heat);
   q.set('heat_range', s.heatRange);
   q.set('trail', String(s.trail));
-  if (s.view) { q.set('x', s.view.cx.toFixed(2)); q.set('y', s.view.cy.toFixed(2)); q.set('zoom', s.view.scale.toPrecision(4)); }
+  if (s.view) {
+    q.set('x', s.view.cx.toFixed(2));
+    q.set('y', s.view.cy.toFixed(2));
+    q.set('zoom', s.view.scale.toPrecision(4));
+  }
   return `?${q}`;
 }

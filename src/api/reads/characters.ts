@@ -9,6 +9,8 @@ export async function readCharacters(db: Queryable, contains: string | undefined
     `select character_name, ts as last_timestamp, received_at as last_received_at
        from player_latest
       where $1::text is null or position(lower($1) in lower(character_name)) > 0
-      order by character_name limit $2`, [contains ?? null, limit + 1]);
+      order by character_name limit $2`,
+    [contains ?? null, limit + 1],
+  );
   return limited(rows.map(isoDates), limit);
 }

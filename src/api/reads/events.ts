@@ -15,15 +15,34 @@ export interface EventKind {
   readonly nameColumn: 'mob' | 'name';
   readonly cellsView: 'spawn_cells_1h' | 'rare_cells_1h';
   /** Maintained 1-unit heat cells: per name per hour and per day, and per day over all names. */
-  readonly heat: { readonly hour: 'spawn_heat_1h' | 'rare_heat_1h'; readonly day: 'spawn_heat_1d' | 'rare_heat_1d'; readonly dayAll: 'spawn_heat_all_1d' | 'rare_heat_all_1d' };
+  readonly heat: {
+    readonly hour: 'spawn_heat_1h' | 'rare_heat_1h';
+    readonly day: 'spawn_heat_1d' | 'rare_heat_1d';
+    readonly dayAll: 'spawn_heat_all_1d' | 'rare_heat_all_1d';
+  };
 }
-export const SPAWNS: EventKind = { table: 'spawn_events', nameColumn: 'mob', cellsView: 'spawn_cells_1h', heat: { hour: 'spawn_heat_1h', day: 'spawn_heat_1d', dayAll: 'spawn_heat_all_1d' } };
-export const RARES: EventKind = { table: 'rare_events', nameColumn: 'name', cellsView: 'rare_cells_1h', heat: { hour: 'rare_heat_1h', day: 'rare_heat_1d', dayAll: 'rare_heat_all_1d' } };
+export const SPAWNS: EventKind = {
+  table: 'spawn_events',
+  nameColumn: 'mob',
+  cellsView: 'spawn_cells_1h',
+  heat: { hour: 'spawn_heat_1h', day: 'spawn_heat_1d', dayAll: 'spawn_heat_all_1d' },
+};
+export const RARES: EventKind = {
+  table: 'rare_events',
+  nameColumn: 'name',
+  cellsView: 'rare_cells_1h',
+  heat: { hour: 'rare_heat_1h', day: 'rare_heat_1d', dayAll: 'rare_heat_all_1d' },
+};
 
 /** Base cell of the aggregates, in map units: cell index = floor(coordinate * BASE_CELLS_PER_UNIT). */
 export const BASE_CELLS_PER_UNIT = 10;
 
-export interface EventFilter { from: Date; to: Date; name?: string; character?: string }
+export interface EventFilter {
+  from: Date;
+  to: Date;
+  name?: string;
+  character?: string;
+}
 
 export async function readEvents(db: Queryable, kind: EventKind, f: EventFilter, limit: number) {
   const { rows } = await db.query(
@@ -31,8 +50,12 @@ export async function readEvents(db: Queryable, kind: EventKind, f: EventFilter,
        from ${kind.table}
       where ts >= $1 and ts < $2 and ($3::text is null or ${kind.nameColumn} = $3) and ($4::text is null or character_name = $4)
       order by ts desc, character_name limit $5`,
-    [f.from.toISOString(), f.to.toISOString(), f.name ?? null, f.character ?? null, limit + 1]);
-  return limited(rows.map((r) => ({ ...r, timestamp: (r.timestamp as Date).toISOString() })), limit);
+    [f.from.toISOString(), f.to.toISOString(), f.name ?? null, f.character ?? null, limit + 1],
+  );
+  return limited(
+    rows.map((r) => ({ ...r, timestamp: (r.timestamp as Date).toISOString() })),
+    limit,
+  );
 }
 
 /** k when `cell` = k base cells for a whole k >= 1, else undefined. */
@@ -41,7 +64,11 @@ export function baseMultiple(cell: number): number | undefined {
   return k >= 1 && Math.abs(k - cell * BASE_CELLS_PER_UNIT) < 1e-9 ? k : undefined;
 }
 
-export interface HeatCell { ew: number; ns: number; count: number }
+export interface HeatCell {
+  ew: number;
+  ns: number;
+  count: number;
+}
 
 /** Cell size in whole map units (the heat cells' base), else undefined. */
 export function wholeUnits(cell: number): number | undefined {
@@ -51,11 +78,19 @@ export function wholeUnits(cell: number): number | undefined {
 
 type CellCount = { i: number; j: number; n: number };
 
-async function readHeatCells(db: Queryable, kind: EventKind, f: EventFilter, units: number, maxCells: number): Promise<CellCount[]> {
+async function readHeatCells(
+  db: Queryable,
+  kind: EventKind,
+  f: EventFilter,
+  units: number,
+  maxCells: number,
+): Promise<CellCount[]> {
   // Unfiltered: whole days from the all-names cells (one row per cell, not per cell and name).
   const day = f.name === undefined ? kind.heat.dayAll : kind.heat.day;
   const { rows: h } = await db.query<{ level: string; ms: number }>(
-    'select level, extract(epoch from horizon)::float8 * 1000 as ms from tracker_rollup_state where level = any($1)', [[kind.heat.hour, day]]);
+    'select level, extract(epoch from horizon)::float8 * 1000 as ms from tracker_rollup_state where level = any($1)',
+    [[kind.heat.hour, day]],
+  );
   const horizon = (level: string) => h.find((r) => r.level === level)?.ms ?? -Infinity;
   const p = planHeatmap(f.from.getTime(), f.to.getTime(), horizon(day), horizon(kind.heat.hour));
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -74,8 +109,22 @@ async function readHeatCells(db: Queryable, kind: EventKind, f: EventFilter, uni
         where ((ts >= $7 and ts < $8) or (ts >= $9 and ts < $10))${byName})
      select floor(cell_ew / $12) as i, floor(cell_ns / $12) as j, sum(events)::float8 as n
        from picked group by 1, 2 order by n desc, i, j limit $13`,
-    [iso(p.days.from), iso(p.days.to), iso(p.hours[0].from), iso(p.hours[0].to), iso(p.hours[1].from), iso(p.hours[1].to),
-     iso(p.raw[0].from), iso(p.raw[0].to), iso(p.raw[1].from), iso(p.raw[1].to), f.name ?? '', units, maxCells + 1]);
+    [
+      iso(p.days.from),
+      iso(p.days.to),
+      iso(p.hours[0].from),
+      iso(p.hours[0].to),
+      iso(p.hours[1].from),
+      iso(p.hours[1].to),
+      iso(p.raw[0].from),
+      iso(p.raw[0].to),
+      iso(p.raw[1].from),
+      iso(p.raw[1].to),
+      f.name ?? '',
+      units,
+      maxCells + 1,
+    ],
+  );
   return rows;
 }
 
@@ -92,7 +141,8 @@ export async function readHeatmap(db: Queryable, kind: EventKind, f: EventFilter
          from ${kind.table}
         where ts >= $1 and ts < $2${name === null ? ` and $4::text = ''` : ` and ${kind.nameColumn} = $4`}
         group by 1, 2 order by n desc, i, j limit $5`,
-      [f.from.toISOString(), f.to.toISOString(), cell, name ?? '', maxCells + 1]));
+      [f.from.toISOString(), f.to.toISOString(), cell, name ?? '', maxCells + 1],
+    ));
   } else {
     // Binned on the 0.1-unit grid of spawn_cells_1h (floor(ew * 10)), straight from the raw
     // rows: the same numbers as summing that aggregate, and faster in both modes (measured,
@@ -102,9 +152,13 @@ export async function readHeatmap(db: Queryable, kind: EventKind, f: EventFilter
          from ${kind.table}
         where ts >= $1 and ts < $2${name === null ? ` and $4::text = ''` : ` and ${kind.nameColumn} = $4`}
         group by 1, 2 order by n desc, i, j limit $5`,
-      [f.from.toISOString(), f.to.toISOString(), k, name ?? '', maxCells + 1]));
+      [f.from.toISOString(), f.to.toISOString(), k, name ?? '', maxCells + 1],
+    ));
   }
   // Cell corners as the decimal the client expects (3 * 0.1 is 0.30000000000000004).
   const corner = (idx: number) => Number((idx * cell).toPrecision(12));
-  return limited(rows.map((r): HeatCell => ({ ew: corner(r.i), ns: corner(r.j), count: r.n })), maxCells);
+  return limited(
+    rows.map((r): HeatCell => ({ ew: corner(r.i), ns: corner(r.j), count: r.n })),
+    maxCells,
+  );
 }

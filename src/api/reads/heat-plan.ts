@@ -3,8 +3,15 @@
 // whole hours below the hour level's horizon from the hourly cells, and the rest (partial
 // hours at both ends, the open hour) from the raw events. Pure, so it is unit-tested alone.
 
-export interface Span { from: number; to: number }
-export interface HeatPlan { days: Span; hours: [Span, Span]; raw: [Span, Span] }
+export interface Span {
+  from: number;
+  to: number;
+}
+export interface HeatPlan {
+  days: Span;
+  hours: [Span, Span];
+  raw: [Span, Span];
+}
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

@@ -2,7 +2,10 @@
 // bigint columns are cast to double precision in SQL (pg returns int8 as a string);
 // timestamps leave as ISO 8601 UTC strings with milliseconds.
 
-export interface Limited<T> { rows: T[]; truncated: boolean }
+export interface Limited<T> {
+  rows: T[];
+  truncated: boolean;
+}
 
 /** Queries ask for limit + 1 rows; the extra one only tells that there were more. */
 export function limited<T>(rows: T[], limit: number): Limited<T> {

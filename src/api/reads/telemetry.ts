@@ -10,7 +10,9 @@ export async function readLive(db: Queryable, seconds: number, maxRows: number) 
   const { rows } = await db.query(
     `select character_name, received_at, ${TELEMETRY_COLUMNS}
        from player_latest where ts >= now() - make_interval(secs => $1)
-      order by character_name limit $2`, [seconds, maxRows + 1]);
+      order by character_name limit $2`,
+    [seconds, maxRows + 1],
+  );
   return limited(rows.map(isoDates), maxRows);
 }
 
@@ -19,7 +21,9 @@ export async function readTrails(db: Queryable, seconds: number, character: stri
     `select character_name, ts as timestamp, ew, ns, z
        from telemetry
       where ts >= now() - make_interval(secs => $1) and ($2::text is null or character_name = $2)
-      order by character_name, ts limit $3`, [seconds, character ?? null, maxRows + 1]);
+      order by character_name, ts limit $3`,
+    [seconds, character ?? null, maxRows + 1],
+  );
   return limited(rows.map(isoDates), maxRows);
 }
 
@@ -30,7 +34,11 @@ const iso = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"H
 
 const BUCKET_SECONDS: Record<Exclude<Bucket, 'raw'>, number> = { '1m': 60, '1h': 3600, '1d': 86400 };
 // Identifiers cannot be parameters: the view name comes from this fixed map only.
-const BUCKET_VIEW: Record<Exclude<Bucket, 'raw'>, string> = { '1m': 'telemetry_1m', '1h': 'telemetry_1h', '1d': 'telemetry_1d' };
+const BUCKET_VIEW: Record<Exclude<Bucket, 'raw'>, string> = {
+  '1m': 'telemetry_1m',
+  '1h': 'telemetry_1h',
+  '1d': 'telemetry_1d',
+};
 
 /**
  * The bucket /history uses when the request names none: the finest of raw, 1m, 1h, 1d
@@ -44,15 +52,23 @@ export function autoBucket(rangeMs: number, targetPoints: number): Bucket {
   return '1d';
 }
 
-export async function readHistory(db: Queryable, character: string, from: Date, to: Date, bucket: Bucket, maxRows: number)
-  : Promise<Limited<RawPointT> | Limited<BucketPointT>> {
+export async function readHistory(
+  db: Queryable,
+  character: string,
+  from: Date,
+  to: Date,
+  bucket: Bucket,
+  maxRows: number,
+): Promise<Limited<RawPointT> | Limited<BucketPointT>> {
   // An empty range overlaps no bucket (the bucket query below would return the one holding `from`).
   if (from.getTime() >= to.getTime()) return { rows: [], truncated: false };
   if (bucket === 'raw') {
     const { rows } = await db.query<RawPointT>(
       `select ${TELEMETRY_COLUMNS} from telemetry
         where character_name = $1 and ts >= $2 and ts < $3
-        order by ts limit $4`, [character, from.toISOString(), to.toISOString(), maxRows + 1]);
+        order by ts limit $4`,
+      [character, from.toISOString(), to.toISOString(), maxRows + 1],
+    );
     return limited(rows.map(isoDates), maxRows);
   }
   // Buckets overlapping [from, to): the first one may start before `from`.
@@ -66,6 +82,8 @@ export async function readHistory(db: Queryable, character: string, from: Date, 
             mem_handles_sum / nullif(mem_handles_count, 0) as mem_handles_avg, mem_handles_max::float8 as mem_handles_max
        from ${BUCKET_VIEW[bucket]}
       where character_name = $1 and bucket >= time_bucket($2::interval, $3::timestamptz) and bucket < $4
-      order by bucket limit $5`, [character, `${BUCKET_SECONDS[bucket]} seconds`, from.toISOString(), to.toISOString(), maxRows + 1]);
+      order by bucket limit $5`,
+    [character, `${BUCKET_SECONDS[bucket]} seconds`, from.toISOString(), to.toISOString(), maxRows + 1],
+  );
   return limited(rows.map(isoDates), maxRows);
 }

@@ -9,59 +9,112 @@ const Truncated = Type.Boolean({ description: 'True when the result was cut at i
 
 const positionFields = { ew: Type.Number(), ns: Type.Number(), z: Type.Number() };
 const counterFields = {
-  kills: Nullable(Type.Number()), deaths: Nullable(Type.Number()), rares_found: Nullable(Type.Number()),
-  prismatic_taper_count: Nullable(Type.Number()), kills_per_hour: Nullable(Type.Number()),
+  kills: Nullable(Type.Number()),
+  deaths: Nullable(Type.Number()),
+  rares_found: Nullable(Type.Number()),
+  prismatic_taper_count: Nullable(Type.Number()),
+  kills_per_hour: Nullable(Type.Number()),
 };
 const telemetryFields = {
-  timestamp: Time, ...positionFields, ...counterFields,
-  char_tag: Nullable(Type.String()), session_id: Nullable(Type.String()), onlinetime: Nullable(Type.String()), vt_state: Nullable(Type.String()),
-  latency_ms: Nullable(Type.Number()), mem_mb: Nullable(Type.Number()), cpu_pct: Nullable(Type.Number()), mem_handles: Nullable(Type.Number()),
+  timestamp: Time,
+  ...positionFields,
+  ...counterFields,
+  char_tag: Nullable(Type.String()),
+  session_id: Nullable(Type.String()),
+  onlinetime: Nullable(Type.String()),
+  vt_state: Nullable(Type.String()),
+  latency_ms: Nullable(Type.Number()),
+  mem_mb: Nullable(Type.Number()),
+  cpu_pct: Nullable(Type.Number()),
+  mem_handles: Nullable(Type.Number()),
 };
 
-export const RawPoint = Type.Object(telemetryFields, { additionalProperties: false, description: 'One telemetry sample.' });
-export const BucketPoint = Type.Object({
-  timestamp: Type.String({ format: 'date-time', description: 'Start of the bucket.' }),
-  samples: Type.Integer({ description: 'Telemetry samples in the bucket.' }),
-  last_timestamp: Type.String({ format: 'date-time', description: 'Time of the newest sample in the bucket (position and counters are from it).' }),
-  ...positionFields, ...counterFields,
-  latency_ms_avg: Nullable(Type.Number()), latency_ms_max: Nullable(Type.Number()),
-  mem_mb_avg: Nullable(Type.Number()), mem_mb_max: Nullable(Type.Number()),
-  cpu_pct_avg: Nullable(Type.Number()), cpu_pct_max: Nullable(Type.Number()),
-  mem_handles_avg: Nullable(Type.Number()), mem_handles_max: Nullable(Type.Number()),
-}, { additionalProperties: false, description: 'One time bucket: last position and counters, avg/max of the performance metrics.' });
+export const RawPoint = Type.Object(telemetryFields, {
+  additionalProperties: false,
+  description: 'One telemetry sample.',
+});
+export const BucketPoint = Type.Object(
+  {
+    timestamp: Type.String({ format: 'date-time', description: 'Start of the bucket.' }),
+    samples: Type.Integer({ description: 'Telemetry samples in the bucket.' }),
+    last_timestamp: Type.String({
+      format: 'date-time',
+      description: 'Time of the newest sample in the bucket (position and counters are from it).',
+    }),
+    ...positionFields,
+    ...counterFields,
+    latency_ms_avg: Nullable(Type.Number()),
+    latency_ms_max: Nullable(Type.Number()),
+    mem_mb_avg: Nullable(Type.Number()),
+    mem_mb_max: Nullable(Type.Number()),
+    cpu_pct_avg: Nullable(Type.Number()),
+    cpu_pct_max: Nullable(Type.Number()),
+    mem_handles_avg: Nullable(Type.Number()),
+    mem_handles_max: Nullable(Type.Number()),
+  },
+  {
+    additionalProperties: false,
+    description: 'One time bucket: last position and counters, avg/max of the performance metrics.',
+  },
+);
 
-export const Player = Type.Object({ character_name: Type.String(), received_at: Time, ...telemetryFields }, { additionalProperties: false });
+export const Player = Type.Object(
+  { character_name: Type.String(), received_at: Time, ...telemetryFields },
+  { additionalProperties: false },
+);
 export const LiveResponse = Type.Object({ players: Type.Array(Player), truncated: Truncated });
 
 export const HistoryResponse = Type.Object({
   character: Type.String(),
   bucket: Type.Unsafe<'raw' | '1m' | '1h' | '1d'>({ type: 'string', enum: ['raw', '1m', '1h', '1d'] }),
-  from: Time, to: Time,
+  from: Time,
+  to: Time,
   points: Type.Union([Type.Array(RawPoint), Type.Array(BucketPoint)]),
   truncated: Truncated,
 });
 
-export const TrailPoint = Type.Object({ character_name: Type.String(), timestamp: Time, ...positionFields }, { additionalProperties: false });
+export const TrailPoint = Type.Object(
+  { character_name: Type.String(), timestamp: Time, ...positionFields },
+  { additionalProperties: false },
+);
 export const TrailsResponse = Type.Object({ trails: Type.Array(TrailPoint), truncated: Truncated });
 
-const eventBase = { character_name: Type.String(), timestamp: Time, ew: Type.Number(), ns: Type.Number(), z: Nullable(Type.Number()) };
+const eventBase = {
+  character_name: Type.String(),
+  timestamp: Time,
+  ew: Type.Number(),
+  ns: Type.Number(),
+  z: Nullable(Type.Number()),
+};
 export const Spawn = Type.Object({ ...eventBase, mob: Type.String() }, { additionalProperties: false });
 export const Rare = Type.Object({ ...eventBase, name: Type.String() }, { additionalProperties: false });
 export const SpawnsResponse = Type.Object({ spawns: Type.Array(Spawn), truncated: Truncated });
 export const RaresResponse = Type.Object({ rares: Type.Array(Rare), truncated: Truncated });
 
-export const Cell = Type.Object({
-  ew: Type.Number({ description: 'West edge of the cell (cell covers [ew, ew + cell)).' }),
-  ns: Type.Number({ description: 'South edge of the cell (cell covers [ns, ns + cell)).' }),
-  count: Type.Integer(),
-}, { additionalProperties: false });
-export const HeatmapResponse = Type.Object({ cell: Type.Number(), from: Time, to: Time, cells: Type.Array(Cell), truncated: Truncated });
+export const Cell = Type.Object(
+  {
+    ew: Type.Number({ description: 'West edge of the cell (cell covers [ew, ew + cell)).' }),
+    ns: Type.Number({ description: 'South edge of the cell (cell covers [ns, ns + cell)).' }),
+    count: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+export const HeatmapResponse = Type.Object({
+  cell: Type.Number(),
+  from: Time,
+  to: Time,
+  cells: Type.Array(Cell),
+  truncated: Truncated,
+});
 
-export const KnownCharacter = Type.Object({
-  character_name: Type.String(),
-  last_timestamp: Type.String({ format: 'date-time', description: 'Time of its newest telemetry sample.' }),
-  last_received_at: Type.String({ format: 'date-time', description: 'When the edge received that sample.' }),
-}, { additionalProperties: false });
+export const KnownCharacter = Type.Object(
+  {
+    character_name: Type.String(),
+    last_timestamp: Type.String({ format: 'date-time', description: 'Time of its newest telemetry sample.' }),
+    last_received_at: Type.String({ format: 'date-time', description: 'When the edge received that sample.' }),
+  },
+  { additionalProperties: false },
+);
 export const CharactersResponse = Type.Object({ characters: Type.Array(KnownCharacter), truncated: Truncated });
 
 export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });

@@ -19,7 +19,11 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
  * (or, where a browser cannot set headers, `?token=` when `allowQuery`) matches it.
  * Compared as hashes in constant time, like the plugin secret.
  */
-export function mayRead(access: HttpAccess, headers: Readonly<Record<string, string>>, query?: URLSearchParams): boolean {
+export function mayRead(
+  access: HttpAccess,
+  headers: Readonly<Record<string, string>>,
+  query?: URLSearchParams,
+): boolean {
   if (!access.token) return true;
   const auth = headers.authorization ?? '';
   const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? query?.get('token') ?? '';
@@ -44,10 +48,18 @@ export function corsHeaders(access: HttpAccess, origin: string | undefined): Rec
 export function preflightHeaders(access: HttpAccess, origin: string | undefined): Record<string, string> {
   const base = corsHeaders(access, origin);
   if (!base['access-control-allow-origin']) return {};
-  return { ...base, 'access-control-allow-methods': 'GET, OPTIONS', 'access-control-allow-headers': 'authorization', 'access-control-max-age': '600' };
+  return {
+    ...base,
+    'access-control-allow-methods': 'GET, OPTIONS',
+    'access-control-allow-headers': 'authorization',
+    'access-control-max-age': '600',
+  };
 }
 
 /** Parses API_CORS_ORIGINS: comma-separated origins, each scheme://host[:port] without a path. */
 export function parseOrigins(raw: string | undefined): string[] {
-  return (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }

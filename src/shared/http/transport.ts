@@ -24,7 +24,11 @@ export interface Transport {
 export class TransportUnavailableError extends Error {}
 
 const wsTransport = (reason: string): Transport => ({
-  name: 'ws', reason, App: createWsApp, localPort: wsListenPort, closeListen: wsListenClose,
+  name: 'ws',
+  reason,
+  App: createWsApp,
+  localPort: wsListenPort,
+  closeListen: wsListenClose,
 });
 
 export function selectTransport(mode: FallbackMode = 'auto'): Transport {
@@ -33,10 +37,16 @@ export function selectTransport(mode: FallbackMode = 'auto'): Transport {
   if (native.ok) {
     const { mod } = native;
     return {
-      name: 'uws', reason: `native uWebSockets.js binary ${native.binary} loaded`,
-      App: () => mod.App(), localPort: (s) => mod.us_socket_local_port(s as never), closeListen: (s) => mod.us_listen_socket_close(s),
+      name: 'uws',
+      reason: `native uWebSockets.js binary ${native.binary} loaded`,
+      App: () => mod.App(),
+      localPort: (s) => mod.us_socket_local_port(s as never),
+      closeListen: (s) => mod.us_listen_socket_close(s),
     };
   }
-  if (mode === 'false' || mode === '0') throw new TransportUnavailableError(`UWS_USE_FALLBACK=false requires the native uWebSockets.js, but ${native.reason}`);
+  if (mode === 'false' || mode === '0')
+    throw new TransportUnavailableError(
+      `UWS_USE_FALLBACK=false requires the native uWebSockets.js, but ${native.reason}`,
+    );
   return wsTransport(`${native.reason}; running the ws + node:http transport`);
 }

@@ -8,7 +8,16 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as UWS from 'uWebSockets.js';
 
-export type { TemplatedApp, HttpResponse, HttpRequest, WebSocket, WebSocketBehavior, us_listen_socket, us_socket_context_t, RecognizedString } from 'uWebSockets.js';
+export type {
+  TemplatedApp,
+  HttpResponse,
+  HttpRequest,
+  WebSocket,
+  WebSocketBehavior,
+  us_listen_socket,
+  us_socket_context_t,
+  RecognizedString,
+} from 'uWebSockets.js';
 export type UwsModule = typeof UWS;
 
 /** The constants routes use, identical on both transports (values of uWS v20). */
@@ -29,7 +38,10 @@ export function loadNativeUws(): NativeLoad {
     cached = { ok: true, mod, binary };
   } catch (err) {
     const why = (err as Error).message.split('\n')[0];
-    cached = { ok: false, reason: `no uWebSockets.js binary loads for Node ${process.versions.node} (ABI ${process.versions.modules}, ${process.platform}-${process.arch}; the package ships ABIs 93/108/115 = Node 16/18/20): ${why}` };
+    cached = {
+      ok: false,
+      reason: `no uWebSockets.js binary loads for Node ${process.versions.node} (ABI ${process.versions.modules}, ${process.platform}-${process.arch}; the package ships ABIs 93/108/115 = Node 16/18/20): ${why}`,
+    };
   }
   return cached;
 }

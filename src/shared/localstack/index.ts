@@ -8,18 +8,37 @@ import { startNats } from './nats.js';
 import { startPostgres } from './postgres.js';
 import type { ServiceProcess } from './process.js';
 
-export interface LocalServices { natsUrl?: string; databaseUrl?: string; stop(): Promise<void> }
+export interface LocalServices {
+  natsUrl?: string;
+  databaseUrl?: string;
+  stop(): Promise<void>;
+}
 
-export async function startLocalServices(cfg: Config, log: Logger, want: { nats?: boolean } = {}): Promise<LocalServices> {
+export async function startLocalServices(
+  cfg: Config,
+  log: Logger,
+  want: { nats?: boolean } = {},
+): Promise<LocalServices> {
   const dataDir = resolve(cfg.DATA_DIR);
   const started: ServiceProcess[] = [];
-  const out: LocalServices = { stop: async () => { await Promise.all(started.map((s) => s.stop())); } };
+  const out: LocalServices = {
+    stop: async () => {
+      await Promise.all(started.map((s) => s.stop()));
+    },
+  };
   try {
     if (!cfg.NATS_URL && want.nats !== false) {
-      const nats = await startNats({ dir: join(dataDir, 'nats'), port: cfg.LOCAL_NATS_PORT, syncInterval: cfg.NATS_SYNC_INTERVAL });
+      const nats = await startNats({
+        dir: join(dataDir, 'nats'),
+        port: cfg.LOCAL_NATS_PORT,
+        syncInterval: cfg.NATS_SYNC_INTERVAL,
+      });
       started.push(nats);
       out.natsUrl = nats.url;
-      log.info({ url: nats.url, dir: join(dataDir, 'nats'), log: nats.logFile, sync_interval: cfg.NATS_SYNC_INTERVAL }, 'private nats-server started');
+      log.info(
+        { url: nats.url, dir: join(dataDir, 'nats'), log: nats.logFile, sync_interval: cfg.NATS_SYNC_INTERVAL },
+        'private nats-server started',
+      );
     }
     if (!cfg.DATABASE_URL) {
       const pg = await startPostgres({ dir: join(dataDir, 'pg'), port: cfg.LOCAL_PG_PORT });

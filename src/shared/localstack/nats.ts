@@ -29,10 +29,15 @@ function serverVersion(bin: string): number[] {
 function syncConfig(bin: string, dir: string, syncInterval: string): string[] {
   const [major = 0, minor = 0] = serverVersion(bin);
   if (major < 2 || (major === 2 && minor < 10)) {
-    throw new ServiceError(`NATS_SYNC_INTERVAL=${syncInterval} needs nats-server 2.10 or newer (this one is ${major}.${minor}); unset it to keep the server's default (fsync every 2 minutes), or point NATS_URL at a newer server`);
+    throw new ServiceError(
+      `NATS_SYNC_INTERVAL=${syncInterval} needs nats-server 2.10 or newer (this one is ${major}.${minor}); unset it to keep the server's default (fsync every 2 minutes), or point NATS_URL at a newer server`,
+    );
   }
   const file = join(dir, 'nats-server.conf');
-  writeFileSync(file, `jetstream { store_dir: ${JSON.stringify(join(dir, 'jetstream'))}, sync_interval: ${JSON.stringify(syncInterval)} }\n`);
+  writeFileSync(
+    file,
+    `jetstream { store_dir: ${JSON.stringify(join(dir, 'jetstream'))}, sync_interval: ${JSON.stringify(syncInterval)} }\n`,
+  );
   return ['-c', file];
 }
 
@@ -49,15 +54,38 @@ export async function startNats(opts: NatsOptions): Promise<LocalNats> {
   const logFile = join(opts.dir, 'nats-server.log');
   const pidFile = join(opts.dir, 'nats-server.pid');
   await stopLeftover(pidFile, 'nats-server', 'SIGTERM');
-  const sync = opts.syncInterval && opts.syncInterval !== 'default' ? syncConfig(natsServer, opts.dir, opts.syncInterval) : [];
-  const args = [...sync, '-js', '-sd', join(opts.dir, 'jetstream'), '-a', '127.0.0.1', '-p', String(port), '-n', `tracker-local-${port}`, '-P', pidFile];
+  const sync =
+    opts.syncInterval && opts.syncInterval !== 'default' ? syncConfig(natsServer, opts.dir, opts.syncInterval) : [];
+  const args = [
+    ...sync,
+    '-js',
+    '-sd',
+    join(opts.dir, 'jetstream'),
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-n',
+    `tracker-local-${port}`,
+    '-P',
+    pidFile,
+  ];
   const child = spawnService(natsServer, args, logFile, { detached: opts.detached });
   let exit: string | undefined;
-  child.once('exit', (code, sig) => { exit = `nats-server exited (${code ?? sig}); see ${logFile}`; });
-  await waitFor(`nats-server on port ${port}`, () => canConnect('127.0.0.1', port), 15000, () => exit);
+  child.once('exit', (code, sig) => {
+    exit = `nats-server exited (${code ?? sig}); see ${logFile}`;
+  });
+  await waitFor(
+    `nats-server on port ${port}`,
+    () => canConnect('127.0.0.1', port),
+    15000,
+    () => exit,
+  );
   const pid = child.pid!;
   return {
-    pid, port, logFile,
+    pid,
+    port,
+    logFile,
     url: `nats://127.0.0.1:${port}`,
     stop: (timeoutMs = 10000) => stopPid(pid, 'SIGTERM', timeoutMs),
   };

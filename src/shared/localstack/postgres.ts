@@ -3,7 +3,17 @@
 // server runs as the `postgres` user (from the Debian package) and owns its data dir.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync, statSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  chmodSync,
+  statSync,
+  rmSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { ensureBinaries } from './provision.js';
@@ -29,8 +39,13 @@ export interface LocalPostgres extends ServiceProcess {
 
 function serviceUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
-  if (!line) throw new Error('running as root but there is no `postgres` user to run PostgreSQL as (install the postgresql package)');
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
+  if (!line)
+    throw new Error(
+      'running as root but there is no `postgres` user to run PostgreSQL as (install the postgresql package)',
+    );
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -45,13 +60,21 @@ function makeReachable(dir: string, user: { uid: number; gid: number }): void {
   }
 }
 
-function initCluster(pgBin: string, dataDir: string, password: string, user: { uid: number; gid: number } | undefined): void {
+function initCluster(
+  pgBin: string,
+  dataDir: string,
+  password: string,
+  user: { uid: number; gid: number } | undefined,
+): void {
   const pwfile = join(dirname(dataDir), '.pwfile');
   writeFileSync(pwfile, password, { mode: 0o600 });
   if (user) chownSync(pwfile, user.uid, user.gid);
   try {
-    execFileSync(join(pgBin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C.UTF-8'],
-      { stdio: ['ignore', 'ignore', 'pipe'], uid: user?.uid, gid: user?.gid });
+    execFileSync(
+      join(pgBin, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C.UTF-8'],
+      { stdio: ['ignore', 'ignore', 'pipe'], uid: user?.uid, gid: user?.gid },
+    );
   } finally {
     rmSync(pwfile, { force: true });
   }
@@ -69,16 +92,20 @@ export async function startPostgres(opts: PostgresOptions): Promise<LocalPostgre
     const password = randomBytes(18).toString('base64url');
     writeFileSync(pwPath, password, { mode: 0o600 });
     initCluster(pgBinDir, dataDir, password, user);
-    appendFileSync(join(dataDir, 'postgresql.conf'), [
-      '', '# added by telemetry-tracker localstack',
-      "shared_preload_libraries = 'timescaledb'",
-      'timescaledb.telemetry_level = off',
-      "unix_socket_directories = ''",
-      'max_connections = 200',
-      'shared_buffers = 256MB',
-      'max_wal_size = 2GB',
-      '',
-    ].join('\n'));
+    appendFileSync(
+      join(dataDir, 'postgresql.conf'),
+      [
+        '',
+        '# added by telemetry-tracker localstack',
+        "shared_preload_libraries = 'timescaledb'",
+        'timescaledb.telemetry_level = off',
+        "unix_socket_directories = ''",
+        'max_connections = 200',
+        'shared_buffers = 256MB',
+        'max_wal_size = 2GB',
+        '',
+      ].join('\n'),
+    );
   }
   // A cluster left running by a process that was killed: stop it cleanly first.
   await stopLeftover(join(dataDir, 'postmaster.pid'), 'postgres', 'SIGINT');
@@ -89,16 +116,30 @@ export async function startPostgres(opts: PostgresOptions): Promise<LocalPostgre
   if (user) chownSync(logFile, user.uid, user.gid);
   const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
   if (opts.fast) args.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  const child = spawnService(join(pgBinDir, 'postgres'), args, logFile, { detached: opts.detached, uid: user?.uid, gid: user?.gid });
+  const child = spawnService(join(pgBinDir, 'postgres'), args, logFile, {
+    detached: opts.detached,
+    uid: user?.uid,
+    gid: user?.gid,
+  });
   let exit: string | undefined;
-  child.once('exit', (code, sig) => { exit = `postgres exited (${code ?? sig}); see ${logFile}`; });
+  child.once('exit', (code, sig) => {
+    exit = `postgres exited (${code ?? sig}); see ${logFile}`;
+  });
   const database = opts.database ?? 'tracker';
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  await waitFor(`PostgreSQL on port ${port}`, async () => (await canConnect('127.0.0.1', port)) && (await tryQuery(adminUrl)), 60000, () => exit);
+  await waitFor(
+    `PostgreSQL on port ${port}`,
+    async () => (await canConnect('127.0.0.1', port)) && (await tryQuery(adminUrl)),
+    60000,
+    () => exit,
+  );
   await createDatabase(adminUrl, database);
   const pid = child.pid!;
   return {
-    pid, port, dataDir, logFile,
+    pid,
+    port,
+    dataDir,
+    logFile,
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     // SIGINT = PostgreSQL "fast" shutdown: aborts sessions, checkpoints, exits cleanly.
     stop: (timeoutMs = 15000) => stopPid(pid, 'SIGINT', timeoutMs),
@@ -107,7 +148,15 @@ export async function startPostgres(opts: PostgresOptions): Promise<LocalPostgre
 
 async function tryQuery(url: string): Promise<boolean> {
   const c = new pg.Client({ connectionString: url });
-  try { await c.connect(); await c.query('select 1'); return true; } catch { return false; } finally { await c.end().catch(() => {}); }
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
 }
 
 export async function createDatabase(adminUrl: string, database: string): Promise<void> {

@@ -15,7 +15,12 @@ export interface ServiceProcess {
  * services after the app has drained (PostgreSQL must not vanish mid-commit).
  * `detached` also unrefs it so it outlives the spawner (the test runner's setup).
  */
-export function spawnService(cmd: string, args: string[], logFile: string, opts: Omit<SpawnOptions, 'detached' | 'stdio'> & { detached?: boolean } = {}): ChildProcess {
+export function spawnService(
+  cmd: string,
+  args: string[],
+  logFile: string,
+  opts: Omit<SpawnOptions, 'detached' | 'stdio'> & { detached?: boolean } = {},
+): ChildProcess {
   const fd = openSync(logFile, 'a');
   const { detached, ...rest } = opts;
   const child = spawn(cmd, args, { ...rest, detached: true, stdio: ['ignore', fd, fd] });
@@ -30,24 +35,47 @@ export function spawnService(cmd: string, args: string[], logFile: string, opts:
  */
 export async function stopLeftover(pidFile: string, name: string, signal: NodeJS.Signals): Promise<boolean> {
   let pid: number;
-  try { pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0], 10); } catch { return false; }
+  try {
+    pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0], 10);
+  } catch {
+    return false;
+  }
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
   let cmd = '';
-  try { cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return false; }
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return false;
+  }
   if (!cmd.includes(name)) return false;
   await stopPid(pid, signal, 15000);
   return true;
 }
 
 export function isAlive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function stopPid(pid: number, signal: NodeJS.Signals, timeoutMs = 10000): Promise<void> {
-  try { process.kill(pid, signal); } catch { return; }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
   const deadline = Date.now() + timeoutMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(25);
-  if (isAlive(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  if (isAlive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   while (isAlive(pid)) await sleep(10);
 }
 
@@ -56,13 +84,21 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createConnection({ host, port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }
 
 /** Polls `check` until it returns true, or throws after timeoutMs with `what`. */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs: number, exited?: () => string | undefined): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  exited?: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const why = exited?.();

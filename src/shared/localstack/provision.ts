@@ -27,7 +27,9 @@ function findPgBinDir(): string | undefined {
   }
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'postgres'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length ? join(base, versions[0], 'bin') : undefined;
 }
 
@@ -36,7 +38,10 @@ export function ensureBinaries(): Binaries {
   if (cached) return cached;
   const script = join(projectRoot(), 'scripts', 'provision.sh');
   const r = spawnSync('bash', [script], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new ServiceError(`provisioning failed (scripts/provision.sh exited ${r.status ?? r.signal}); see the messages above`);
+  if (r.status !== 0)
+    throw new ServiceError(
+      `provisioning failed (scripts/provision.sh exited ${r.status ?? r.signal}); see the messages above`,
+    );
   const natsServer = findNats();
   const pgBinDir = findPgBinDir();
   if (!natsServer || !pgBinDir) throw new ServiceError('nats-server or PostgreSQL not found after provisioning');

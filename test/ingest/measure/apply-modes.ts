@@ -28,27 +28,69 @@ for (let m = 0; tel + spawns < total; m++) {
   const who = `Bench ${m % 200}`;
   const isSpawn = m % 6 === 5; // about 1 spawn message per 5 telemetry messages
   const n = Math.min(perMsg, total - tel - spawns);
-  pending.push(publish(nats.js, base.SUBJECT_PREFIX, Array.from({ length: n }, (_, k) => (isSpawn ? spawnEv(who, m * perMsg + k) : telemetry(who, m * perMsg + k, { latency_ms: 12.5, mem_mb: 300, cpu_pct: 3.5, mem_handles: 900, session_id: 's1', char_tag: 'tag' })))));
-  if (isSpawn) spawns += n; else tel += n;
+  pending.push(
+    publish(
+      nats.js,
+      base.SUBJECT_PREFIX,
+      Array.from({ length: n }, (_, k) =>
+        isSpawn
+          ? spawnEv(who, m * perMsg + k)
+          : telemetry(who, m * perMsg + k, {
+              latency_ms: 12.5,
+              mem_mb: 300,
+              cpu_pct: 3.5,
+              mem_handles: 900,
+              session_id: 's1',
+              char_tag: 'tag',
+            }),
+      ),
+    ),
+  );
+  if (isSpawn) spawns += n;
+  else tel += n;
   if (pending.length >= 256) await Promise.all(pending.splice(0));
 }
 await Promise.all(pending);
-console.log(`published ${tel + spawns} events (${tel} telemetry, ${spawns} spawns) in messages of ${perMsg} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `published ${tel + spawns} events (${tel} telemetry, ${spawns} spawns) in messages of ${perMsg} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+);
 
 const results: Record<string, unknown>[] = [];
-for (const writers of writersList) for (const mode of modes) {
-  const cfg = Object.freeze({ ...base, DATABASE_URL: await freshDatabase(stack), CONSUMER_NAME: `measure_${mode.replace(/-/g, '_')}_${writers}`, INGEST_APPLY_MODE: mode, INGEST_WRITERS: writers, ROLES: ['ingest' as const], LOG_LEVEL: 'warn' as const });
-  const db = await dbFor(cfg);
-  const app = await startApp(cfg, createLogger(process.env.MEASURE_LOG ?? 'warn'));
-  const start = performance.now();
-  await whenCaughtUp(async () => { const c = await counts(db); return c.telemetry === tel && c.spawn_events === spawns; }, { timeoutMs: 600_000, what: mode });
-  const seconds = (performance.now() - start) / 1000;
-  await app.stop();
-  await db.end();
-  const r = { mode, writers, events: tel + spawns, eventsPerMessage: perMsg, seconds: Number(seconds.toFixed(2)), eventsPerSecond: Math.round((tel + spawns) / seconds) };
-  results.push(r);
-  console.log(JSON.stringify(r));
-}
+for (const writers of writersList)
+  for (const mode of modes) {
+    const cfg = Object.freeze({
+      ...base,
+      DATABASE_URL: await freshDatabase(stack),
+      CONSUMER_NAME: `measure_${mode.replace(/-/g, '_')}_${writers}`,
+      INGEST_APPLY_MODE: mode,
+      INGEST_WRITERS: writers,
+      ROLES: ['ingest' as const],
+      LOG_LEVEL: 'warn' as const,
+    });
+    const db = await dbFor(cfg);
+    const app = await startApp(cfg, createLogger(process.env.MEASURE_LOG ?? 'warn'));
+    const start = performance.now();
+    await whenCaughtUp(
+      async () => {
+        const c = await counts(db);
+        return c.telemetry === tel && c.spawn_events === spawns;
+      },
+      { timeoutMs: 600_000, what: mode },
+    );
+    const seconds = (performance.now() - start) / 1000;
+    await app.stop();
+    await db.end();
+    const r = {
+      mode,
+      writers,
+      events: tel + spawns,
+      eventsPerMessage: perMsg,
+      seconds: Number(seconds.toFixed(2)),
+      eventsPerSecond: Math.round((tel + spawns) / seconds),
+    };
+    results.push(r);
+    console.log(JSON.stringify(r));
+  }
 console.table(results);
 await nats.close();
 await Promise.all([stack.nats.stop(), stack.pg.stop()]);

@@ -28,13 +28,20 @@ export class HeatLayer {
     const cell = cellFor(scale);
     const key = `${kind}|${rangeMs}|${cell}`;
     if (key === this.key && Date.now() - this.at < REREAD_MS) return;
-    this.key = key; this.at = Date.now();
+    this.key = key;
+    this.at = Date.now();
     const to = Date.now();
-    api.heatmap(kind, to - rangeMs, to, cell).then((h) => {
-      if (key !== this.key) return;
-      this.data = { cell: h.cell, cells: h.cells, max: Math.max(1, ...h.cells.map((c) => c.count)) };
-      this.error = undefined;
-      this.version++;
-    }, (err: Error) => { this.error = err.message; this.key = ''; });
+    api.heatmap(kind, to - rangeMs, to, cell).then(
+      (h) => {
+        if (key !== this.key) return;
+        this.data = { cell: h.cell, cells: h.cells, max: Math.max(1, ...h.cells.map((c) => c.count)) };
+        this.error = undefined;
+        this.version++;
+      },
+      (err: Error) => {
+        this.error = err.message;
+        this.key = '';
+      },
+    );
   }
 }

@@ -33,7 +33,8 @@ function niceStep(minUnits: number): number {
   for (const m of [1, 2, 5, 10]) if (m * p >= minUnits) return m * p;
   return 10 * p;
 }
-const coord = (v: number, pos: string, neg: string) => `${Math.abs(Number(v.toPrecision(10)))}${v > 0 ? pos : v < 0 ? neg : ''}`;
+const coord = (v: number, pos: string, neg: string) =>
+  `${Math.abs(Number(v.toPrecision(10)))}${v > 0 ? pos : v < 0 ? neg : ''}`;
 
 export class MapRenderer {
   private readonly ctx: CanvasRenderingContext2D;
@@ -48,8 +49,12 @@ export class MapRenderer {
   /** Hooks called after each drawn frame (the UI benchmark uses it for event-to-screen latency). */
   readonly afterDraw: Array<() => void> = [];
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly view: MapView,
-              private readonly baseCanvas: HTMLCanvasElement, private readonly trailCanvas: HTMLCanvasElement) {
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly view: MapView,
+    private readonly baseCanvas: HTMLCanvasElement,
+    private readonly trailCanvas: HTMLCanvasElement,
+  ) {
     const get = (c: HTMLCanvasElement, alpha: boolean) => {
       const x = c.getContext('2d', { alpha });
       if (!x) throw new Error('canvas 2D is not available');
@@ -64,10 +69,15 @@ export class MapRenderer {
   resize(): boolean {
     const r = this.canvas.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
-    const w = Math.max(1, Math.round(r.width * dpr)), h = Math.max(1, Math.round(r.height * dpr));
+    const w = Math.max(1, Math.round(r.width * dpr)),
+      h = Math.max(1, Math.round(r.height * dpr));
     if (this.canvas.width === w && this.canvas.height === h && this.view.width === r.width) return false;
-    for (const c of [this.canvas, this.baseCanvas, this.trailCanvas]) { c.width = w; c.height = h; }
-    this.view.width = Math.max(1, r.width); this.view.height = Math.max(1, r.height);
+    for (const c of [this.canvas, this.baseCanvas, this.trailCanvas]) {
+      c.width = w;
+      c.height = h;
+    }
+    this.view.width = Math.max(1, r.width);
+    this.view.height = Math.max(1, r.height);
     this.view.version++;
     return true;
   }
@@ -77,7 +87,14 @@ export class MapRenderer {
     const { view } = this;
     const dpr = this.canvas.width / view.width;
     const size = `${this.canvas.width}x${this.canvas.height}`;
-    const baseKey = [view.version, store.version.markers, o.layers.has('heat'), o.layers.has('spawns'), o.layers.has('rares'), size].join('|');
+    const baseKey = [
+      view.version,
+      store.version.markers,
+      o.layers.has('heat'),
+      o.layers.has('spawns'),
+      o.layers.has('rares'),
+      size,
+    ].join('|');
     if (baseKey !== this.baseKey || this.baseHeat !== o.heat) {
       const ctx = this.baseCtx;
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -87,7 +104,8 @@ export class MapRenderer {
       if (o.layers.has('heat') && o.heat) this.heat(ctx, o.heat.cells, o.heat.cell, o.heat.max);
       if (o.layers.has('spawns')) this.markers(ctx, store.markers.spawn, MARKER_COLORS.spawn, 'square');
       if (o.layers.has('rares')) this.markers(ctx, store.markers.rare, MARKER_COLORS.rare, 'diamond');
-      this.baseKey = baseKey; this.baseHeat = o.heat;
+      this.baseKey = baseKey;
+      this.baseHeat = o.heat;
     }
     const trailKey = `${view.version}|${o.trailSeconds}|${o.layers.has('trails')}|${size}`;
     if (trailKey !== this.trailKey || (o.layers.has('trails') && now - this.trailAt >= TRAIL_REFRESH_MS)) {
@@ -96,7 +114,8 @@ export class MapRenderer {
       ctx.clearRect(0, 0, this.trailCanvas.width, this.trailCanvas.height);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       if (o.layers.has('trails')) this.trails(ctx, store, now - o.trailSeconds * 1000);
-      this.trailKey = trailKey; this.trailAt = now;
+      this.trailKey = trailKey;
+      this.trailAt = now;
     }
     const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -111,12 +130,25 @@ export class MapRenderer {
   private grid(ctx: CanvasRenderingContext2D): void {
     const { view } = this;
     const step = niceStep(70 / view.scale);
-    ctx.strokeStyle = '#1c252e'; ctx.lineWidth = 1; ctx.fillStyle = '#5d6a76'; ctx.font = '10px system-ui, sans-serif';
+    ctx.strokeStyle = '#1c252e';
+    ctx.lineWidth = 1;
+    ctx.fillStyle = '#5d6a76';
+    ctx.font = '10px system-ui, sans-serif';
     ctx.beginPath();
-    const e0 = Math.floor(view.ew(0) / step) * step, e1 = view.ew(view.width);
-    for (let e = e0; e <= e1; e += step) { const x = Math.round(view.x(e)) + 0.5; ctx.moveTo(x, 0); ctx.lineTo(x, view.height); }
-    const n0 = Math.floor(view.ns(view.height) / step) * step, n1 = view.ns(0);
-    for (let n = n0; n <= n1; n += step) { const y = Math.round(view.y(n)) + 0.5; ctx.moveTo(0, y); ctx.lineTo(view.width, y); }
+    const e0 = Math.floor(view.ew(0) / step) * step,
+      e1 = view.ew(view.width);
+    for (let e = e0; e <= e1; e += step) {
+      const x = Math.round(view.x(e)) + 0.5;
+      ctx.moveTo(x, 0);
+      ctx.lineTo(x, view.height);
+    }
+    const n0 = Math.floor(view.ns(view.height) / step) * step,
+      n1 = view.ns(0);
+    for (let n = n0; n <= n1; n += step) {
+      const y = Math.round(view.y(n)) + 0.5;
+      ctx.moveTo(0, y);
+      ctx.lineTo(view.width, y);
+    }
     ctx.stroke();
     ctx.textBaseline = 'top';
     for (let e = e0; e <= e1; e += step) ctx.fillText(coord(e, 'E', 'W'), view.x(e) + 3, 3);
@@ -136,18 +168,30 @@ export class MapRenderer {
 
   private trails(ctx: CanvasRenderingContext2D, store: Store, sinceMs: number): void {
     const { view } = this;
-    ctx.lineWidth = 1.5; ctx.globalAlpha = 0.55;
+    ctx.lineWidth = 1.5;
+    ctx.globalAlpha = 0.55;
     for (const p of store.players.values()) {
       if (p.trail.length < 2) continue;
       ctx.strokeStyle = p.color;
       ctx.beginPath();
-      let first = true, lx = 0, ly = 0;
+      let first = true,
+        lx = 0,
+        ly = 0;
       // Points closer than a pixel to the last drawn one add nothing at this zoom.
       p.trail.forEachSince(sinceMs, (ew, ns) => {
-        const x = view.x(ew), y = view.y(ns);
-        if (first) { ctx.moveTo(x, y); first = false; lx = x; ly = y; return; }
+        const x = view.x(ew),
+          y = view.y(ns);
+        if (first) {
+          ctx.moveTo(x, y);
+          first = false;
+          lx = x;
+          ly = y;
+          return;
+        }
         if (Math.abs(x - lx) + Math.abs(y - ly) < 1.5) return;
-        ctx.lineTo(x, y); lx = x; ly = y;
+        ctx.lineTo(x, y);
+        lx = x;
+        ly = y;
       });
       ctx.lineTo(view.x(p.ew), view.y(p.ns));
       ctx.stroke();
@@ -161,10 +205,17 @@ export class MapRenderer {
     ctx.fillStyle = color;
     ctx.beginPath();
     for (const m of list) {
-      const x = view.x(m.ew), y = view.y(m.ns);
+      const x = view.x(m.ew),
+        y = view.y(m.ns);
       if (x < -r || y < -r || x > view.width + r || y > view.height + r) continue;
       if (shape === 'square') ctx.rect(x - r, y - r, 2 * r, 2 * r);
-      else { ctx.moveTo(x, y - r); ctx.lineTo(x + r, y); ctx.lineTo(x, y + r); ctx.lineTo(x - r, y); ctx.closePath(); }
+      else {
+        ctx.moveTo(x, y - r);
+        ctx.lineTo(x + r, y);
+        ctx.lineTo(x, y + r);
+        ctx.lineTo(x - r, y);
+        ctx.closePath();
+      }
     }
     ctx.fill();
   }
@@ -174,14 +225,24 @@ export class MapRenderer {
     const r = 4;
     // Labels that would overlap an earlier one are skipped (coarse occupancy grid).
     const taken = new Set<number>();
-    ctx.font = '11px system-ui, sans-serif'; ctx.textBaseline = 'middle';
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
     let selected: Player | undefined;
     for (const p of store.players.values()) {
-      const x = view.x(p.ew), y = view.y(p.ns);
+      const x = view.x(p.ew),
+        y = view.y(p.ns);
       if (x < -50 || y < -20 || x > view.width + 50 || y > view.height + 20) continue;
       const stale = now - p.seenMs > o.staleMs;
-      ctx.beginPath(); ctx.arc(x, y, r, 0, 2 * Math.PI);
-      if (stale) { ctx.strokeStyle = '#6b7580'; ctx.lineWidth = 1.5; ctx.stroke(); } else { ctx.fillStyle = p.color; ctx.fill(); }
+      ctx.beginPath();
+      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      if (stale) {
+        ctx.strokeStyle = '#6b7580';
+        ctx.lineWidth = 1.5;
+        ctx.stroke();
+      } else {
+        ctx.fillStyle = p.color;
+        ctx.fill();
+      }
       if (p.name === o.selected) selected = p;
       const cellKey = Math.floor(x / 90) * 100003 + Math.floor(y / 14);
       if (taken.has(cellKey)) continue;
@@ -190,20 +251,31 @@ export class MapRenderer {
       ctx.fillText(p.name, x + r + 3, y);
     }
     if (selected) {
-      const x = view.x(selected.ew), y = view.y(selected.ns);
-      ctx.strokeStyle = '#ffffff'; ctx.lineWidth = 2;
-      ctx.beginPath(); ctx.arc(x, y, r + 4, 0, 2 * Math.PI); ctx.stroke();
-      ctx.fillStyle = '#ffffff'; ctx.font = 'bold 12px system-ui, sans-serif';
+      const x = view.x(selected.ew),
+        y = view.y(selected.ns);
+      ctx.strokeStyle = '#ffffff';
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(x, y, r + 4, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.fillStyle = '#ffffff';
+      ctx.font = 'bold 12px system-ui, sans-serif';
       ctx.fillText(selected.name, x + r + 7, y);
     }
   }
 
   /** The player whose dot is within `radius` px of (x, y), nearest first. */
   hitPlayer(store: Store, x: number, y: number, radius = 10): Player | undefined {
-    let best: Player | undefined, bestD = radius * radius;
+    let best: Player | undefined,
+      bestD = radius * radius;
     for (const p of store.players.values()) {
-      const dx = this.view.x(p.ew) - x, dy = this.view.y(p.ns) - y, d = dx * dx + dy * dy;
-      if (d <= bestD) { best = p; bestD = d; }
+      const dx = this.view.x(p.ew) - x,
+        dy = this.view.y(p.ns) - y,
+        d = dx * dx + dy * dy;
+      if (d <= bestD) {
+        best = p;
+        bestD = d;
+      }
     }
     return best;
   }

@@ -28,11 +28,19 @@ export class CharacterPanel {
   private fieldsVersion = -1;
   private readonly root = byId('charts');
 
-  constructor(private readonly store: Store, private readonly onChange: () => void) {
+  constructor(
+    private readonly store: Store,
+    private readonly onChange: () => void,
+  ) {
     for (const b of document.querySelectorAll<HTMLButtonElement>('.ranges button')) {
       b.addEventListener('click', () => this.setRange(b.dataset.range as RangeKey));
     }
-    setInterval(() => { if (this.liveDirty) { this.liveDirty = false; this.redraw(); } }, LIVE_REDRAW_MS);
+    setInterval(() => {
+      if (this.liveDirty) {
+        this.liveDirty = false;
+        this.redraw();
+      }
+    }, LIVE_REDRAW_MS);
     new ResizeObserver(() => this.resize()).observe(this.root);
   }
 
@@ -64,8 +72,15 @@ export class CharacterPanel {
 
   private fields(sample: Record<string, unknown>): void {
     const skip = new Set(['type', 'character_name']);
-    byId('character-fields').replaceChildren(...Object.entries(sample).filter(([k]) => !skip.has(k)).sort(([a], [b]) => a.localeCompare(b))
-      .flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k }, typeof v === 'object' && v !== null ? JSON.stringify(v) : fmt(v))]));
+    byId('character-fields').replaceChildren(
+      ...Object.entries(sample)
+        .filter(([k]) => !skip.has(k))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .flatMap(([k, v]) => [
+          el('dt', {}, k),
+          el('dd', { 'data-field': k }, typeof v === 'object' && v !== null ? JSON.stringify(v) : fmt(v)),
+        ]),
+    );
   }
 
   /** A live sample: appended to raw charts of the selected character. */
@@ -78,7 +93,8 @@ export class CharacterPanel {
       if (!c || typeof v !== 'number') continue;
       const x = ms / 1000;
       if (c.data.x.length && x <= c.data.x[c.data.x.length - 1]) continue;
-      c.data.x.push(x); c.data.a.push(v);
+      c.data.x.push(x);
+      c.data.a.push(v);
     }
     this.liveDirty = true;
   }
@@ -87,19 +103,31 @@ export class CharacterPanel {
     const name = this.character;
     const req = ++this.request;
     clearInterval(this.rereadTimer);
-    for (const b of document.querySelectorAll<HTMLButtonElement>('.ranges button')) b.setAttribute('aria-pressed', String(b.dataset.range === this.range));
-    if (!name) { this.destroy(); byId('charts-status').textContent = ''; return; }
+    for (const b of document.querySelectorAll<HTMLButtonElement>('.ranges button'))
+      b.setAttribute('aria-pressed', String(b.dataset.range === this.range));
+    if (!name) {
+      this.destroy();
+      byId('charts-status').textContent = '';
+      return;
+    }
     const read = () => {
       const to = Date.now();
       byId('charts-status').textContent = `loading ${this.range} of history…`;
-      api.history(name, to - RANGES[this.range], to).then((h) => {
-        if (req !== this.request) return;
-        this.show(h);
-      }, (err: Error) => { if (req === this.request) byId('charts-status').textContent = `history failed: ${err.message}`; });
+      api.history(name, to - RANGES[this.range], to).then(
+        (h) => {
+          if (req !== this.request) return;
+          this.show(h);
+        },
+        (err: Error) => {
+          if (req === this.request) byId('charts-status').textContent = `history failed: ${err.message}`;
+        },
+      );
     };
     read();
     // Buckets are re-read while the range ends now (raw extends from the live feed).
-    this.rereadTimer = setInterval(() => { if (this.bucket !== 'raw') read(); }, REREAD_BUCKETS_MS);
+    this.rereadTimer = setInterval(() => {
+      if (this.bucket !== 'raw') read();
+    }, REREAD_BUCKETS_MS);
   }
 
   private show(h: HistoryResponse): void {
@@ -108,7 +136,8 @@ export class CharacterPanel {
     // Not live: the newest stored point stands in for the live sample.
     const newest = h.points.at(-1);
     if (newest && !this.store.players.has(h.character) && this.fieldsVersion === -1) this.fields(newest);
-    byId('charts-status').textContent = `${h.points.length} ${raw ? 'samples' : `${h.bucket} buckets (avg and max)`}${h.truncated ? ', truncated' : ''}`;
+    byId('charts-status').textContent =
+      `${h.points.length} ${raw ? 'samples' : `${h.bucket} buckets (avg and max)`}${h.truncated ? ', truncated' : ''}`;
     this.destroy();
     for (const m of METRICS) {
       const data: Series = { x: [], a: [], b: [] };
@@ -121,12 +150,26 @@ export class CharacterPanel {
       const target = el('div', {});
       const fig = el('figure', { 'aria-label': m, 'data-metric': m }, caption, target);
       this.root.append(fig);
-      const series: uPlot.Series[] = [{}, { label: raw ? m : `${m} avg`, stroke: '#4fb3ff', width: 1.5, spanGaps: true }];
+      const series: uPlot.Series[] = [
+        {},
+        { label: raw ? m : `${m} avg`, stroke: '#4fb3ff', width: 1.5, spanGaps: true },
+      ];
       if (!raw) series.push({ label: `${m} max`, stroke: '#ff8a4f', width: 1, spanGaps: true });
-      const plot = new uPlot({
-        width: this.width(), height: 110, series, legend: { show: false }, cursor: { drag: { x: false, y: false } },
-        axes: [{ stroke: '#8a96a3', grid: { stroke: '#24303b' } }, { stroke: '#8a96a3', grid: { stroke: '#24303b' }, size: 50 }],
-      }, this.columns(data, raw), target);
+      const plot = new uPlot(
+        {
+          width: this.width(),
+          height: 110,
+          series,
+          legend: { show: false },
+          cursor: { drag: { x: false, y: false } },
+          axes: [
+            { stroke: '#8a96a3', grid: { stroke: '#24303b' } },
+            { stroke: '#8a96a3', grid: { stroke: '#24303b' }, size: 50 },
+          ],
+        },
+        this.columns(data, raw),
+        target,
+      );
       plot.root.setAttribute('aria-hidden', 'true');
       this.charts.set(m, { plot, caption, data });
       this.caption(m);
@@ -141,9 +184,12 @@ export class CharacterPanel {
     const c = this.charts.get(m)!;
     const vals = (this.bucket === 'raw' ? c.data.a : c.data.b).filter((v): v is number => typeof v === 'number');
     const last = c.data.a.filter((v): v is number => typeof v === 'number').at(-1);
-    c.caption.replaceChildren(el('b', {}, m), vals.length
-      ? ` last ${fmt(last)} · max ${fmt(Math.max(...vals))} · min ${fmt(Math.min(...vals))} · ${c.data.x.length} points`
-      : ' no values in this range');
+    c.caption.replaceChildren(
+      el('b', {}, m),
+      vals.length
+        ? ` last ${fmt(last)} · max ${fmt(Math.max(...vals))} · min ${fmt(Math.min(...vals))} · ${c.data.x.length} points`
+        : ' no values in this range',
+    );
     c.caption.dataset.values = JSON.stringify(c.data.a.slice(-50));
   }
 
@@ -156,9 +202,17 @@ export class CharacterPanel {
     }
   }
 
-  private width(): number { return Math.max(200, this.root.clientWidth - 4); }
-  private resize(): void { for (const c of this.charts.values()) c.plot.setSize({ width: this.width(), height: 110 }); }
-  private destroy(): void { for (const c of this.charts.values()) c.plot.destroy(); this.charts.clear(); this.root.replaceChildren(); }
+  private width(): number {
+    return Math.max(200, this.root.clientWidth - 4);
+  }
+  private resize(): void {
+    for (const c of this.charts.values()) c.plot.setSize({ width: this.width(), height: 110 });
+  }
+  private destroy(): void {
+    for (const c of this.charts.values()) c.plot.destroy();
+    this.charts.clear();
+    this.root.replaceChildren();
+  }
 
   /** Chart data per metric (the browser tests read it). */
   dump(): Record<string, { x: number[]; a: (number | null)[]; b: (number | null)[] }> {

@@ -11,9 +11,21 @@ export class ChatPanel {
     if (this.seen === this.store.version.chat) return;
     this.seen = this.store.version.chat;
     const list = byId('chat-list');
-    const stick = list.parentElement!.scrollTop + list.parentElement!.clientHeight >= list.parentElement!.scrollHeight - 20;
-    list.replaceChildren(...this.store.chat.slice(-SHOWN).map((c) => el('li', {},
-      el('span', { class: 'dim' }, `${new Date(c.timestamp).toLocaleTimeString()} `), el('strong', {}, c.character_name), `: ${c.text}`)));
+    const stick =
+      list.parentElement!.scrollTop + list.parentElement!.clientHeight >= list.parentElement!.scrollHeight - 20;
+    list.replaceChildren(
+      ...this.store.chat
+        .slice(-SHOWN)
+        .map((c) =>
+          el(
+            'li',
+            {},
+            el('span', { class: 'dim' }, `${new Date(c.timestamp).toLocaleTimeString()} `),
+            el('strong', {}, c.character_name),
+            `: ${c.text}`,
+          ),
+        ),
+    );
     if (stick) list.parentElement!.scrollTop = list.parentElement!.scrollHeight;
   }
 }

@@ -11,7 +11,10 @@ export const LIST_ROWS = 200;
 const KNOWN_ROWS = 20;
 const KNOWN_DEBOUNCE_MS = 300;
 
-export interface ListActions { selectPlayer(name: string): void; centerOn(ew: number, ns: number): void }
+export interface ListActions {
+  selectPlayer(name: string): void;
+  centerOn(ew: number, ns: number): void;
+}
 
 const contains = (hay: string, needle: string) => needle === '' || hay.toLowerCase().includes(needle.toLowerCase());
 
@@ -19,14 +22,20 @@ export class Lists {
   private seen = { players: -1, markers: -1, filters: '', selected: '' as string | undefined, tick: 0 };
   private readonly inputs = {
     player: byId<HTMLInputElement>('players-filter'),
-    spawnMob: byId<HTMLInputElement>('spawns-mob'), spawnChar: byId<HTMLInputElement>('spawns-character'),
-    rareName: byId<HTMLInputElement>('rares-name'), rareChar: byId<HTMLInputElement>('rares-character'),
+    spawnMob: byId<HTMLInputElement>('spawns-mob'),
+    spawnChar: byId<HTMLInputElement>('spawns-character'),
+    rareName: byId<HTMLInputElement>('rares-name'),
+    rareChar: byId<HTMLInputElement>('rares-character'),
   };
 
   private known: { name: string; lastMs: number }[] = [];
   private knownTimer?: ReturnType<typeof setTimeout>;
 
-  constructor(private readonly store: Store, private readonly actions: ListActions, private readonly staleMs: number) {
+  constructor(
+    private readonly store: Store,
+    private readonly actions: ListActions,
+    private readonly staleMs: number,
+  ) {
     for (const i of Object.values(this.inputs)) i.addEventListener('input', () => this.render(true));
     this.inputs.player.addEventListener('input', () => {
       clearTimeout(this.knownTimer);
@@ -37,15 +46,28 @@ export class Lists {
   /** Characters with stored telemetry matching the filter, live or not. */
   private loadKnown(): void {
     const q = this.inputs.player.value.trim();
-    if (!q) { this.known = []; this.render(true); return; }
-    api.characters(q, KNOWN_ROWS + LIST_ROWS).then((r) => {
-      if (this.inputs.player.value.trim() !== q) return;
-      this.known = r.characters.map((c) => ({ name: c.character_name, lastMs: Date.parse(c.last_timestamp) }));
+    if (!q) {
+      this.known = [];
       this.render(true);
-    }, () => { this.known = []; });
+      return;
+    }
+    api.characters(q, KNOWN_ROWS + LIST_ROWS).then(
+      (r) => {
+        if (this.inputs.player.value.trim() !== q) return;
+        this.known = r.characters.map((c) => ({ name: c.character_name, lastMs: Date.parse(c.last_timestamp) }));
+        this.render(true);
+      },
+      () => {
+        this.known = [];
+      },
+    );
   }
 
-  private filterKey(): string { return Object.values(this.inputs).map((i) => i.value).join('\u0000'); }
+  private filterKey(): string {
+    return Object.values(this.inputs)
+      .map((i) => i.value)
+      .join('\u0000');
+  }
 
   /** Re-renders what changed; `force` after a filter edit or a selection. */
   render(force = false, selected?: string): void {
@@ -55,9 +77,19 @@ export class Lists {
     const filtersChanged = filters !== this.seen.filters;
     // Players also re-render every few seconds so "last seen" and stale tags age.
     const tick = Math.floor(now / 5000);
-    if (force || filtersChanged || this.seen.players !== this.store.version.players || tick !== this.seen.tick) this.players(now);
-    if (force || filtersChanged || this.seen.markers !== this.store.version.markers) { this.markers('spawn'); this.markers('rare'); }
-    this.seen = { ...this.seen, players: this.store.version.players, markers: this.store.version.markers, filters, tick };
+    if (force || filtersChanged || this.seen.players !== this.store.version.players || tick !== this.seen.tick)
+      this.players(now);
+    if (force || filtersChanged || this.seen.markers !== this.store.version.markers) {
+      this.markers('spawn');
+      this.markers('rare');
+    }
+    this.seen = {
+      ...this.seen,
+      players: this.store.version.players,
+      markers: this.store.version.markers,
+      filters,
+      tick,
+    };
   }
 
   private players(now: number): void {
@@ -65,22 +97,41 @@ export class Lists {
     const rows: Player[] = [];
     for (const p of this.store.players.values()) if (contains(p.name, f)) rows.push(p);
     rows.sort((a, b) => a.name.localeCompare(b.name));
-    byId('players-count').textContent = `(${rows.length}${rows.length !== this.store.players.size ? ` of ${this.store.players.size}` : ''})`;
+    byId('players-count').textContent =
+      `(${rows.length}${rows.length !== this.store.players.size ? ` of ${this.store.players.size}` : ''})`;
     const items = rows.slice(0, LIST_ROWS).map((p) => {
       const stale = now - p.seenMs > this.staleMs;
-      const b = el('button', { type: 'button', 'aria-pressed': String(p.name === this.seen.selected), 'data-name': p.name, class: stale ? 'stale' : '' },
-        swatch(p.color), p.name,
-        el('span', { class: 'dim' }, ` · ${ago(p.seenMs, now)} · ${fmt(p.ew)}, ${fmt(p.ns)} · kills ${fmt(p.latest.kills)} · ${fmt(p.latest.latency_ms)} ms`));
+      const b = el(
+        'button',
+        {
+          type: 'button',
+          'aria-pressed': String(p.name === this.seen.selected),
+          'data-name': p.name,
+          class: stale ? 'stale' : '',
+        },
+        swatch(p.color),
+        p.name,
+        el(
+          'span',
+          { class: 'dim' },
+          ` · ${ago(p.seenMs, now)} · ${fmt(p.ew)}, ${fmt(p.ns)} · kills ${fmt(p.latest.kills)} · ${fmt(p.latest.latency_ms)} ms`,
+        ),
+      );
       if (stale) b.append(el('span', { class: 'stale-tag', title: 'no data within the live window' }, 'stale'));
       b.addEventListener('click', () => this.actions.selectPlayer(p.name));
       return el('li', {}, b);
     });
-    if (rows.length > LIST_ROWS) items.push(el('li', { class: 'more' }, `… ${rows.length - LIST_ROWS} more: filter to narrow`));
+    if (rows.length > LIST_ROWS)
+      items.push(el('li', { class: 'more' }, `… ${rows.length - LIST_ROWS} more: filter to narrow`));
     const offline = f ? this.known.filter((k) => !this.store.players.has(k.name)).slice(0, KNOWN_ROWS) : [];
     if (offline.length) items.push(el('li', { class: 'more' }, 'not live (stored history):'));
     for (const k of offline) {
-      const b = el('button', { type: 'button', 'aria-pressed': String(k.name === this.seen.selected), 'data-name': k.name, class: 'stale' },
-        k.name, el('span', { class: 'dim' }, ` · last sample ${ago(k.lastMs, now)}`));
+      const b = el(
+        'button',
+        { type: 'button', 'aria-pressed': String(k.name === this.seen.selected), 'data-name': k.name, class: 'stale' },
+        k.name,
+        el('span', { class: 'dim' }, ` · last sample ${ago(k.lastMs, now)}`),
+      );
       b.addEventListener('click', () => this.actions.selectPlayer(k.name));
       items.push(el('li', {}, b));
     }
@@ -88,7 +139,10 @@ export class Lists {
   }
 
   private markers(kind: MarkerKind): void {
-    const [label, who] = kind === 'spawn' ? [this.inputs.spawnMob.value.trim(), this.inputs.spawnChar.value.trim()] : [this.inputs.rareName.value.trim(), this.inputs.rareChar.value.trim()];
+    const [label, who] =
+      kind === 'spawn'
+        ? [this.inputs.spawnMob.value.trim(), this.inputs.spawnChar.value.trim()]
+        : [this.inputs.rareName.value.trim(), this.inputs.rareChar.value.trim()];
     const all = this.store.markers[kind];
     const rows: Marker[] = [];
     let total = 0;
@@ -101,8 +155,16 @@ export class Lists {
     const id = kind === 'spawn' ? 'spawns' : 'rares';
     byId(`${id}-count`).textContent = `(${total}${total !== all.length ? ` of ${all.length}` : ''})`;
     const items = rows.map((m) => {
-      const b = el('button', { type: 'button', 'data-label': m.label },
-        el('strong', {}, m.label), el('span', { class: 'dim' }, ` · ${m.character} · ${new Date(m.tMs).toLocaleTimeString()} · ${fmt(m.ew)}, ${fmt(m.ns)}`));
+      const b = el(
+        'button',
+        { type: 'button', 'data-label': m.label },
+        el('strong', {}, m.label),
+        el(
+          'span',
+          { class: 'dim' },
+          ` · ${m.character} · ${new Date(m.tMs).toLocaleTimeString()} · ${fmt(m.ew)}, ${fmt(m.ns)}`,
+        ),
+      );
       b.addEventListener('click', () => this.actions.centerOn(m.ew, m.ns));
       return el('li', {}, b);
     });

@@ -7,7 +7,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { HttpRequest, HttpResponse, RecognizedString, TemplatedApp, WebSocketBehavior, us_listen_socket, us_socket_context_t } from '../uws.js';
+import type {
+  HttpRequest,
+  HttpResponse,
+  RecognizedString,
+  TemplatedApp,
+  WebSocketBehavior,
+  us_listen_socket,
+  us_socket_context_t,
+} from '../uws.js';
 import { Router } from './router.js';
 import { WsHttpRequest } from './request.js';
 import { WsHttpResponse, serverResponseSink, rawSocketSink } from './response.js';
@@ -17,7 +25,10 @@ import { IdleSweeper } from './idle.js';
 import type { Socket } from 'node:net';
 
 type HttpHandler = (res: HttpResponse, req: HttpRequest) => void | Promise<void>;
-interface WsRoute { behavior: WebSocketBehavior<any>; wss: WebSocketServer }
+interface WsRoute {
+  behavior: WebSocketBehavior<any>;
+  wss: WebSocketServer;
+}
 
 /** uWS defaults: maxPayloadLength 16 KiB, maxBackpressure 64 KiB, idleTimeout 120 s. */
 const UWS_DEFAULT_MAX_PAYLOAD = 16 * 1024;
@@ -30,7 +41,9 @@ const MAX_HEADER_BYTES = 64 * 1024;
 const HTTP_IDLE_TIMEOUT_MS = 10_000;
 const kProtocol = Symbol('chosen subprotocol');
 
-class WsListenSocket implements us_listen_socket { constructor(readonly server: Server) {} }
+class WsListenSocket implements us_listen_socket {
+  constructor(readonly server: Server) {}
+}
 
 export function wsListenPort(s: us_listen_socket): number {
   const addr = (s as WsListenSocket).server.address();
@@ -47,7 +60,9 @@ export function wsListenClose(s: us_listen_socket): void {
 export const createWsApp = (): TemplatedApp => new WsApp();
 
 class UnsupportedError extends Error {
-  constructor(what: string) { super(`${what} is not supported by the ws transport (docs/transports.md)`); }
+  constructor(what: string) {
+    super(`${what} is not supported by the ws transport (docs/transports.md)`);
+  }
 }
 
 export class WsApp implements TemplatedApp {
@@ -61,16 +76,36 @@ export class WsApp implements TemplatedApp {
     this.http.add(method, String(pattern), handler);
     return this;
   }
-  get(p: RecognizedString, h: HttpHandler) { return this.route('get', p, h); }
-  post(p: RecognizedString, h: HttpHandler) { return this.route('post', p, h); }
-  options(p: RecognizedString, h: HttpHandler) { return this.route('options', p, h); }
-  del(p: RecognizedString, h: HttpHandler) { return this.route('delete', p, h); }
-  patch(p: RecognizedString, h: HttpHandler) { return this.route('patch', p, h); }
-  put(p: RecognizedString, h: HttpHandler) { return this.route('put', p, h); }
-  head(p: RecognizedString, h: HttpHandler) { return this.route('head', p, h); }
-  connect(p: RecognizedString, h: HttpHandler) { return this.route('connect', p, h); }
-  trace(p: RecognizedString, h: HttpHandler) { return this.route('trace', p, h); }
-  any(p: RecognizedString, h: HttpHandler) { return this.route('*', p, h); }
+  get(p: RecognizedString, h: HttpHandler) {
+    return this.route('get', p, h);
+  }
+  post(p: RecognizedString, h: HttpHandler) {
+    return this.route('post', p, h);
+  }
+  options(p: RecognizedString, h: HttpHandler) {
+    return this.route('options', p, h);
+  }
+  del(p: RecognizedString, h: HttpHandler) {
+    return this.route('delete', p, h);
+  }
+  patch(p: RecognizedString, h: HttpHandler) {
+    return this.route('patch', p, h);
+  }
+  put(p: RecognizedString, h: HttpHandler) {
+    return this.route('put', p, h);
+  }
+  head(p: RecognizedString, h: HttpHandler) {
+    return this.route('head', p, h);
+  }
+  connect(p: RecognizedString, h: HttpHandler) {
+    return this.route('connect', p, h);
+  }
+  trace(p: RecognizedString, h: HttpHandler) {
+    return this.route('trace', p, h);
+  }
+  any(p: RecognizedString, h: HttpHandler) {
+    return this.route('*', p, h);
+  }
 
   ws<UserData>(pattern: RecognizedString, behavior: WebSocketBehavior<UserData>): TemplatedApp {
     if (behavior.compression) throw new UnsupportedError('WebSocket compression');
@@ -96,7 +131,10 @@ export class WsApp implements TemplatedApp {
   }
 
   listen_unix(cb: (s: us_listen_socket) => void | Promise<void>, path: RecognizedString): TemplatedApp {
-    this.start((server, ready) => server.listen({ path: String(path) }, ready), cb as (s: us_listen_socket | false) => void);
+    this.start(
+      (server, ready) => server.listen({ path: String(path) }, ready),
+      cb as (s: us_listen_socket | false) => void,
+    );
     return this;
   }
 
@@ -107,18 +145,31 @@ export class WsApp implements TemplatedApp {
     server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     const failed = () => cb(false);
     server.once('error', failed);
-    bind(server, () => { server.off('error', failed); cb(new WsListenSocket(server)); });
+    bind(server, () => {
+      server.off('error', failed);
+      cb(new WsListenSocket(server));
+    });
   }
 
   publish(topic: RecognizedString, message: RecognizedString, isBinary = false): boolean {
     return this.topics.publish(String(topic), message, isBinary);
   }
-  numSubscribers(topic: RecognizedString): number { return this.topics.count(String(topic)); }
+  numSubscribers(topic: RecognizedString): number {
+    return this.topics.count(String(topic));
+  }
 
-  addServerName(): TemplatedApp { throw new UnsupportedError('addServerName (TLS)'); }
-  removeServerName(): TemplatedApp { throw new UnsupportedError('removeServerName (TLS)'); }
-  missingServerName(): TemplatedApp { throw new UnsupportedError('missingServerName (TLS)'); }
-  domain(): TemplatedApp { throw new UnsupportedError('domain (TLS)'); }
+  addServerName(): TemplatedApp {
+    throw new UnsupportedError('addServerName (TLS)');
+  }
+  removeServerName(): TemplatedApp {
+    throw new UnsupportedError('removeServerName (TLS)');
+  }
+  missingServerName(): TemplatedApp {
+    throw new UnsupportedError('missingServerName (TLS)');
+  }
+  domain(): TemplatedApp {
+    throw new UnsupportedError('domain (TLS)');
+  }
 
   private onRequest(raw: IncomingMessage, res: ServerResponse): void {
     const req = new WsHttpRequest(raw);
@@ -141,23 +192,37 @@ export class WsApp implements TemplatedApp {
     // node:http hands the socket over without an error listener: a reset would crash.
     socket.on('error', () => socket.destroy());
     const req = new WsHttpRequest(raw);
-    const route = (raw.headers.upgrade ?? '').toLowerCase() === 'websocket' ? this.wsRoutes.match('get', req.url)[0] : undefined;
+    const route =
+      (raw.headers.upgrade ?? '').toLowerCase() === 'websocket' ? this.wsRoutes.match('get', req.url)[0] : undefined;
     if (!route) return this.dispatch(req, new WsHttpResponse(rawSocketSink(socket), undefined, raw));
     req.setParams(route.params);
     const { behavior, wss } = route.handler;
-    const res = new WsHttpResponse(rawSocketSink(socket), {
-      upgrade: (userData, _key, protocol, _extensions, _context: us_socket_context_t) => {
-        (raw as unknown as Record<symbol, string>)[kProtocol] = protocol;
-        wss.handleUpgrade(raw, socket, head, (internal) => {
-          const ws = new WsWebSocket(internal, socket, userData, behavior, this.topics, (w) => this.sockets.delete(w));
-          this.sockets.add(ws);
-          this.sweeper.ensureRunning();
-          behavior.open?.(ws);
-        });
+    const res = new WsHttpResponse(
+      rawSocketSink(socket),
+      {
+        upgrade: (userData, _key, protocol, _extensions, _context: us_socket_context_t) => {
+          (raw as unknown as Record<symbol, string>)[kProtocol] = protocol;
+          wss.handleUpgrade(raw, socket, head, (internal) => {
+            const ws = new WsWebSocket(internal, socket, userData, behavior, this.topics, (w) =>
+              this.sockets.delete(w),
+            );
+            this.sockets.add(ws);
+            this.sweeper.ensureRunning();
+            behavior.open?.(ws);
+          });
+        },
       },
-    }, raw);
+      raw,
+    );
     const context = route.handler as unknown as us_socket_context_t;
     if (behavior.upgrade) behavior.upgrade(res, req, context);
-    else res.upgrade({}, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+    else
+      res.upgrade(
+        {},
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
   }
 }

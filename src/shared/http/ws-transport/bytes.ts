@@ -12,4 +12,6 @@ export const toLatin1 = (s: RecognizedString): string => (typeof s === 'string' 
 
 /** An ArrayBuffer holding exactly these bytes (a copy when the Buffer is a slice of a pool). */
 export const toArrayBuffer = (b: Buffer): ArrayBuffer =>
-  (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as ArrayBuffer;
+  (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength
+    ? b.buffer
+    : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)) as ArrayBuffer;

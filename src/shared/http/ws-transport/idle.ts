@@ -25,18 +25,28 @@ export function idlePlan(idleTimeoutSeconds: number, sendPings: boolean): IdleSt
     pings: sendPings,
     lastDataAt: Date.now(),
     pingedAt: 0,
-    sawData() { state.lastDataAt = Date.now(); state.pingedAt = 0; },
+    sawData() {
+      state.lastDataAt = Date.now();
+      state.pingedAt = 0;
+    },
   };
   return state;
 }
 
-export interface IdleSocket { readonly idle: IdleState; sendIdlePing(): void; drop(code: number, reason: string): void }
+export interface IdleSocket {
+  readonly idle: IdleState;
+  sendIdlePing(): void;
+  drop(code: number, reason: string): void;
+}
 
 /** Checks `sockets` every SWEEP_INTERVAL_MS while there are any; never keeps the process alive. */
 export class IdleSweeper<S extends IdleSocket> {
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly sockets: Set<S>, private readonly reason: string) {}
+  constructor(
+    private readonly sockets: Set<S>,
+    private readonly reason: string,
+  ) {}
 
   /** Call after adding a socket. */
   ensureRunning(): void {
@@ -46,7 +56,11 @@ export class IdleSweeper<S extends IdleSocket> {
   }
 
   private sweep(): void {
-    if (this.sockets.size === 0) { clearInterval(this.timer); this.timer = undefined; return; }
+    if (this.sockets.size === 0) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+      return;
+    }
     const now = Date.now();
     for (const s of this.sockets) {
       const st = s.idle;
@@ -54,7 +68,10 @@ export class IdleSweeper<S extends IdleSocket> {
       if (st.pingedAt > 0) {
         if (now - st.pingedAt >= st.marginMs) s.drop(1006, this.reason);
       } else if (now - st.lastDataAt >= st.firstMs) {
-        if (st.pings) { st.pingedAt = now; s.sendIdlePing(); } else s.drop(1006, this.reason);
+        if (st.pings) {
+          st.pingedAt = now;
+          s.sendIdlePing();
+        } else s.drop(1006, this.reason);
       }
     }
   }

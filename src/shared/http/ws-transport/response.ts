@@ -14,7 +14,13 @@ export interface UpgradeTarget {
 
 /** Where a response goes. */
 interface Sink {
-  send(status: number, reason: string, headers: Array<[string, string]>, body: Buffer | undefined, last: boolean): boolean;
+  send(
+    status: number,
+    reason: string,
+    headers: Array<[string, string]>,
+    body: Buffer | undefined,
+    last: boolean,
+  ): boolean;
   readonly writableLength: number;
   onClose(fn: () => void): void;
   onDrain(fn: () => void): void;
@@ -32,16 +38,23 @@ export function serverResponseSink(res: ServerResponse): Sink {
         if (reason) res.statusMessage = reason;
         for (const [k, v] of headers) res.appendHeader(k, v);
       }
-      if (last) { res.end(body); return true; }
+      if (last) {
+        res.end(body);
+        return true;
+      }
       return body ? res.write(body) : true;
     },
-    get writableLength() { return res.writableLength; },
+    get writableLength() {
+      return res.writableLength;
+    },
     onClose: (fn) => res.on('close', fn),
     onDrain: (fn) => res.on('drain', fn),
     cork: () => res.cork(),
     uncork: () => res.uncork(),
     destroy: () => res.destroy(),
-    get remoteAddress() { return res.socket?.remoteAddress; },
+    get remoteAddress() {
+      return res.socket?.remoteAddress;
+    },
   };
 }
 
@@ -55,16 +68,25 @@ export function rawSocketSink(socket: Socket): Sink {
       if (body) pending.push(body);
       if (!last) return true;
       const payload = Buffer.concat(pending);
-      socket.end(Buffer.concat([Buffer.from(`${head}content-length: ${payload.length}\r\nconnection: close\r\n\r\n`, 'latin1'), payload]));
+      socket.end(
+        Buffer.concat([
+          Buffer.from(`${head}content-length: ${payload.length}\r\nconnection: close\r\n\r\n`, 'latin1'),
+          payload,
+        ]),
+      );
       return true;
     },
-    get writableLength() { return socket.writableLength; },
+    get writableLength() {
+      return socket.writableLength;
+    },
     onClose: (fn) => socket.on('close', fn),
     onDrain: (fn) => socket.on('drain', fn),
     cork: () => socket.cork(),
     uncork: () => socket.uncork(),
     destroy: () => socket.destroy(),
-    get remoteAddress() { return socket.remoteAddress; },
+    get remoteAddress() {
+      return socket.remoteAddress;
+    },
   };
 }
 
@@ -79,7 +101,11 @@ export class WsHttpResponse implements HttpResponse {
   private writeOffset = 0;
   private totalSize?: number;
 
-  constructor(private readonly sink: Sink, private readonly upgrader?: UpgradeTarget, private readonly body?: NodeJS.ReadableStream) {
+  constructor(
+    private readonly sink: Sink,
+    private readonly upgrader?: UpgradeTarget,
+    private readonly body?: NodeJS.ReadableStream,
+  ) {
     sink.onClose(() => {
       if (this.ended) return;
       this.aborted = true;
@@ -88,11 +114,19 @@ export class WsHttpResponse implements HttpResponse {
   }
 
   /** True once end() ran or the client went away: writes are then ignored. */
-  get done(): boolean { return this.ended || this.aborted; }
-  markUpgraded(): void { this.ended = true; }
+  get done(): boolean {
+    return this.ended || this.aborted;
+  }
+  markUpgraded(): void {
+    this.ended = true;
+  }
 
-  pause(): void { (this.body as { pause?: () => void })?.pause?.(); }
-  resume(): void { (this.body as { resume?: () => void })?.resume?.(); }
+  pause(): void {
+    (this.body as { pause?: () => void })?.pause?.();
+  }
+  resume(): void {
+    (this.body as { resume?: () => void })?.resume?.();
+  }
 
   writeStatus(status: RecognizedString): HttpResponse {
     const s = toLatin1(status);
@@ -131,47 +165,96 @@ export class WsHttpResponse implements HttpResponse {
 
   tryEnd(fullBodyOrChunk: RecognizedString, totalSize: number): [boolean, boolean] {
     if (this.done) return [true, true];
-    if (this.totalSize === undefined) { this.totalSize = totalSize; this.headers.push(['content-length', String(totalSize)]); }
+    if (this.totalSize === undefined) {
+      this.totalSize = totalSize;
+      this.headers.push(['content-length', String(totalSize)]);
+    }
     const b = toBuffer(fullBodyOrChunk);
-    if (this.writeOffset + b.length >= totalSize) { this.end(b); return [true, true]; }
+    if (this.writeOffset + b.length >= totalSize) {
+      this.end(b);
+      return [true, true];
+    }
     return [this.write(b), false];
   }
 
-  close(): HttpResponse { this.ended = true; this.sink.destroy(); return this; }
-  getWriteOffset(): number { return this.writeOffset; }
+  close(): HttpResponse {
+    this.ended = true;
+    this.sink.destroy();
+    return this;
+  }
+  getWriteOffset(): number {
+    return this.writeOffset;
+  }
 
   onWritable(handler: (offset: number) => boolean): HttpResponse {
-    this.sink.onDrain(() => { if (!this.done) handler(this.writeOffset); });
+    this.sink.onDrain(() => {
+      if (!this.done) handler(this.writeOffset);
+    });
     return this;
   }
 
-  onAborted(handler: () => void): HttpResponse { this.abortHandler = handler; return this; }
+  onAborted(handler: () => void): HttpResponse {
+    this.abortHandler = handler;
+    return this;
+  }
 
   onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): HttpResponse {
     const body = this.body;
-    if (!body) { queueMicrotask(() => handler(new ArrayBuffer(0), true)); return this; }
-    body.on('data', (c: Buffer) => handler(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength) as ArrayBuffer, false));
+    if (!body) {
+      queueMicrotask(() => handler(new ArrayBuffer(0), true));
+      return this;
+    }
+    body.on('data', (c: Buffer) =>
+      handler(c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength) as ArrayBuffer, false),
+    );
     body.on('end', () => handler(new ArrayBuffer(0), true));
     return this;
   }
 
-  getRemoteAddress(): ArrayBuffer { return textBuffer(this.sink.remoteAddress ?? ''); }
-  getRemoteAddressAsText(): ArrayBuffer { return textBuffer(this.sink.remoteAddress ?? ''); }
-  getProxiedRemoteAddress(): ArrayBuffer { return new ArrayBuffer(0); }
-  getProxiedRemoteAddressAsText(): ArrayBuffer { return new ArrayBuffer(0); }
+  getRemoteAddress(): ArrayBuffer {
+    return textBuffer(this.sink.remoteAddress ?? '');
+  }
+  getRemoteAddressAsText(): ArrayBuffer {
+    return textBuffer(this.sink.remoteAddress ?? '');
+  }
+  getProxiedRemoteAddress(): ArrayBuffer {
+    return new ArrayBuffer(0);
+  }
+  getProxiedRemoteAddressAsText(): ArrayBuffer {
+    return new ArrayBuffer(0);
+  }
 
   cork(cb: () => void): HttpResponse {
     this.sink.cork();
-    try { cb(); } finally { this.sink.uncork(); }
+    try {
+      cb();
+    } finally {
+      this.sink.uncork();
+    }
     return this;
   }
 
-  upgrade<UserData>(userData: UserData, secWebSocketKey: RecognizedString, secWebSocketProtocol: RecognizedString, secWebSocketExtensions: RecognizedString, context: us_socket_context_t): void {
+  upgrade<UserData>(
+    userData: UserData,
+    secWebSocketKey: RecognizedString,
+    secWebSocketProtocol: RecognizedString,
+    secWebSocketExtensions: RecognizedString,
+    context: us_socket_context_t,
+  ): void {
     if (!this.upgrader) throw new Error('HttpResponse.upgrade: this request is not a WebSocket upgrade');
     if (this.done) return;
     this.ended = true;
-    this.upgrader.upgrade(userData, toLatin1(secWebSocketKey), toLatin1(secWebSocketProtocol), toLatin1(secWebSocketExtensions), context);
+    this.upgrader.upgrade(
+      userData,
+      toLatin1(secWebSocketKey),
+      toLatin1(secWebSocketProtocol),
+      toLatin1(secWebSocketExtensions),
+      context,
+    );
   }
 }
 
-const textBuffer = (s: string) => { const b = Buffer.from(s, 'latin1'); return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer; };
+const textBuffer = (s: string) => {
+  const b = Buffer.from(s, 'latin1');
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+};

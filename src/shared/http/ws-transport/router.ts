@@ -3,14 +3,26 @@
 // first registered wins. The raw path is matched (no percent-decoding), like uWS.
 export type SegmentKind = 0 | 1 | 2; // static, param, wildcard
 
-interface Route<H> { method: string; pattern: string; segments: Array<{ kind: SegmentKind; name: string }>; handler: H; order: number }
+interface Route<H> {
+  method: string;
+  pattern: string;
+  segments: Array<{ kind: SegmentKind; name: string }>;
+  handler: H;
+  order: number;
+}
 
-export interface Match<H> { handler: H; params: string[] }
+export interface Match<H> {
+  handler: H;
+  params: string[];
+}
 
 const ANY = '*';
 
 function parse(pattern: string) {
-  return pattern.split('/').slice(1).map((s) => ({ kind: (s.startsWith('*') ? 2 : s.startsWith(':') ? 1 : 0) as SegmentKind, name: s }));
+  return pattern
+    .split('/')
+    .slice(1)
+    .map((s) => ({ kind: (s.startsWith('*') ? 2 : s.startsWith(':') ? 1 : 0) as SegmentKind, name: s }));
 }
 
 export class Router<H> {
@@ -21,7 +33,8 @@ export class Router<H> {
     if (!pattern.startsWith('/')) throw new Error(`route pattern must start with "/": ${pattern}`);
     // Native uWS aborts the whole process ("Internal routing error") on a repeat: fail
     // as early, but catchably.
-    if (this.routes.some((r) => r.method === method && r.pattern === pattern)) throw new Error(`route registered twice: ${method} ${pattern}`);
+    if (this.routes.some((r) => r.method === method && r.pattern === pattern))
+      throw new Error(`route registered twice: ${method} ${pattern}`);
     this.routes.push({ method, pattern, segments: parse(pattern), handler, order: this.routes.length });
   }
 
@@ -33,19 +46,28 @@ export class Router<H> {
       if (route.method !== method && route.method !== ANY) continue;
       const m = matchSegments(route.segments, parts);
       if (!m) continue;
-      found.push({ rank: [...m.rank, route.method === ANY ? 1 : 0, route.order], m: { handler: route.handler, params: m.params } });
+      found.push({
+        rank: [...m.rank, route.method === ANY ? 1 : 0, route.order],
+        m: { handler: route.handler, params: m.params },
+      });
     }
     if (found.length > 1) found.sort((a, b) => (lessThan(a.rank, b.rank) ? -1 : lessThan(b.rank, a.rank) ? 1 : 0));
     return found.map((f) => f.m);
   }
 }
 
-function matchSegments(segments: Route<unknown>['segments'], parts: string[]): { rank: number[]; params: string[] } | undefined {
+function matchSegments(
+  segments: Route<unknown>['segments'],
+  parts: string[],
+): { rank: number[]; params: string[] } | undefined {
   const rank: number[] = [];
   const params: string[] = [];
   for (let i = 0; i < segments.length; i++) {
     const s = segments[i];
-    if (s.kind === 2) { rank.push(2); return { rank, params }; }
+    if (s.kind === 2) {
+      rank.push(2);
+      return { rank, params };
+    }
     if (i >= parts.length) return undefined;
     if (s.kind === 1) {
       if (parts[i] === '') return undefined;

@@ -4,7 +4,10 @@
 import type { RecognizedString } from '../uws.js';
 import { toBuffer } from './bytes.js';
 
-export interface Subscriber { send(message: RecognizedString, isBinary?: boolean): number; readonly closed: boolean }
+export interface Subscriber {
+  send(message: RecognizedString, isBinary?: boolean): number;
+  readonly closed: boolean;
+}
 
 export class Topics {
   private readonly byTopic = new Map<string, Set<Subscriber>>();
@@ -12,11 +15,11 @@ export class Topics {
 
   subscribe(s: Subscriber, topic: string): boolean {
     let subs = this.byTopic.get(topic);
-    if (!subs) this.byTopic.set(topic, subs = new Set());
+    if (!subs) this.byTopic.set(topic, (subs = new Set()));
     if (subs.has(s)) return false;
     subs.add(s);
     let mine = this.bySocket.get(s);
-    if (!mine) this.bySocket.set(s, mine = new Set());
+    if (!mine) this.bySocket.set(s, (mine = new Set()));
     mine.add(topic);
     return true;
   }
@@ -38,9 +41,15 @@ export class Topics {
     this.bySocket.delete(s);
   }
 
-  isSubscribed(s: Subscriber, topic: string): boolean { return this.byTopic.get(topic)?.has(s) ?? false; }
-  topicsOf(s: Subscriber): string[] { return [...(this.bySocket.get(s) ?? [])]; }
-  count(topic: string): number { return this.byTopic.get(topic)?.size ?? 0; }
+  isSubscribed(s: Subscriber, topic: string): boolean {
+    return this.byTopic.get(topic)?.has(s) ?? false;
+  }
+  topicsOf(s: Subscriber): string[] {
+    return [...(this.bySocket.get(s) ?? [])];
+  }
+  count(topic: string): number {
+    return this.byTopic.get(topic)?.size ?? 0;
+  }
 
   publish(topic: string, message: RecognizedString, isBinary: boolean, except?: Subscriber): boolean {
     const subs = this.byTopic.get(topic);

@@ -53,19 +53,33 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
     // from end() (ending) and the echo of a client's close frame keep the close frame.
     const closeWithFrame = internal.close.bind(internal);
     internal.close = (code?: number, data?: string | Buffer) => {
-      if (this.ending || (internal as unknown as { _closeFrameReceived: boolean })._closeFrameReceived) closeWithFrame(code, data);
+      if (this.ending || (internal as unknown as { _closeFrameReceived: boolean })._closeFrameReceived)
+        closeWithFrame(code, data);
       else internal.terminate();
     };
     // Auto-cork, as uWS does: every reply written while `ws` parses one TCP read (it
     // emits the read's messages synchronously in its own 'data' listener) leaves in one
     // write. Ours run before and after that listener.
-    socket.prependListener('data', () => { this.idle.sawData(); this.corkStart(); });
+    socket.prependListener('data', () => {
+      this.idle.sawData();
+      this.corkStart();
+    });
     socket.on('data', () => this.corkEnd());
-    socket.on('drain', () => { if (!this.closed) behavior.drain?.(this); });
-    internal.on('error', (err: Error & { code?: string }) => { this.dropReason ||= DROP_REASON[err.code ?? ''] ?? err.message; });
-    internal.on('message', (data, isBinary) => { if (!this.closed) behavior.message?.(this, data as ArrayBuffer, isBinary); });
-    internal.on('ping', (data) => { if (!this.closed) behavior.ping?.(this, toArrayBuffer(data)); });
-    internal.on('pong', (data) => { if (!this.closed) behavior.pong?.(this, toArrayBuffer(data)); });
+    socket.on('drain', () => {
+      if (!this.closed) behavior.drain?.(this);
+    });
+    internal.on('error', (err: Error & { code?: string }) => {
+      this.dropReason ||= DROP_REASON[err.code ?? ''] ?? err.message;
+    });
+    internal.on('message', (data, isBinary) => {
+      if (!this.closed) behavior.message?.(this, data as ArrayBuffer, isBinary);
+    });
+    internal.on('ping', (data) => {
+      if (!this.closed) behavior.ping?.(this, toArrayBuffer(data));
+    });
+    internal.on('pong', (data) => {
+      if (!this.closed) behavior.pong?.(this, toArrayBuffer(data));
+    });
     internal.on('close', (code, reason) => this.finish(code, this.dropReason || reason.toString('utf8')));
   }
 
@@ -79,7 +93,9 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
     }
   }
 
-  private assertOpen(): void { if (this.closed) throw closedError(); }
+  private assertOpen(): void {
+    if (this.closed) throw closedError();
+  }
 
   /** Drops the TCP connection: the client sees 1006, the close handler gets `code`. */
   drop(code: number, reason: string): void {
@@ -99,14 +115,23 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
       }
       return DROPPED;
     }
-    this.internal.send(typeof message === 'string' ? message : toBuffer(message), { binary: isBinary, compress: false });
+    this.internal.send(typeof message === 'string' ? message : toBuffer(message), {
+      binary: isBinary,
+      compress: false,
+    });
     const waiting = this.corkDepth > 0 ? this.corkBase : this.socket.writableLength;
     return waiting > 0 ? BACKPRESSURE : SUCCESS;
   }
 
-  sendFirstFragment(message: RecognizedString, isBinary = false): boolean { return this.fragment(message, isBinary, false); }
-  sendFragment(message: RecognizedString): boolean { return this.fragment(message, this.fragmentBinary, false); }
-  sendLastFragment(message: RecognizedString): boolean { return this.fragment(message, this.fragmentBinary, true); }
+  sendFirstFragment(message: RecognizedString, isBinary = false): boolean {
+    return this.fragment(message, isBinary, false);
+  }
+  sendFragment(message: RecognizedString): boolean {
+    return this.fragment(message, this.fragmentBinary, false);
+  }
+  sendLastFragment(message: RecognizedString): boolean {
+    return this.fragment(message, this.fragmentBinary, true);
+  }
   private fragmentBinary = false;
   private fragment(message: RecognizedString, isBinary: boolean, fin: boolean): boolean {
     this.assertOpen();
@@ -115,7 +140,9 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
     return this.socket.writableLength === 0;
   }
 
-  getBufferedAmount(): number { return this.internal.bufferedAmount; }
+  getBufferedAmount(): number {
+    return this.internal.bufferedAmount;
+  }
 
   end(code = 1000, shortMessage: RecognizedString = ''): void {
     this.assertOpen();
@@ -140,10 +167,22 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
     return this.socket.writableLength > 0 ? BACKPRESSURE : SUCCESS;
   }
 
-  subscribe(topic: RecognizedString): boolean { this.assertOpen(); return this.topics.subscribe(this, String(topic)); }
-  unsubscribe(topic: RecognizedString): boolean { this.assertOpen(); return this.topics.unsubscribe(this, String(topic)); }
-  isSubscribed(topic: RecognizedString): boolean { this.assertOpen(); return this.topics.isSubscribed(this, String(topic)); }
-  getTopics(): string[] { this.assertOpen(); return this.topics.topicsOf(this); }
+  subscribe(topic: RecognizedString): boolean {
+    this.assertOpen();
+    return this.topics.subscribe(this, String(topic));
+  }
+  unsubscribe(topic: RecognizedString): boolean {
+    this.assertOpen();
+    return this.topics.unsubscribe(this, String(topic));
+  }
+  isSubscribed(topic: RecognizedString): boolean {
+    this.assertOpen();
+    return this.topics.isSubscribed(this, String(topic));
+  }
+  getTopics(): string[] {
+    this.assertOpen();
+    return this.topics.topicsOf(this);
+  }
   publish(topic: RecognizedString, message: RecognizedString, isBinary = false, _compress = false): boolean {
     this.assertOpen();
     return this.topics.publish(String(topic), message, isBinary, this);
@@ -152,22 +191,37 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
   cork(cb: () => void): WebSocket<UserData> {
     this.assertOpen();
     this.corkStart();
-    try { cb(); } finally { this.corkEnd(); }
+    try {
+      cb();
+    } finally {
+      this.corkEnd();
+    }
     return this;
   }
 
   /** While corked, send() reports backpressure only for bytes queued before the cork. */
   private corkStart(): void {
-    if (this.corkDepth++ === 0) { this.corkBase = this.socket.writableLength; this.socket.cork(); }
+    if (this.corkDepth++ === 0) {
+      this.corkBase = this.socket.writableLength;
+      this.socket.cork();
+    }
   }
   private corkEnd(): void {
     if (this.corkDepth > 0 && --this.corkDepth === 0) this.socket.uncork();
   }
 
-  getRemoteAddress(): ArrayBuffer { return toArrayBuffer(Buffer.from(this.socket.remoteAddress ?? '', 'latin1')); }
-  getRemoteAddressAsText(): ArrayBuffer { return toArrayBuffer(Buffer.from(this.socket.remoteAddress ?? '', 'latin1')); }
-  getUserData(): UserData { return this.userData; }
+  getRemoteAddress(): ArrayBuffer {
+    return toArrayBuffer(Buffer.from(this.socket.remoteAddress ?? '', 'latin1'));
+  }
+  getRemoteAddressAsText(): ArrayBuffer {
+    return toArrayBuffer(Buffer.from(this.socket.remoteAddress ?? '', 'latin1'));
+  }
+  getUserData(): UserData {
+    return this.userData;
+  }
 
   /** Called by the idle sweep (./idle.ts). */
-  sendIdlePing(): void { if (!this.closed) this.internal.ping(); }
+  sendIdlePing(): void {
+    if (!this.closed) this.internal.ping();
+  }
 }
