@@ -86,7 +86,7 @@ export function summarizeProfile(file: string, top = 20): string {
     const v = k === '(native / V8)' ? us - idle : us;
     if (v > 0) out.push(`  ${pct(v, busy)}  ${k}`);
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

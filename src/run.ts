@@ -2,10 +2,10 @@
 import type { Config } from './shared/config.js';
 import type { Logger } from './shared/logger.js';
 import type { LocalServices } from './shared/localstack/index.js';
-import { startApp } from './app.js';
+import { startApp, type RunningApp } from './app.js';
 
 export async function run(cfg: Config, log: Logger, local: LocalServices | undefined): Promise<number> {
-  let app;
+  let app: RunningApp;
   try {
     app = await startApp(cfg, log);
   } catch (err) {
@@ -16,7 +16,7 @@ export async function run(cfg: Config, log: Logger, local: LocalServices | undef
   const base = `${host}:${app.port}`;
   log.info({ roles: cfg.ROLES }, 'telemetry tracker running');
   process.stdout.write(
-    [
+    `${[
       '',
       `  roles:      ${cfg.ROLES.join(', ')}`,
       cfg.ROLES.includes('api') ? `  web page:   http://${base}/` : '',
@@ -33,7 +33,7 @@ export async function run(cfg: Config, log: Logger, local: LocalServices | undef
       '',
     ]
       .filter((l) => l !== '')
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
 
   await new Promise<void>((resolve) => {

@@ -42,7 +42,7 @@ function makeRows(n: number): Row[] {
   });
 }
 
-const copyText = (rows: Row[]) => rows.map((r) => r.join('\t')).join('\n') + '\n';
+const copyText = (rows: Row[]) => `${rows.map((r) => r.join('\t')).join('\n')}\n`;
 
 async function copyBatch(c: pg.Client, table: string, rows: Row[]): Promise<void> {
   await pipeline(Readable.from([copyText(rows)]), c.query(copyFrom(`copy ${table} (${COLS.join(', ')}) from stdin`)));

@@ -97,7 +97,7 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       runId,
     });
     const probeCharacter = `bench probe ${runId}`;
-    let ready;
+    let ready: Awaited<typeof load.ready>;
     try {
       ready = await load.ready;
     } catch (err) {

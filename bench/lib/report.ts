@@ -192,7 +192,7 @@ export function markdown(r: BenchResults): string {
     lines.push('', 'CPU profiles (top self time):', '');
     for (const p of r.profiles) lines.push(`\`${p.file}\``, '', '```', p.summary.trimEnd(), '```', '');
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Native uWS (`batched`, `latency`) against the ws transport (`-ws`), same run. */
@@ -232,7 +232,7 @@ export function writeResults(dir: string, r: BenchResults): { json: string; md: 
   mkdirSync(dir, { recursive: true });
   const json = join(dir, 'latest.json');
   const md = join(dir, 'latest.md');
-  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(json, `${JSON.stringify(r, null, 2)}\n`);
   writeFileSync(md, markdown(r));
   return { json, md };
 }

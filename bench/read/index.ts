@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { spawnNode, appEntry, waitHttp, APP_NODE_FLAGS } from '../lib/children.js';
 import { freePort } from '../../src/shared/localstack/process.js';
 import { loadReadData, CHARACTERS, DAYS, GROUNDS } from './load.js';
-import { readCases, type ReadCase } from './cases.js';
+import { readCases } from './cases.js';
 
 const say = (msg: string) => process.stderr.write(`[bench --read] ${msg}\n`);
 
@@ -221,7 +221,7 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
       results,
     };
     mkdirSync(o.outDir, { recursive: true });
-    writeFileSync(join(o.outDir, 'read-latest.json'), JSON.stringify(out, null, 2) + '\n');
+    writeFileSync(join(o.outDir, 'read-latest.json'), `${JSON.stringify(out, null, 2)}\n`);
     const md = readMarkdown(out);
     writeFileSync(join(o.outDir, 'read-latest.md'), md);
     process.stdout.write(`\n${md}`);

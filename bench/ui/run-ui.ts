@@ -247,6 +247,6 @@ function write(o: UiOptions, scenarios: Scenario[]): void {
     lines.push(
       `Met: fps ${main.fps >= 30 ? 'yes' : 'NO'} (${f1(main.fps)}), main thread ${main.busyPerS < 0.5 ? 'yes' : 'NO'} (${f1(100 * main.busyPerS)}%).`,
     );
-  writeFileSync(join(o.outDir, 'ui-latest.md'), lines.join('\n') + '\n');
-  process.stdout.write(lines.join('\n') + '\n');
+  writeFileSync(join(o.outDir, 'ui-latest.md'), `${lines.join('\n')}\n`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -27,7 +27,7 @@ export function dashboards(): Record<string, Dashboard> {
 
 /** The JSON Grafana reads: test-only fields (`shape`, `communityOnly`) are left out. */
 export function render(d: Dashboard): string {
-  return JSON.stringify(d, (key, value) => (key === 'shape' || key === 'communityOnly' ? undefined : value), 2) + '\n';
+  return `${JSON.stringify(d, (key, value) => (key === 'shape' || key === 'communityOnly' ? undefined : value), 2)}\n`;
 }
 
 export type { Target };

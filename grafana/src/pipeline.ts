@@ -8,7 +8,7 @@ const ROLE_JOIN = '* on (job, instance) group_left (roles) tracker_process_info'
 const quantiles = (metric: string, by = '') =>
   [0.5, 0.99].map((q) =>
     prom(
-      `histogram_quantile(${q}, sum by (le${by ? ', ' + by : ''}) (rate(${metric}_bucket[$__rate_interval])))`,
+      `histogram_quantile(${q}, sum by (le${by ? `, ${by}` : ''}) (rate(${metric}_bucket[$__rate_interval])))`,
       `p${q * 100}${by ? ` {{${by}}}` : ''}`,
     ),
   );

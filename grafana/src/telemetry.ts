@@ -31,14 +31,12 @@ const LEVELS = [
 ] as const;
 
 function byLevel(columns: (raw: boolean) => string): string {
-  return (
-    LEVELS.map(
-      (l) => `select $__timeGroupAlias(${l.time},$__interval), character_name, ${columns(l.relation === 'telemetry')}
+  return `${LEVELS.map(
+    (l) => `select $__timeGroupAlias(${l.time},$__interval), character_name, ${columns(l.relation === 'telemetry')}
     from ${l.relation}
     where ${l.when} and $__timeFilter(${l.time}) and ${byCharacter}
     group by 1, 2`,
-    ).join('\nunion all\n') + '\norder by 1, 2'
-  );
+  ).join('\nunion all\n')}\norder by 1, 2`;
 }
 
 /** avg and max of one performance metric; the aggregates carry sum/count/max (avg = sum / count rolls up exactly). */

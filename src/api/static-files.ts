@@ -50,7 +50,7 @@ export function loadStaticFiles(dir: string): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   if (!existsSync(dir)) return files;
   for (const path of walk(dir)) {
-    const url = '/' + relative(dir, path).split(sep).join('/');
+    const url = `/${relative(dir, path).split(sep).join('/')}`;
     const ext = extname(path);
     const body = readFileSync(path);
     files.set(url, {

@@ -42,7 +42,7 @@ function walk(v: unknown, depth: number, maxDepth: number, strings: boolean): Fo
 }
 
 const pointer = (parts: string[]) =>
-  parts.length ? '/' + parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/') : '/';
+  parts.length ? `/${parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}` : '/';
 
 /**
  * First problem in `event` (an object at depth 1), or undefined. `checkStrings` is

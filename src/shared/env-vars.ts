@@ -103,6 +103,7 @@ export const list = <T extends string>(doc: string, values: readonly T[], def: T
   expected: `a comma-separated list of ${values.join(', ')}`,
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: a table of specs of different value types; ParsedVars recovers each one.
 export type VarSpecs = Record<string, VarSpec<any>>;
 export type ParsedVars<T extends VarSpecs> = { [K in keyof T]: T[K] extends VarSpec<infer V> ? V : never };
 

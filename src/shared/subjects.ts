@@ -19,7 +19,7 @@ export function encodeToken(name: string): string {
       out += ch;
       continue;
     }
-    for (const b of Buffer.from(ch, 'utf8')) out += '_' + b.toString(16).toUpperCase().padStart(2, '0');
+    for (const b of Buffer.from(ch, 'utf8')) out += `_${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }

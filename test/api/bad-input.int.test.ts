@@ -24,7 +24,7 @@ const rows = telemetryRows(base, 30, 10_000);
 await insertTelemetry(api.db, rows);
 await insertLatest(
   api.db,
-  CHARACTERS.map((c, i) => ({ ...rows[i * 30 + 29], ts: new Date(now - 1000).toISOString() })),
+  CHARACTERS.map((_c, i) => ({ ...rows[i * 30 + 29], ts: new Date(now - 1000).toISOString() })),
 );
 const spawns = eventRows('spawn', base, 3_600_000, 80, 3);
 await insertSpawns(api.db, spawns);

@@ -17,7 +17,7 @@ function check(t: Tap, from: number, to: number, dayH: number, hourH: number) {
     t.equal(s.from, at, 'spans are contiguous');
     at = s.to;
   }
-  t.equal(spans.length ? at : from, from < to ? to : from, 'spans end at `to`');
+  t.equal(spans.length ? at : from, Math.max(from, to), 'spans end at `to`');
   if (p.days.from < p.days.to) {
     t.equal(p.days.from % D, 0);
     t.equal(p.days.to % D, 0);

@@ -13,7 +13,7 @@ export function report(t: { comment(...a: unknown[]): void }, drill: string, fig
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, `${drill}.json`),
-    JSON.stringify({ drill, at: new Date().toISOString(), ...figures }, null, 2) + '\n',
+    `${JSON.stringify({ drill, at: new Date().toISOString(), ...figures }, null, 2)}\n`,
   );
 }
 

@@ -108,7 +108,7 @@ t.test('$__timeGroup with TimescaleDB', async (t) => {
 });
 
 t.test('$__timeGroupAlias', async (t) => {
-  t.equal(x("SELECT $__timeGroupAlias(time_column,'5m')"), x("SELECT $__timeGroup(time_column,'5m')") + ' AS "time"');
+  t.equal(x("SELECT $__timeGroupAlias(time_column,'5m')"), `${x("SELECT $__timeGroup(time_column,'5m')")} AS "time"`);
   t.equal(
     x("SELECT $__timeGroupAlias(time_column , '5m')", ts),
     `SELECT time_bucket('300.000s',time_column) AS "time"`,

@@ -57,8 +57,8 @@ export function telemetryEvents(now: number): SentTelemetry[] {
   const times: number[] = [];
   for (let t = now - 3 * DAY; t < now - 20 * MIN; t += 10 * MIN) times.push(t);
   for (let t = now - 20 * MIN; t < now - 5000; t += 10_000) times.push(t);
-  CHARACTERS.forEach((character_name, c) =>
-    times.forEach((ms, i) =>
+  CHARACTERS.forEach((character_name, c) => {
+    times.forEach((ms, i) => {
       out.push({
         type: 'telemetry',
         character_name,
@@ -73,9 +73,9 @@ export function telemetryEvents(now: number): SentTelemetry[] {
         mem_mb: 500 + (i % 7) * 0.25,
         cpu_pct: (i % 11) * 1.5,
         mem_handles: 1000 + (i % 13),
-      }),
-    ),
-  );
+      });
+    });
+  });
   return out;
 }
 

@@ -18,7 +18,7 @@ t.test('foreign messages: isolated one by one, the stream flows on', async (t) =
     INGEST_BATCH_MAX_WAIT_MS: '20',
     INGEST_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
   });
-  const { nc, js, close } = await natsFor(cfg);
+  const { js, close } = await natsFor(cfg);
   t.teardown(close);
   const db = await dbFor(cfg);
   t.teardown(() => db.end());

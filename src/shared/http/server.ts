@@ -94,7 +94,7 @@ export function getJson(
           body: errorBody(ErrorCodes.unauthorized, 'send Authorization: Bearer <API_TOKEN>'),
           headers: { 'www-authenticate': 'Bearer' },
         });
-    run
+    void run
       .then(
         (reply) => ({ ...reply, headers: { ...cors, ...reply.headers } }),
         (err: unknown) => {

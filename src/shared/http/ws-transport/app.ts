@@ -26,6 +26,7 @@ import type { Socket } from 'node:net';
 
 type HttpHandler = (res: HttpResponse, req: HttpRequest) => void | Promise<void>;
 interface WsRoute {
+  // biome-ignore lint/suspicious/noExplicitAny: routes register their own user-data type; the router only forwards it.
   behavior: WebSocketBehavior<any>;
   wss: WebSocketServer;
 }
@@ -181,7 +182,7 @@ export class WsApp implements TemplatedApp {
     for (const m of this.http.match(req.getMethod(), req.url)) {
       req.setYield(false);
       req.setParams(m.params);
-      m.handler(res, req);
+      void m.handler(res, req);
       if (!req.didYield) return;
     }
     res.writeStatus('404 Not Found').end();
@@ -208,14 +209,14 @@ export class WsApp implements TemplatedApp {
             );
             this.sockets.add(ws);
             this.sweeper.ensureRunning();
-            behavior.open?.(ws);
+            void behavior.open?.(ws);
           });
         },
       },
       raw,
     );
     const context = route.handler as unknown as us_socket_context_t;
-    if (behavior.upgrade) behavior.upgrade(res, req, context);
+    if (behavior.upgrade) void behavior.upgrade(res, req, context);
     else
       res.upgrade(
         {},

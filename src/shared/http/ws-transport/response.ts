@@ -91,6 +91,7 @@ export function rawSocketSink(socket: Socket): Sink {
 }
 
 export class WsHttpResponse implements HttpResponse {
+  // biome-ignore lint/suspicious/noExplicitAny: uWS's HttpResponse declares this index signature; implementing it needs the same.
   [key: string]: any;
   private status = 200;
   private reason = 'OK';

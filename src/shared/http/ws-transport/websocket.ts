@@ -72,7 +72,7 @@ export class WsWebSocket<UserData> implements WebSocket<UserData> {
       this.dropReason ||= DROP_REASON[err.code ?? ''] ?? err.message;
     });
     internal.on('message', (data, isBinary) => {
-      if (!this.closed) behavior.message?.(this, data as ArrayBuffer, isBinary);
+      if (!this.closed) void behavior.message?.(this, data as ArrayBuffer, isBinary);
     });
     internal.on('ping', (data) => {
       if (!this.closed) behavior.ping?.(this, toArrayBuffer(data));
