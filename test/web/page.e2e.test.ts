@@ -238,6 +238,10 @@ t.test('the web page against the real stack', async (t) => {
       `insert into telemetry (character_name, ts, event_key, received_at, stream_seq, ew, ns, z, latency_ms, mem_mb, cpu_pct, mem_handles) values ('Old Timer', $1, gen_random_uuid(), $1, 1, 1, 2, 0, 77, 500, 5, 1234)`,
       [at],
     );
+    // Written with SQL, not through ingest: tell the rollups, as a loader must
+    // (docs/retention-and-aggregation.md "Maintained rollups"), and refresh them now.
+    await db.query("select tracker_invalidate_rollups('telemetry', $1::timestamptz, $1::timestamptz + interval '1 minute')", [at]);
+    await db.query('select tracker_refresh_rollups()');
     await page.locator('#players-filter').fill('old t');
     const row = page.locator('#players-list button[data-name="Old Timer"]');
     await whenCaughtUp(() => row.count(), { what: 'offline character listed' });
