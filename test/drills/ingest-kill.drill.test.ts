@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
-import { layoutEnv, startLayout, storedRows, wsUrl } from './layout.js';
+import { layoutEnv, startLayout, whenAllStored, wsUrl } from './layout.js';
 import { report, since } from './figures.js';
 
 const ACK_WAIT_S = 3;
@@ -46,13 +46,7 @@ t.test('one of two ingest processes SIGKILLed: the survivor takes over after ack
   await victim.kill();
   await whenCaughtUp(() => load.accepted >= 3000, { timeoutMs: 60000, what: 'load going on after the kill' });
   await load.stop();
-  const stored = await whenCaughtUp(
-    async () => {
-      const s = await storedRows(cfg.DATABASE_URL!, load.acceptedKeys);
-      return s.missing === 0 ? s : undefined;
-    },
-    { timeoutMs: 120000, what: 'every acked event in telemetry' },
-  );
+  const stored = await whenAllStored(cfg.DATABASE_URL!, load.acceptedKeys);
   const landedMs = since(t0);
   await whenCaughtUp(
     async () => {

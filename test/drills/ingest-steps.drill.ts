@@ -9,7 +9,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
-import { layoutEnv, startLayout, startRole, storedRows, wsUrl } from './layout.js';
+import { layoutEnv, startLayout, startRole, whenAllStored, wsUrl } from './layout.js';
 import { report, since } from './figures.js';
 
 const ACK_WAIT_S = 3;
@@ -58,13 +58,7 @@ for (const fault of ['exit-mid-copy', 'exit-after-commit'] as const) {
       what: 'load going on after the kill',
     });
     await load.stop();
-    const stored = await whenCaughtUp(
-      async () => {
-        const s = await storedRows(cfg.DATABASE_URL!, load.acceptedKeys);
-        return s.missing === 0 ? s : undefined;
-      },
-      { timeoutMs: 120000, what: 'every acked event in telemetry' },
-    );
+    const stored = await whenAllStored(cfg.DATABASE_URL!, load.acceptedKeys);
     const landedMs = since(t0);
     // After COMMIT the rows are there before the redelivery: wait for the consumer too.
     const nc = await connect({ servers: cfg.NATS_URL! });

@@ -172,6 +172,17 @@ export async function storedRows(
   }
 }
 
+/** Waits until every acknowledged event is in `telemetry`, then returns storedRows(). */
+export function whenAllStored(databaseUrl: string, wanted: Set<string>) {
+  return whenCaughtUp(
+    async () => {
+      const s = await storedRows(databaseUrl, wanted);
+      return s.missing === 0 ? s : undefined;
+    },
+    { timeoutMs: 120000, what: 'every acked event in telemetry' },
+  );
+}
+
 /** Rows in `telemetry` (a cheap progress probe). */
 export async function telemetryRows(databaseUrl: string): Promise<number> {
   const db = new pg.Client({ connectionString: databaseUrl });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { startNatsCluster, streamCluster } from '../helpers/nats-cluster.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
-import { layoutEnv, startLayout, storedRows, telemetryRows, wsUrl } from './layout.js';
+import { layoutEnv, startLayout, whenAllStored, telemetryRows, wsUrl } from './layout.js';
 import { report, since } from './figures.js';
 
 const STEP_EVENTS = 800;
@@ -124,13 +124,7 @@ t.test('stream leader SIGKILLed and back, then a non-leader: every acked event s
 
   // 3. Everything acknowledged is in PostgreSQL, once.
   const t2 = performance.now();
-  const stored = await whenCaughtUp(
-    async () => {
-      const s = await storedRows(cfg.DATABASE_URL!, load.acceptedKeys);
-      return s.missing === 0 ? s : undefined;
-    },
-    { timeoutMs: 120000, what: 'every acked event in telemetry' },
-  );
+  const stored = await whenAllStored(cfg.DATABASE_URL!, load.acceptedKeys);
   const drainMs = since(t2);
   t.equal(load.accepted, load.sentKeys.size, 'every event sent was eventually acked (clients resend on unavailable)');
   t.equal(stored.rows, load.accepted, 'rows == acked events');

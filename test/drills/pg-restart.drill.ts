@@ -11,7 +11,7 @@ import { sleep } from '../../src/shared/localstack/process.js';
 import { restartImmediate, stopCluster } from '../helpers/pg-cluster.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
-import { layoutEnv, startLayout, storedRows, wsUrl, type RoleProcess } from './layout.js';
+import { layoutEnv, startLayout, storedRows, whenAllStored, wsUrl, type RoleProcess } from './layout.js';
 import { report, since } from './figures.js';
 
 /** Polls /health of `procs` until stopped; records the first failing `database` check of each. */
@@ -81,13 +81,7 @@ t.test('PostgreSQL restarted -m immediate mid-stream: retried, nothing lost or d
     { timeoutMs: 60000, what: 'load going on after the restart' },
   );
   await load.stop();
-  const stored = await whenCaughtUp(
-    async () => {
-      const s = await storedRows(cfg.DATABASE_URL!, load.acceptedKeys);
-      return s.missing === 0 ? s : undefined;
-    },
-    { timeoutMs: 120000, what: 'every acked event in telemetry' },
-  );
+  const stored = await whenAllStored(cfg.DATABASE_URL!, load.acceptedKeys);
   const landedMs = since(t0);
   await whenCaughtUp(async () => (await ingest.health()).ok && (await layout.api!.health()).ok, {
     timeoutMs: 60000,

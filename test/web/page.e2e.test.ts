@@ -240,7 +240,10 @@ t.test('the web page against the real stack', async (t) => {
     );
     // Written with SQL, not through ingest: tell the rollups, as a loader must
     // (docs/retention-and-aggregation.md "Maintained rollups"), and refresh them now.
-    await db.query("select tracker_invalidate_rollups('telemetry', $1::timestamptz, $1::timestamptz + interval '1 minute')", [at]);
+    await db.query(
+      "select tracker_invalidate_rollups('telemetry', $1::timestamptz, $1::timestamptz + interval '1 minute')",
+      [at],
+    );
     await db.query('select tracker_refresh_rollups()');
     await page.locator('#players-filter').fill('old t');
     const row = page.locator('#players-list button[data-name="Old Timer"]');
