@@ -8,7 +8,7 @@
 // Idempotent: does nothing when the module already loads.
 import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -66,13 +66,38 @@ if (!gyp) {
 }
 
 const args = [gyp, 'rebuild', '--release', '--jobs=max'];
-const nodeDir = process.env.npm_config_nodedir ?? path.resolve(path.dirname(process.execPath), '..');
-if (existsSync(path.join(nodeDir, 'include/node/node.h'))) args.push(`--nodedir=${nodeDir}`);
-else say(`no Node headers under ${nodeDir}/include/node: node-gyp will try to download them`);
+// Headers of THIS Node's major version (the ABI): the running Node's own prefix first,
+// then npm's `nodedir`. Debian's npm sets nodedir=/usr (its own Node), which would build
+// for the wrong ABI when another Node runs npm (scripts/ci-node22.sh does).
+const headersMajor = (dir) => {
+  const h = path.join(dir, 'include/node/node_version.h');
+  if (!existsSync(h)) return undefined;
+  return /#define NODE_MAJOR_VERSION (\d+)/.exec(readFileSync(h, 'utf8'))?.[1];
+};
+const major = process.versions.node.split('.')[0];
+const nodeDir = [path.resolve(path.dirname(process.execPath), '..'), process.env.npm_config_nodedir]
+  .filter(Boolean)
+  .find((dir) => headersMajor(dir) === major);
+if (nodeDir) args.push(`--nodedir=${nodeDir}`);
+else say(`no Node ${major} headers beside ${process.execPath} or in npm's nodedir: node-gyp will try to download them`);
 
 say(`building better-sqlite3 from source (${args.slice(1).join(' ')}), about a minute`);
-const r = spawnSync(process.execPath, args, { cwd: pkgDir, stdio: ['ignore', 'ignore', 'inherit'] });
-const after = loads();
+// node-gyp lets npm_config_nodedir win over --nodedir: hand it the same directory.
+const env = { ...process.env };
+if (nodeDir) env.npm_config_nodedir = nodeDir;
+else delete env.npm_config_nodedir;
+const r = spawnSync(process.execPath, args, { cwd: pkgDir, stdio: ['ignore', 'ignore', 'inherit'], env });
+// A fresh process: this one already tried to load the old binary, and a native module
+// that failed to load once cannot be loaded again in the same process.
+const check = spawnSync(
+  process.execPath,
+  ['-e', "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"],
+  {
+    cwd: process.cwd(),
+    encoding: 'utf8',
+  },
+);
+const after = check.status === 0 ? true : new Error(check.stderr.trim().split('\n').slice(0, 4).join(' '));
 if (r.status !== 0 || after !== true) {
   say(`build failed (exit ${r.status}): ${after === true ? '' : (after?.message ?? '')}`);
   process.exit(1);
