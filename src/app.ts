@@ -9,7 +9,7 @@ import { createMetrics } from './shared/metrics.js';
 import { Health } from './shared/health.js';
 import { createApp, addNotFound, listen, closeListen } from './shared/http/server.js';
 import { selectTransport } from './shared/http/transport.js';
-import { parseOrigins } from './shared/http/access.js';
+import { httpAccess, parseOrigins } from './shared/http/access.js';
 import type { Runtime, RoleHandle } from './shared/runtime.js';
 import { startEdge } from './edge/index.js';
 import { startIngest } from './ingest/index.js';
@@ -55,7 +55,7 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
       },
     };
   });
-  const access = { token: cfg.API_TOKEN, corsOrigins: parseOrigins(cfg.API_CORS_ORIGINS) };
+  const access = httpAccess(cfg.API_TOKEN, parseOrigins(cfg.API_CORS_ORIGINS));
   const app = createApp(health, metrics, log, selectTransport(cfg.UWS_USE_FALLBACK), access);
   const rt: Runtime = { cfg, log, nc, pool, app, metrics, health };
 

@@ -15,7 +15,7 @@ import { errorReply, unavailable, type ErrorReply, type AckReply } from './repli
 import type { Publisher } from './publisher.js';
 import type { AckTrackers } from './ack-tracker.js';
 import type { EdgeMetrics } from './metrics.js';
-import { secretChecker } from './auth.js';
+import { secretChecker } from '../shared/secret-checker.js';
 import { ConnectionRateLimit } from './rate-limit.js';
 
 export interface PositionConn {

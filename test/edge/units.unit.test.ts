@@ -5,7 +5,7 @@ import { encodeToken, decodeToken, subjectFor, parseSubject } from '../../src/sh
 import { encodeEnvelope, decodeEnvelope, eventKey, messageId } from '../../src/shared/envelope.js';
 import { envelopeFromJson } from '../../src/edge/envelope-json.js';
 import { RecentKeys } from '../../src/edge/dedup-cache.js';
-import { secretChecker } from '../../src/edge/auth.js';
+import { secretChecker } from '../../src/shared/secret-checker.js';
 import { deepCheck } from '../../src/edge/deep-check.js';
 import { liveTopics } from '../../src/edge/live-route.js';
 

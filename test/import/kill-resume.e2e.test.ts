@@ -14,6 +14,19 @@ import { createOldDb, writeTelemetry } from '../../bench/import/old-db.js';
 import { checkpointNames } from '../../src/import/checkpoint.js';
 import { importEnv, runImport, startImport, byTable } from './helpers.js';
 
+// Small messages, one in flight, a checkpoint per chunk: slow enough to kill mid-way.
+const SLOW_IMPORT = [
+  '--chunk-rows',
+  '500',
+  '--events-per-message',
+  '20',
+  '--max-inflight',
+  '1',
+  '--checkpoint-interval-ms',
+  '0',
+  '--no-progress',
+];
+
 const ROWS = 60_000;
 const CHARACTERS = 20;
 
@@ -31,18 +44,7 @@ t.test('SIGKILL mid-import, re-run: complete, each row once', async (t) => {
   const jsm = await jetstreamManager(nc);
   const names = checkpointNames(cfg.STREAM_NAME, cfg.SUBJECT_PREFIX);
 
-  // Small messages, one in flight, a checkpoint per chunk: slow enough to kill mid-way.
-  const slow = [
-    '--chunk-rows',
-    '500',
-    '--events-per-message',
-    '20',
-    '--max-inflight',
-    '1',
-    '--checkpoint-interval-ms',
-    '0',
-    '--no-progress',
-  ];
+  const slow = SLOW_IMPORT;
   const doomed = startImport(env, [file, ...slow]);
   const cp = await whenCaughtUp(
     async () => {
@@ -118,18 +120,7 @@ t.test('SIGTERM: stops after the acks in flight, exit 1, keeps its checkpoint; a
   t.teardown(() => nc.close());
   const jsm = await jetstreamManager(nc);
   const names = checkpointNames(cfg.STREAM_NAME, cfg.SUBJECT_PREFIX);
-  const slow = [
-    '--chunk-rows',
-    '500',
-    '--events-per-message',
-    '20',
-    '--max-inflight',
-    '1',
-    '--checkpoint-interval-ms',
-    '0',
-    '--no-progress',
-    '--json',
-  ];
+  const slow = [...SLOW_IMPORT, '--json'];
   const run = startImport(env, [file, ...slow]);
   await whenCaughtUp(
     async () =>

@@ -1,22 +1,27 @@
 // Who may read what over HTTP (docs/security.md): an optional bearer token for the
 // read API, /metrics and /ws/live (API_TOKEN), a CORS allow-list for pages served from
 // another origin (API_CORS_ORIGINS), and the security headers every reply carries.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretChecker } from '../secret-checker.js';
 
 export interface HttpAccess {
-  /** The bearer token readers must send; undefined = reads are open. */
-  readonly token?: string;
+  /** Whether a reader must send a token (API_TOKEN is set). */
+  readonly tokenRequired: boolean;
+  /** Constant-time check of a given token (hashed once, at start). */
+  readonly tokenMatches: (given: string) => boolean;
   /** Origins (scheme://host[:port]) whose pages may read cross-origin. */
   readonly corsOrigins: readonly string[];
 }
 
-export const OPEN_ACCESS: HttpAccess = { corsOrigins: [] };
+/** The access rules of API_TOKEN and API_CORS_ORIGINS. */
+export function httpAccess(token: string | undefined, corsOrigins: readonly string[]): HttpAccess {
+  return { tokenRequired: Boolean(token), tokenMatches: secretChecker(token), corsOrigins };
+}
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+export const OPEN_ACCESS: HttpAccess = httpAccess(undefined, []);
 
 /**
  * True when the request may read: no token configured, or `Authorization: Bearer <token>`
- * (or, where a browser cannot set headers, `?token=` when `allowQuery`) matches it.
+ * (or, where a browser cannot set headers, `?token=` when a query is passed) matches it.
  * Compared as hashes in constant time, like the plugin secret.
  */
 export function mayRead(
@@ -24,10 +29,10 @@ export function mayRead(
   headers: Readonly<Record<string, string>>,
   query?: URLSearchParams,
 ): boolean {
-  if (!access.token) return true;
+  if (!access.tokenRequired) return true;
   const auth = headers.authorization ?? '';
   const given = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim() ?? query?.get('token') ?? '';
-  return given.length > 0 && timingSafeEqual(digest(given), digest(access.token));
+  return access.tokenMatches(given);
 }
 
 /** Headers on every HTTP reply: no MIME sniffing, no referrer, no framing; JSON needs no CSP sources. */

@@ -1,6 +1,7 @@
-// Plugin authentication at upgrade (docs/protocol.md): `X-Plugin-Secret` header or `secret`
-// query parameter. Both sides are hashed first so timingSafeEqual always compares
-// equal-length buffers and the secret's length does not leak through timing.
+// Constant-time checks of shared secrets: the plugin secrets at /ws/position's upgrade
+// (docs/protocol.md) and the read token (API_TOKEN, docs/security.md). Both sides are
+// hashed first so timingSafeEqual always compares equal-length buffers and the
+// secret's length does not leak through timing.
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
