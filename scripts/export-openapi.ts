@@ -3,7 +3,7 @@
 //   npx tsx scripts/export-openapi.ts [out.json]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { loadConfig } from '../src/shared/config.js';
+import { loadConfig } from '../src/config.js';
 import { apiRoutes } from '../src/api/routes.js';
 import { openApiDocument } from '../src/api/openapi.js';
 import { EXTRA_PATHS } from '../src/api/index.js';

@@ -1,8 +1,10 @@
-// Wires the roles of one process: connections, the HTTP app, then each role in ROLES.
+// Wires the roles of one process: connections, the HTTP app, then each role in ROLES,
+// each given only its own configuration (src/config.ts).
 // Used by `npm start` (src/run.ts), by tests (in-process) and by the benchmarks.
-import type { Config } from './shared/config.js';
+import { apiConfig, edgeConfig, ingestConfig, type ResolvedConfig } from './config.js';
 import type { Logger } from './shared/logger.js';
-import { connectNats, ensureStream, watchConnection } from './shared/nats.js';
+import { connectNats, ensureStream } from './shared/nats.js';
+import { registerServiceChecks } from './service-health.js';
 import { createPool } from './shared/db.js';
 import { migrate } from './shared/migrate.js';
 import { createMetrics } from './shared/metrics.js';
@@ -21,43 +23,17 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
-  if (!cfg.NATS_URL || !cfg.DATABASE_URL) throw new Error('startApp needs NATS_URL and DATABASE_URL');
+export async function startApp(cfg: ResolvedConfig, log: Logger): Promise<RunningApp> {
   if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
   const nc = await connectNats(cfg, `tracker-${cfg.ROLES.join('+')}`, log);
   const jsm = await ensureStream(nc, cfg, log);
   const pool = createPool(cfg.DATABASE_URL, cfg.PG_POOL_MAX, log);
   const metrics = createMetrics(cfg.ROLES);
   const health = new Health();
-  const link = watchConnection(nc);
-  health.register('nats', async () => {
-    const ok = link.connected && !nc.isClosed();
-    const reason = ok
-      ? undefined
-      : `disconnected from NATS since ${new Date(link.disconnectedSince ?? Date.now()).toISOString()}; reconnecting`;
-    return { ok, reason, detail: { server: ok ? nc.getServer() : null, reconnects: link.reconnects } };
-  });
-  health.register('database', async () => {
-    await pool.query('select 1');
-    return { ok: true };
-  });
-  health.register('stream', async () => {
-    const { state } = await jsm.streams.info(cfg.STREAM_NAME);
-    return {
-      ok: true,
-      detail: {
-        name: cfg.STREAM_NAME,
-        messages: state.messages,
-        bytes: state.bytes,
-        first_seq: state.first_seq,
-        last_seq: state.last_seq,
-        last_ts: state.last_ts,
-      },
-    };
-  });
+  registerServiceChecks(health, { nc, jsm, pool, streamName: cfg.STREAM_NAME });
   const access = httpAccess(cfg.API_TOKEN, parseOrigins(cfg.API_CORS_ORIGINS));
   const app = createApp(health, metrics, log, selectTransport(cfg.UWS_USE_FALLBACK), access);
-  const rt: Runtime = { cfg, log, nc, pool, app, metrics, health };
+  const rt: Runtime = { log, nc, connectNats: (name) => connectNats(cfg, name, log), pool, app, metrics, health };
 
   const roles: RoleHandle[] = [];
   const stopAll = async () => {
@@ -71,9 +47,9 @@ export async function startApp(cfg: Config, log: Logger): Promise<RunningApp> {
     await pool.end().catch(() => {});
   };
   try {
-    if (cfg.ROLES.includes('ingest')) roles.push(await startIngest(rt));
-    if (cfg.ROLES.includes('api')) roles.push(await startApi(rt));
-    if (cfg.ROLES.includes('edge')) roles.push(await startEdge(rt));
+    if (cfg.ROLES.includes('ingest')) roles.push(await startIngest(rt, ingestConfig(cfg)));
+    if (cfg.ROLES.includes('api')) roles.push(await startApi(rt, apiConfig(cfg)));
+    if (cfg.ROLES.includes('edge')) roles.push(await startEdge(rt, edgeConfig(cfg)));
     addNotFound(app);
     const { socket, port } = await listen(app, cfg.HOST, cfg.PORT);
     return {

@@ -6,10 +6,10 @@
 //   check-config          validate the environment and exit
 //   import-sqlite FILE    import the old app's SQLite file through JetStream (docs/import.md)
 // Exit codes: 0 ok, 1 runtime failure, 2 configuration error.
-import { loadConfig, type Config } from './shared/config.js';
+import { loadConfig, resolveServices, type Config } from './config.js';
 import { ConfigError } from './shared/errors.js';
 import { createLogger } from './shared/logger.js';
-import { startLocalServices, type LocalServices } from './shared/localstack/index.js';
+import { startLocalServices } from './shared/localstack/index.js';
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
 import { runReplay } from './ingest/replay-command.js';
@@ -42,24 +42,22 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  let local: LocalServices | undefined;
   const needsNats = command !== 'migrate'; // migrate needs only PostgreSQL
-  if ((needsNats && !cfg.NATS_URL) || !cfg.DATABASE_URL) {
-    local = await startLocalServices(cfg, log, { nats: needsNats });
-    cfg = Object.freeze({
-      ...cfg,
-      NATS_URL: cfg.NATS_URL ?? local.natsUrl,
-      DATABASE_URL: cfg.DATABASE_URL ?? local.databaseUrl,
-    });
-  }
+  const local =
+    (needsNats && !cfg.NATS_URL) || !cfg.DATABASE_URL
+      ? await startLocalServices(cfg, log, { nats: needsNats })
+      : undefined;
   try {
     if (command === 'migrate') {
-      const done = await migrate(cfg.DATABASE_URL!, log);
+      const databaseUrl = cfg.DATABASE_URL ?? local?.databaseUrl;
+      if (!databaseUrl) throw new Error('no DATABASE_URL and no private PostgreSQL started');
+      const done = await migrate(databaseUrl, log);
       log.info({ applied: done }, done.length ? 'migrations applied' : 'database is up to date');
       return 0;
     }
-    if (command === 'replay') return await runReplay(cfg, log, rest);
-    return await run(cfg, log, local);
+    const resolved = resolveServices(cfg, local ?? {});
+    if (command === 'replay') return await runReplay(resolved, log, rest);
+    return await run(resolved, log, local);
   } finally {
     if (command !== 'start') await local?.stop();
   }

@@ -1,10 +1,10 @@
 // `start`: run the app until SIGINT/SIGTERM, then stop everything it started, in order.
-import type { Config } from './shared/config.js';
+import type { ResolvedConfig } from './config.js';
 import type { Logger } from './shared/logger.js';
 import type { LocalServices } from './shared/localstack/index.js';
 import { startApp, type RunningApp } from './app.js';
 
-export async function run(cfg: Config, log: Logger, local: LocalServices | undefined): Promise<number> {
+export async function run(cfg: ResolvedConfig, log: Logger, local: LocalServices | undefined): Promise<number> {
   let app: RunningApp;
   try {
     app = await startApp(cfg, log);
@@ -27,7 +27,7 @@ export async function run(cfg: Config, log: Logger, local: LocalServices | undef
         : '',
       `  health:     http://${base}/health   metrics: http://${base}/metrics`,
       `  NATS:       ${cfg.NATS_URL}${local?.natsUrl ? ' (private)' : ''}`,
-      `  PostgreSQL: ${redact(cfg.DATABASE_URL!)}${local?.databaseUrl ? ' (private)' : ''}`,
+      `  PostgreSQL: ${redact(cfg.DATABASE_URL)}${local?.databaseUrl ? ' (private)' : ''}`,
       cfg.ROLES.includes('api') && cfg.API_DATABASE_URL ? `  API reads:  ${redact(cfg.API_DATABASE_URL)}` : '',
       '  Ctrl-C stops everything.',
       '',

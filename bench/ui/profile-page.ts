@@ -2,7 +2,7 @@
 // fleet, top self-time functions. `node dist/bench/ui/profile-page.js [coalesce_ms] [warmup_s]`.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig, resolveServices } from '../../src/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startApp } from '../../src/app.js';
 import { projectRoot } from '../../src/shared/localstack/paths.js';
@@ -15,18 +15,21 @@ const warmupS = Number(process.argv[3] ?? 8);
 const stack = await startBenchStack({ fastPg: true });
 const db = await benchDatabase(stack, 'prof');
 const id = randomBytes(3).toString('hex');
-const cfg = loadConfig({
-  NATS_URL: stack.natsUrl,
-  DATABASE_URL: db.url,
-  STREAM_NAME: `P_${id}`,
-  SUBJECT_PREFIX: `p${id}`,
-  CONSUMER_NAME: `p_${id}`,
-  PORT: '0',
-  PLUGIN_SECRET: 'prof-secret-1',
-  MIGRATE_ON_START: 'false',
-  LOG_LEVEL: 'warn',
-  API_WEB_DIR: join(projectRoot(), 'dist', 'web'),
-});
+const cfg = resolveServices(
+  loadConfig({
+    NATS_URL: stack.natsUrl,
+    DATABASE_URL: db.url,
+    STREAM_NAME: `P_${id}`,
+    SUBJECT_PREFIX: `p${id}`,
+    CONSUMER_NAME: `p_${id}`,
+    PORT: '0',
+    PLUGIN_SECRET: 'prof-secret-1',
+    MIGRATE_ON_START: 'false',
+    LOG_LEVEL: 'warn',
+    API_WEB_DIR: join(projectRoot(), 'dist', 'web'),
+  }),
+  {},
+);
 const app = await startApp(cfg, createLogger('warn', 'prof'));
 const fleet = await startFleet(`ws://127.0.0.1:${app.port}/ws/position`, 'prof-secret-1', 1000);
 const browser = await launchChromium();

@@ -8,7 +8,7 @@
 import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig, resolveServices } from '../../src/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startApp } from '../../src/app.js';
 import { projectRoot } from '../../src/shared/localstack/paths.js';
@@ -62,18 +62,21 @@ export async function runUiBench(o: UiOptions): Promise<void> {
   const stack = await startBenchStack(o);
   const db = await benchDatabase(stack, 'ui');
   const id = randomBytes(3).toString('hex');
-  const cfg = loadConfig({
-    NATS_URL: stack.natsUrl,
-    DATABASE_URL: db.url,
-    STREAM_NAME: `UI_${id}`,
-    SUBJECT_PREFIX: `ui${id}`,
-    CONSUMER_NAME: `ui_${id}`,
-    PORT: '0',
-    PLUGIN_SECRET: SECRET,
-    MIGRATE_ON_START: 'false',
-    LOG_LEVEL: 'warn',
-    API_WEB_DIR: webDir,
-  });
+  const cfg = resolveServices(
+    loadConfig({
+      NATS_URL: stack.natsUrl,
+      DATABASE_URL: db.url,
+      STREAM_NAME: `UI_${id}`,
+      SUBJECT_PREFIX: `ui${id}`,
+      CONSUMER_NAME: `ui_${id}`,
+      PORT: '0',
+      PLUGIN_SECRET: SECRET,
+      MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'warn',
+      API_WEB_DIR: webDir,
+    }),
+    {},
+  );
   const app = await startApp(cfg, createLogger(cfg.LOG_LEVEL, 'ui-bench'));
   const base = `http://127.0.0.1:${app.port}`;
   const wsUrl = `ws://127.0.0.1:${app.port}/ws/position`;

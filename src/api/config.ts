@@ -1,6 +1,6 @@
 // Environment variables of the read API role. Every limit of every endpoint is here,
 // with its default; the query schemas (src/api/schemas/queries.ts) are built from them.
-import { int, num, str, url, type VarSpecs } from '../shared/env-vars.js';
+import { int, num, str, url, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 
 export const apiVars = {
   API_DATABASE_URL: url(
@@ -69,3 +69,27 @@ export const apiVars = {
     86400000,
   ),
 } satisfies VarSpecs;
+
+/**
+ * Everything the API role is given (built by the composition root, src/config.ts).
+ * DATABASE_URL is resolved by then: the private cluster's when none was configured.
+ */
+export type ApiConfig = Readonly<ParsedVars<typeof apiVars>> & { readonly DATABASE_URL: string };
+
+/** The variables that bound the routes' queries: all the routes and their schemas are given. */
+export const apiLimitVars = [
+  'API_MAX_ROWS',
+  'API_DEFAULT_LIMIT',
+  'API_LIVE_DEFAULT_SECONDS',
+  'API_LIVE_MAX_SECONDS',
+  'API_TRAILS_DEFAULT_SECONDS',
+  'API_TRAILS_MAX_SECONDS',
+  'API_DEFAULT_RANGE_SECONDS',
+  'API_HISTORY_TARGET_POINTS',
+  'API_HEATMAP_DEFAULT_CELL',
+  'API_HEATMAP_MIN_CELL',
+  'API_HEATMAP_MAX_CELL',
+  'API_NAME_MAX_LENGTH',
+] as const satisfies readonly (keyof ApiConfig)[];
+
+export type ApiLimits = Pick<ApiConfig, (typeof apiLimitVars)[number]>;

@@ -4,7 +4,7 @@
 // PGlite both satisfy: the mode-comparison test runs the API's exact SQL on both.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Config } from '../shared/config.js';
+import type { ApiConfig } from './config.js';
 import type { Logger } from '../shared/logger.js';
 import { TrackerError, ErrorCodes, SqlStates, isDatabaseUnreachable } from '../shared/errors.js';
 
@@ -13,10 +13,13 @@ export interface Queryable {
 }
 
 /** The database the API reads: API_DATABASE_URL (a replica, say), else DATABASE_URL. */
-export const apiDatabaseUrl = (cfg: Pick<Config, 'API_DATABASE_URL' | 'DATABASE_URL'>) =>
+export const apiDatabaseUrl = (cfg: Pick<ApiConfig, 'API_DATABASE_URL' | 'DATABASE_URL'>) =>
   cfg.API_DATABASE_URL ?? cfg.DATABASE_URL;
 
-export function createApiPool(cfg: Config, log: Logger): pg.Pool {
+export function createApiPool(
+  cfg: Pick<ApiConfig, 'API_DATABASE_URL' | 'DATABASE_URL' | 'API_PG_POOL_MAX' | 'API_STATEMENT_TIMEOUT_MS'>,
+  log: Logger,
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: apiDatabaseUrl(cfg),
     max: cfg.API_PG_POOL_MAX,
@@ -39,7 +42,7 @@ export function createApiPool(cfg: Config, log: Logger): pg.Pool {
  * planning the aggregate views, which span every chunk, cost more than running them,
  * and a prepared statement is planned once (docs/benchmarks.md "Read benchmark").
  */
-export function queryable(pool: pg.Pool, cfg: Config): Queryable {
+export function queryable(pool: pg.Pool, cfg: Pick<ApiConfig, 'API_STATEMENT_TIMEOUT_MS'>): Queryable {
   const names = new Map<string, string>();
   const nameOf = (text: string) => {
     let n = names.get(text);

@@ -3,9 +3,11 @@
 // /health and /metrics themselves are served by src/shared/http/server.ts.
 import { Histogram } from 'prom-client';
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
+import { pick } from '../shared/env-vars.js';
+import { apiLimitVars, type ApiConfig } from './config.js';
 import type { Registry } from '../shared/metrics.js';
 import { getJson } from '../shared/http/server.js';
-import { createApiPool, queryable } from './db.js';
+import { createApiPool, queryable, type Queryable } from './db.js';
 import { apiRoutes } from './routes.js';
 import { openApiDocument, type ExtraPath } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
@@ -52,8 +54,23 @@ function httpHistogram(metrics: Registry): Histogram<'route' | 'status'> {
   });
 }
 
-export async function startApi(rt: Runtime): Promise<RoleHandle> {
-  const { cfg, log, app } = rt;
+/** The `api` and `jobs` health checks, and the job metrics (docs/operations.md). */
+function registerApiChecks(rt: Runtime, db: Queryable, primary: Queryable): void {
+  rt.health.register('api', async () => {
+    const {
+      rows: [r],
+    } = await db.query<{ mode: string; replica: boolean; lag_s: number | null }>(REPLICA_STATE_SQL);
+    return {
+      ok: true,
+      detail: { aggregates: r.mode, replica: r.replica, ...(r.replica ? { replica_lag_s: r.lag_s } : {}) },
+    };
+  });
+  rt.health.register('jobs', () => jobsCheck(primary));
+  registerJobMetrics(primary, rt.metrics, rt.log);
+}
+
+export async function startApi(rt: Runtime, cfg: ApiConfig): Promise<RoleHandle> {
+  const { log, app } = rt;
   const pool = createApiPool(cfg, log);
   const db = queryable(pool, cfg);
   // The primary, for the writes below and their health (the API's own pool may read a replica).
@@ -63,12 +80,13 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
   const onDone = (route: string, status: number, seconds: number) =>
     latency.observe({ route, status: String(status) }, seconds);
 
-  const routes = apiRoutes(cfg, db);
+  const limits = pick(cfg, apiLimitVars);
+  const routes = apiRoutes(limits, db);
   for (const r of routes) {
     getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
   }
   const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS));
-  const noParams = compileQuery(querySchemas(cfg).none);
+  const noParams = compileQuery(querySchemas(limits).none);
   getJson(
     app,
     '/openapi.json',
@@ -82,17 +100,7 @@ export async function startApi(rt: Runtime): Promise<RoleHandle> {
 
   addStaticRoutes(app, cfg.API_WEB_DIR ?? join(projectRoot(), 'dist', 'web'), log);
 
-  rt.health.register('api', async () => {
-    const {
-      rows: [r],
-    } = await db.query<{ mode: string; replica: boolean; lag_s: number | null }>(REPLICA_STATE_SQL);
-    return {
-      ok: true,
-      detail: { aggregates: r.mode, replica: r.replica, ...(r.replica ? { replica_lag_s: r.lag_s } : {}) },
-    };
-  });
-  rt.health.register('jobs', () => jobsCheck(primary));
-  registerJobMetrics(primary, rt.metrics, log);
+  registerApiChecks(rt, db, primary);
   // Writes: always on the primary (DATABASE_URL), even when reads go to a replica.
   const retention = startRetentionTimer(primary, cfg.API_RETENTION_INTERVAL_MS, log, rt.metrics);
   const rollups = startRollupTimer(primary, cfg.API_ROLLUP_INTERVAL_MS, log, rt.metrics);

@@ -2,7 +2,7 @@
 // (compiled once), run one parameterized read, shape the JSON. The table of routes
 // also feeds /openapi.json, so what is documented is what is served.
 import type { TObject, TSchema } from '@sinclair/typebox';
-import type { Config } from '../shared/config.js';
+import type { ApiLimits } from './config.js';
 import type { Queryable } from './db.js';
 import { compileQuery } from './query-params.js';
 import { timeRange } from './time-range.js';
@@ -31,97 +31,131 @@ function route<S extends TObject>(
   return { path, summary, query, response, handle: (qs) => handle(parse(qs)) };
 }
 
-export function apiRoutes(cfg: Config, db: Queryable): Route[] {
-  const Q = querySchemas(cfg);
-  const max = cfg.API_MAX_ROWS;
-  const range = (q: { from?: string; to?: string }) => timeRange(q, cfg.API_DEFAULT_RANGE_SECONDS);
+/** What every route handler works with: the database, the limits and the compiled query schemas. */
+interface RouteContext {
+  readonly db: Queryable;
+  readonly limits: ApiLimits;
+  readonly Q: ReturnType<typeof querySchemas>;
+  readonly range: (q: { from?: string; to?: string }) => { from: Date; to: Date };
+}
 
-  const eventRoutes = (
-    kind: EventKind,
-    base: '/spawns' | '/rares',
-    listQ: typeof Q.spawns | typeof Q.rares,
-    heatQ: typeof Q.spawnsHeatmap | typeof Q.raresHeatmap,
-  ) => {
-    const key = kind === SPAWNS ? 'spawns' : 'rares';
-    const nameOf = (q: Record<string, unknown>) => q[kind.nameColumn] as string | undefined;
-    return [
-      route(
-        base,
-        `Newest ${key} in [from, to), newest first.`,
-        listQ,
-        key === 'spawns' ? R.SpawnsResponse : R.RaresResponse,
-        async (q) => {
-          const limit = Math.min(q.limit ?? cfg.API_DEFAULT_LIMIT, max);
-          const r = await readEvents(db, kind, { ...range(q), name: nameOf(q), character: q.character }, limit);
-          return { [key]: r.rows, truncated: r.truncated };
-        },
-      ),
-      route(
-        `${base}/heatmap`,
-        `${key} per grid cell in [from, to), hottest first.`,
-        heatQ,
-        R.HeatmapResponse,
-        async (q) => {
-          const { from, to } = range(q);
-          const cell = q.cell ?? cfg.API_HEATMAP_DEFAULT_CELL;
-          const r = await readHeatmap(db, kind, { from, to, name: nameOf(q) }, cell, max);
-          return { cell, from: from.toISOString(), to: to.toISOString(), cells: r.rows, truncated: r.truncated };
-        },
-      ),
-    ];
+export function apiRoutes(limits: ApiLimits, db: Queryable): Route[] {
+  const ctx: RouteContext = {
+    db,
+    limits,
+    Q: querySchemas(limits),
+    range: (q) => timeRange(q, limits.API_DEFAULT_RANGE_SECONDS),
   };
-
   return [
-    route(
-      '/live',
-      'Latest telemetry of every character seen in the last `seconds`.',
-      Q.live,
-      R.LiveResponse,
-      async (q) => {
-        const r = await readLive(db, q.seconds ?? cfg.API_LIVE_DEFAULT_SECONDS, max);
-        return { players: r.rows, truncated: r.truncated };
-      },
-    ),
-    route(
-      '/history',
-      "One character's telemetry over [from, to): raw samples or time buckets.",
-      Q.history,
-      R.HistoryResponse,
-      async (q) => {
-        const { from, to } = range(q);
-        const bucket = q.bucket ?? autoBucket(to.getTime() - from.getTime(), cfg.API_HISTORY_TARGET_POINTS);
-        const r = await readHistory(db, q.character, from, to, bucket, max);
-        return {
-          character: q.character,
-          bucket,
-          from: from.toISOString(),
-          to: to.toISOString(),
-          points: r.rows,
-          truncated: r.truncated,
-        };
-      },
-    ),
-    route(
-      '/trails',
-      'Positions of the last `seconds`, ordered by character then time.',
-      Q.trails,
-      R.TrailsResponse,
-      async (q) => {
-        const r = await readTrails(db, q.seconds ?? cfg.API_TRAILS_DEFAULT_SECONDS, q.character, max);
-        return { trails: r.rows, truncated: r.truncated };
-      },
-    ),
-    route(
-      '/characters',
-      'Every character with stored telemetry (live or not), by name, with the time of its newest sample.',
-      Q.characters,
-      R.CharactersResponse,
-      async (q) => {
-        const r = await readCharacters(db, q.q, Math.min(q.limit ?? cfg.API_DEFAULT_LIMIT, max));
-        return { characters: r.rows, truncated: r.truncated };
-      },
-    ),
-    ...eventRoutes(SPAWNS, '/spawns', Q.spawns, Q.spawnsHeatmap),
-    ...eventRoutes(RARES, '/rares', Q.rares, Q.raresHeatmap),
+    liveRoute(ctx),
+    historyRoute(ctx),
+    trailsRoute(ctx),
+    charactersRoute(ctx),
+    eventListRoute(ctx, SPAWNS, '/spawns', ctx.Q.spawns),
+    eventHeatmapRoute(ctx, SPAWNS, '/spawns', ctx.Q.spawnsHeatmap),
+    eventListRoute(ctx, RARES, '/rares', ctx.Q.rares),
+    eventHeatmapRoute(ctx, RARES, '/rares', ctx.Q.raresHeatmap),
   ];
+}
+
+const liveRoute = ({ db, limits, Q }: RouteContext) =>
+  route(
+    '/live',
+    'Latest telemetry of every character seen in the last `seconds`.',
+    Q.live,
+    R.LiveResponse,
+    async (q) => {
+      const r = await readLive(db, q.seconds ?? limits.API_LIVE_DEFAULT_SECONDS, limits.API_MAX_ROWS);
+      return { players: r.rows, truncated: r.truncated };
+    },
+  );
+
+const historyRoute = ({ db, limits, Q, range }: RouteContext) =>
+  route(
+    '/history',
+    "One character's telemetry over [from, to): raw samples or time buckets.",
+    Q.history,
+    R.HistoryResponse,
+    async (q) => {
+      const { from, to } = range(q);
+      const bucket = q.bucket ?? autoBucket(to.getTime() - from.getTime(), limits.API_HISTORY_TARGET_POINTS);
+      const r = await readHistory(db, q.character, from, to, bucket, limits.API_MAX_ROWS);
+      return {
+        character: q.character,
+        bucket,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        points: r.rows,
+        truncated: r.truncated,
+      };
+    },
+  );
+
+const trailsRoute = ({ db, limits, Q }: RouteContext) =>
+  route(
+    '/trails',
+    'Positions of the last `seconds`, ordered by character then time.',
+    Q.trails,
+    R.TrailsResponse,
+    async (q) => {
+      const seconds = q.seconds ?? limits.API_TRAILS_DEFAULT_SECONDS;
+      const r = await readTrails(db, seconds, q.character, limits.API_MAX_ROWS);
+      return { trails: r.rows, truncated: r.truncated };
+    },
+  );
+
+const charactersRoute = ({ db, limits, Q }: RouteContext) =>
+  route(
+    '/characters',
+    'Every character with stored telemetry (live or not), by name, with the time of its newest sample.',
+    Q.characters,
+    R.CharactersResponse,
+    async (q) => {
+      const r = await readCharacters(db, q.q, Math.min(q.limit ?? limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS));
+      return { characters: r.rows, truncated: r.truncated };
+    },
+  );
+
+const keyOf = (kind: EventKind) => (kind === SPAWNS ? 'spawns' : 'rares');
+
+function eventListRoute(
+  { db, limits, range }: RouteContext,
+  kind: EventKind,
+  base: '/spawns' | '/rares',
+  query: RouteContext['Q']['spawns' | 'rares'],
+) {
+  const key = keyOf(kind);
+  return route(
+    base,
+    `Newest ${key} in [from, to), newest first.`,
+    query,
+    key === 'spawns' ? R.SpawnsResponse : R.RaresResponse,
+    async (q) => {
+      const limit = Math.min(q.limit ?? limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS);
+      const name = (q as Record<string, unknown>)[kind.nameColumn] as string | undefined;
+      const r = await readEvents(db, kind, { ...range(q), name, character: q.character }, limit);
+      return { [key]: r.rows, truncated: r.truncated };
+    },
+  );
+}
+
+function eventHeatmapRoute(
+  { db, limits, range }: RouteContext,
+  kind: EventKind,
+  base: '/spawns' | '/rares',
+  query: RouteContext['Q']['spawnsHeatmap' | 'raresHeatmap'],
+) {
+  return route(
+    `${base}/heatmap`,
+    `${keyOf(kind)} per grid cell in [from, to), hottest first.`,
+    query,
+    R.HeatmapResponse,
+    async (q) => {
+      const { from, to } = range(q);
+      const cell = q.cell ?? limits.API_HEATMAP_DEFAULT_CELL;
+      const name = (q as Record<string, unknown>)[kind.nameColumn] as string | undefined;
+      const r = await readHeatmap(db, kind, { from, to, name }, cell, limits.API_MAX_ROWS);
+      return { cell, from: from.toISOString(), to: to.toISOString(), cells: r.rows, truncated: r.truncated };
+    },
+  );
 }

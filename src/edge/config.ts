@@ -1,6 +1,7 @@
 // Environment variables of the edge role (WebSocket ingest + live feed).
 // Wire protocol and the meaning of each limit: docs/protocol.md and docs/edge.md.
-import { int, oneOf, type VarSpecs } from '../shared/env-vars.js';
+import { int, oneOf, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
+import type { SharedConfig } from '../shared/config-vars.js';
 
 export const edgeVars = {
   WS_MAX_PAYLOAD_BYTES: int(
@@ -113,3 +114,24 @@ export const edgeVars = {
     60000,
   ),
 } satisfies VarSpecs;
+
+/** The shared variables the edge reads besides its own. */
+export const edgeSharedVars = [
+  'SUBJECT_PREFIX',
+  'STREAM_DUPLICATE_WINDOW_SECONDS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'PLUGIN_SECRET',
+  'PLUGIN_SECRETS',
+] as const satisfies readonly (keyof SharedConfig)[];
+
+/** Everything the edge role is given (built by the composition root, src/config.ts). */
+export type EdgeConfig = Readonly<ParsedVars<typeof edgeVars>> & Pick<SharedConfig, (typeof edgeSharedVars)[number]>;
+
+/** Every accepted plugin secret: PLUGIN_SECRET plus PLUGIN_SECRETS (docs/security.md). */
+export function pluginSecrets(cfg: Pick<SharedConfig, 'PLUGIN_SECRET' | 'PLUGIN_SECRETS'>): string[] {
+  const more = (cfg.PLUGIN_SECRETS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  return [...new Set([...(cfg.PLUGIN_SECRET ? [cfg.PLUGIN_SECRET] : []), ...more])];
+}

@@ -1,102 +1,48 @@
 // The edge role: /ws/position (plugins -> validated events -> JetStream, chat -> core
 // NATS) and /ws/live (NATS -> browsers). Wire protocol: docs/protocol.md.
-import { pluginSecrets } from '../shared/config.js';
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
-import { createEdgeMetrics } from './metrics.js';
+import type { Health } from '../shared/health.js';
+import type { Logger } from '../shared/logger.js';
+import { pick } from '../shared/env-vars.js';
+import { pluginSecrets, type EdgeConfig } from './config.js';
+import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
 import { Publisher } from './publisher.js';
 import { JetStreamPublisher } from './jetstream-publish.js';
 import { AckTrackers } from './ack-tracker.js';
-import { addPositionRoute, type PositionConn } from './position-route.js';
-import { addLiveRoute, LiveFeed, type LiveConn } from './live-route.js';
-import { connectNats } from '../shared/nats.js';
+import { addPositionRoute } from './position-route.js';
+import { positionLimitVars, type PositionConn } from './position-frame.js';
+import { addLiveRoute, LiveFeed, liveLimitVars, type LiveConn } from './live-route.js';
 import { SizeBudget } from './size-budget.js';
 
 /** NATS's default max_payload, used when the server did not say. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-export async function startEdge(rt: Runtime): Promise<RoleHandle> {
-  const { cfg, log, nc, app } = rt;
+export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandle> {
+  const { log, nc, app } = rt;
   const metrics = createEdgeMetrics(rt.metrics);
   // Read once at start; a server that later announces a smaller max_payload makes
   // publishes fail for size, which the publisher isolates per event (docs/edge.md).
   const maxMessageBytes = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   const budget = new SizeBudget(maxMessageBytes);
   const jsPublisher = new JetStreamPublisher(nc);
-  const publisher = new Publisher(
-    jsPublisher.publish,
-    {
-      mode: cfg.EDGE_PUBLISH_MODE,
-      batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
-      batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
-      maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
-      maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
-      budget,
-      publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
-      retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
-      dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
-      dedupTtlMs: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * 1000,
-    },
-    metrics,
-    log.child({ component: 'edge-publisher' }),
-  );
+  const publisher = createPublisher(cfg, jsPublisher, budget, metrics, log);
   const acks = new AckTrackers(cfg.EDGE_ACK_TIMEOUT_MS);
   let stopping = false;
   const isStopping = () => stopping;
-  const positionSockets = new Set<PositionConn>();
-  const liveSockets = new Set<LiveConn>();
-
+  const sockets = { position: new Set<PositionConn>(), live: new Set<LiveConn>() };
+  const secrets = pluginSecrets(cfg);
+  const frameLimits = { subjectPrefix: cfg.SUBJECT_PREFIX, maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH, budget };
+  const limits = pick(cfg, positionLimitVars);
   addPositionRoute(
     app,
-    {
-      cfg,
-      log,
-      nc,
-      publisher,
-      acks,
-      metrics,
-      isStopping,
-      limits: {
-        subjectPrefix: cfg.SUBJECT_PREFIX,
-        maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
-        budget,
-      },
-    },
-    positionSockets,
+    { log, nc, publisher, acks, metrics, isStopping, limits, secrets, frameLimits },
+    sockets.position,
   );
-  const feed = new LiveFeed(await connectNats(cfg, 'tracker-edge-live', log), app, cfg.SUBJECT_PREFIX, metrics, log);
-  addLiveRoute(app, cfg, metrics, feed, liveSockets, isStopping);
-
-  rt.health.register('edge', async () => {
-    const failure = publisher.failure;
-    const saturated = !publisher.canAccept(1);
-    const stalledS = publisher.stalledForMs() / 1000;
-    const reason =
-      failure.since !== undefined
-        ? `JetStream publishes failing since ${new Date(failure.since).toISOString()}: ${failure.error}`
-        : saturated
-          ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)'
-          : stalledS > cfg.EDGE_UNHEALTHY_AFTER_SECONDS
-            ? `no JetStream message stored for ${Math.round(stalledS)} s while ${publisher.buffered} events wait (EDGE_UNHEALTHY_AFTER_SECONDS)`
-            : undefined;
-    return {
-      ok: reason === undefined,
-      reason,
-      detail: {
-        buffered_events: publisher.buffered,
-        inflight_publishes: publisher.inflightPublishes,
-        position_connections: positionSockets.size,
-        live_connections: liveSockets.size,
-        live_subscribed_types: feed.subscribedTypes,
-      },
-    };
-  });
+  const feed = new LiveFeed(await rt.connectNats('tracker-edge-live'), app, cfg.SUBJECT_PREFIX, metrics, log);
+  addLiveRoute(app, pick(cfg, liveLimitVars), metrics, feed, sockets.live, isStopping);
+  registerEdgeCheck(rt.health, publisher, feed, sockets, cfg.EDGE_UNHEALTHY_AFTER_SECONDS);
   log.info(
-    {
-      mode: cfg.EDGE_PUBLISH_MODE,
-      maxMessageBytes,
-      auth: pluginSecrets(cfg).length > 0,
-      plugin_secrets: pluginSecrets(cfg).length,
-    },
+    { mode: cfg.EDGE_PUBLISH_MODE, maxMessageBytes, auth: secrets.length > 0, plugin_secrets: secrets.length },
     'edge ready: /ws/position, /ws/live',
   );
 
@@ -115,9 +61,69 @@ export async function startEdge(rt: Runtime): Promise<RoleHandle> {
       publisher.close();
       jsPublisher.close();
       acks.close();
-      for (const c of [...positionSockets]) c.ws?.end(1001, 'server shutting down');
-      for (const c of [...liveSockets]) c.ws?.end(1001, 'server shutting down');
+      for (const c of [...sockets.position]) c.ws?.end(1001, 'server shutting down');
+      for (const c of [...sockets.live]) c.ws?.end(1001, 'server shutting down');
       await feed.close();
     },
   };
+}
+
+function createPublisher(
+  cfg: EdgeConfig,
+  jsPublisher: JetStreamPublisher,
+  budget: SizeBudget,
+  metrics: EdgeMetrics,
+  log: Logger,
+): Publisher {
+  return new Publisher(
+    jsPublisher.publish,
+    {
+      mode: cfg.EDGE_PUBLISH_MODE,
+      batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
+      batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
+      maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
+      maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
+      budget,
+      publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
+      retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
+      dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
+      dedupTtlMs: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * 1000,
+    },
+    metrics,
+    log.child({ component: 'edge-publisher' }),
+  );
+}
+
+/** The `edge` check of /health: failing publishes, a full buffer, or a stall (docs/edge.md). */
+function registerEdgeCheck(
+  health: Health,
+  publisher: Publisher,
+  feed: LiveFeed,
+  sockets: { position: Set<PositionConn>; live: Set<LiveConn> },
+  unhealthyAfterSeconds: number,
+): void {
+  health.register('edge', async () => {
+    const failure = publisher.failure;
+    const saturated = !publisher.canAccept(1);
+    const stalledS = publisher.stalledForMs() / 1000;
+    const reason =
+      failure.since !== undefined
+        ? `JetStream publishes failing since ${new Date(failure.since).toISOString()}: ${failure.error}`
+        : saturated
+          ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)'
+          : stalledS > unhealthyAfterSeconds
+            ? `no JetStream message stored for ${Math.round(stalledS)} s while ${publisher.buffered} events wait (EDGE_UNHEALTHY_AFTER_SECONDS)`
+            : undefined;
+    return {
+      ok: reason === undefined,
+      reason,
+      detail: {
+        buffered_events: publisher.buffered,
+        inflight_publishes: publisher.inflightPublishes,
+        position_connections: sockets.position.size,
+        live_connections: sockets.live.size,
+        live_subscribed_types: feed.subscribedTypes,
+      },
+    };
+  });
 }

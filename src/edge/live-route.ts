@@ -17,7 +17,7 @@ import { ErrorCodes } from '../shared/errors.js';
 import { decodeEnvelope } from '../shared/envelope.js';
 import { EVENT_TYPES, encodeToken, type EventType } from '../shared/subjects.js';
 import type { Logger } from '../shared/logger.js';
-import type { Config } from '../shared/config.js';
+import type { EdgeConfig } from './config.js';
 import type { EdgeMetrics } from './metrics.js';
 
 export interface LiveConn {
@@ -28,6 +28,15 @@ export interface LiveConn {
 }
 
 const ROUTE = '/ws/live';
+
+/** The variables that bound /ws/live: the route is given these, not the whole config. */
+export const liveLimitVars = [
+  'WS_IDLE_TIMEOUT_SECONDS',
+  'WS_MAX_BACKPRESSURE_BYTES',
+  'EDGE_LIVE_MAX_COALESCE_MS',
+] as const satisfies readonly (keyof EdgeConfig)[];
+
+type LiveLimits = Pick<EdgeConfig, (typeof liveLimitVars)[number]>;
 const topicOf = (type: string, token?: string, coalesceMs?: number) => {
   const base = coalesceMs ? `live~${coalesceMs}/${type}` : `live/${type}`;
   return token === undefined ? base : `${base}/${token}`;
@@ -74,7 +83,7 @@ export function liveTopics(
 
 export function addLiveRoute(
   app: TemplatedApp,
-  cfg: Config,
+  limits: LiveLimits,
   metrics: EdgeMetrics,
   feed: LiveFeed,
   sockets: Set<LiveConn>,
@@ -83,8 +92,8 @@ export function addLiveRoute(
   const access = accessOf(app);
   app.ws<LiveConn>(ROUTE, {
     maxPayloadLength: 4096, // browsers only listen
-    idleTimeout: cfg.WS_IDLE_TIMEOUT_SECONDS,
-    maxBackpressure: cfg.WS_MAX_BACKPRESSURE_BYTES,
+    idleTimeout: limits.WS_IDLE_TIMEOUT_SECONDS,
+    maxBackpressure: limits.WS_MAX_BACKPRESSURE_BYTES,
     closeOnBackpressureLimit: 0,
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
@@ -95,7 +104,7 @@ export function addLiveRoute(
       if (!mayRead(access, { authorization: req.getHeader('authorization') }, query)) {
         return reject(res, 'send ?token=<API_TOKEN> (or Authorization: Bearer)', 401, ErrorCodes.unauthorized);
       }
-      const wanted = liveTopics(query, cfg.EDGE_LIVE_MAX_COALESCE_MS);
+      const wanted = liveTopics(query, limits.EDGE_LIVE_MAX_COALESCE_MS);
       if (typeof wanted === 'string') return reject(res, wanted);
       if (isStopping()) return reject(res, 'server shutting down');
       res.upgrade<LiveConn>(

@@ -1,6 +1,7 @@
 // Environment variables of the ingest role (JetStream -> TimescaleDB projector).
 // How they interact and how to tune them: docs/ingest.md.
-import { int, oneOf, str, type VarSpecs } from '../shared/env-vars.js';
+import { int, oneOf, str, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
+import type { SharedConfig } from '../shared/config-vars.js';
 
 export const APPLY_MODES = ['copy-staging', 'copy-direct', 'insert', 'copy-plain'] as const;
 export type ApplyMode = (typeof APPLY_MODES)[number];
@@ -89,3 +90,10 @@ export const ingestVars = {
     'none',
   ),
 } satisfies VarSpecs;
+
+/** The shared variables ingest reads besides its own. */
+export const ingestSharedVars = ['STREAM_NAME', 'SUBJECT_PREFIX'] as const satisfies readonly (keyof SharedConfig)[];
+
+/** Everything the ingest role (and replay) is given (built by the composition root, src/config.ts). */
+export type IngestConfig = Readonly<ParsedVars<typeof ingestVars>> &
+  Pick<SharedConfig, (typeof ingestSharedVars)[number]>;

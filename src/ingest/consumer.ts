@@ -6,14 +6,14 @@ import {
   type ConsumerInfo,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import type { Config } from '../shared/config.js';
+import type { IngestConfig } from './config.js';
 import { isNotFound } from '../shared/nats.js';
 import type { Logger } from '../shared/logger.js';
 
 const NS_PER_S = 1_000_000_000;
 
 export type ConsumerSettings = Pick<
-  Config,
+  IngestConfig,
   'STREAM_NAME' | 'CONSUMER_NAME' | 'INGEST_ACK_WAIT_SECONDS' | 'INGEST_MAX_ACK_PENDING'
 >;
 

@@ -2,6 +2,7 @@
 // TimescaleDB (docs/ingest.md). Several processes may run it at once.
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
+import type { IngestConfig } from './config.js';
 import { ensureConsumer } from './consumer.js';
 import { poolApplier } from './isolate.js';
 import { IngestLoop } from './loop.js';
@@ -11,8 +12,8 @@ import { ingestCheck } from './health.js';
 import { faultHook } from './fault.js';
 import { errorMessage } from '../shared/errors.js';
 
-export async function startIngest(rt: Runtime): Promise<RoleHandle> {
-  const { cfg, nc, pool } = rt;
+export async function startIngest(rt: Runtime, cfg: IngestConfig): Promise<RoleHandle> {
+  const { nc, pool } = rt;
   const log = rt.log.child({ role: 'ingest' });
   const jsm = await jetstreamManager(nc);
   await ensureConsumer(jsm, cfg, log);

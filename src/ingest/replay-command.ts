@@ -1,7 +1,8 @@
 // `replay [--since TIME] [--truncate]`: rebuild the projections from the JetStream log
 // (see replay.ts and docs/ingest.md "Replay"). Exit codes: 0 caught up, 1 failure,
 // 2 bad arguments.
-import type { Config } from '../shared/config.js';
+import type { SharedConfig } from '../shared/config-vars.js';
+import type { IngestConfig } from './config.js';
 import type { Logger } from '../shared/logger.js';
 import { connectNats } from '../shared/nats.js';
 import { createPool } from '../shared/db.js';
@@ -35,15 +36,22 @@ export function parseReplayArgs(args: string[]): ReplayOptions | string {
   return opts;
 }
 
-export async function runReplay(cfg: Config, log: Logger, args: string[]): Promise<number> {
+/** What `replay` reads: ingest's variables plus where NATS and PostgreSQL are (resolved by `main`). */
+export type ReplayCommandConfig = IngestConfig &
+  Pick<SharedConfig, 'MIGRATE_ON_START' | 'NATS_CREDS_FILE'> & {
+    readonly NATS_URL: string;
+    readonly DATABASE_URL: string;
+  };
+
+export async function runReplay(cfg: ReplayCommandConfig, log: Logger, args: string[]): Promise<number> {
   const opts = parseReplayArgs(args);
   if (typeof opts === 'string') {
     process.stderr.write(`replay: ${opts}\n${REPLAY_USAGE}\n`);
     return 2;
   }
-  if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL!, log);
+  if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
   const nc = await connectNats(cfg, 'tracker-replay', log);
-  const pool = createPool(cfg.DATABASE_URL!, 2, log, 'telemetry-tracker-replay');
+  const pool = createPool(cfg.DATABASE_URL, 2, log, 'telemetry-tracker-replay');
   const t0 = Date.now();
   try {
     const r = await replay(cfg, log, nc, pool, opts);

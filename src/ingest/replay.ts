@@ -13,7 +13,7 @@ import { withRetry } from '../shared/retry.js';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import type { Config } from '../shared/config.js';
+import type { IngestConfig } from './config.js';
 import type { Logger } from '../shared/logger.js';
 import { isNotFound } from '../shared/nats.js';
 import { poolApplier } from './isolate.js';
@@ -40,7 +40,7 @@ const NS_PER_S = 1_000_000_000;
 const PROJECTIONS = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'];
 
 export async function replay(
-  cfg: Config,
+  cfg: IngestConfig,
   log: Logger,
   nc: NatsConnection,
   pool: pg.Pool,
@@ -128,7 +128,7 @@ async function writeWithRetry(
   ctx: BatchContext,
   batch: InFlight[],
   result: ReplayResult,
-  cfg: Config,
+  cfg: IngestConfig,
   log: Logger,
 ): Promise<void> {
   const out = await withRetry(() => writeBatch(ctx, batch), {

@@ -1,6 +1,6 @@
 // Variables shared by every role. Role-specific variables live beside each role
 // (src/edge/config.ts, src/ingest/config.ts, src/api/config.ts).
-import { str, int, url, oneOf, list, bool, matching, type VarSpecs } from './env-vars.js';
+import { str, int, url, oneOf, list, bool, matching, type ParsedVars, type VarSpecs } from './env-vars.js';
 
 export const ROLES = ['edge', 'ingest', 'api'] as const;
 
@@ -84,3 +84,6 @@ export const sharedVars = {
     600000,
   ),
 } satisfies VarSpecs;
+
+/** The shared variables, parsed. Each role's config type picks the ones it uses. */
+export type SharedConfig = Readonly<ParsedVars<typeof sharedVars>>;

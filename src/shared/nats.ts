@@ -11,14 +11,14 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import { readFileSync } from 'node:fs';
-import type { Config } from './config.js';
+import type { SharedConfig } from './config-vars.js';
 import { streamSubjects } from './subjects.js';
 import type { Logger } from './logger.js';
 
 const NS_PER_S = 1_000_000_000;
 
 export async function connectNats(
-  cfg: Pick<Config, 'NATS_URL' | 'NATS_CREDS_FILE'>,
+  cfg: Pick<SharedConfig, 'NATS_URL' | 'NATS_CREDS_FILE'>,
   name: string,
   log?: Logger,
 ): Promise<NatsConnection> {
@@ -80,7 +80,7 @@ export function watchConnection(nc: NatsConnection): ConnectionState {
 
 export function streamConfig(
   cfg: Pick<
-    Config,
+    SharedConfig,
     | 'STREAM_NAME'
     | 'SUBJECT_PREFIX'
     | 'STREAM_MAX_AGE_SECONDS'

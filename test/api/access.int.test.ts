@@ -3,7 +3,7 @@
 // headers on every reply. Run on both HTTP transports (docs/transports.md).
 import t from 'tap';
 import { loadNativeUws } from '../../src/shared/http/uws.js';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig } from '../../src/config.js';
 import { startApiUnderTest } from './helpers.js';
 
 const TOKEN = 'reader-token-0123456789';

@@ -5,12 +5,12 @@ import addFormatsPlugin from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { Config } from '../../src/shared/config.js';
+import type { ResolvedConfig } from '../../src/config.js';
 import { testConfig } from '../helpers/stack.js';
 
 export interface ApiUnderTest {
   app: RunningApp;
-  cfg: Config;
+  cfg: ResolvedConfig;
   db: pg.Client;
   get(path: string): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;

@@ -1,7 +1,7 @@
 // The pure rules of the read API: query-string conversion and validation, the
 // automatic /history bucket, the heatmap's choice between aggregate and raw cells.
 import t from 'tap';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig } from '../../src/config.js';
 import { compileQuery, BadRequestError } from '../../src/api/query-params.js';
 import { querySchemas } from '../../src/api/schemas/queries.js';
 import { autoBucket } from '../../src/api/reads/telemetry.js';

@@ -3,7 +3,7 @@
 // docs/protocol.md "Rate limits").
 import t from 'tap';
 import { ConnectionRateLimit, TokenBucket } from '../../src/edge/rate-limit.js';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig } from '../../src/config.js';
 import { startEdgeApp, openClient, positionUrl, telemetry } from './helpers.js';
 
 t.test('token buckets: burst up to the rate, then the rate', async (t) => {

@@ -6,14 +6,14 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { decodeEnvelope, type Envelope } from '../../src/shared/envelope.js';
-import type { Config } from '../../src/shared/config.js';
+import type { ResolvedConfig } from '../../src/config.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 
 export const SECRET = 'test-secret-123';
 
 export interface EdgeUnderTest {
   app: RunningApp;
-  cfg: Config;
+  cfg: ResolvedConfig;
   nc: NatsConnection;
   jsm: JetStreamManager;
   url(path: string): string;

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { allVars, loadConfig } from '../../src/shared/config.js';
+import { allVars, loadConfig } from '../../src/config.js';
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'));
 const services = compose.services as Record<string, any>;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/shared/errors.js';
 
 t.test('defaults', async (t) => {

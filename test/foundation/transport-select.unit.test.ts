@@ -4,7 +4,7 @@
 import t from 'tap';
 import { selectTransport, TransportUnavailableError } from '../../src/shared/http/transport.js';
 import { loadNativeUws } from '../../src/shared/http/uws.js';
-import { loadConfig } from '../../src/shared/config.js';
+import { loadConfig } from '../../src/config.js';
 
 /** ABIs the pinned uWebSockets.js build ships binaries for (Node 16, 18, 20). */
 const SHIPPED_ABIS = ['93', '108', '115'];

@@ -5,7 +5,7 @@
 // last 20 minutes every 10 seconds (so every bucket level of the telemetry panels has rows).
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { Config } from '../../src/shared/config.js';
+import type { ResolvedConfig } from '../../src/config.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { openClient, SECRET } from '../edge/helpers.js';
 
@@ -41,7 +41,7 @@ export interface SentEvent {
 
 export interface PipelineData {
   app: RunningApp;
-  cfg: Config;
+  cfg: ResolvedConfig;
   now: number;
   telemetry: SentTelemetry[];
   spawns: SentEvent[];

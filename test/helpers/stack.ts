@@ -10,7 +10,7 @@ import { projectRoot } from '../../src/shared/localstack/paths.js';
 import { startNats, type LocalNats } from '../../src/shared/localstack/nats.js';
 import { startPostgres, createDatabase, type LocalPostgres } from '../../src/shared/localstack/postgres.js';
 import { isAlive, sleep } from '../../src/shared/localstack/process.js';
-import { loadConfig, type Config } from '../../src/shared/config.js';
+import { loadConfig, resolveServices, type ResolvedConfig } from '../../src/config.js';
 
 export interface StackState {
   natsUrl: string;
@@ -74,10 +74,10 @@ export async function freshDatabase(stack?: StackState): Promise<string> {
  * A Config for one test: shared NATS, a fresh database, and a unique stream, subject
  * prefix and consumer, so test files running in parallel never see each other.
  */
-export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
+export async function testConfig(overrides: Record<string, string> = {}): Promise<ResolvedConfig> {
   const stack = await getStack();
   const id = uniqueName();
-  return loadConfig({
+  const cfg = loadConfig({
     NATS_URL: stack.natsUrl,
     DATABASE_URL: await freshDatabase(stack),
     STREAM_NAME: `S_${id}`,
@@ -90,6 +90,7 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     UWS_USE_FALLBACK: process.env.UWS_USE_FALLBACK ?? 'auto',
     ...overrides,
   });
+  return resolveServices(cfg, {});
 }
 
 /** Polls `check` until it returns a truthy value (returned), or fails after timeoutMs. Tests wait with this, never with fixed sleeps. */

@@ -1,7 +1,7 @@
 // Running `import-sqlite` as a real process against the test stack, and reading the
 // results back through the read API.
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Config } from '../../src/shared/config.js';
+import type { Config } from '../../src/config.js';
 
 export interface ImportRun {
   child: ChildProcess;

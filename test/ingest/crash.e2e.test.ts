@@ -19,7 +19,7 @@ import {
   waitForCounts,
   type Nats,
 } from './fixtures.js';
-import type { Config } from '../../src/shared/config.js';
+import type { Config } from '../../src/config.js';
 
 const WANT = { telemetry: 600, spawn_events: 60, rare_events: 20 };
 

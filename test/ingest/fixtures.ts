@@ -7,7 +7,7 @@ import pg from 'pg';
 import { encodeEnvelope, eventKey, messageId, type Envelope } from '../../src/shared/envelope.js';
 import { subjectFor, type StoredType } from '../../src/shared/subjects.js';
 import { ensureStream } from '../../src/shared/nats.js';
-import type { Config } from '../../src/shared/config.js';
+import type { Config } from '../../src/config.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 
 export type Ev = Record<string, unknown> & { type: string; character_name: string; event_id?: string };

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { projectRoot } from '../../src/shared/localstack/paths.js';
-import type { Config } from '../../src/shared/config.js';
+import type { ResolvedConfig } from '../../src/config.js';
 import { buildWeb } from '../../scripts/build-web.js';
 import { launchChromium, type Browser } from '../../scripts/chromium.js';
 import { testConfig } from '../helpers/stack.js';
@@ -24,7 +24,7 @@ export const webDir = () =>
 
 export interface WebApp {
   app: RunningApp;
-  cfg: Config;
+  cfg: ResolvedConfig;
   base: string;
   stop(): Promise<void>;
 }

@@ -3,15 +3,16 @@
 // converted by src/api/query-params.ts before ajv checks them; docs/dependencies.md "ajv + TypeBox": no
 // coerceTypes/useDefaults on untrusted input, JSON types only.
 import { Type } from '@sinclair/typebox';
-import type { Config } from '../../shared/config.js';
+import type { ApiLimits } from '../config.js';
 
 export const BUCKETS = ['raw', '1m', '1h', '1d'] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
-export function querySchemas(cfg: Config) {
+/** The parameter schemas the queries are made of, bounded by the configured limits. */
+function parameterSchemas(limits: ApiLimits) {
   // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the driver.
   const name = (description: string) =>
-    Type.String({ minLength: 1, maxLength: cfg.API_NAME_MAX_LENGTH, pattern: '^[^\\u0000]*$', description });
+    Type.String({ minLength: 1, maxLength: limits.API_NAME_MAX_LENGTH, pattern: '^[^\\u0000]*$', description });
   const time = (description: string) => Type.String({ format: 'date-time', description });
   const seconds = (def: number, max: number, what: string) =>
     Type.Integer({
@@ -21,30 +22,55 @@ export function querySchemas(cfg: Config) {
       description: `${what} (seconds; default ${def}, at most ${max}).`,
     });
   const from = time(
-    `Start of the range, inclusive (ISO 8601 with a time zone; millisecond precision). Default: \`to\` minus ${cfg.API_DEFAULT_RANGE_SECONDS} s.`,
+    `Start of the range, inclusive (ISO 8601 with a time zone; millisecond precision). Default: \`to\` minus ${limits.API_DEFAULT_RANGE_SECONDS} s.`,
   );
   const to = time('End of the range, exclusive (ISO 8601 with a time zone). Default: now.');
   const cell = Type.Number({
-    minimum: cfg.API_HEATMAP_MIN_CELL,
-    maximum: cfg.API_HEATMAP_MAX_CELL,
-    default: cfg.API_HEATMAP_DEFAULT_CELL,
+    minimum: limits.API_HEATMAP_MIN_CELL,
+    maximum: limits.API_HEATMAP_MAX_CELL,
+    default: limits.API_HEATMAP_DEFAULT_CELL,
     description:
       'Grid cell size in map units. Whole multiples of 0.1 are served from the hourly cell aggregates; other sizes from the raw events.',
   });
   const limit = Type.Integer({
     minimum: 1,
-    maximum: cfg.API_MAX_ROWS,
-    default: Math.min(cfg.API_DEFAULT_LIMIT, cfg.API_MAX_ROWS),
+    maximum: limits.API_MAX_ROWS,
+    default: Math.min(limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS),
     description: 'Most events returned, newest first.',
   });
   const obj = <P extends Parameters<typeof Type.Object>[0]>(p: P) => Type.Object(p, { additionalProperties: false });
 
+  return { name, from, to, cell, limit, seconds, obj };
+}
+
+/** /spawns and /rares take the same parameters, under their own name parameter. */
+function eventQueries<K extends string>(p: ReturnType<typeof parameterSchemas>, key: K, nameDoc: string) {
+  const { name, from, to, cell, limit, obj } = p;
+  const nameParam = Type.Optional(name(nameDoc));
+  const named = { [key]: nameParam } as Record<K, typeof nameParam>;
+  return {
+    list: obj({
+      from: Type.Optional(from),
+      to: Type.Optional(to),
+      ...named,
+      character: Type.Optional(name('Reporting character (exact match).')),
+      limit: Type.Optional(limit),
+    }),
+    heatmap: obj({ from: Type.Optional(from), to: Type.Optional(to), ...named, cell: Type.Optional(cell) }),
+  };
+}
+
+export function querySchemas(limits: ApiLimits) {
+  const p = parameterSchemas(limits);
+  const { name, from, to, seconds, obj } = p;
+  const spawns = eventQueries(p, 'mob', 'Mob name (exact match).');
+  const rares = eventQueries(p, 'name', 'Rare item name (exact match).');
   return {
     live: obj({
       seconds: Type.Optional(
         seconds(
-          cfg.API_LIVE_DEFAULT_SECONDS,
-          cfg.API_LIVE_MAX_SECONDS,
+          limits.API_LIVE_DEFAULT_SECONDS,
+          limits.API_LIVE_MAX_SECONDS,
           'Characters whose latest telemetry is this recent',
         ),
       ),
@@ -57,47 +83,25 @@ export function querySchemas(cfg: Config) {
         Type.Unsafe<Bucket>({
           type: 'string',
           enum: [...BUCKETS],
-          description: `raw rows or 1m/1h/1d buckets. Default: the finest whose point count over the range is at most ${cfg.API_HISTORY_TARGET_POINTS} (raw assumes 1 sample/s).`,
+          description: `raw rows or 1m/1h/1d buckets. Default: the finest whose point count over the range is at most ${limits.API_HISTORY_TARGET_POINTS} (raw assumes 1 sample/s).`,
         }),
       ),
     }),
     trails: obj({
-      seconds: Type.Optional(seconds(cfg.API_TRAILS_DEFAULT_SECONDS, cfg.API_TRAILS_MAX_SECONDS, 'Trail length')),
+      seconds: Type.Optional(seconds(limits.API_TRAILS_DEFAULT_SECONDS, limits.API_TRAILS_MAX_SECONDS, 'Trail length')),
       character: Type.Optional(name('Only this character (exact match).')),
     }),
-    spawns: obj({
-      from: Type.Optional(from),
-      to: Type.Optional(to),
-      mob: Type.Optional(name('Mob name (exact match).')),
-      character: Type.Optional(name('Reporting character (exact match).')),
-      limit: Type.Optional(limit),
-    }),
-    spawnsHeatmap: obj({
-      from: Type.Optional(from),
-      to: Type.Optional(to),
-      mob: Type.Optional(name('Mob name (exact match).')),
-      cell: Type.Optional(cell),
-    }),
-    rares: obj({
-      from: Type.Optional(from),
-      to: Type.Optional(to),
-      name: Type.Optional(name('Rare item name (exact match).')),
-      character: Type.Optional(name('Reporting character (exact match).')),
-      limit: Type.Optional(limit),
-    }),
-    raresHeatmap: obj({
-      from: Type.Optional(from),
-      to: Type.Optional(to),
-      name: Type.Optional(name('Rare item name (exact match).')),
-      cell: Type.Optional(cell),
-    }),
+    spawns: spawns.list,
+    spawnsHeatmap: spawns.heatmap,
+    rares: rares.list,
+    raresHeatmap: rares.heatmap,
     characters: obj({
       q: Type.Optional(name('Only names containing this text (case-insensitive).')),
       limit: Type.Optional(
         Type.Integer({
           minimum: 1,
-          maximum: cfg.API_MAX_ROWS,
-          default: Math.min(cfg.API_DEFAULT_LIMIT, cfg.API_MAX_ROWS),
+          maximum: limits.API_MAX_ROWS,
+          default: Math.min(limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS),
           description: 'Most characters returned, by name.',
         }),
       ),

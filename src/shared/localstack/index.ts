@@ -2,7 +2,7 @@
 // on LOCAL_NATS_PORT / LOCAL_PG_PORT, with data kept across restarts. `nats: false`
 // starts no nats-server (`main migrate` needs only PostgreSQL).
 import { join, resolve } from 'node:path';
-import type { Config } from '../config.js';
+import type { SharedConfig } from '../config-vars.js';
 import type { Logger } from '../logger.js';
 import { startNats } from './nats.js';
 import { startPostgres } from './postgres.js';
@@ -15,7 +15,10 @@ export interface LocalServices {
 }
 
 export async function startLocalServices(
-  cfg: Config,
+  cfg: Pick<
+    SharedConfig,
+    'DATA_DIR' | 'NATS_URL' | 'DATABASE_URL' | 'LOCAL_NATS_PORT' | 'LOCAL_PG_PORT' | 'NATS_SYNC_INTERVAL'
+  >,
   log: Logger,
   want: { nats?: boolean } = {},
 ): Promise<LocalServices> {

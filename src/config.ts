@@ -1,0 +1,75 @@
+// The composition root's configuration: every variable (shared plus each role's),
+// parsed from the environment into one frozen object, checked for contradictions,
+// then cut into the per-role objects each role is given. Roles never see the whole
+// table, and `shared/` never imports a role. See README "Configuration".
+import { parseEnv, pick, type ParsedVars, type VarSpecs } from './shared/env-vars.js';
+import { sharedVars } from './shared/config-vars.js';
+import { ConfigError } from './shared/errors.js';
+import { edgeSharedVars, edgeVars, pluginSecrets, type EdgeConfig } from './edge/config.js';
+import { ingestSharedVars, ingestVars, type IngestConfig } from './ingest/config.js';
+import { apiVars, type ApiConfig } from './api/config.js';
+
+export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars } satisfies VarSpecs;
+
+export type Config = Readonly<ParsedVars<typeof allVars>>;
+
+/** A Config whose services are known: the configured URLs, or the private ones `main` started. */
+export type ResolvedConfig = Config & { readonly NATS_URL: string; readonly DATABASE_URL: string };
+
+export function resolveServices(cfg: Config, urls: { natsUrl?: string; databaseUrl?: string }): ResolvedConfig {
+  const NATS_URL = cfg.NATS_URL ?? urls.natsUrl;
+  const DATABASE_URL = cfg.DATABASE_URL ?? urls.databaseUrl;
+  if (!NATS_URL || !DATABASE_URL) throw new Error('resolveServices: NATS_URL and DATABASE_URL must be known');
+  return Object.freeze({ ...cfg, NATS_URL, DATABASE_URL });
+}
+
+const keysOf = <T extends object>(vars: T) => Object.keys(vars) as (keyof T)[];
+
+export const edgeConfig = (cfg: Config): EdgeConfig => pick(cfg, [...keysOf(edgeVars), ...edgeSharedVars]);
+
+export const ingestConfig = (cfg: Config): IngestConfig => pick(cfg, [...keysOf(ingestVars), ...ingestSharedVars]);
+
+export const apiConfig = (cfg: ResolvedConfig): ApiConfig => pick(cfg, [...keysOf(apiVars), 'DATABASE_URL']);
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+const commaList = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim());
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cfg = parseEnv(allVars, env);
+  // Contradictions between variables are rejected here, naming the variable.
+  if (pluginSecrets(cfg).length === 0 && !LOOPBACK.test(cfg.HOST)) {
+    throw new ConfigError(
+      'PLUGIN_SECRET',
+      `PLUGIN_SECRET must be set when HOST (${cfg.HOST}) is not a loopback address`,
+    );
+  }
+  for (const origin of commaList(cfg.API_CORS_ORIGINS).filter(Boolean)) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin))
+      throw new ConfigError(
+        'API_CORS_ORIGINS',
+        `API_CORS_ORIGINS entries must be scheme://host[:port] without a path, got "${origin}"`,
+      );
+  }
+  const short = commaList(cfg.PLUGIN_SECRETS).findIndex((s) => s.length > 0 && s.length < 8);
+  if (short >= 0)
+    throw new ConfigError('PLUGIN_SECRETS', `PLUGIN_SECRETS entry ${short + 1} is shorter than 8 characters`);
+  if (
+    cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND > 0 &&
+    cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND < cfg.EDGE_MAX_EVENTS_PER_FRAME
+  ) {
+    throw new ConfigError(
+      'EDGE_RATE_LIMIT_EVENTS_PER_SECOND',
+      `EDGE_RATE_LIMIT_EVENTS_PER_SECOND must be 0 or at least EDGE_MAX_EVENTS_PER_FRAME (${cfg.EDGE_MAX_EVENTS_PER_FRAME}), got ${cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND}: a full frame could never pass`,
+    );
+  }
+  // max_ack_pending is shared by every ingest process; below one process's pull the
+  // server silently stops delivering (docs/dependencies.md "NATS JetStream").
+  if (cfg.INGEST_MAX_ACK_PENDING < cfg.INGEST_PULL_MAX_MESSAGES) {
+    throw new ConfigError(
+      'INGEST_MAX_ACK_PENDING',
+      `INGEST_MAX_ACK_PENDING must be at least INGEST_PULL_MAX_MESSAGES (${cfg.INGEST_PULL_MAX_MESSAGES}), got ${cfg.INGEST_MAX_ACK_PENDING}`,
+    );
+  }
+  return Object.freeze(cfg);
+}
