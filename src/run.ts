@@ -12,29 +12,8 @@ export async function run(cfg: ResolvedConfig, log: Logger, local: LocalServices
     await local?.stop();
     throw err;
   }
-  const host = cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST;
-  const base = `${host}:${app.port}`;
   log.info({ roles: cfg.ROLES }, 'telemetry tracker running');
-  process.stdout.write(
-    `${[
-      '',
-      `  roles:      ${cfg.ROLES.join(', ')}`,
-      cfg.ROLES.includes('api') ? `  web page:   http://${base}/` : '',
-      cfg.ROLES.includes('edge') ? `  ingest:     ws://${base}/ws/position` : '',
-      cfg.ROLES.includes('edge') ? `  live feed:  ws://${base}/ws/live` : '',
-      cfg.ROLES.includes('api')
-        ? `  API:        http://${base}/live  (/history /trails /spawns /rares /openapi.json)`
-        : '',
-      `  health:     http://${base}/health   metrics: http://${base}/metrics`,
-      `  NATS:       ${cfg.NATS_URL}${local?.natsUrl ? ' (private)' : ''}`,
-      `  PostgreSQL: ${redact(cfg.DATABASE_URL)}${local?.databaseUrl ? ' (private)' : ''}`,
-      cfg.ROLES.includes('api') && cfg.API_DATABASE_URL ? `  API reads:  ${redact(cfg.API_DATABASE_URL)}` : '',
-      '  Ctrl-C stops everything.',
-      '',
-    ]
-      .filter((l) => l !== '')
-      .join('\n')}\n`,
-  );
+  process.stdout.write(banner(cfg, app.port, local));
 
   await new Promise<void>((resolve) => {
     const onSignal = (sig: string) => {
@@ -54,6 +33,30 @@ export async function run(cfg: ResolvedConfig, log: Logger, local: LocalServices
   clearTimeout(timer);
   log.info('stopped');
   return 0;
+}
+
+/** What `npm start` prints once everything listens: where each part is. */
+function banner(cfg: ResolvedConfig, port: number, local: LocalServices | undefined): string {
+  const host = cfg.HOST.includes(':') ? `[${cfg.HOST}]` : cfg.HOST;
+  const base = `${host}:${port}`;
+  return `${[
+    '',
+    `  roles:      ${cfg.ROLES.join(', ')}`,
+    cfg.ROLES.includes('api') ? `  web page:   http://${base}/` : '',
+    cfg.ROLES.includes('edge') ? `  ingest:     ws://${base}/ws/position` : '',
+    cfg.ROLES.includes('edge') ? `  live feed:  ws://${base}/ws/live` : '',
+    cfg.ROLES.includes('api')
+      ? `  API:        http://${base}/live  (/history /trails /spawns /rares /openapi.json)`
+      : '',
+    `  health:     http://${base}/health   metrics: http://${base}/metrics`,
+    `  NATS:       ${cfg.NATS_URL}${local?.natsUrl ? ' (private)' : ''}`,
+    `  PostgreSQL: ${redact(cfg.DATABASE_URL)}${local?.databaseUrl ? ' (private)' : ''}`,
+    cfg.ROLES.includes('api') && cfg.API_DATABASE_URL ? `  API reads:  ${redact(cfg.API_DATABASE_URL)}` : '',
+    '  Ctrl-C stops everything.',
+    '',
+  ]
+    .filter((l) => l !== '')
+    .join('\n')}\n`;
 }
 
 const redact = (url: string) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');

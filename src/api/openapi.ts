@@ -29,56 +29,63 @@ export const operationIdOf = (path: string): string =>
 // `{}` = no credentials, so both alternatives are valid.
 const OPTIONAL_TOKEN = [{}, { readToken: [] }];
 
-export function openApiDocument(routes: readonly Route[], extra: ExtraPath[] = []) {
-  const error = (description: string) => ({
-    description,
-    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
-  });
-  const unauthorized = error('API_TOKEN is set and the request carries no valid `Authorization: Bearer` token.');
-  const badRequest = error('A query parameter is missing, unknown, repeated or invalid; the message names it.');
-  const paths: Record<string, unknown> = {};
-  for (const r of routes) {
-    const props = r.query.properties as Record<string, TSchema>;
-    const required = new Set(r.query.required ?? []);
-    paths[r.path] = {
-      get: {
-        operationId: operationIdOf(r.path),
-        summary: r.summary,
-        security: OPTIONAL_TOKEN,
-        parameters: Object.entries(props).map(([name, schema]) => {
-          const { description, ...rest } = strip(schema);
-          return { name, in: 'query', required: required.has(name), description, schema: rest };
-        }),
-        responses: {
-          200: { description: 'OK', content: { 'application/json': { schema: strip(r.response) } } },
-          400: badRequest,
-          401: unauthorized,
-          503: error('The database is unreachable or the query exceeded API_STATEMENT_TIMEOUT_MS.'),
-        },
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+const UNAUTHORIZED = error('API_TOKEN is set and the request carries no valid `Authorization: Bearer` token.');
+const BAD_REQUEST = error('A query parameter is missing, unknown, repeated or invalid; the message names it.');
+
+/** One route of the table: its query parameters from the schema it validates with. */
+function routeOperation(r: Route) {
+  const props = r.query.properties as Record<string, TSchema>;
+  const required = new Set(r.query.required ?? []);
+  return {
+    get: {
+      operationId: operationIdOf(r.path),
+      summary: r.summary,
+      security: OPTIONAL_TOKEN,
+      parameters: Object.entries(props).map(([name, schema]) => {
+        const { description, ...rest } = strip(schema);
+        return { name, in: 'query', required: required.has(name), description, schema: rest };
+      }),
+      responses: {
+        200: { description: 'OK', content: { 'application/json': { schema: strip(r.response) } } },
+        400: BAD_REQUEST,
+        401: UNAUTHORIZED,
+        503: error('The database is unreachable or the query exceeded API_STATEMENT_TIMEOUT_MS.'),
       },
-    };
-  }
-  for (const e of extra) {
-    paths[e.path] = {
-      get: {
-        operationId: operationIdOf(e.path),
-        summary: e.summary,
-        security: e.public ? [{}] : OPTIONAL_TOKEN,
-        responses: {
-          200: {
-            description: 'OK',
-            content: {
-              [e.contentType ?? 'application/json']: {
-                schema: e.contentType?.startsWith('text/') ? { type: 'string' } : { type: 'object' },
-              },
+    },
+  };
+}
+
+/** A path served outside the route table (/health, /metrics, /openapi.json). */
+function extraOperation(e: ExtraPath) {
+  return {
+    get: {
+      operationId: operationIdOf(e.path),
+      summary: e.summary,
+      security: e.public ? [{}] : OPTIONAL_TOKEN,
+      responses: {
+        200: {
+          description: 'OK',
+          content: {
+            [e.contentType ?? 'application/json']: {
+              schema: e.contentType?.startsWith('text/') ? { type: 'string' } : { type: 'object' },
             },
           },
-          400: error('This path takes no query parameters.'),
-          ...(e.public ? {} : { 401: unauthorized }),
         },
+        400: error('This path takes no query parameters.'),
+        ...(e.public ? {} : { 401: UNAUTHORIZED }),
       },
-    };
-  }
+    },
+  };
+}
+
+export function openApiDocument(routes: readonly Route[], extra: ExtraPath[] = []) {
+  const paths: Record<string, unknown> = {};
+  for (const r of routes) paths[r.path] = routeOperation(r);
+  for (const e of extra) paths[e.path] = extraOperation(e);
   return {
     openapi: '3.1.0',
     info: {

@@ -102,41 +102,13 @@ export function checkEvent(
   checkStrings: boolean,
   limits: FrameLimits,
 ): AcceptedEvent | ErrorReply {
-  if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
-    return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', {
-      ...extra(ev, index),
-      errors: [{ path: '/', message: 'must be object' }],
-    });
-  }
+  const invalid = schemaError(ev, index, frame, checkStrings, limits.maxEventDepth);
+  if (invalid) return invalid;
   const obj = ev as Record<string, unknown>;
-  const type = obj.type;
-  const validate = typeof type === 'string' ? validators.get(type) : undefined;
-  if (!validate) {
-    return errorReply(ErrorCodes.invalidEvent, frame, `unknown or missing event type; expected one of ${TYPE_LIST}`, {
-      ...extra(ev, index),
-      errors: [{ path: '/type', message: `must be one of ${TYPE_LIST}` }],
-    });
-  }
-  if (!validate(obj)) {
-    const errors = fieldErrors(validate.errors);
-    return errorReply(
-      ErrorCodes.invalidEvent,
-      frame,
-      `invalid ${type} event: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`,
-      { ...extra(ev, index), errors },
-    );
-  }
-  const deep = deepCheck(obj, limits.maxEventDepth, checkStrings);
-  if (deep) {
-    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, {
-      ...extra(ev, index),
-      errors: [deep],
-    });
-  }
+  const t = obj.type as EventType;
   // One serialization serves both the envelope and the event key (keys sorted).
   const json = canonicalEventJson(obj);
   const bytes = Buffer.byteLength(json);
-  const t = type as EventType;
   const maxBytes = limits.budget.maxEventBytes(t);
   if (bytes > maxBytes) {
     return errorReply(
@@ -156,6 +128,45 @@ export function checkEvent(
     bytes,
     eventId,
   };
+}
+
+/** Shape, type, the type's schema, then depth and string checks; undefined = valid. */
+function schemaError(
+  ev: unknown,
+  index: number | undefined,
+  frame: number,
+  checkStrings: boolean,
+  maxEventDepth: number,
+): ErrorReply | undefined {
+  if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
+    return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', {
+      ...extra(ev, index),
+      errors: [{ path: '/', message: 'must be object' }],
+    });
+  }
+  const obj = ev as Record<string, unknown>;
+  const type = obj.type;
+  const validate = typeof type === 'string' ? validators.get(type) : undefined;
+  if (!validate) {
+    return errorReply(ErrorCodes.invalidEvent, frame, `unknown or missing event type; expected one of ${TYPE_LIST}`, {
+      ...extra(ev, index),
+      errors: [{ path: '/type', message: `must be one of ${TYPE_LIST}` }],
+    });
+  }
+  if (!validate(obj)) {
+    const errors = fieldErrors(validate.errors);
+    const summary = errors.map((e) => `${e.path} ${e.message}`).join('; ');
+    return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${summary}`, {
+      ...extra(ev, index),
+      errors,
+    });
+  }
+  const deep = deepCheck(obj, maxEventDepth, checkStrings);
+  if (!deep) return undefined;
+  return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, {
+    ...extra(ev, index),
+    errors: [deep],
+  });
 }
 
 export const isErrorReply = (x: AcceptedEvent | ErrorReply): x is ErrorReply => (x as ErrorReply).code !== undefined;

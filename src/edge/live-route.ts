@@ -11,7 +11,13 @@
 // each is sent every N ms; spawns, rares and chat are never coalesced (docs/protocol.md §7).
 import { mayRead } from '../shared/http/access.js';
 import type { NatsConnection, Subscription, Msg } from '@nats-io/transport-node';
-import { uws, type TemplatedApp, type WebSocket, type HttpResponse } from '../shared/http/uws.js';
+import {
+  uws,
+  type TemplatedApp,
+  type WebSocket,
+  type HttpResponse,
+  type WebSocketBehavior,
+} from '../shared/http/uws.js';
 import { accessOf, errorBody, statusLine } from '../shared/http/server.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { decodeEnvelope } from '../shared/envelope.js';
@@ -97,24 +103,7 @@ export function addLiveRoute(
     closeOnBackpressureLimit: 0,
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
-    upgrade: (res, req, context) => {
-      const query = new URLSearchParams(req.getQuery() ?? '');
-      // The same optional read token as the read API (docs/security.md); browsers
-      // cannot set headers on a WebSocket, so `?token=` is accepted here.
-      if (!mayRead(access, { authorization: req.getHeader('authorization') }, query)) {
-        return reject(res, 'send ?token=<API_TOKEN> (or Authorization: Bearer)', 401, ErrorCodes.unauthorized);
-      }
-      const wanted = liveTopics(query, limits.EDGE_LIVE_MAX_COALESCE_MS);
-      if (typeof wanted === 'string') return reject(res, wanted);
-      if (isStopping()) return reject(res, 'server shutting down');
-      res.upgrade<LiveConn>(
-        { ...wanted },
-        req.getHeader('sec-websocket-key'),
-        req.getHeader('sec-websocket-protocol'),
-        req.getHeader('sec-websocket-extensions'),
-        context,
-      );
-    },
+    upgrade: upgradeHandler(access, limits, isStopping),
     open: (ws) => {
       const conn = ws.getUserData();
       conn.ws = ws;
@@ -131,6 +120,32 @@ export function addLiveRoute(
       metrics.connections.dec({ route: ROUTE });
     },
   });
+}
+
+/** The read token and the filters, checked before the socket exists (docs/protocol.md §7). */
+function upgradeHandler(
+  access: ReturnType<typeof accessOf>,
+  limits: LiveLimits,
+  isStopping: () => boolean,
+): WebSocketBehavior<LiveConn>['upgrade'] {
+  return (res, req, context) => {
+    const query = new URLSearchParams(req.getQuery() ?? '');
+    // The same optional read token as the read API (docs/security.md); browsers
+    // cannot set headers on a WebSocket, so `?token=` is accepted here.
+    if (!mayRead(access, { authorization: req.getHeader('authorization') }, query)) {
+      return reject(res, 'send ?token=<API_TOKEN> (or Authorization: Bearer)', 401, ErrorCodes.unauthorized);
+    }
+    const wanted = liveTopics(query, limits.EDGE_LIVE_MAX_COALESCE_MS);
+    if (typeof wanted === 'string') return reject(res, wanted);
+    if (isStopping()) return reject(res, 'server shutting down');
+    res.upgrade<LiveConn>(
+      { ...wanted },
+      req.getHeader('sec-websocket-key'),
+      req.getHeader('sec-websocket-protocol'),
+      req.getHeader('sec-websocket-extensions'),
+      context,
+    );
+  };
 }
 
 /**

@@ -136,12 +136,22 @@ export function createApp(
   const about = { transport: transport.name, reason: transport.reason, node: process.versions.node };
   log.info(about, `HTTP/WebSocket transport: ${transport.name} (${transport.reason})`);
   health.register('http', async () => ({ ok: true, detail: about }));
-  new Gauge({
-    name: 'tracker_http_transport_info',
-    help: 'Always 1; labels say which HTTP/WebSocket transport runs (uws = native uWebSockets.js, ws = ws + node:http) on which Node.',
-    labelNames: ['transport', 'node'],
-    registers: [metrics],
-  }).set({ transport: transport.name, node: process.versions.node }, 1);
+  transportInfo(metrics).set({ transport: transport.name, node: process.versions.node }, 1);
+  addHealthAndMetrics(app, health, metrics, log);
+  // CORS preflight: browsers ask before sending `Authorization` cross-origin.
+  app.options('/*', (res, req) => {
+    const headers = preflightHeaders(access, req.getHeader('origin'));
+    res.cork(() => {
+      res.writeStatus('204 No Content');
+      for (const [k, v] of Object.entries({ ...SECURITY_HEADERS, ...headers })) res.writeHeader(k, v);
+      res.end();
+    });
+  });
+  return app;
+}
+
+/** The always-present routes: /health (public) and /metrics (docs/operations.md). */
+function addHealthAndMetrics(app: TemplatedApp, health: Health, metrics: Registry, log: Logger): void {
   const noQuery = (req: RequestInfo, path: string) => {
     if ([...req.query.keys()].length > 0)
       throw new TrackerError(ErrorCodes.badRequest, `${path} takes no query parameters`);
@@ -157,15 +167,6 @@ export function createApp(
     },
     { public: true },
   );
-  // CORS preflight: browsers ask before sending `Authorization` cross-origin.
-  app.options('/*', (res, req) => {
-    const headers = preflightHeaders(access, req.getHeader('origin'));
-    res.cork(() => {
-      res.writeStatus('204 No Content');
-      for (const [k, v] of Object.entries({ ...SECURITY_HEADERS, ...headers })) res.writeHeader(k, v);
-      res.end();
-    });
-  });
   getJson(
     app,
     '/metrics',
@@ -176,8 +177,15 @@ export function createApp(
     },
     { contentType: metrics.contentType },
   );
-  return app;
 }
+
+const transportInfo = (metrics: Registry) =>
+  new Gauge({
+    name: 'tracker_http_transport_info',
+    help: 'Always 1; labels say which HTTP/WebSocket transport runs (uws = native uWebSockets.js, ws = ws + node:http) on which Node.',
+    labelNames: ['transport', 'node'],
+    registers: [metrics],
+  });
 
 /** Registers the catch-all 404; call after every role added its routes. */
 export function addNotFound(app: TemplatedApp): void {
