@@ -7,7 +7,8 @@
 import type pg from 'pg';
 import { applyBatch, type ApplyCounts, type ApplyOptions } from './apply.js';
 import type { DecodedMessage } from './decode.js';
-import { classify, errorMessage } from '../shared/errors.js';
+import { classify, errorMessage, isDataError } from '../shared/errors.js';
+import { bisect } from './bisect.js';
 
 export interface Isolated<T> {
   applied: T[];
@@ -45,32 +46,20 @@ export async function applyIsolating<T extends { decoded: DecodedMessage }>(
   apply: Applier,
   items: readonly T[],
 ): Promise<Isolated<T>> {
-  const out: Isolated<T> = { applied: [], refused: [], counts: { events: {}, inserted: {} } };
-  await step(apply, items, out);
-  return out;
-}
-
-async function step<T extends { decoded: DecodedMessage }>(
-  apply: Applier,
-  items: readonly T[],
-  out: Isolated<T>,
-): Promise<void> {
-  if (items.length === 0) return;
-  try {
-    const c = await apply(items.map((i) => i.decoded));
-    add(out.counts.events, c.events);
-    add(out.counts.inserted, c.inserted);
-    out.applied.push(...items);
-  } catch (err) {
-    if (classify(err) !== 'data') throw err;
-    if (items.length === 1) {
-      out.refused.push({ item: items[0], reason: `database refused the message: ${errorMessage(err)}` });
-      return;
-    }
-    const mid = Math.ceil(items.length / 2);
-    await step(apply, items.slice(0, mid), out);
-    await step(apply, items.slice(mid), out);
+  const { applied, results, refused } = await bisect(items, (batch) => apply(batch.map((i) => i.decoded)), isDataError);
+  const counts: ApplyCounts = { events: {}, inserted: {} };
+  for (const c of results) {
+    add(counts.events, c.events);
+    add(counts.inserted, c.inserted);
   }
+  return {
+    applied,
+    refused: refused.map(({ item, error }) => ({
+      item,
+      reason: `database refused the message: ${errorMessage(error)}`,
+    })),
+    counts,
+  };
 }
 
 function add(into: Record<string, number>, from: Record<string, number>): void {
