@@ -2,7 +2,8 @@
 //
 // consume:     a pull `consume()` iterator on the durable; it pulls more only as we
 //              iterate, so a slow database pushes back to JetStream (no unbounded buffer).
-// decode:      each message once, as it arrives (in-flight.ts); a poison one stays poison.
+// decode:      each message once, as it arrives (in-flight.ts); one that cannot be decoded
+//              travels with its batch as poison and is dead-lettered with it.
 // group:       a batch closes at INGEST_BATCH_MAX_EVENTS events or INGEST_BATCH_MAX_WAIT_MS
 //              after its first message. Up to INGEST_WRITERS batches write at once (each
 //              on its own connection) while the next one fills.
