@@ -1,5 +1,6 @@
 // Applies decoded messages to the projections in ONE transaction; acks are the
-// caller's business and happen only after this resolves (i.e. after COMMIT).
+// caller's business and happen only after this resolves, i.e. after COMMIT
+// (docs/ingest.md "How it works").
 //
 // Why staging exists (measured, see docs/ingest.md "Measurements"):
 // plain COPY into the hypertable is the fastest, but a redelivered event (crash after
@@ -39,28 +40,37 @@ export interface ApplyCounts {
   inserted: Record<string, number>;
 }
 
+/**
+ * One transaction: BEGIN, each table's rows, COMMIT. In `copy-direct` a batch holding an
+ * event that is already stored is rolled back and redone once through staging.
+ */
 export async function applyBatch(
   client: pg.ClientBase,
   items: readonly DecodedMessage[],
   opts: ApplyOptions,
 ): Promise<ApplyCounts> {
-  if (opts.mode !== 'copy-direct') return applyOnce(client, items, opts);
-  // Redeliveries and replays are rare on the hot path: try the cheaper plain COPY, and
-  // only when the batch holds an event that is already stored (the unique key refuses
-  // it) redo the whole batch through staging, which skips the known rows.
-  try {
-    return await applyOnce(client, items, { ...opts, mode: 'copy-plain' });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    return applyOnce(client, items, { ...opts, mode: 'copy-staging' });
+  const byTable = rowsByTable(items);
+  // Redeliveries and replays are rare on the hot path: copy-direct tries the cheaper
+  // plain COPY, and only when the unique key refuses an event redoes the whole batch
+  // through staging, which skips the known rows.
+  let mode: ApplyMode = opts.mode === 'copy-direct' ? 'copy-plain' : opts.mode;
+  for (;;) {
+    if (mode === 'copy-staging') await ensureStaging(client);
+    await client.query('begin');
+    try {
+      const counts = await writeTables(client, byTable, { ...opts, mode });
+      await client.query('commit');
+      return counts;
+    } catch (err) {
+      // The connection may be gone too; the caller then discards the client.
+      await client.query('rollback').catch(() => {});
+      if (opts.mode !== 'copy-direct' || mode === 'copy-staging' || !isUniqueViolation(err)) throw err;
+      mode = 'copy-staging';
+    }
   }
 }
 
-async function applyOnce(
-  client: pg.ClientBase,
-  items: readonly DecodedMessage[],
-  opts: ApplyOptions,
-): Promise<ApplyCounts> {
+function rowsByTable(items: readonly DecodedMessage[]): Map<TableSpec, Row[]> {
   const byTable = new Map<TableSpec, Row[]>();
   for (const it of items) {
     const rows = byTable.get(it.spec);
@@ -68,26 +78,26 @@ async function applyOnce(
       for (const r of it.rows) rows.push(r);
     } else byTable.set(it.spec, [...it.rows]);
   }
+  return byTable;
+}
+
+/** Inside the transaction: every table's rows, their rollup buckets, player_latest. */
+async function writeTables(
+  client: pg.ClientBase,
+  byTable: ReadonlyMap<TableSpec, Row[]>,
+  opts: ApplyOptions,
+): Promise<ApplyCounts> {
   const counts: ApplyCounts = { events: {}, inserted: {} };
-  if (opts.mode === 'copy-staging') await ensureStaging(client);
-  await client.query('begin');
-  try {
-    for (const [spec, rows] of byTable) {
-      if (rows.length === 0) continue;
-      counts.events[spec.table] = rows.length;
-      counts.inserted[spec.table] = await writeRows(client, spec, rows, opts);
-      // Same transaction: a late row is never committed without its rollup invalidation.
-      if (counts.inserted[spec.table] > 0) await logDirtyBuckets(client, spec.table, rows);
-      if (spec.table === 'telemetry') {
-        if (opts.mode === 'copy-staging') await upsertPlayerLatestFromStaging(client);
-        else await upsertPlayerLatest(client, rows);
-      }
+  for (const [spec, rows] of byTable) {
+    if (rows.length === 0) continue;
+    counts.events[spec.table] = rows.length;
+    counts.inserted[spec.table] = await writeRows(client, spec, rows, opts);
+    // Same transaction: a late row is never committed without its rollup invalidation.
+    if (counts.inserted[spec.table] > 0) await logDirtyBuckets(client, spec.table, rows);
+    if (spec.table === 'telemetry') {
+      if (opts.mode === 'copy-staging') await upsertPlayerLatestFromStaging(client);
+      else await upsertPlayerLatest(client, rows);
     }
-    await client.query('commit');
-  } catch (err) {
-    // The connection may be gone too; the caller then discards the client.
-    await client.query('rollback').catch(() => {});
-    throw err;
   }
   return counts;
 }

@@ -5,7 +5,10 @@
 // Fix the cause, then re-publish the payload to its original subject to apply it.
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
+import type { PoisonCode } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
 import { subjectType } from '../shared/subjects.js';
+import type { InFlight } from './in-flight.js';
 
 export interface DeadLetter {
   readonly stream: string;
@@ -52,4 +55,66 @@ export function publishDeadLetter(nc: NatsConnection, prefix: string, d: DeadLet
   } catch {
     /* connection closed: the table row remains */
   }
+}
+
+/** A message of a batch that is given up on, and why. */
+export interface DeadMessage {
+  readonly item: InFlight;
+  readonly reason: string;
+  readonly code: PoisonCode;
+}
+
+export interface RecordedDeadLetter extends DeadMessage {
+  readonly letter: DeadLetter;
+  /** False when the table already held it (redelivery after a crash, replay). */
+  readonly isNew: boolean;
+}
+
+/** Records each message's dead letter, in order; `db` is the batch's own connection. */
+export async function recordDeadLetters(
+  db: pg.ClientBase,
+  stream: string,
+  dead: readonly DeadMessage[],
+): Promise<RecordedDeadLetter[]> {
+  const recorded: RecordedDeadLetter[] = [];
+  for (const d of dead) {
+    const letter = toLetter(stream, d.item, d.reason);
+    recorded.push({ ...d, letter, isNew: await recordDeadLetter(db, letter) });
+  }
+  return recorded;
+}
+
+export interface DeadLetterOutlet {
+  readonly nc: NatsConnection;
+  readonly prefix: string;
+  readonly log: Logger;
+}
+
+/**
+ * Publishes recorded dead letters on the dead-letter subject and logs each. `new`:
+ * only those the table did not hold yet (replay: the live consumer published the rest).
+ */
+export function announceDeadLetters(
+  out: DeadLetterOutlet,
+  letters: readonly RecordedDeadLetter[],
+  which: 'all' | 'new',
+): void {
+  for (const { letter, isNew } of letters) {
+    if (which === 'all' || isNew) publishDeadLetter(out.nc, out.prefix, letter);
+    out.log.error(
+      { stream_seq: letter.streamSeq, subject: letter.subject, deliveries: letter.deliveries, reason: letter.reason },
+      'message dead-lettered',
+    );
+  }
+}
+
+function toLetter(stream: string, { msg }: InFlight, reason: string): DeadLetter {
+  return {
+    stream,
+    streamSeq: msg.seq,
+    subject: msg.subject,
+    deliveries: msg.info.deliveryCount,
+    reason,
+    payload: msg.data,
+  };
 }

@@ -1,20 +1,29 @@
-// The ingest loop: consume -> group -> write (COPY, COMMIT) -> ack.
+// The ingest loop, in the order a message goes through it (docs/ingest.md "How it works"):
 //
-// consume: a pull `consume()` iterator on the durable; it pulls more only as we
-//          iterate, so a slow database pushes back to JetStream (no unbounded buffer).
-// group:   a batch closes at INGEST_BATCH_MAX_EVENTS events or INGEST_BATCH_MAX_WAIT_MS
-//          after its first message. Up to INGEST_WRITERS batches write at once (each on
-//          its own connection) while the next one fills.
-// write:   writeBatch (write-batch.ts); transient failures retry the SAME batch with
-//          capped exponential backoff, sending `working` so JetStream keeps it ours.
-// ack:     inside writeBatch, after COMMIT.
-import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+// consume:     a pull `consume()` iterator on the durable; it pulls more only as we
+//              iterate, so a slow database pushes back to JetStream (no unbounded buffer).
+// decode:      each message once, as it arrives (in-flight.ts); one that cannot be decoded
+//              travels with its batch as poison and is dead-lettered with it.
+// group:       a batch closes at INGEST_BATCH_MAX_EVENTS events or INGEST_BATCH_MAX_WAIT_MS
+//              after its first message. Up to INGEST_WRITERS batches write at once (each
+//              on its own connection) while the next one fills.
+// transaction: writeBatch (write-batch.ts): the batch in one transaction, bisected when the
+//              database refuses a message. A transient failure retries the SAME batch with
+//              the one retry policy (src/shared/retry.ts), sending `working` meanwhile so
+//              JetStream keeps it ours.
+// ack:         ackBatch (ack.ts), only once the transaction is committed.
+import type { Consumer, ConsumerMessages } from '@nats-io/jetstream';
 import type { Logger } from '../shared/logger.js';
 import { errorMessage } from '../shared/errors.js';
-import { retryDelayMs, withRetry, type RetryPolicy } from '../shared/retry.js';
-import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
-import type { IngestMetrics } from './metrics.js';
+import { retryDelayMs, withRetry, type RetryOptions, type RetryPolicy } from '../shared/retry.js';
+import { ackBatch } from './ack.js';
+import type { DecodeLimits } from './decode.js';
+import type { DeadLetterOutlet } from './dead-letters.js';
+import { decodeInFlight, type InFlight } from './in-flight.js';
+import { countWrittenBatch, type IngestMetrics } from './metrics.js';
+import { watchPull, type PullWatch } from './pull-watch.js';
 import type { IngestState } from './state.js';
+import { batchTotals, writeBatch, type WriteContext, type WrittenBatch } from './write-batch.js';
 
 export interface LoopSettings {
   readonly batchMaxEvents: number;
@@ -27,6 +36,21 @@ export interface LoopSettings {
   readonly retryMaxMs: number;
   /** Batches written concurrently (separate connections). */
   readonly writers: number;
+  /** How long a message the database refused waits before its redelivery. */
+  readonly nakDelayMs: number;
+}
+
+export interface LoopServices {
+  /** The durable consumer, ensured; called again after it was lost. */
+  readonly getConsumer: () => Promise<Consumer>;
+  readonly decode: DecodeLimits;
+  readonly write: WriteContext;
+  readonly deadLetters: DeadLetterOutlet;
+  readonly state: IngestState;
+  readonly log: Logger;
+  readonly metrics?: IngestMetrics;
+  /** Test-only fault hook (fault.ts), called after COMMIT and before any ack. */
+  readonly afterCommit?: () => void;
 }
 
 export class IngestLoop {
@@ -38,22 +62,27 @@ export class IngestLoop {
   private active = 0;
   private readonly slotFreed: (() => void)[] = [];
   private messages: ConsumerMessages | undefined;
+  private pull: PullWatch | undefined;
   private stopping = false;
   private readonly wakers = new Set<() => void>();
   private done: Promise<void> = Promise.resolve();
-  private readonly retry: RetryPolicy;
-  /** Last message or server heartbeat on the current pull (watchdog, see watch()). */
-  private lastActivityAt = 0;
+  private readonly backoff: RetryPolicy;
+  private readonly writeRetry: RetryOptions;
 
   constructor(
-    private readonly getConsumer: () => Promise<Consumer>,
-    private readonly ctx: BatchContext,
+    private readonly io: LoopServices,
     private readonly s: LoopSettings,
-    private readonly state: IngestState,
-    private readonly log: Logger,
-    private readonly metrics?: IngestMetrics,
   ) {
-    this.retry = { minMs: s.retryMinMs, maxMs: s.retryMaxMs, jitter: false };
+    this.backoff = { minMs: s.retryMinMs, maxMs: s.retryMaxMs, jitter: false };
+    this.writeRetry = {
+      policy: this.backoff,
+      retryable: () => !this.stopping,
+      onRetry: (err, delay) => {
+        this.writeFailed(err);
+        io.log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying');
+      },
+      sleep: (ms) => this.sleep(ms),
+    };
   }
 
   start(): void {
@@ -72,86 +101,47 @@ export class IngestLoop {
     let failures = 0;
     while (!this.stopping) {
       try {
-        const consumer = await this.getConsumer();
-        // Bounded by message count. A byte-bounded pull (`max_bytes`) stalled under
-        // sustained load in the benchmark: no pull outstanding, 83k messages pending,
-        // until missed heartbeats recovered it (nats.js notes this case in its
-        // consumer); count-bounded pulls did not stall (docs/benchmarks.md).
-        // A pull lives on the consumer's leader: when that server dies the pull dies
-        // with it, unnoticed until two heartbeats are missed (half the expiry each).
-        const messages = await consumer.consume({
-          max_messages: this.s.pullMaxMessages,
-          expires: this.s.pullExpiresMs,
-        });
-        this.messages = messages;
-        this.lastActivityAt = Date.now();
-        this.watch(messages);
+        const messages = await this.consume();
         failures = 0;
         for await (const msg of messages) {
           if (this.stopping) break;
-          await this.add(msg);
+          await this.group(decodeInFlight(this.io.decode, msg));
         }
       } catch (err) {
-        this.state.consumerError(errorMessage(err));
-        this.metrics?.errors.inc({ kind: 'consumer' });
-        this.log.warn({ err: errorMessage(err) }, 'ingest consumer failed; recreating it');
+        this.consumerFailed(errorMessage(err));
+        this.io.log.warn({ err: errorMessage(err) }, 'ingest consumer failed; recreating it');
       }
-      if (!this.stopping) await this.sleep(retryDelayMs(this.retry, ++failures));
+      if (!this.stopping) await this.sleep(retryDelayMs(this.backoff, ++failures));
     }
     this.cut();
     await Promise.all(this.writes);
   }
 
-  /**
-   * consumer_deleted / repeated missed heartbeats: close the iterator; run() recreates it
-   * (docs/dependencies.md "NATS JetStream"). Plus a watchdog: on a NATS cluster, after the consumer's leader died, a
-   * process was seen receiving neither messages nor heartbeats for good while nats.js's
-   * own recovery kept timing out (leader kill drill, docs/operations.md): with no sign of
-   * life for two pull lifetimes, start over with a fresh consume().
-   */
-  private watch(messages: ConsumerMessages): void {
-    const silentLimitMs = 2 * (this.s.pullExpiresMs ?? 30_000);
-    const dog = setInterval(
-      () => {
-        // Writing (or held back by a slow database) is not starving: the pull may be
-        // satisfied and silent on purpose until we take more.
-        if (this.writes.length > 0 || this.batch.length > 0) this.lastActivityAt = Date.now();
-        if (Date.now() - this.lastActivityAt <= silentLimitMs) return;
-        this.log.warn(
-          { silent_ms: Date.now() - this.lastActivityAt },
-          'no message or heartbeat on the pull; recreating the consumer',
-        );
-        this.state.consumerError('pull silent');
-        this.metrics?.errors.inc({ kind: 'consumer' });
-        clearInterval(dog);
-        messages.stop();
-      },
-      Math.max(500, silentLimitMs / 4),
-    );
-    dog.unref();
-    void messages.closed().finally(() => clearInterval(dog));
-    (async () => {
-      for await (const st of messages.status()) {
-        if (st.type === 'heartbeat') this.lastActivityAt = Date.now();
-        if (
-          st.type === 'consumer_deleted' ||
-          (st.type === 'heartbeats_missed' && st.count >= 2) ||
-          (st.type === 'consumer_not_found' && st.count >= 2)
-        ) {
-          this.log.warn({ status: st.type }, 'ingest consumer lost; recreating it');
-          this.state.consumerError(st.type);
-          this.metrics?.errors.inc({ kind: 'consumer' });
-          messages.stop();
-          return;
-        }
-      }
-    })().catch(() => {});
+  /** consume: a fresh pull on the (re-)ensured durable, watched for a silent death. */
+  private async consume(): Promise<ConsumerMessages> {
+    const consumer = await this.io.getConsumer();
+    // Bounded by message count. A byte-bounded pull (`max_bytes`) stalled under
+    // sustained load in the benchmark: no pull outstanding, 83k messages pending,
+    // until missed heartbeats recovered it (nats.js notes this case in its
+    // consumer); count-bounded pulls did not stall (docs/benchmarks.md).
+    // A pull lives on the consumer's leader: when that server dies the pull dies
+    // with it, unnoticed until two heartbeats are missed (half the expiry each).
+    const messages = await consumer.consume({ max_messages: this.s.pullMaxMessages, expires: this.s.pullExpiresMs });
+    this.messages = messages;
+    this.pull = watchPull(messages, {
+      pullExpiresMs: this.s.pullExpiresMs,
+      // Writing (or held back by a slow database) is not starving.
+      busy: () => this.writes.length > 0 || this.batch.length > 0,
+      onLost: (why) => this.consumerFailed(why),
+      log: this.io.log,
+    });
+    return messages;
   }
 
-  private async add(msg: JsMsg): Promise<void> {
-    this.lastActivityAt = Date.now();
-    if (msg.info.deliveryCount > 1) this.metrics?.redelivered.inc();
-    const item = toInFlight(this.ctx, msg);
+  /** group: adds the message to the filling batch; cuts it when full or old enough. */
+  private async group(item: InFlight): Promise<void> {
+    this.pull?.alive();
+    if (item.msg.info.deliveryCount > 1) this.io.metrics?.redelivered.inc();
     this.batch.push(item);
     this.batchSize += item.size;
     if (this.batchSize >= this.s.batchMaxEvents) this.cut();
@@ -176,7 +166,13 @@ export class IngestLoop {
       Math.max(250, this.s.ackWaitMs / 3),
     );
     const write = this.acquire()
-      .then(() => this.writeWithRetry(items))
+      .then(() => this.writeAndAck(items))
+      .catch((err) =>
+        this.io.log.error(
+          { err: errorMessage(err), messages: items.length },
+          'batch not settled; JetStream redelivers it',
+        ),
+      )
       .finally(() => {
         clearInterval(keepAlive);
         this.release();
@@ -185,41 +181,39 @@ export class IngestLoop {
     this.writes.push(write);
   }
 
-  /** Writes the batch, retrying what can heal until it is written or ingest stops. */
-  private async writeWithRetry(items: InFlight[]): Promise<void> {
+  /** transaction → ack, for one batch. */
+  private async writeAndAck(items: InFlight[]): Promise<void> {
+    let written: WrittenBatch;
     try {
-      await withRetry(() => this.writeOnce(items), {
-        policy: this.retry,
-        retryable: () => !this.stopping,
-        onRetry: (err, delay) =>
-          this.log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying'),
-        sleep: (ms) => this.sleep(ms),
-      });
+      written = await withRetry(() => writeBatch(this.io.write, items), this.writeRetry);
     } catch (err) {
-      this.log.warn(
+      this.writeFailed(err);
+      this.io.log.warn(
         { err: errorMessage(err), messages: items.length },
         'batch not written at shutdown; left unacked for redelivery',
       );
+      return;
     }
+    if (written.applied.length > 0) this.io.afterCommit?.();
+    ackBatch(this.io.deadLetters, written, this.s.nakDelayMs);
+    this.batchDone(written, items.length);
   }
 
-  private async writeOnce(items: InFlight[]): Promise<void> {
-    const t0 = performance.now();
-    try {
-      const out = await writeBatch(this.ctx, items);
-      const seconds = (performance.now() - t0) / 1000;
-      this.metrics?.copySeconds.observe(seconds);
-      this.metrics?.batchEvents.observe(out.events);
-      this.state.batchWritten(out.events, seconds * 1000);
-      this.log.debug(
-        { messages: items.length, events: out.events, inserted: out.inserted, ms: Math.round(seconds * 1000) },
-        'batch written',
-      );
-    } catch (err) {
-      this.state.writeFailed(errorMessage(err));
-      this.metrics?.errors.inc({ kind: 'transient' });
-      throw err;
-    }
+  private batchDone(written: WrittenBatch, messages: number): void {
+    const { events, inserted } = batchTotals(written);
+    if (this.io.metrics) countWrittenBatch(this.io.metrics, written);
+    this.io.state.batchWritten(events, written.ms);
+    this.io.log.debug({ messages, events, inserted, ms: Math.round(written.ms) }, 'batch written');
+  }
+
+  private writeFailed(err: unknown): void {
+    this.io.state.writeFailed(errorMessage(err));
+    this.io.metrics?.errors.inc({ kind: 'transient' });
+  }
+
+  private consumerFailed(why: string): void {
+    this.io.state.consumerError(why);
+    this.io.metrics?.errors.inc({ kind: 'consumer' });
   }
 
   private async acquire(): Promise<void> {

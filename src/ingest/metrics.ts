@@ -1,5 +1,6 @@
 // Prometheus metrics of the ingest role, registered on the process registry.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { batchTotals, type WrittenBatch } from './write-batch.js';
 
 export interface IngestMetrics {
   events: Counter<'table'>;
@@ -81,4 +82,19 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   // see a series before the first error (Prometheus docs, instrumentation: "avoid missing metrics").
   for (const kind of ERROR_KINDS) m.errors.inc({ kind }, 0);
   return m;
+}
+
+/** Counts a batch once it is written and settled. */
+export function countWrittenBatch(m: IngestMetrics, w: WrittenBatch): void {
+  m.copySeconds.observe(w.ms / 1000);
+  m.batchEvents.observe(batchTotals(w).events);
+  for (const [table, n] of Object.entries(w.counts.inserted)) {
+    m.events.inc({ table }, n);
+    m.duplicates.inc({ table }, (w.counts.events[table] ?? 0) - n);
+  }
+  if (w.deadLetters.length) m.deadLetters.inc(w.deadLetters.length);
+  for (const d of w.deadLetters) m.isolated.inc({ reason: d.code });
+  if (w.refused) m.errors.inc({ kind: 'data' }, w.refused);
+  const undecodable = w.deadLetters.filter((d) => d.item.decoded === undefined).length;
+  if (undecodable) m.errors.inc({ kind: 'poison' }, undecodable);
 }

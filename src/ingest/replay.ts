@@ -9,16 +9,27 @@
 // Rollups: every replayed batch logs its buckets in the dirty log like live ingest does,
 // and replay ends with one tracker_refresh_rollups() so they are rebuilt when it exits
 // (sql/150_maintained_rollups.sql); --truncate also forgets the rollups first.
-import { withRetry } from '../shared/retry.js';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type ConsumerConfig } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type Consumer,
+  type ConsumerConfig,
+  type JetStreamManager,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
 import type { IngestConfig } from './config.js';
 import type { Logger } from '../shared/logger.js';
 import { isNotFound } from '../shared/nats.js';
-import { poolApplier } from './isolate.js';
-import { toInFlight, writeBatch, type BatchContext, type InFlight } from './write-batch.js';
+import { withRetry, type RetryOptions } from '../shared/retry.js';
 import { classify, errorMessage, ReplayError } from '../shared/errors.js';
+import type { DecodeLimits } from './decode.js';
+import { announceDeadLetters, type DeadLetterOutlet } from './dead-letters.js';
+import { decodeInFlight, type InFlight } from './in-flight.js';
+import { batchTotals, writeBatch, type WriteContext } from './write-batch.js';
 
 export interface ReplayOptions {
   since?: Date;
@@ -38,6 +49,8 @@ export interface ReplayResult {
 
 const NS_PER_S = 1_000_000_000;
 const PROJECTIONS = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'];
+/** Replay gives up after this many failed tries of one batch (it is run by hand: say so rather than wait forever). */
+const REPLAY_MAX_TRIES = 10;
 
 export async function replay(
   cfg: IngestConfig,
@@ -47,10 +60,7 @@ export async function replay(
   opts: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const jsm = await jetstreamManager(nc);
-  const stream = await jsm.streams.info(cfg.STREAM_NAME).catch((err) => {
-    throw isNotFound(err) ? new ReplayError(`stream ${cfg.STREAM_NAME} does not exist: nothing to replay`) : err;
-  });
-  const toSeq = stream.state.last_seq;
+  const stream = await streamToReplay(jsm, cfg.STREAM_NAME);
   const result: ReplayResult = {
     messages: 0,
     events: 0,
@@ -58,58 +68,16 @@ export async function replay(
     duplicates: 0,
     deadLettered: 0,
     fromSeq: null,
-    toSeq,
+    toSeq: stream.state.last_seq,
   };
-  if (opts.truncate) {
-    // Projections only: dead_letters and aggregates' own state are not touched.
-    await pool.query(`truncate ${PROJECTIONS.join(', ')}`);
-    await pool.query('select tracker_reset_rollups()');
-    log.warn({ tables: PROJECTIONS }, 'projections and rollups truncated before replay');
-  }
+  if (opts.truncate) await truncateProjections(pool, log);
   if (stream.state.messages === 0) return { ...result, rollups: await refreshRollups(pool) };
 
-  const config: Partial<ConsumerConfig> = {
-    ack_policy: AckPolicy.None,
-    mem_storage: true,
-    inactive_threshold: 60 * NS_PER_S, // the server removes it if replay dies
-    description: 'telemetry tracker replay',
-    ...(opts.since
-      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: opts.since.toISOString() }
-      : { deliver_policy: DeliverPolicy.All }),
-  };
-  const info = await jsm.consumers.add(cfg.STREAM_NAME, config);
+  const info = await jsm.consumers.add(cfg.STREAM_NAME, replayConsumerConfig(opts.since));
   try {
     if (info.num_pending === 0) return result;
     const consumer = await jetstream(nc).consumers.get(cfg.STREAM_NAME, info.name);
-    const ctx: BatchContext = {
-      nc,
-      pool,
-      log,
-      prefix: cfg.SUBJECT_PREFIX,
-      maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES,
-      stream: cfg.STREAM_NAME,
-      applier: poolApplier(pool, { mode: cfg.INGEST_APPLY_MODE }),
-      maxDeliver: 1, // no redelivery in a replay: a refused message is dead-lettered at once
-      nakDelayMs: 0,
-      settle: false,
-    };
-    const messages = await consumer.consume({ max_messages: cfg.INGEST_PULL_MAX_MESSAGES });
-    let batch: InFlight[] = [];
-    let size = 0;
-    for await (const msg of messages) {
-      result.fromSeq ??= msg.seq;
-      const item = toInFlight(ctx, msg);
-      batch.push(item);
-      size += item.size;
-      const last = msg.seq >= toSeq || msg.info.pending === 0;
-      if (size >= cfg.INGEST_BATCH_MAX_EVENTS || last) {
-        await writeWithRetry(ctx, batch, result, cfg, log);
-        batch = [];
-        size = 0;
-      }
-      if (last) break;
-    }
-    await messages.close().catch(() => {});
+    await replayBatches(consumer, replayWriter(cfg, log, nc, pool), result);
     result.rollups = await refreshRollups(pool);
     return result;
   } finally {
@@ -117,28 +85,107 @@ export async function replay(
   }
 }
 
-/** Replay gives up after this many failed tries of one batch (it is run by hand: say so rather than wait forever). */
-const REPLAY_MAX_TRIES = 10;
+async function streamToReplay(jsm: JetStreamManager, name: string): Promise<StreamInfo> {
+  return jsm.streams.info(name).catch((err) => {
+    throw isNotFound(err) ? new ReplayError(`stream ${name} does not exist: nothing to replay`) : err;
+  });
+}
+
+/** Projections only: dead_letters and aggregates' own state are not touched. */
+async function truncateProjections(pool: pg.Pool, log: Logger): Promise<void> {
+  await pool.query(`truncate ${PROJECTIONS.join(', ')}`);
+  await pool.query('select tracker_reset_rollups()');
+  log.warn({ tables: PROJECTIONS }, 'projections and rollups truncated before replay');
+}
+
+function replayConsumerConfig(since: Date | undefined): Partial<ConsumerConfig> {
+  return {
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    inactive_threshold: 60 * NS_PER_S, // the server removes it if replay dies
+    description: 'telemetry tracker replay',
+    ...(since
+      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() }
+      : { deliver_policy: DeliverPolicy.All }),
+  };
+}
+
 async function refreshRollups(pool: pg.Pool): Promise<Record<string, number> | null> {
   const { rows } = await pool.query<{ w: Record<string, number> | null }>('select tracker_refresh_rollups() as w');
   return rows[0].w;
 }
 
-async function writeWithRetry(
-  ctx: BatchContext,
-  batch: InFlight[],
-  result: ReplayResult,
-  cfg: IngestConfig,
+/** Replay's own pieces of the live consumer's path: decode, writeBatch, dead letters. */
+interface ReplayWriter {
+  readonly decode: DecodeLimits;
+  readonly write: WriteContext;
+  readonly deadLetters: DeadLetterOutlet;
+  readonly retry: RetryOptions;
+  readonly batchMaxEvents: number;
+  readonly pullMaxMessages: number;
+}
+
+function replayWriter(
+  cfg: Pick<
+    IngestConfig,
+    | 'SUBJECT_PREFIX'
+    | 'STREAM_NAME'
+    | 'INGEST_MAX_MESSAGE_BYTES'
+    | 'INGEST_APPLY_MODE'
+    | 'INGEST_RETRY_MIN_MS'
+    | 'INGEST_RETRY_MAX_MS'
+    | 'INGEST_BATCH_MAX_EVENTS'
+    | 'INGEST_PULL_MAX_MESSAGES'
+  >,
   log: Logger,
-): Promise<void> {
-  const out = await withRetry(() => writeBatch(ctx, batch), {
-    policy: { minMs: cfg.INGEST_RETRY_MIN_MS, maxMs: cfg.INGEST_RETRY_MAX_MS, jitter: false },
-    retryable: (err, attempt) => classify(err) === 'transient' && attempt < REPLAY_MAX_TRIES,
-    onRetry: (err, delay) => log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'replay batch failed; retrying'),
-  });
+  nc: NatsConnection,
+  pool: pg.Pool,
+): ReplayWriter {
+  return {
+    decode: { prefix: cfg.SUBJECT_PREFIX, maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES },
+    // No redelivery in a replay: a refused message is dead-lettered at once.
+    write: { pool, stream: cfg.STREAM_NAME, apply: { mode: cfg.INGEST_APPLY_MODE }, maxDeliver: 1 },
+    deadLetters: { nc, prefix: cfg.SUBJECT_PREFIX, log },
+    retry: {
+      policy: { minMs: cfg.INGEST_RETRY_MIN_MS, maxMs: cfg.INGEST_RETRY_MAX_MS, jitter: false },
+      retryable: (err, attempt) => classify(err) === 'transient' && attempt < REPLAY_MAX_TRIES,
+      onRetry: (err, delay) =>
+        log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'replay batch failed; retrying'),
+    },
+    batchMaxEvents: cfg.INGEST_BATCH_MAX_EVENTS,
+    pullMaxMessages: cfg.INGEST_PULL_MAX_MESSAGES,
+  };
+}
+
+/** Reads the replay consumer up to result.toSeq in batches; its consumer needs no acks. */
+async function replayBatches(consumer: Consumer, w: ReplayWriter, result: ReplayResult): Promise<void> {
+  const messages = await consumer.consume({ max_messages: w.pullMaxMessages });
+  let batch: InFlight[] = [];
+  let size = 0;
+  for await (const msg of messages) {
+    result.fromSeq ??= msg.seq;
+    const item = decodeInFlight(w.decode, msg);
+    batch.push(item);
+    size += item.size;
+    const last = msg.seq >= result.toSeq || msg.info.pending === 0;
+    if (size >= w.batchMaxEvents || last) {
+      await writeReplayed(w, batch, result);
+      batch = [];
+      size = 0;
+    }
+    if (last) break;
+  }
+  await messages.close().catch(() => {});
+}
+
+async function writeReplayed(w: ReplayWriter, batch: InFlight[], result: ReplayResult): Promise<void> {
+  const written = await withRetry(() => writeBatch(w.write, batch), w.retry);
+  // A dead letter already recorded by the live consumer was published then.
+  announceDeadLetters(w.deadLetters, written.deadLetters, 'new');
+  const { events, inserted } = batchTotals(written);
   result.messages += batch.length;
-  result.events += out.events;
-  result.inserted += out.inserted;
-  result.duplicates += out.duplicates;
-  result.deadLettered += out.deadLettered;
+  result.events += events;
+  result.inserted += inserted;
+  result.duplicates += events - inserted;
+  result.deadLettered += written.deadLetters.length;
 }

@@ -1,130 +1,104 @@
-// What happens to one batch, in order: apply it (isolating refused messages), record
-// dead letters, and only when all of that is durable in PostgreSQL, settle the
-// messages with JetStream (ack / nak / term). A transient database error anywhere
-// throws before any message is settled: the caller retries the same batch later, and
-// because every write is idempotent the retry may safely redo what already committed.
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { JsMsg } from '@nats-io/jetstream';
+// The transaction step of ingest (docs/ingest.md "How it works"), shared by the live
+// loop and replay: apply the batch in one transaction (bisecting it when the database
+// refuses its content) and record its dead letters, on one connection. Once this
+// resolves all of that is committed, and only then may the caller settle the messages
+// with JetStream (ack.ts). A transient database error throws before anything is
+// settled: the caller retries the same batch, and because every write is idempotent the
+// retry may safely redo what already committed ("Exactly-once effect").
 import type pg from 'pg';
-import type { Logger } from '../shared/logger.js';
-import { decodeMessage, type DecodedMessage, type DecodeLimits } from './decode.js';
-import { PoisonError, PoisonCodes, errorMessage, type PoisonCode } from '../shared/errors.js';
-import { applyIsolating, type Applier } from './isolate.js';
-import { publishDeadLetter, recordDeadLetter, type DeadLetter } from './dead-letters.js';
-import type { IngestMetrics } from './metrics.js';
+import { PoisonCodes, errorMessage, isDataError } from '../shared/errors.js';
+import { applyBatch, type ApplyCounts, type ApplyOptions } from './apply.js';
+import { bisect } from './bisect.js';
+import { recordDeadLetters, type DeadMessage, type RecordedDeadLetter } from './dead-letters.js';
+import { HeldClient } from './held-client.js';
+import { isDecoded, type DecodedInFlight, type InFlight } from './in-flight.js';
 
-/** A message of the current batch, decoded once (bisecting re-uses the rows). */
-export interface InFlight {
-  readonly msg: JsMsg;
-  readonly decoded?: DecodedMessage;
-  /** Why the message can never be applied (set instead of `decoded`). */
-  readonly poison?: string;
-  readonly poisonCode?: PoisonCode;
-  /** Events it carries (at least 1, for batch sizing). */
-  readonly size: number;
-}
-
-/** Never throws: whatever is wrong with one message stays with that message. */
-export function toInFlight(limits: DecodeLimits, msg: JsMsg): InFlight {
-  try {
-    const decoded = decodeMessage(limits, msg.subject, msg.data, msg.seq);
-    return { msg, decoded, size: Math.max(1, decoded.rows.length) };
-  } catch (err) {
-    if (err instanceof PoisonError) return { msg, poison: err.reason, poisonCode: err.code, size: 1 };
-    return {
-      msg,
-      poison: `${PoisonCodes.decodeFailed}: ${errorMessage(err)}`,
-      poisonCode: PoisonCodes.decodeFailed,
-      size: 1,
-    };
-  }
-}
-
-export interface BatchContext extends DecodeLimits {
-  readonly nc: NatsConnection;
+export interface WriteContext {
   readonly pool: pg.Pool;
-  readonly log: Logger;
-  readonly metrics?: IngestMetrics;
   readonly stream: string;
-  readonly applier: Applier;
+  readonly apply: ApplyOptions;
   /** Deliveries after which a message the database refused is dead-lettered (1 = at once). */
   readonly maxDeliver: number;
-  readonly nakDelayMs: number;
-  /** false for replay: its ordered consumer needs no acks, and a dead letter already
-   *  recorded by the live consumer is not published again. */
-  readonly settle: boolean;
-  /** Test-only fault hook, called after COMMIT and before any ack. */
-  readonly afterCommit?: () => void;
 }
 
-export interface BatchOutcome {
-  events: number;
-  inserted: number;
-  duplicates: number;
-  deadLettered: number;
+/** A batch whose writes are committed, and what remains to tell JetStream. */
+export interface WrittenBatch {
+  /** Applied: to ack. */
+  readonly applied: readonly InFlight[];
+  /** Refused by the database with deliveries left: to nak (redelivered later). */
+  readonly redeliver: readonly InFlight[];
+  /** Recorded in dead_letters: to term. */
+  readonly deadLetters: readonly RecordedDeadLetter[];
+  /** Messages the database refused (redelivered or dead-lettered). */
+  readonly refused: number;
+  /** Per table, summed over the committed transactions. */
+  readonly counts: ApplyCounts;
+  /** How long writing took (transactions, bisecting, dead letters). */
+  readonly ms: number;
 }
 
-export async function writeBatch(ctx: BatchContext, items: readonly InFlight[]): Promise<BatchOutcome> {
-  const good = items.filter((i): i is InFlight & { decoded: DecodedMessage } => i.decoded !== undefined);
-  const iso = await applyIsolating(ctx.applier, good);
+export async function writeBatch(ctx: WriteContext, items: readonly InFlight[]): Promise<WrittenBatch> {
+  const started = performance.now();
+  const db = await HeldClient.checkOut(ctx.pool);
+  try {
+    const { applied, results, refused } = await bisect(
+      items.filter(isDecoded),
+      (batch) =>
+        applyBatch(
+          db.client,
+          batch.map((i) => i.decoded),
+          ctx.apply,
+        ),
+      isDataError,
+    );
+    const { dead, redeliver } = verdicts(items, refused, ctx.maxDeliver);
+    const deadLetters = await recordDeadLetters(db.client, ctx.stream, dead);
+    const counts = sumCounts(results);
+    return { applied, redeliver, deadLetters, refused: refused.length, counts, ms: performance.now() - started };
+  } catch (err) {
+    db.failed(err);
+    throw err;
+  } finally {
+    db.release();
+  }
+}
 
-  const dead: { item: InFlight; reason: string; code: PoisonCode }[] = items
-    .filter((i) => i.poison !== undefined)
+/** Events and new rows of a written batch, over all tables. */
+export function batchTotals(w: WrittenBatch): { events: number; inserted: number } {
+  const sum = (byTable: Record<string, number>) => Object.values(byTable).reduce((a, b) => a + b, 0);
+  return { events: sum(w.counts.events), inserted: sum(w.counts.inserted) };
+}
+
+/** Undecodable messages are dead-lettered at once; refused ones on their maxDeliver-th delivery. */
+function verdicts(
+  items: readonly InFlight[],
+  refused: readonly { item: DecodedInFlight; error: unknown }[],
+  maxDeliver: number,
+): { dead: DeadMessage[]; redeliver: InFlight[] } {
+  const dead: DeadMessage[] = items
+    .filter((item) => item.poison !== undefined)
     .map((item) => ({ item, reason: item.poison!, code: item.poisonCode ?? PoisonCodes.decodeFailed }));
-  const retry: InFlight[] = [];
-  for (const r of iso.refused) {
-    if (r.item.msg.info.deliveryCount >= ctx.maxDeliver)
-      dead.push({ ...r, reason: `${PoisonCodes.databaseRefused}: ${r.reason}`, code: PoisonCodes.databaseRefused });
-    else retry.push(r.item);
+  const redeliver: InFlight[] = [];
+  for (const { item, error } of refused) {
+    if (item.msg.info.deliveryCount < maxDeliver) redeliver.push(item);
+    else
+      dead.push({
+        item,
+        reason: `${PoisonCodes.databaseRefused}: database refused the message: ${errorMessage(error)}`,
+        code: PoisonCodes.databaseRefused,
+      });
   }
-  const letters = dead.map(({ item, reason }) => ({ item, letter: toLetter(ctx.stream, item.msg, reason) }));
-  const isNew: boolean[] = [];
-  for (const { letter } of letters) isNew.push(await recordDeadLetter(ctx.pool, letter));
-
-  if (iso.applied.length > 0) ctx.afterCommit?.();
-
-  // Everything above is committed: now tell JetStream.
-  for (const [i, { item, letter }] of letters.entries()) {
-    if (ctx.settle || isNew[i]) publishDeadLetter(ctx.nc, ctx.prefix, letter);
-    ctx.log.error(
-      { stream_seq: letter.streamSeq, subject: letter.subject, deliveries: letter.deliveries, reason: letter.reason },
-      'message dead-lettered',
-    );
-    if (ctx.settle) item.msg.term();
-  }
-  for (const item of retry) {
-    ctx.log.warn(
-      { stream_seq: item.msg.seq, deliveries: item.msg.info.deliveryCount },
-      'message refused by the database; redelivering later',
-    );
-    if (ctx.settle) item.msg.nak(ctx.nakDelayMs);
-  }
-  if (ctx.settle) for (const item of iso.applied) item.msg.ack();
-
-  const events = Object.values(iso.counts.events).reduce((a, b) => a + b, 0);
-  const inserted = Object.values(iso.counts.inserted).reduce((a, b) => a + b, 0);
-  const m = ctx.metrics;
-  if (m) {
-    for (const [table, n] of Object.entries(iso.counts.inserted)) {
-      m.events.inc({ table }, n);
-      m.duplicates.inc({ table }, (iso.counts.events[table] ?? 0) - n);
-    }
-    if (letters.length) m.deadLetters.inc(letters.length);
-    for (const d of dead) m.isolated.inc({ reason: d.code });
-    if (iso.refused.length) m.errors.inc({ kind: 'data' }, iso.refused.length);
-    const poisoned = items.length - good.length;
-    if (poisoned) m.errors.inc({ kind: 'poison' }, poisoned);
-  }
-  return { events, inserted, duplicates: events - inserted, deadLettered: letters.length };
+  return { dead, redeliver };
 }
 
-function toLetter(stream: string, msg: JsMsg, reason: string): DeadLetter {
-  return {
-    stream,
-    streamSeq: msg.seq,
-    subject: msg.subject,
-    deliveries: msg.info.deliveryCount,
-    reason,
-    payload: msg.data,
+function sumCounts(results: readonly ApplyCounts[]): ApplyCounts {
+  const total: ApplyCounts = { events: {}, inserted: {} };
+  const add = (into: Record<string, number>, from: Record<string, number>) => {
+    for (const [table, n] of Object.entries(from)) into[table] = (into[table] ?? 0) + n;
   };
+  for (const c of results) {
+    add(total.events, c.events);
+    add(total.inserted, c.inserted);
+  }
+  return total;
 }
