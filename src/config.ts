@@ -60,7 +60,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   ) {
     throw new ConfigError(
       'EDGE_RATE_LIMIT_EVENTS_PER_SECOND',
-      `EDGE_RATE_LIMIT_EVENTS_PER_SECOND must be 0 or at least EDGE_MAX_EVENTS_PER_FRAME (${cfg.EDGE_MAX_EVENTS_PER_FRAME}), got ${cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND}: a full frame could never pass`,
+      `EDGE_RATE_LIMIT_EVENTS_PER_SECOND must be 0 or at least EDGE_MAX_EVENTS_PER_FRAME (${cfg.EDGE_MAX_EVENTS_PER_FRAME}), ` +
+        `got ${cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND}: a full frame could never pass`,
     );
   }
   // max_ack_pending is shared by every ingest process; below one process's pull the
@@ -68,7 +69,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cfg.INGEST_MAX_ACK_PENDING < cfg.INGEST_PULL_MAX_MESSAGES) {
     throw new ConfigError(
       'INGEST_MAX_ACK_PENDING',
-      `INGEST_MAX_ACK_PENDING must be at least INGEST_PULL_MAX_MESSAGES (${cfg.INGEST_PULL_MAX_MESSAGES}), got ${cfg.INGEST_MAX_ACK_PENDING}`,
+      `INGEST_MAX_ACK_PENDING must be at least INGEST_PULL_MAX_MESSAGES (${cfg.INGEST_PULL_MAX_MESSAGES}), got ` +
+        `${cfg.INGEST_MAX_ACK_PENDING}`,
     );
   }
   return Object.freeze(cfg);

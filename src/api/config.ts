@@ -4,12 +4,15 @@ import { int, num, str, url, type ParsedVars, type VarSpecs } from '../shared/en
 
 export const apiVars = {
   API_DATABASE_URL: url(
-    'PostgreSQL the read API queries; default DATABASE_URL. Point it at a streaming replica to move read traffic off the primary: answers then lag the primary by the replica\'s replay delay (shown in /health `api.detail.replica_lag_s`; docs/operations.md "Read replica"). Migrations, ingest and the retention job always use DATABASE_URL.',
+    'PostgreSQL the read API queries; default DATABASE_URL. Point it at a streaming replica to move read traffic ' +
+      "off the primary: answers then lag the primary by the replica's replay delay (shown in /health `api.detail.replica_lag_s`; " +
+      'docs/operations.md "Read replica"). Migrations, ingest and the retention job always use DATABASE_URL.',
     ['postgres', 'postgresql'],
     { secret: true },
   ),
   API_MAX_ROWS: int(
-    'Most rows (players, points, trail points, events, heatmap cells) any API response carries; longer results are cut and flagged `truncated`.',
+    'Most rows (players, points, trail points, events, heatmap cells) any API response carries; longer results ' +
+      'are cut and flagged `truncated`.',
     10000,
     1,
     1000000,
@@ -43,7 +46,8 @@ export const apiVars = {
     366 * 86400,
   ),
   API_HISTORY_TARGET_POINTS: int(
-    '/history without `bucket` picks the finest of raw (1 sample/s assumed), 1m, 1h, 1d giving at most this many points over the range.',
+    '/history without `bucket` picks the finest of raw (1 sample/s assumed), 1m, 1h, 1d giving at most this many ' +
+      'points over the range.',
     1440,
     10,
     1000000,
@@ -53,7 +57,8 @@ export const apiVars = {
   API_HEATMAP_MAX_CELL: num('Largest heatmap `cell` accepted (map units).', 1000, 0.001, 1000000),
   API_NAME_MAX_LENGTH: int('Longest `character`, `mob` or `name` filter accepted (characters).', 256, 1, 4096),
   API_RETENTION_INTERVAL_MS: int(
-    'How often the API calls tracker_apply_retention() (drops raw telemetry past its retention where no retention policy runs); 0 = never (use a cron job).',
+    'How often the API calls tracker_apply_retention() (drops raw telemetry past its retention where no retention ' +
+      'policy runs); 0 = never (use a cron job).',
     3600000,
     0,
     7 * 86400000,
@@ -63,7 +68,8 @@ export const apiVars = {
     { minLength: 1 },
   ),
   API_ROLLUP_INTERVAL_MS: int(
-    'How often the API calls tracker_refresh_rollups() (materializes closed buckets of the rollups and recomputes buckets that received late rows; one process at a time); 0 = never (then call it from cron).',
+    'How often the API calls tracker_refresh_rollups() (materializes closed buckets of the rollups and recomputes ' +
+      'buckets that received late rows; one process at a time); 0 = never (then call it from cron).',
     10000,
     0,
     86400000,

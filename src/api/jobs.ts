@@ -78,7 +78,8 @@ export function startJob(
 
 export async function readJobHealth(db: Queryable): Promise<JobHealthRow[]> {
   const { rows } = await db.query<JobHealthRow>(
-    'select job, last_status, last_success_age_seconds, last_error, total_failures::float8 as total_failures from tracker_job_health() order by job',
+    'select job, last_status, last_success_age_seconds, last_error, total_failures::float8 as total_failures from ' +
+      'tracker_job_health() order by job',
   );
   return rows;
 }
@@ -99,7 +100,9 @@ export function registerJobMetrics(db: Queryable, metrics: Registry, log: Logger
   };
   new Gauge({
     name: 'tracker_job_last_run_success',
-    help: "Last run of a background job succeeded (1) or failed (0); app:* are the API role's, timescaledb:* TimescaleDB policy jobs",
+    help:
+      "Last run of a background job succeeded (1) or failed (0); app:* are the API role's, timescaledb:* TimescaleDB " +
+      'policy jobs',
     labelNames: ['job'],
     registers: [metrics],
     async collect() {
@@ -130,7 +133,9 @@ export async function jobsCheck(db: Queryable) {
     ? { ok: true, detail: { jobs: rows.length } }
     : {
         ok: false,
-        reason: `${failing.length} background job(s) failing: ${failing.map((f) => f.job).join(', ')} (docs/retention-and-aggregation.md "Job health")`,
+        reason:
+          `${failing.length} background job(s) failing: ${failing.map((f) => f.job).join(', ')} (docs/retention-and-aggregation.md ` +
+          `"Job health")`,
         detail: { failing },
       };
 }

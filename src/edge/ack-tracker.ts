@@ -96,7 +96,8 @@ export class AckTrackers {
       p.send(
         unavailable(
           p.frame,
-          `events of frame ${p.frame} were not all stored within ${this.timeoutMs} ms (EDGE_ACK_TIMEOUT_MS); resend the frame, duplicates are dropped`,
+          `events of frame ${p.frame} were not all stored within ${this.timeoutMs} ms (EDGE_ACK_TIMEOUT_MS); resend ` +
+            `the frame, duplicates are dropped`,
         ),
       );
     }

@@ -5,19 +5,22 @@ import type { SharedConfig } from '../shared/config-vars.js';
 
 export const edgeVars = {
   WS_MAX_PAYLOAD_BYTES: int(
-    'Largest accepted WebSocket frame; bigger frames get `too_large` and close 1009 (frames over twice this size are cut by uWS without a reply).',
+    'Largest accepted WebSocket frame; bigger frames get `too_large` and close 1009 (frames over twice this size ' +
+      'are cut by uWS without a reply).',
     1024 * 1024,
     1024,
     64 * 1024 * 1024,
   ),
   WS_IDLE_TIMEOUT_SECONDS: int(
-    'Close a WebSocket whose peer answers nothing for this long; the server pings quiet sockets, so live clients stay (uWS needs >= 8).',
+    'Close a WebSocket whose peer answers nothing for this long; the server pings quiet sockets, so live clients ' +
+      'stay (uWS needs >= 8).',
     120,
     8,
     960,
   ),
   WS_MAX_BACKPRESSURE_BYTES: int(
-    'Outgoing bytes buffered per socket: a /ws/position client that does not read its replies is closed above it; /ws/live clients skip messages until they catch up.',
+    'Outgoing bytes buffered per socket: a /ws/position client that does not read its replies is closed above it; ' +
+      '/ws/live clients skip messages until they catch up.',
     1024 * 1024,
     1024,
     256 * 1024 * 1024,
@@ -47,13 +50,15 @@ export const edgeVars = {
     1000,
   ),
   EDGE_MAX_INFLIGHT_PUBLISHES: int(
-    'JetStream publishes awaiting their PubAck at once, per process (at most one per subject, to keep per-character order).',
+    'JetStream publishes awaiting their PubAck at once, per process (at most one per subject, to keep per-character ' +
+      'order).',
     512,
     1,
     100000,
   ),
   EDGE_MAX_BUFFERED_EVENTS: int(
-    'Events accepted but not yet stored in JetStream, per process (about 1-3 KB of memory each); above it the edge refuses new frames with `unavailable`.',
+    'Events accepted but not yet stored in JetStream, per process (about 1-3 KB of memory each); above it the edge ' +
+      'refuses new frames with `unavailable`.',
     50000,
     1,
     10000000,
@@ -66,7 +71,8 @@ export const edgeVars = {
   ),
   EDGE_PUBLISH_RETRY_MAX_MS: int('Longest backoff between retries of a failed JetStream publish.', 2000, 10, 60000),
   EDGE_ACK_TIMEOUT_MS: int(
-    'Ack mode: a frame not fully stored after this long gets `unavailable` (the edge keeps retrying; resending is safe).',
+    'Ack mode: a frame not fully stored after this long gets `unavailable` (the edge keeps retrying; resending ' +
+      'is safe).',
     10000,
     100,
     600000,
@@ -78,13 +84,15 @@ export const edgeVars = {
     100000,
   ),
   EDGE_RATE_LIMIT_FRAMES_PER_SECOND: int(
-    "Frames per second one /ws/position connection may send (bursts up to one second's worth); over it a frame gets `rate_limited`. 0 = unlimited.",
+    "Frames per second one /ws/position connection may send (bursts up to one second's worth); over it a frame " +
+      'gets `rate_limited`. 0 = unlimited.',
     1000,
     0,
     1000000,
   ),
   EDGE_RATE_LIMIT_EVENTS_PER_SECOND: int(
-    "Events per second one /ws/position connection may send (bursts up to one second's worth; at least EDGE_MAX_EVENTS_PER_FRAME); over it a frame gets `rate_limited`. 0 = unlimited.",
+    "Events per second one /ws/position connection may send (bursts up to one second's worth; at least EDGE_MAX_EVENTS_PER_FRAME); " +
+      'over it a frame gets `rate_limited`. 0 = unlimited.',
     20000,
     0,
     10000000,
@@ -96,19 +104,22 @@ export const edgeVars = {
     100000,
   ),
   EDGE_UNHEALTHY_AFTER_SECONDS: int(
-    '/health reports the edge unhealthy when accepted events have waited this long with no JetStream message stored (failing publishes make it unhealthy at once).',
+    '/health reports the edge unhealthy when accepted events have waited this long with no JetStream message stored ' +
+      '(failing publishes make it unhealthy at once).',
     30,
     1,
     86400,
   ),
   EDGE_DEDUP_CACHE_EVENTS: int(
-    'Event keys remembered after storage (for STREAM_DUPLICATE_WINDOW_SECONDS) so resent events are not stored again; 0 = rely on JetStream dedup only.',
+    'Event keys remembered after storage (for STREAM_DUPLICATE_WINDOW_SECONDS) so resent events are not stored ' +
+      'again; 0 = rely on JetStream dedup only.',
     100000,
     0,
     10000000,
   ),
   EDGE_LIVE_MAX_COALESCE_MS: int(
-    'Largest `coalesce_ms` a /ws/live client may ask for (positions held and sent as the newest per character every that many ms).',
+    'Largest `coalesce_ms` a /ws/live client may ask for (positions held and sent as the newest per character every ' +
+      'that many ms).',
     5000,
     1,
     60000,

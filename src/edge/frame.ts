@@ -114,7 +114,8 @@ export function checkEvent(
     return errorReply(
       ErrorCodes.tooLarge,
       frame,
-      `event is ${bytes} bytes; one ${t} event may be at most ${maxBytes} bytes (the NATS server's max_payload minus the envelope and headers)`,
+      `event is ${bytes} bytes; one ${t} event may be at most ${maxBytes} bytes (the NATS server's max_payload ` +
+        `minus the envelope and headers)`,
       extra(ev, index),
     );
   }

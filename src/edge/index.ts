@@ -112,7 +112,8 @@ function registerEdgeCheck(
         : saturated
           ? 'buffer of unstored events is full (EDGE_MAX_BUFFERED_EVENTS)'
           : stalledS > unhealthyAfterSeconds
-            ? `no JetStream message stored for ${Math.round(stalledS)} s while ${publisher.buffered} events wait (EDGE_UNHEALTHY_AFTER_SECONDS)`
+            ? `no JetStream message stored for ${Math.round(stalledS)} s while ${publisher.buffered} events wait ` +
+              `(EDGE_UNHEALTHY_AFTER_SECONDS)`
             : undefined;
     return {
       ok: reason === undefined,

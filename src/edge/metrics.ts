@@ -29,13 +29,17 @@ export function createEdgeMetrics(registry: Registry) {
     }),
     batchWaitSeconds: new Histogram({
       name: 'tracker_edge_batch_wait_seconds',
-      help: "From the first event of a JetStream message reaching the edge to its publish (batching and waiting for the character's previous message).",
+      help:
+        'From the first event of a JetStream message reaching the edge to its publish (batching and waiting ' +
+        "for the character's previous message).",
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
     givenUp: new Counter({
       name: 'tracker_edge_events_given_up_total',
-      help: 'Accepted events the edge gave up on because NATS or JetStream refuses their message for good (by error code); never retried, the rest flows on.',
+      help:
+        'Accepted events the edge gave up on because NATS or JetStream refuses their message for good (by error ' +
+        'code); never retried, the rest flows on.',
       labelNames: ['code'] as const,
       registers,
     }),

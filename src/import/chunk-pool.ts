@@ -12,7 +12,8 @@ const workerFile = self.replace(/chunk-pool\.(ts|js)$/, (_m, ext: string) => `ch
 const startWorker = (): Worker =>
   workerFile.endsWith('.ts')
     ? new Worker(
-        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); })`,
+        `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); ` +
+          `})`,
         { eval: true },
       )
     : new Worker(workerFile);

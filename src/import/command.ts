@@ -217,7 +217,8 @@ async function verifiedCheckpoint(
   const row = source.rowAt(table, cp.rowid);
   if (row && rowHash(row) === cp.rowHash) return cp;
   line(
-    `${table}: the checkpoint (rowid ${cp.rowid}) does not match this file; importing from the start (nothing is stored twice)`,
+    `${table}: the checkpoint (rowid ${cp.rowid}) does not match this file; importing from the start (nothing is ` +
+      `stored twice)`,
   );
   return undefined;
 }

@@ -73,7 +73,8 @@ export function formatReport(r: ImportReport): string {
   );
   for (const t of r.tables) {
     lines.push(
-      `| ${t.table} → ${t.type} | ${n(t.rows)} | ${n(t.alreadyImported)} | ${n(t.read)} | ${n(t.imported)} | ${n(t.alreadyInStream)} | ${n(t.duplicates)} | ${n(sum(t.skipped))} | ${t.complete ? 'yes' : 'NO'} |`,
+      `| ${t.table} → ${t.type} | ${n(t.rows)} | ${n(t.alreadyImported)} | ${n(t.read)} | ${n(t.imported)} | ${n(t.alreadyInStream)} ` +
+        `| ${n(t.duplicates)} | ${n(sum(t.skipped))} | ${t.complete ? 'yes' : 'NO'} |`,
     );
   }
   for (const t of r.tables) {

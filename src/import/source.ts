@@ -66,7 +66,8 @@ export class OldAppSource {
       } catch (err) {
         // Chunks are read by rowid (batches.ts: boundaries that depend only on the file).
         throw new SourceError(
-          `${this.path}: table ${spec.table} cannot be read by rowid (${(err as Error).message}); WITHOUT ROWID tables are not supported`,
+          `${this.path}: table ${spec.table} cannot be read by rowid (${(err as Error).message}); WITHOUT ROWID ` +
+            `tables are not supported`,
         );
       }
       info.tables.push({
@@ -85,7 +86,8 @@ export class OldAppSource {
     }
     if (info.tables.length === 0 && info.counted.length === 0) {
       throw new SourceError(
-        `${this.path} holds none of the old app's tables (${[...IMPORTED_TABLES.map((s) => s.table), ...Object.keys(COUNTED_TABLES)].join(', ')}); found: ${names.join(', ') || 'no tables'}`,
+        `${this.path} holds none of the old app's tables (${[...IMPORTED_TABLES.map((s) => s.table), ...Object.keys(COUNTED_TABLES)].join(', ')}); ` +
+          `found: ${names.join(', ') || 'no tables'}`,
       );
     }
     return info;

@@ -97,7 +97,8 @@ function parseEnvelope(data: Uint8Array, maxBytes: number): { env: RawEnvelope; 
   if (env === null || typeof env !== 'object' || Array.isArray(env)) {
     throw poison(
       PoisonCodes.notEnvelope,
-      `undecodable envelope: a JSON ${Array.isArray(env) ? 'array' : env === null ? 'null' : typeof env}, not an object`,
+      `undecodable envelope: a JSON ${Array.isArray(env) ? 'array' : env === null ? 'null' : typeof env}, not an ` +
+        `object`,
     );
   }
   const e = env as RawEnvelope;

@@ -57,7 +57,9 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     }),
     errors: new Counter({
       name: 'tracker_ingest_errors_total',
-      help: 'Ingest errors by kind: transient (database unreachable; batch retried), data (batch refused; bisected), poison (message refused), consumer (JetStream consumer trouble), lag_poll.',
+      help:
+        'Ingest errors by kind: transient (database unreachable; batch retried), data (batch refused; bisected), ' +
+        'poison (message refused), consumer (JetStream consumer trouble), lag_poll.',
       labelNames: ['kind'],
       registers,
     }),
@@ -68,12 +70,17 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     }),
     redelivered: new Counter({
       name: 'tracker_ingest_redelivered_total',
-      help: "Messages received on their second or later delivery: held by a consumer that died or stalled past ack_wait, or nak'ed. Harmless (apply is idempotent); a steady rise means consumers crash or batches outlast ack_wait.",
+      help:
+        'Messages received on their second or later delivery: held by a consumer that died or stalled past ' +
+        "ack_wait, or nak'ed. Harmless (apply is idempotent); a steady rise means consumers crash or batches " +
+        'outlast ack_wait.',
       registers,
     }),
     isolated: new Counter({
       name: 'tracker_ingest_isolated_total',
-      help: 'Messages dead-lettered, by reason code (docs/ingest.md "Foreign and malformed messages"): the rest of the stream flows on.',
+      help:
+        'Messages dead-lettered, by reason code (docs/ingest.md "Foreign and malformed messages"): the rest ' +
+        'of the stream flows on.',
       labelNames: ['reason'],
       registers,
     }),

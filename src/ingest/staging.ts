@@ -55,7 +55,8 @@ export async function insertRows(
       return `(${ph.join(',')})`;
     });
     const res = await client.query(
-      `insert into ${spec.table} (${spec.columns.join(', ')}) values ${tuples.join(',')} on conflict ${conflictTarget} do nothing`,
+      `insert into ${spec.table} (${spec.columns.join(', ')}) values ${tuples.join(',')} on conflict ${conflictTarget} ` +
+        `do nothing`,
       params,
     );
     inserted += res.rowCount ?? 0;

@@ -11,7 +11,8 @@ export const sharedVars = {
     { secret: true },
   ),
   NATS_URL: url(
-    'NATS server URL(s), comma-separated for a cluster. Unset: `npm start` runs a private nats-server with JetStream under DATA_DIR.',
+    'NATS server URL(s), comma-separated for a cluster. Unset: `npm start` runs a private nats-server with JetStream ' +
+      'under DATA_DIR.',
     ['nats', 'tls', 'ws', 'wss'],
   ),
   NATS_CREDS_FILE: str('Path to a NATS .creds file (optional).'),
@@ -23,19 +24,23 @@ export const sharedVars = {
     65535,
   ),
   PLUGIN_SECRET: str(
-    'Shared secret game plugins send in `X-Plugin-Secret` (or `?secret=`). Unset (and no PLUGIN_SECRETS): no auth, allowed only when HOST is loopback.',
+    'Shared secret game plugins send in `X-Plugin-Secret` (or `?secret=`). Unset (and no PLUGIN_SECRETS): no auth, ' +
+      'allowed only when HOST is loopback.',
     { secret: true, minLength: 8 },
   ),
   PLUGIN_SECRETS: str(
-    'More accepted plugin secrets, comma-separated (each at least 8 characters), on top of PLUGIN_SECRET: to rotate, add the new one, move the plugins over, then remove the old one.',
+    'More accepted plugin secrets, comma-separated (each at least 8 characters), on top of PLUGIN_SECRET: to rotate, ' +
+      'add the new one, move the plugins over, then remove the old one.',
     { secret: true },
   ),
   API_TOKEN: str(
-    'Bearer token required on the read API, /metrics, /openapi.json and /ws/live (`Authorization: Bearer <token>`, or `?token=` on /ws/live). Unset: reads are open. /health stays open. See docs/security.md.',
+    'Bearer token required on the read API, /metrics, /openapi.json and /ws/live (`Authorization: Bearer <token>`, ' +
+      'or `?token=` on /ws/live). Unset: reads are open. /health stays open. See docs/security.md.',
     { secret: true, minLength: 16 },
   ),
   API_CORS_ORIGINS: str(
-    'Origins (scheme://host[:port], comma-separated) whose pages may call the read API cross-origin; unset: same origin only.',
+    'Origins (scheme://host[:port], comma-separated) whose pages may call the read API cross-origin; unset: same ' +
+      'origin only.',
   ),
   ROLES: list('Roles this process runs: edge, ingest, api (any combination).', ROLES, [...ROLES]),
   LOG_LEVEL: oneOf('pino log level.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
@@ -45,7 +50,9 @@ export const sharedVars = {
   }),
   LOCAL_NATS_PORT: int('Port of the private nats-server (only without NATS_URL).', 14222, 1, 65535),
   NATS_SYNC_INTERVAL: matching(
-    'How often the private nats-server fsyncs JetStream writes (only without NATS_URL): `default` keeps the server\'s own (every 2 minutes: a machine crash can lose acknowledged events), `always` syncs every write before its ack, or a duration such as `1s`. Needs nats-server 2.10+ unless `default`; see docs/ingest.md "Durability".',
+    "How often the private nats-server fsyncs JetStream writes (only without NATS_URL): `default` keeps the server's " +
+      'own (every 2 minutes: a machine crash can lose acknowledged events), `always` syncs every write before its ' +
+      'ack, or a duration such as `1s`. Needs nats-server 2.10+ unless `default`; see docs/ingest.md "Durability".',
     '^(default|always|[1-9][0-9]*(ms|s|m|h))$',
     'default, always, or a duration such as 500ms, 1s, 2m',
     'default',
@@ -73,7 +80,9 @@ export const sharedVars = {
   PG_POOL_MAX: int('Maximum PostgreSQL connections per process.', 10, 1, 500),
   MIGRATE_ON_START: bool('Apply pending SQL migrations at startup.', true),
   UWS_USE_FALLBACK: oneOf(
-    'HTTP/WebSocket transport (docs/transports.md). `auto`: native uWebSockets.js when its binary loads for this Node (16/18/20), else the ws + node:http transport; `true`/`1`: always ws; `false`/`0`: native or refuse to start.',
+    'HTTP/WebSocket transport (docs/transports.md). `auto`: native uWebSockets.js when its binary loads for this ' +
+      'Node (16/18/20), else the ws + node:http transport; `true`/`1`: always ws; `false`/`0`: native or refuse to ' +
+      'start.',
     ['auto', 'true', 'false', '1', '0'] as const,
     'auto',
   ),

@@ -49,7 +49,8 @@ export async function migrate(url: string, log?: Logger, dir?: string): Promise<
       const prev = applied.get(m.version);
       if (prev && prev.checksum !== m.checksum) {
         throw new MigrationError(
-          `migration ${m.file} was edited after it was applied (checksum ${prev.checksum.slice(0, 12)} in the database, ${m.checksum.slice(0, 12)} on disk); add a new migration instead`,
+          `migration ${m.file} was edited after it was applied (checksum ${prev.checksum.slice(0, 12)} in the database, ` +
+            `${m.checksum.slice(0, 12)} on disk); add a new migration instead`,
         );
       }
     }

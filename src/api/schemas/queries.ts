@@ -22,7 +22,8 @@ function parameterSchemas(limits: ApiLimits) {
       description: `${what} (seconds; default ${def}, at most ${max}).`,
     });
   const from = time(
-    `Start of the range, inclusive (ISO 8601 with a time zone; millisecond precision). Default: \`to\` minus ${limits.API_DEFAULT_RANGE_SECONDS} s.`,
+    `Start of the range, inclusive (ISO 8601 with a time zone; millisecond precision). Default: \`to\` minus ${limits.API_DEFAULT_RANGE_SECONDS} ` +
+      `s.`,
   );
   const to = time('End of the range, exclusive (ISO 8601 with a time zone). Default: now.');
   const cell = Type.Number({
@@ -30,7 +31,8 @@ function parameterSchemas(limits: ApiLimits) {
     maximum: limits.API_HEATMAP_MAX_CELL,
     default: limits.API_HEATMAP_DEFAULT_CELL,
     description:
-      'Grid cell size in map units. Whole multiples of 0.1 are served from the hourly cell aggregates; other sizes from the raw events.',
+      'Grid cell size in map units. Whole multiples of 0.1 are served from the hourly cell aggregates; other sizes ' +
+      'from the raw events.',
   });
   const limit = Type.Integer({
     minimum: 1,
@@ -83,7 +85,9 @@ export function querySchemas(limits: ApiLimits) {
         Type.Unsafe<Bucket>({
           type: 'string',
           enum: [...BUCKETS],
-          description: `raw rows or 1m/1h/1d buckets. Default: the finest whose point count over the range is at most ${limits.API_HISTORY_TARGET_POINTS} (raw assumes 1 sample/s).`,
+          description:
+            `raw rows or 1m/1h/1d buckets. Default: the finest whose point count over the range is at ` +
+            `most ${limits.API_HISTORY_TARGET_POINTS} (raw assumes 1 sample/s).`,
         }),
       ),
     }),

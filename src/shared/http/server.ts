@@ -182,7 +182,9 @@ function addHealthAndMetrics(app: TemplatedApp, health: Health, metrics: Registr
 const transportInfo = (metrics: Registry) =>
   new Gauge({
     name: 'tracker_http_transport_info',
-    help: 'Always 1; labels say which HTTP/WebSocket transport runs (uws = native uWebSockets.js, ws = ws + node:http) on which Node.',
+    help:
+      'Always 1; labels say which HTTP/WebSocket transport runs (uws = native uWebSockets.js, ws = ws + node:http) ' +
+      'on which Node.',
     labelNames: ['transport', 'node'],
     registers: [metrics],
   });

@@ -40,7 +40,9 @@ export function loadNativeUws(): NativeLoad {
     const why = (err as Error).message.split('\n')[0];
     cached = {
       ok: false,
-      reason: `no uWebSockets.js binary loads for Node ${process.versions.node} (ABI ${process.versions.modules}, ${process.platform}-${process.arch}; the package ships ABIs 93/108/115 = Node 16/18/20): ${why}`,
+      reason:
+        `no uWebSockets.js binary loads for Node ${process.versions.node} (ABI ${process.versions.modules}, ` +
+        `${process.platform}-${process.arch}; the package ships ABIs 93/108/115 = Node 16/18/20): ${why}`,
     };
   }
   return cached;

@@ -30,13 +30,15 @@ function syncConfig(bin: string, dir: string, syncInterval: string): string[] {
   const [major = 0, minor = 0] = serverVersion(bin);
   if (major < 2 || (major === 2 && minor < 10)) {
     throw new ServiceError(
-      `NATS_SYNC_INTERVAL=${syncInterval} needs nats-server 2.10 or newer (this one is ${major}.${minor}); unset it to keep the server's default (fsync every 2 minutes), or point NATS_URL at a newer server`,
+      `NATS_SYNC_INTERVAL=${syncInterval} needs nats-server 2.10 or newer (this one is ${major}.${minor}); unset ` +
+        `it to keep the server's default (fsync every 2 minutes), or point NATS_URL at a newer server`,
     );
   }
   const file = join(dir, 'nats-server.conf');
   writeFileSync(
     file,
-    `jetstream { store_dir: ${JSON.stringify(join(dir, 'jetstream'))}, sync_interval: ${JSON.stringify(syncInterval)} }\n`,
+    `jetstream { store_dir: ${JSON.stringify(join(dir, 'jetstream'))}, sync_interval: ${JSON.stringify(syncInterval)} ` +
+      `}\n`,
   );
   return ['-c', file];
 }
