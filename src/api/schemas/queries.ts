@@ -34,12 +34,13 @@ function parameterSchemas(limits: ApiLimits) {
       'Grid cell size in map units. Whole multiples of 0.1 are served from the hourly cell aggregates; other sizes ' +
       'from the raw events.',
   });
-  const limit = Type.Integer({
-    minimum: 1,
-    maximum: limits.API_MAX_ROWS,
-    default: Math.min(limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS),
-    description: 'Most events returned, newest first.',
-  });
+  const limit = (description: string) =>
+    Type.Integer({
+      minimum: 1,
+      maximum: limits.API_MAX_ROWS,
+      default: Math.min(limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS),
+      description,
+    });
   const obj = <P extends Parameters<typeof Type.Object>[0]>(p: P) => Type.Object(p, { additionalProperties: false });
 
   return { name, from, to, cell, limit, seconds, obj };
@@ -56,7 +57,7 @@ function eventQueries<K extends string>(p: ReturnType<typeof parameterSchemas>, 
       to: Type.Optional(to),
       ...named,
       character: Type.Optional(name('Reporting character (exact match).')),
-      limit: Type.Optional(limit),
+      limit: Type.Optional(limit('Most events returned, newest first.')),
     }),
     heatmap: obj({ from: Type.Optional(from), to: Type.Optional(to), ...named, cell: Type.Optional(cell) }),
   };
@@ -64,7 +65,7 @@ function eventQueries<K extends string>(p: ReturnType<typeof parameterSchemas>, 
 
 export function querySchemas(limits: ApiLimits) {
   const p = parameterSchemas(limits);
-  const { name, from, to, seconds, obj } = p;
+  const { name, from, to, seconds, limit, obj } = p;
   const spawns = eventQueries(p, 'mob', 'Mob name (exact match).');
   const rares = eventQueries(p, 'name', 'Rare item name (exact match).');
   return {
@@ -101,14 +102,7 @@ export function querySchemas(limits: ApiLimits) {
     raresHeatmap: rares.heatmap,
     characters: obj({
       q: Type.Optional(name('Only names containing this text (case-insensitive).')),
-      limit: Type.Optional(
-        Type.Integer({
-          minimum: 1,
-          maximum: limits.API_MAX_ROWS,
-          default: Math.min(limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS),
-          description: 'Most characters returned, by name.',
-        }),
-      ),
+      limit: Type.Optional(limit('Most characters returned, by name.')),
     }),
     none: obj({}),
   };

@@ -80,6 +80,27 @@ function initCluster(
   }
 }
 
+/** A new cluster with its own random password, TimescaleDB preloaded, reachable only over TCP. */
+function createCluster(pgBinDir: string, dataDir: string, pwPath: string, user: ReturnType<typeof serviceUser>): void {
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(pwPath, password, { mode: 0o600 });
+  initCluster(pgBinDir, dataDir, password, user);
+  appendFileSync(
+    join(dataDir, 'postgresql.conf'),
+    [
+      '',
+      '# added by telemetry-tracker localstack',
+      "shared_preload_libraries = 'timescaledb'",
+      'timescaledb.telemetry_level = off',
+      "unix_socket_directories = ''",
+      'max_connections = 200',
+      'shared_buffers = 256MB',
+      'max_wal_size = 2GB',
+      '',
+    ].join('\n'),
+  );
+}
+
 export async function startPostgres(opts: PostgresOptions): Promise<LocalPostgres> {
   const { pgBinDir } = ensureBinaries();
   const user = serviceUser();
@@ -88,25 +109,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<LocalPostgre
   mkdirSync(dir, { recursive: true });
   if (user) makeReachable(dir, user);
   const pwPath = join(dir, 'password');
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    const password = randomBytes(18).toString('base64url');
-    writeFileSync(pwPath, password, { mode: 0o600 });
-    initCluster(pgBinDir, dataDir, password, user);
-    appendFileSync(
-      join(dataDir, 'postgresql.conf'),
-      [
-        '',
-        '# added by telemetry-tracker localstack',
-        "shared_preload_libraries = 'timescaledb'",
-        'timescaledb.telemetry_level = off',
-        "unix_socket_directories = ''",
-        'max_connections = 200',
-        'shared_buffers = 256MB',
-        'max_wal_size = 2GB',
-        '',
-      ].join('\n'),
-    );
-  }
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) createCluster(pgBinDir, dataDir, pwPath, user);
   // A cluster left running by a process that was killed: stop it cleanly first.
   await stopLeftover(join(dataDir, 'postmaster.pid'), 'postgres', 'SIGINT');
   const password = readFileSync(pwPath, 'utf8').trim();
