@@ -1,14 +1,9 @@
 // Running `import-sqlite` as a real process against the test stack, and reading the
 // results back through the read API.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnMain, type MainProcess } from '../helpers/main-process.js';
 import type { Config } from '../../src/config.js';
 
-export interface ImportRun {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stdout(): string;
-  stderr(): string;
-}
+export type ImportRun = MainProcess;
 
 export function importEnv(cfg: Config): NodeJS.ProcessEnv {
   return {
@@ -22,24 +17,8 @@ export function importEnv(cfg: Config): NodeJS.ProcessEnv {
   };
 }
 
-export function startImport(env: NodeJS.ProcessEnv, args: string[]): ImportRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'import-sqlite', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    err += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once('exit', (code, signal) => r({ code, signal })),
-  );
-  return { child, exited, stdout: () => out, stderr: () => err };
-}
+export const startImport = (env: NodeJS.ProcessEnv, args: string[]): ImportRun =>
+  spawnMain(env, ['import-sqlite', ...args]);
 
 /** Runs an import to its end; returns the exit code, the parsed `--json` report and stderr. */
 export async function runImport(

@@ -1,6 +1,6 @@
 // Fixtures for the ingest tests: events, envelopes published exactly as the edge
 // publishes them (src/shared/envelope.ts), child ingest processes, row counts.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawnMain, type MainProcess } from '../helpers/main-process.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import pg from 'pg';
@@ -142,29 +142,9 @@ export function childEnv(cfg: Config, extra: Record<string, string> = {}): NodeJ
   };
 }
 
-export interface Child {
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
+export type Child = MainProcess;
 
-export function startChild(env: NodeJS.ProcessEnv, args: string[] = ['start']): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once('exit', (code, signal) => r({ code, signal })),
-  );
-  return { child, exited, output: () => out };
-}
+export const startChild = (env: NodeJS.ProcessEnv, args: string[] = ['start']): Child => spawnMain(env, args);
 
 export async function stopChild(c: Child): Promise<void> {
   if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGTERM');
