@@ -14,6 +14,14 @@ export type ColumnKind =
   | 'float-ish' // finite number, or a numeric string (older plugins send kills_per_hour so)
   | 'int'; // safe integer
 
+/** Column type of each kind, as information_schema.columns spells it. */
+export const COLUMN_TYPE: Record<ColumnKind, string> = {
+  text: 'text',
+  float: 'double precision',
+  'float-ish': 'double precision',
+  int: 'bigint',
+};
+
 /**
  * Where the read API puts a field (docs/api.md). A raw sample carries every field, in
  * this order of groups; a time bucket carries positions and counters as of its newest
