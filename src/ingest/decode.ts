@@ -3,11 +3,14 @@
 // untrusted input: each check below throws a PoisonError with its own code
 // (docs/ingest.md "Foreign and malformed messages"), the message is dead-lettered with
 // that reason, and the messages behind it flow on. Nothing here may throw anything else.
+// Each event is checked once by the edge's compiled schema (schemas/validators.ts), plus
+// the little the schema cannot see (docs/ingest.md "Foreign and malformed messages").
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
 import { parseSubject, STORED_TYPES, type StoredType } from '../shared/subjects.js';
+import type { ValidateFunction } from 'ajv';
 import { validators, fieldErrors } from '../../schemas/validators.js';
 import { PoisonError, PoisonCodes, type PoisonCode } from '../shared/errors.js';
-import { TABLES, type FieldKind, type TableSpec } from './tables.js';
+import { ENVELOPE_COLUMNS, TABLES, type FieldKind, type FieldSpec, type TableSpec } from './tables.js';
 
 export type Value = string | number | null;
 export type Row = Value[];
@@ -118,9 +121,8 @@ function parseEnvelope(data: Uint8Array, maxBytes: number): { env: RawEnvelope; 
   return { env: e, ids: e.ids, events: e.events };
 }
 
-/** Throws PoisonError naming what is wrong. `seq` is the message's stream sequence. */
-export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8Array, seq: number): DecodedMessage {
-  const { prefix } = limits;
+/** The stored type and character a subject names. */
+function routeOf(prefix: string, subject: string): { type: StoredType; characterName: string } {
   const route = parseSubject(prefix, subject);
   const type = route?.type as StoredType | undefined;
   if (!route || !type || !STORED_TYPES.includes(type) || route.characterName === '') {
@@ -129,53 +131,101 @@ export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8
       `subject ${subject} is not ${prefix}.<telemetry|spawn|rare>.<character token> (docs/protocol.md "NATS subjects")`,
     );
   }
+  return { type, characterName: route.characterName };
+}
+
+function receivedAtOf(env: RawEnvelope): string {
+  const v = env.received_at;
+  if (typeof v !== 'string' || !RFC3339.test(v) || !Number.isFinite(Date.parse(v)))
+    throw poison(PoisonCodes.notEnvelope, `received_at must be an RFC 3339 date-time, got ${show(v)}`);
+  return v;
+}
+
+/** What each event of one message is checked against and filled from. */
+interface MessageContext {
+  readonly type: StoredType;
+  readonly characterName: string;
+  readonly spec: TableSpec;
+  readonly validate: ValidateFunction;
+  readonly ids: readonly unknown[];
+  readonly receivedAt: string;
+  readonly seq: number;
+}
+
+/**
+ * Throws why the schema refused an event: the first failing column check, as it names
+ * the column (tests and dead letters rely on those words), else the schema's first error.
+ */
+function throwRefusal(m: MessageContext, ev: Record<string, unknown>, i: number): never {
+  convert('time', ev.timestamp, i, 'timestamp');
+  for (const fs of m.spec.fields) {
+    const v = ev[fs.field];
+    if (v !== undefined && v !== null) convert(fs.kind, v, i, fs.field);
+    else if (fs.required) throw invalid(`${where(i, fs.field)} is required`);
+  }
+  const [first] = fieldErrors(m.validate.errors);
+  throw invalid(`events[${i}] fails the ${m.type} schema: ${first?.path ?? '/'} ${first?.message ?? 'is invalid'}`);
+}
+
+/**
+ * A value the schema accepted, as its column takes it. The schema already checked its
+ * type, finiteness and range (test/ingest/decode-schema.unit.test.ts holds every column
+ * kind to its schema); it lets through lone surrogates in text and date-times that are
+ * not RFC 3339 (e.g. `+0100`, leap seconds), which `convert` still refuses.
+ */
+function accepted(fs: FieldSpec, v: unknown, i: number): Value {
+  if (v === undefined || v === null) return null;
+  if (fs.kind === 'float' || fs.kind === 'int') return v as number;
+  if (fs.kind === 'float-ish') return typeof v === 'string' ? Number(v) : (v as number);
+  return convert(fs.kind, v, i, fs.field);
+}
+
+function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
+  const ev = value as Record<string, unknown> | null;
+  if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw invalid(`events[${i}] is not an object`);
+  if (ev.type !== m.type)
+    throw poison(PoisonCodes.typeMismatch, `events[${i}].type ${show(ev.type)} does not match subject type ${m.type}`);
+  const key = m.ids[i];
+  if (typeof key !== 'string' || !UUID.test(key))
+    throw poison(PoisonCodes.invalidKey, `ids[${i}] must be a UUID event key, got ${show(key)}`);
+  const name = convert('text', ev.character_name, i, 'character_name');
+  if (name !== m.characterName) {
+    throw poison(
+      PoisonCodes.characterMismatch,
+      `events[${i}].character_name ${show(name)} does not match the subject's character ${show(m.characterName)}`,
+    );
+  }
+  // The edge's own schema: a foreign publisher gets no more leeway than a plugin does.
+  if (!m.validate(ev)) throwRefusal(m, ev, i);
+  const { fields } = m.spec;
+  const row: Row = new Array(ENVELOPE_COLUMNS.length + fields.length);
+  row[0] = convert('time', ev.timestamp, i, 'timestamp');
+  row[1] = name;
+  row[2] = key;
+  row[3] = m.receivedAt;
+  row[4] = m.seq;
+  for (let f = 0; f < fields.length; f++)
+    row[ENVELOPE_COLUMNS.length + f] = accepted(fields[f], ev[fields[f].field], i);
+  return row;
+}
+
+/** Throws PoisonError naming what is wrong. `seq` is the message's stream sequence. */
+export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8Array, seq: number): DecodedMessage {
+  const { type, characterName } = routeOf(limits.prefix, subject);
   const { env, ids, events } = parseEnvelope(data, limits.maxMessageBytes);
   if (env.type !== type)
     throw poison(PoisonCodes.typeMismatch, `envelope type ${show(env.type)} does not match subject type ${type}`);
-  if (
-    typeof env.received_at !== 'string' ||
-    !RFC3339.test(env.received_at) ||
-    !Number.isFinite(Date.parse(env.received_at))
-  ) {
-    throw poison(PoisonCodes.notEnvelope, `received_at must be an RFC 3339 date-time, got ${show(env.received_at)}`);
-  }
-  const receivedAt = env.received_at;
   const spec = TABLES[type];
-  const validate = validators.get(type)!;
+  const m: MessageContext = {
+    type,
+    characterName,
+    spec,
+    validate: validators.get(type)!,
+    ids,
+    receivedAt: receivedAtOf(env),
+    seq,
+  };
   const rows: Row[] = new Array(events.length);
-  for (let i = 0; i < events.length; i++) {
-    const ev = events[i] as Record<string, unknown> | null;
-    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw invalid(`events[${i}] is not an object`);
-    if (ev.type !== type)
-      throw poison(PoisonCodes.typeMismatch, `events[${i}].type ${show(ev.type)} does not match subject type ${type}`);
-    const key = ids[i];
-    if (typeof key !== 'string' || !UUID.test(key))
-      throw poison(PoisonCodes.invalidKey, `ids[${i}] must be a UUID event key, got ${show(key)}`);
-    const name = convert('text', ev.character_name, i, 'character_name');
-    if (name !== route.characterName) {
-      throw poison(
-        PoisonCodes.characterMismatch,
-        `events[${i}].character_name ${show(name)} does not match the subject's character ${show(route.characterName)}`,
-      );
-    }
-    const row: Row = [convert('time', ev.timestamp, i, 'timestamp'), name, key, receivedAt, seq];
-    for (const fs of spec.fields) {
-      const v = ev[fs.field];
-      if (v === undefined || v === null) {
-        if (fs.required) throw invalid(`${where(i, fs.field)} is required`);
-        row.push(null);
-      } else {
-        row.push(convert(fs.kind, v, i, fs.field));
-      }
-    }
-    // The column checks above guard the database; the edge's own schema guards the
-    // rest (lengths, ranges, formats), so a foreign publisher gets no more leeway
-    // than a plugin does.
-    if (!validate(ev)) {
-      const [first] = fieldErrors(validate.errors);
-      throw invalid(`events[${i}] fails the ${type} schema: ${first?.path ?? '/'} ${first?.message ?? 'is invalid'}`);
-    }
-    rows[i] = row;
-  }
+  for (let i = 0; i < events.length; i++) rows[i] = decodeEvent(m, events[i], i);
   return { type, spec, rows };
 }

@@ -1,15 +1,15 @@
 // The projection tables ingest writes (sql/001_core.sql) and, per column, which event
 // field fills it and what type that field must have. Columns are listed in table
-// order so a row can be COPYed or INSERTed positionally.
+// order so a row can be COPYed or INSERTed positionally. Telemetry's come from the one
+// field list (schemas/telemetry-fields.ts).
 import type { StoredType } from '../shared/subjects.js';
+import { TELEMETRY_FIELDS, TELEMETRY_FIELD_NAMES, type ColumnKind } from '../../schemas/telemetry-fields.js';
 
-/** How a field is checked and converted (the edge validated it; ingest still defends). */
-export type FieldKind =
-  | 'text' // string, no NUL, well-formed UTF-16
-  | 'float' // finite number
-  | 'float-ish' // finite number, or a numeric string (older plugins send kills_per_hour so)
-  | 'int' // safe integer (bigint column)
-  | 'time'; // RFC 3339 date-time string
+/**
+ * How a field is checked and converted (the edge validated it; ingest still defends):
+ * a column kind of schemas/telemetry-fields.ts, or `time`, an RFC 3339 date-time string.
+ */
+export type FieldKind = ColumnKind | 'time';
 
 export interface FieldSpec {
   readonly column: string;
@@ -58,24 +58,10 @@ function table(name: string, fields: FieldSpec[]): TableSpec {
 }
 
 export const TABLES: Record<StoredType, TableSpec> = {
-  telemetry: table('telemetry', [
-    f('ew', 'float', true),
-    f('ns', 'float', true),
-    f('z', 'float', true),
-    f('char_tag', 'text'),
-    f('session_id', 'text'),
-    f('kills', 'int'),
-    f('deaths', 'int'),
-    f('rares_found', 'int'),
-    f('prismatic_taper_count', 'int'),
-    f('kills_per_hour', 'float-ish'),
-    f('onlinetime', 'text'),
-    f('vt_state', 'text'),
-    f('latency_ms', 'float'),
-    f('mem_mb', 'float'),
-    f('cpu_pct', 'float'),
-    f('mem_handles', 'int'),
-  ]),
+  telemetry: table(
+    'telemetry',
+    TELEMETRY_FIELD_NAMES.map((name) => f(name, TELEMETRY_FIELDS[name].column, TELEMETRY_FIELDS[name].required)),
+  ),
   spawn: table('spawn_events', [
     f('mob', 'text', true),
     f('ew', 'float', true),

@@ -18,10 +18,3 @@ export function isoDates<T extends Record<string, unknown>>(row: T): T {
   for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : v;
   return out as T;
 }
-
-/** The telemetry fields of a sample, in response order (see schemas/responses.ts). */
-export const TELEMETRY_COLUMNS = `ts as timestamp, ew, ns, z,
-  kills::float8 as kills, deaths::float8 as deaths, rares_found::float8 as rares_found,
-  prismatic_taper_count::float8 as prismatic_taper_count, kills_per_hour,
-  char_tag, session_id, onlinetime, vt_state,
-  latency_ms, mem_mb, cpu_pct, mem_handles::float8 as mem_handles`;

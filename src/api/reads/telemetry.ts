@@ -4,11 +4,12 @@
 import type { Queryable } from '../db.js';
 import type { Bucket } from '../schemas/queries.js';
 import type { RawPointT, BucketPointT } from '../schemas/responses.js';
-import { limited, isoDates, TELEMETRY_COLUMNS, type Limited } from './rows.js';
+import { limited, isoDates, type Limited } from './rows.js';
+import { POSITION_COLUMNS, SAMPLE_COLUMNS, BUCKET_FIELD_COLUMNS } from './telemetry-columns.js';
 
 export async function readLive(db: Queryable, seconds: number, maxRows: number) {
   const { rows } = await db.query(
-    `select character_name, received_at, ${TELEMETRY_COLUMNS}
+    `select character_name, received_at, ${SAMPLE_COLUMNS}
        from player_latest where ts >= now() - make_interval(secs => $1)
       order by character_name limit $2`,
     [seconds, maxRows + 1],
@@ -18,7 +19,7 @@ export async function readLive(db: Queryable, seconds: number, maxRows: number) 
 
 export async function readTrails(db: Queryable, seconds: number, character: string | undefined, maxRows: number) {
   const { rows } = await db.query(
-    `select character_name, ts as timestamp, ew, ns, z
+    `select character_name, ts as timestamp, ${POSITION_COLUMNS}
        from telemetry
       where ts >= now() - make_interval(secs => $1) and ($2::text is null or character_name = $2)
       order by character_name, ts limit $3`,
@@ -64,7 +65,7 @@ export async function readHistory(
   if (from.getTime() >= to.getTime()) return { rows: [], truncated: false };
   if (bucket === 'raw') {
     const { rows } = await db.query<RawPointT>(
-      `select ${TELEMETRY_COLUMNS} from telemetry
+      `select ${SAMPLE_COLUMNS} from telemetry
         where character_name = $1 and ts >= $2 and ts < $3
         order by ts limit $4`,
       [character, from.toISOString(), to.toISOString(), maxRows + 1],
@@ -73,13 +74,8 @@ export async function readHistory(
   }
   // Buckets overlapping [from, to): the first one may start before `from`.
   const { rows } = await db.query<BucketPointT>(
-    `select ${iso('bucket')} as timestamp, samples::float8 as samples, ${iso('last_ts')} as last_timestamp, ew, ns, z,
-            kills::float8 as kills, deaths::float8 as deaths, rares_found::float8 as rares_found,
-            prismatic_taper_count::float8 as prismatic_taper_count, kills_per_hour,
-            latency_ms_sum / nullif(latency_ms_count, 0) as latency_ms_avg, latency_ms_max,
-            mem_mb_sum / nullif(mem_mb_count, 0) as mem_mb_avg, mem_mb_max,
-            cpu_pct_sum / nullif(cpu_pct_count, 0) as cpu_pct_avg, cpu_pct_max,
-            mem_handles_sum / nullif(mem_handles_count, 0) as mem_handles_avg, mem_handles_max::float8 as mem_handles_max
+    `select ${iso('bucket')} as timestamp, samples::float8 as samples, ${iso('last_ts')} as last_timestamp,
+            ${BUCKET_FIELD_COLUMNS}
        from ${BUCKET_VIEW[bucket]}
       where character_name = $1 and bucket >= time_bucket($2::interval, $3::timestamptz) and bucket < $4
       order by bucket limit $5`,

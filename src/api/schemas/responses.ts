@@ -1,33 +1,15 @@
 // Response schemas of the read API: the contract of docs/api.md, documented in
 // /openapi.json and checked against real responses in test/api. Field names are the
 // event fields (snake_case); timestamps are ISO 8601 UTC strings.
-import { Type, type TSchema, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable, fieldsOf, metricSummaries } from './telemetry-properties.js';
+import { READ_GROUPS } from '../../../schemas/telemetry-fields.js';
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
 const Truncated = Type.Boolean({ description: 'True when the result was cut at its row limit.' });
 
-const positionFields = { ew: Type.Number(), ns: Type.Number(), z: Type.Number() };
-const counterFields = {
-  kills: Nullable(Type.Number()),
-  deaths: Nullable(Type.Number()),
-  rares_found: Nullable(Type.Number()),
-  prismatic_taper_count: Nullable(Type.Number()),
-  kills_per_hour: Nullable(Type.Number()),
-};
-const telemetryFields = {
-  timestamp: Time,
-  ...positionFields,
-  ...counterFields,
-  char_tag: Nullable(Type.String()),
-  session_id: Nullable(Type.String()),
-  onlinetime: Nullable(Type.String()),
-  vt_state: Nullable(Type.String()),
-  latency_ms: Nullable(Type.Number()),
-  mem_mb: Nullable(Type.Number()),
-  cpu_pct: Nullable(Type.Number()),
-  mem_handles: Nullable(Type.Number()),
-};
+const positionFields = fieldsOf('position');
+const telemetryFields = { timestamp: Time, ...fieldsOf(...READ_GROUPS) };
 
 export const RawPoint = Type.Object(telemetryFields, {
   additionalProperties: false,
@@ -41,16 +23,8 @@ export const BucketPoint = Type.Object(
       format: 'date-time',
       description: 'Time of the newest sample in the bucket (position and counters are from it).',
     }),
-    ...positionFields,
-    ...counterFields,
-    latency_ms_avg: Nullable(Type.Number()),
-    latency_ms_max: Nullable(Type.Number()),
-    mem_mb_avg: Nullable(Type.Number()),
-    mem_mb_max: Nullable(Type.Number()),
-    cpu_pct_avg: Nullable(Type.Number()),
-    cpu_pct_max: Nullable(Type.Number()),
-    mem_handles_avg: Nullable(Type.Number()),
-    mem_handles_max: Nullable(Type.Number()),
+    ...fieldsOf('position', 'counter'),
+    ...metricSummaries(),
   },
   {
     additionalProperties: false,
