@@ -8,7 +8,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { SharedConfig } from '../shared/config-vars.js';
 import type { Logger } from '../shared/logger.js';
 import type { EdgeConfig } from '../edge/config.js';
-import { connectNats, ensureStream } from '../shared/nats.js';
+import { connectNats, ensureStream, type StreamSettings } from '../shared/nats.js';
 import { JetStreamPublisher } from '../edge/jetstream-publish.js';
 import { parseImportArgs, IMPORT_USAGE, type ImportOptions } from './args.js';
 import { OldAppSource, SourceError, type SourceInfo } from './source.js';
@@ -21,18 +21,8 @@ import { formatReport, newTableReport, type ImportReport } from './report.js';
 import type { BatchLimits } from './batches.js';
 
 /** What the importer reads: where NATS is, the stream it writes, and the edge's event-depth limit. */
-export type ImportConfig = Pick<
-  SharedConfig,
-  | 'LOG_LEVEL'
-  | 'NATS_URL'
-  | 'NATS_CREDS_FILE'
-  | 'STREAM_NAME'
-  | 'SUBJECT_PREFIX'
-  | 'STREAM_MAX_AGE_SECONDS'
-  | 'STREAM_MAX_BYTES'
-  | 'STREAM_DUPLICATE_WINDOW_SECONDS'
-  | 'STREAM_REPLICAS'
-> &
+export type ImportConfig = Pick<SharedConfig, 'LOG_LEVEL' | 'NATS_URL' | 'NATS_CREDS_FILE'> &
+  StreamSettings &
   Pick<EdgeConfig, 'EDGE_MAX_EVENT_DEPTH'>;
 
 /** Starts the private NATS when NATS_URL is unset (as `npm start` does); returns its URL and a stop. */

@@ -78,17 +78,18 @@ export function watchConnection(nc: NatsConnection): ConnectionState {
   return state;
 }
 
-export function streamConfig(
-  cfg: Pick<
-    SharedConfig,
-    | 'STREAM_NAME'
-    | 'SUBJECT_PREFIX'
-    | 'STREAM_MAX_AGE_SECONDS'
-    | 'STREAM_MAX_BYTES'
-    | 'STREAM_DUPLICATE_WINDOW_SECONDS'
-    | 'STREAM_REPLICAS'
-  >,
-): Partial<StreamConfig> & { name: string } {
+/** The variables that define the stream (README "Configuration"). */
+export type StreamSettings = Pick<
+  SharedConfig,
+  | 'STREAM_NAME'
+  | 'SUBJECT_PREFIX'
+  | 'STREAM_MAX_AGE_SECONDS'
+  | 'STREAM_MAX_BYTES'
+  | 'STREAM_DUPLICATE_WINDOW_SECONDS'
+  | 'STREAM_REPLICAS'
+>;
+
+export function streamConfig(cfg: StreamSettings): Partial<StreamConfig> & { name: string } {
   return {
     name: cfg.STREAM_NAME,
     subjects: streamSubjects(cfg.SUBJECT_PREFIX),
@@ -106,11 +107,7 @@ export function streamConfig(
  * Creates the stream or brings an existing one to the configured settings.
  * info() then update(): `add` on an existing stream with another config fails on 2.10+.
  */
-export async function ensureStream(
-  nc: NatsConnection,
-  cfg: Parameters<typeof streamConfig>[0],
-  log?: Logger,
-): Promise<JetStreamManager> {
+export async function ensureStream(nc: NatsConnection, cfg: StreamSettings, log?: Logger): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
   const want = streamConfig(cfg);
   try {
