@@ -50,12 +50,7 @@ export class AckTrackers {
       send,
       done: false,
     };
-    const finish = () => {
-      if (p.done) return;
-      p.done = true;
-      this.pending.delete(p);
-      p.send({ type: 'ack', frame: p.frame, accepted: p.accepted, rejected: p.rejected, event_ids: p.eventIds });
-    };
+    const finish = () => this.finish(p);
     this.pending.add(p);
     return {
       frame,
@@ -86,6 +81,14 @@ export class AckTrackers {
         if (p.remaining === 0) finish();
       },
     };
+  }
+
+  /** Every event of the frame is stored or refused: the ack, once. */
+  private finish(p: Pending): void {
+    if (p.done) return;
+    p.done = true;
+    this.pending.delete(p);
+    p.send({ type: 'ack', frame: p.frame, accepted: p.accepted, rejected: p.rejected, event_ids: p.eventIds });
   }
 
   private sweep(now = Date.now()): void {

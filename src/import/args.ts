@@ -58,6 +58,22 @@ const NUMERIC: Record<string, [NumericOption, number, number]> = {
   '--workers': ['workers', 0, 64],
 };
 
+/** `--tables telemetry,spawn_log,…`: stored types or old table names; an error message when wrong. */
+function parseTables(list: string): StoredType[] | string {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const types: StoredType[] = [];
+  for (const n of names) {
+    const t = IMPORTED_TABLES.find((s) => s.type === n || s.table === n);
+    if (!t) return `--tables: unknown table ${JSON.stringify(n)}; use telemetry, spawn, rare`;
+    if (!types.includes(t.type)) types.push(t.type);
+  }
+  if (!types.length) return '--tables needs at least one of telemetry, spawn, rare';
+  return types;
+}
+
 /** Parses the arguments; returns an error message instead of options when they are wrong. */
 export function parseImportArgs(args: string[]): ImportOptions | string {
   const o: Omit<ImportOptions, 'file'> & { file?: string } = {
@@ -84,17 +100,8 @@ export function parseImportArgs(args: string[]): ImportOptions | string {
         return `--since needs a date-time, e.g. 2025-01-01T00:00:00Z, got ${JSON.stringify(v ?? '')}`;
       o.since = new Date(ms);
     } else if (a === '--tables') {
-      const names = (value() ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      const types: StoredType[] = [];
-      for (const n of names) {
-        const t = IMPORTED_TABLES.find((s) => s.type === n || s.table === n);
-        if (!t) return `--tables: unknown table ${JSON.stringify(n)}; use telemetry, spawn, rare`;
-        if (!types.includes(t.type)) types.push(t.type);
-      }
-      if (!types.length) return '--tables needs at least one of telemetry, spawn, rare';
+      const types = parseTables(value() ?? '');
+      if (typeof types === 'string') return types;
       o.types = types;
     } else if (NUMERIC[a]) {
       const [key, min, max] = NUMERIC[a];

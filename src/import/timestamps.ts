@@ -28,7 +28,9 @@ function format(msWhole: number, fraction: string): ParsedTimestamp | undefined 
   const y = d.getUTCFullYear();
   if (!Number.isFinite(msWhole) || y < 1 || y > 9999) return undefined;
   const frac = fraction.replace(/0+$/, '');
-  const iso = `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}${frac ? `.${frac}` : ''}Z`;
+  const date = `${pad(y, 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  const iso = `${date}T${time}${frac ? `.${frac}` : ''}Z`;
   return { iso, ms: msWhole + (frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0) };
 }
 
