@@ -58,13 +58,12 @@ for (const file of files) {
       if (line.length > longest.length) longest = { where: `${file}:${i + 1}`, length: line.length };
     });
 }
-const long = files
-  .flatMap(functionsOf)
-  .filter((f) => f.lines > LONG_FUNCTION)
-  .sort((a, b) => b.lines - a.lines);
+const functions = files.flatMap(functionsOf).sort((a, b) => b.lines - a.lines);
+const long = functions.filter((f) => f.lines > LONG_FUNCTION);
 console.log(`files: ${files.length}`);
 console.log(`lines over ${WIDE_LINE} columns: ${wide}`);
 console.log(`longest line: ${longest.length} (${longest.where})`);
+console.log(`longest function: ${functions[0].lines} lines (${functions[0].name}, ${functions[0].where})`);
 console.log(`functions over ${LONG_FUNCTION} lines: ${long.length}`);
 for (const f of process.argv.includes('--all') ? long : long.slice(0, 5))
   console.log(`  ${f.lines} lines  ${f.name}  ${f.where}`);
