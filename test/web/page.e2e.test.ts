@@ -43,6 +43,31 @@ const pixelAt = (page: Page, ew: number, ns: number) =>
     },
     [ew, ns],
   );
+/** What one whole frame wrote on the map's top canvas (names): its fillText calls, recorded from one draw to the next. */
+const textDrawn = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<{ text: string; font: string; x: number; y: number; width: number }[]>((resolve) => {
+        const g = globalThis as any;
+        const ctx = g.document.getElementById('map').getContext('2d');
+        const hooks: (() => void)[] = g.__tracker.renderer.afterDraw;
+        let frame: { text: string; font: string; x: number; y: number; width: number }[] | undefined;
+        ctx.fillText = function (text: string, x: number, y: number, ...rest: number[]) {
+          frame?.push({ text, font: ctx.font, x, y, width: ctx.measureText(text).width });
+          return g.CanvasRenderingContext2D.prototype.fillText.call(this, text, x, y, ...rest);
+        };
+        const after = () => {
+          if (!frame) {
+            frame = [];
+            return;
+          }
+          delete ctx.fillText;
+          hooks.splice(hooks.indexOf(after), 1);
+          resolve(frame);
+        };
+        hooks.push(after);
+      }),
+  );
 const BACKGROUND = [11, 15, 19];
 const isBackground = (rgb: number[]) => rgb[0] < 0 || rgb.every((v, i) => Math.abs(v - BACKGROUND[i]) < 12);
 
@@ -222,6 +247,12 @@ t.test('the web page against the real stack', async (t) => {
       { what: 'live sample appended' },
     );
     await screenshot(page, '05-character');
+  });
+
+  await t.test('the selected player is labelled once on the map, by the highlight', async (t) => {
+    const labels = (await textDrawn(page)).filter((l) => l.text === 'Ann Lee');
+    t.equal(labels.length, 1, 'one label for the selected player');
+    t.match(labels[0]?.font, /bold/, 'drawn by the selection highlight (bold)');
   });
 
   await t.test('a character that is not live is found through the filter and charted from history', async (t) => {

@@ -225,13 +225,19 @@ export class MapRenderer {
     const r = 4;
     // Labels that would overlap an earlier one are skipped (coarse occupancy grid).
     const taken = new Set<number>();
+    const cellOf = (x: number, y: number) => Math.floor(x / 90) * 100003 + Math.floor(y / 14);
+    const onScreen = (x: number, y: number) => x >= -50 && y >= -20 && x <= view.width + 50 && y <= view.height + 20;
+    // The selected player's name is drawn once, by the highlight at the end: its place
+    // is taken first so no other label covers it, and the labels pass leaves it out.
+    const sel = o.selected === undefined ? undefined : store.players.get(o.selected);
+    const selected = sel && onScreen(view.x(sel.ew), view.y(sel.ns)) ? sel : undefined;
+    if (selected) taken.add(cellOf(view.x(selected.ew), view.y(selected.ns)));
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
-    let selected: Player | undefined;
     for (const p of store.players.values()) {
       const x = view.x(p.ew),
         y = view.y(p.ns);
-      if (x < -50 || y < -20 || x > view.width + 50 || y > view.height + 20) continue;
+      if (!onScreen(x, y)) continue;
       const stale = now - p.seenMs > o.staleMs;
       ctx.beginPath();
       ctx.arc(x, y, r, 0, 2 * Math.PI);
@@ -243,8 +249,8 @@ export class MapRenderer {
         ctx.fillStyle = p.color;
         ctx.fill();
       }
-      if (p.name === o.selected) selected = p;
-      const cellKey = Math.floor(x / 90) * 100003 + Math.floor(y / 14);
+      if (p === selected) continue;
+      const cellKey = cellOf(x, y);
       if (taken.has(cellKey)) continue;
       taken.add(cellKey);
       ctx.fillStyle = stale ? '#6b7580' : '#d5dbe0';
