@@ -43,17 +43,34 @@ const pixelAt = (page: Page, ew: number, ns: number) =>
     },
     [ew, ns],
   );
+interface DrawnText {
+  text: string;
+  font: string;
+  /** The ink's box in CSS pixels (measureText's actual bounding box at the call's position). */
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
 /** What one whole frame wrote on the map's top canvas (names): its fillText calls, recorded from one draw to the next. */
 const textDrawn = (page: Page) =>
   page.evaluate(
     () =>
-      new Promise<{ text: string; font: string; x: number; y: number; width: number }[]>((resolve) => {
+      new Promise<DrawnText[]>((resolve) => {
         const g = globalThis as any;
         const ctx = g.document.getElementById('map').getContext('2d');
         const hooks: (() => void)[] = g.__tracker.renderer.afterDraw;
-        let frame: { text: string; font: string; x: number; y: number; width: number }[] | undefined;
+        let frame: DrawnText[] | undefined;
         ctx.fillText = function (text: string, x: number, y: number, ...rest: number[]) {
-          frame?.push({ text, font: ctx.font, x, y, width: ctx.measureText(text).width });
+          const m = ctx.measureText(text);
+          frame?.push({
+            text,
+            font: ctx.font,
+            left: x - m.actualBoundingBoxLeft,
+            right: x + m.actualBoundingBoxRight,
+            top: y - m.actualBoundingBoxAscent,
+            bottom: y + m.actualBoundingBoxDescent,
+          });
           return g.CanvasRenderingContext2D.prototype.fillText.call(this, text, x, y, ...rest);
         };
         const after = () => {
@@ -68,6 +85,8 @@ const textDrawn = (page: Page) =>
         hooks.push(after);
       }),
   );
+const overlap = (a: DrawnText, b: DrawnText) =>
+  a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
 const BACKGROUND = [11, 15, 19];
 const isBackground = (rgb: number[]) => rgb[0] < 0 || rgb.every((v, i) => Math.abs(v - BACKGROUND[i]) < 12);
 
@@ -120,6 +139,32 @@ t.test('the web page against the real stack', async (t) => {
     });
     t.pass(`visible after ${Date.now() - sent} ms`);
     await screenshot(page, '02-player');
+  });
+
+  await t.test('names that would overlap on the map are skipped, never drawn over each other', async (t) => {
+    const [a, b] = ['Dee Quartermaine-Featherstonehaugh', 'Hal Longname-Longname'];
+    await sendEvents(plugin, [telemetryEvent(a, { ew: 6, ns: 14 }), telemetryEvent(b, { ew: 10, ns: 14 })]);
+    await whenCaughtUp(
+      () => page.evaluate((names) => names.every((n) => (globalThis as any).__tracker.store.players.has(n)), [a, b]),
+      { what: 'both players on the page' },
+    );
+    await page.locator('#map').focus();
+    await page.keyboard.press('0');
+    const labels = await textDrawn(page);
+    // The scene holds an overlap to avoid: a's name is wider than the gap to b's dot.
+    const [gap, width] = await page.evaluate((name) => {
+      const g = globalThis as any;
+      const ctx = g.document.createElement('canvas').getContext('2d');
+      ctx.font = '11px system-ui, sans-serif';
+      return [g.__tracker.view.x(10) - g.__tracker.view.x(6), ctx.measureText(name).width];
+    }, a);
+    t.ok(gap < width, `${a} (${Math.round(width)} px) is wider than the gap to ${b} (${Math.round(gap)} px)`);
+    const names = labels.map((l) => l.text);
+    t.ok(names.includes(a) !== names.includes(b), `one of the two is labelled (drawn: ${names.join(', ')})`);
+    const clashes = labels.flatMap((l, i) =>
+      labels.slice(i + 1).flatMap((m) => (overlap(l, m) ? [`${l.text} / ${m.text}`] : [])),
+    );
+    t.same(clashes, [], 'no two names drawn over each other');
   });
 
   await t.test('a spawn and a rare appear as markers and in their lists', async (t) => {
