@@ -87,6 +87,16 @@ const textDrawn = (page: Page) =>
   );
 const overlap = (a: DrawnText, b: DrawnText) =>
   a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+const LIST_PANELS = ['players', 'spawns', 'rares'];
+/** List panels wider inside than their box (a horizontal scrollbar), with both widths. */
+const overflowingPanels = (page: Page) =>
+  page.evaluate((ids) => {
+    const d = (globalThis as any).document;
+    return ids
+      .map((id) => d.getElementById(id))
+      .filter((e) => e.scrollWidth > e.clientWidth)
+      .map((e) => `${e.id}: scrollWidth ${e.scrollWidth} > clientWidth ${e.clientWidth}`);
+  }, LIST_PANELS);
 const BACKGROUND = [11, 15, 19];
 const isBackground = (rgb: number[]) => rgb[0] < 0 || rgb.every((v, i) => Math.abs(v - BACKGROUND[i]) < 12);
 
@@ -205,6 +215,55 @@ t.test('the web page against the real stack', async (t) => {
     t.same(center, [14, 16], 'clicking a spawn centres the map on it');
     await screenshot(page, '03-spawn-rare');
   });
+
+  await t.test(
+    'list rows fit their panels at 1280×800: long text ends in an ellipsis, the title holds it all',
+    async (t) => {
+      t.same(page.viewportSize(), { width: 1280, height: 800 }, 'desktop viewport');
+      const mob = 'Drudge Skulker of the Extremely Long Name Valley';
+      const item = 'Pyreal Sword of Unbelievably Verbose Naming';
+      const who = 'Dee Quartermaine-Featherstonehaugh';
+      await sendEvents(plugin, [
+        spawnEvent(who, { mob, ew: 13, ns: 15 }),
+        rareEvent(who, { name: item, ew: 7, ns: 23 }),
+      ]);
+      for (const f of ['#spawns-mob', '#spawns-character']) await page.locator(f).fill('');
+      const spawnRow = page.locator(`#spawns-list button[data-label="${mob}"]`);
+      const rareRow = page.locator(`#rares-list button[data-label="${item}"]`);
+      const playerRow = page.locator(`#players-list button[data-name="${who}"]`);
+      await whenCaughtUp(async () => (await spawnRow.count()) === 1 && (await rareRow.count()) === 1, {
+        what: 'long rows listed',
+      });
+      t.same(await overflowingPanels(page), [], 'no list panel scrolls sideways');
+      for (const [row, text] of [
+        [spawnRow, mob],
+        [rareRow, item],
+        [playerRow, who],
+      ] as const) {
+        const fit = await row.evaluate((b: any) => {
+          const panel = b.closest('section').getBoundingClientRect(),
+            box = b.getBoundingClientRect(),
+            label = b.querySelector('.label'),
+            details = b.querySelector('.details');
+          return {
+            inside: box.left >= panel.left && box.right <= panel.right,
+            cut: label?.scrollWidth > label?.clientWidth,
+            title: String(b.getAttribute('title')),
+            label: label?.textContent,
+            details: details?.textContent,
+          };
+        });
+        t.ok(fit.inside, `${text}: the row is inside its panel`);
+        t.ok(fit.cut, `${text}: the label is cut (ellipsis)`);
+        t.equal(fit.label, text, `${text}: the label holds the whole text`);
+        t.ok(
+          fit.title.startsWith(text) && fit.details && fit.title.endsWith(fit.details),
+          `${text}: the title holds the whole row (${fit.title})`,
+        );
+      }
+      await screenshot(page, '03b-long-rows');
+    },
+  );
 
   await t.test('chat appears in the Chat panel', async (t) => {
     await sendEvents(plugin, [chatEvent('Ann Lee', 'anyone for a fellowship?')]);
@@ -428,6 +487,7 @@ t.test('the web page against the real stack', async (t) => {
         `${name} fits the phone width (${JSON.stringify(box)})`,
       );
     }
+    t.same(await overflowingPanels(page), [], 'no list panel scrolls sideways at phone width');
     await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
     await screenshot(page, '08-phone');
     t.same(ui.problems, [], 'no errors since the reconnect');
