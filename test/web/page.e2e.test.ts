@@ -97,6 +97,23 @@ const overflowingPanels = (page: Page) =>
       .filter((e) => e.scrollWidth > e.clientWidth)
       .map((e) => `${e.id}: scrollWidth ${e.scrollWidth} > clientWidth ${e.clientWidth}`);
   }, LIST_PANELS);
+/** Opacity of the trails canvas at a game position: its most opaque pixel within 1 px (trails are 1.5 px anti-aliased lines). */
+const trailInkAt = (page: Page, ew: number, ns: number) =>
+  page.evaluate(
+    ([ew, ns]) => {
+      const g = globalThis as any;
+      const view = g.__tracker.view;
+      const canvas = g.document.getElementById('map-trails');
+      const dpr = canvas.width / view.width;
+      const x = Math.round(view.x(ew) * dpr),
+        y = Math.round(view.y(ns) * dpr);
+      const d = canvas.getContext('2d').getImageData(x - 1, y - 1, 3, 3).data;
+      let alpha = 0;
+      for (let i = 3; i < d.length; i += 4) alpha = Math.max(alpha, d[i]);
+      return alpha;
+    },
+    [ew, ns],
+  );
 const BACKGROUND = [11, 15, 19];
 const isBackground = (rgb: number[]) => rgb[0] < 0 || rgb.every((v, i) => Math.abs(v - BACKGROUND[i]) < 12);
 
@@ -175,6 +192,44 @@ t.test('the web page against the real stack', async (t) => {
       labels.slice(i + 1).flatMap((m) => (overlap(l, m) ? [`${l.text} / ${m.text}`] : [])),
     );
     t.same(clashes, [], 'no two names drawn over each other');
+  });
+
+  await t.test('trails are drawn along the path, from live positions and from the snapshot', async (t) => {
+    const name = 'Tia Trail';
+    const path = [20, 22, 24, 26, 28].map((ew) => ({ ew, ns: 30 }));
+    const start = Date.now() - 10_000;
+    // One position at a time, each seen by the page before the next: /ws/live coalesces
+    // positions per character (docs/protocol.md §7), so a batch would arrive as one point.
+    for (const [i, { ew, ns }] of path.entries()) {
+      await sendEvents(plugin, [telemetryEvent(name, { ew, ns, timestamp: new Date(start + i * 1000).toISOString() })]);
+      await whenCaughtUp(
+        () => page.evaluate(([n, ew]) => (globalThis as any).__tracker.store.players.get(n)?.ew === ew, [name, ew]),
+        { what: `${name} at ${ew}` },
+      );
+    }
+    const between = path.slice(1).map((p, i) => ({ ew: (p.ew + path[i].ew) / 2, ns: 30 }));
+    const inked = async (on: Page) => {
+      const alphas = [];
+      for (const p of between) alphas.push(await trailInkAt(on, p.ew, p.ns));
+      return alphas.every((a) => a > 0) ? alphas : undefined;
+    };
+    await page.locator('#map').focus();
+    await page.keyboard.press('0');
+    const live = await whenCaughtUp(() => inked(page), { what: 'trail drawn from live positions', timeoutMs: 5000 });
+    t.pass(`the trails canvas has ink between every two positions (alpha ${live.join(', ')})`);
+    t.equal(await trailInkAt(page, 24, 34), 0, 'and none off the path');
+    await screenshot(page, '02b-trail');
+
+    // A page opened now gets the same trail from its snapshot (/live, then /trails).
+    const fresh = await openPage(page.url().replace(/\?.*/, ''));
+    t.teardown(() => fresh.close());
+    await whenCaughtUp(async () => (await connState(fresh.page)) === 'live', { what: 'fresh page live' });
+    const snap = await whenCaughtUp(() => inked(fresh.page), {
+      what: 'trail drawn from the snapshot',
+      timeoutMs: 5000,
+    });
+    t.pass(`from the snapshot too (alpha ${snap.join(', ')})`);
+    t.same(fresh.problems, [], 'no errors on the fresh page');
   });
 
   await t.test('a spawn and a rare appear as markers and in their lists', async (t) => {
