@@ -89,3 +89,23 @@ t.test('store: newest sample wins, markers dedupe, sort and cap', async (t) => {
   t.equal(st.markers.rare[0].tMs, Date.UTC(2026, 0, 1) + 5000, 'the oldest went first');
   t.equal(colorOf('Ann Lee'), colorOf('Ann Lee'), 'stable colour per name');
 });
+
+t.test('store: trail points from the snapshot go under the newest sample it already holds', async (t) => {
+  const st = new Store();
+  const at = (s: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, s)).toISOString();
+  // The snapshot applies /live (the newest sample) first, then /trails (older points, and that sample again).
+  st.applyTelemetry({ character_name: 'A', timestamp: at(5), ew: 5, ns: 0, z: 0 });
+  st.applyTrails([
+    ...[1, 2, 3, 4, 5].map((s) => ({ character_name: 'A', timestamp: at(s), ew: s, ns: 0, z: 0 })),
+    { character_name: 'Nobody', timestamp: at(1), ew: 9, ns: 9, z: 0 },
+    { character_name: 'A', timestamp: 'not a time', ew: 9, ns: 9, z: 0 },
+  ]);
+  const got: number[] = [];
+  st.players.get('A')!.trail.forEachSince(0, (x) => got.push(x));
+  t.same(got, [1, 2, 3, 4, 5], 'the whole trail, oldest first, the newest sample once');
+  t.notOk(st.players.has('Nobody'), 'points of players not in the snapshot are ignored');
+  st.applyTelemetry({ character_name: 'A', timestamp: at(6), ew: 6, ns: 0, z: 0 });
+  got.length = 0;
+  st.players.get('A')!.trail.forEachSince(0, (x) => got.push(x));
+  t.same(got, [1, 2, 3, 4, 5, 6], 'live samples extend it');
+});

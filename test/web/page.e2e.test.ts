@@ -43,6 +43,77 @@ const pixelAt = (page: Page, ew: number, ns: number) =>
     },
     [ew, ns],
   );
+interface DrawnText {
+  text: string;
+  font: string;
+  /** The ink's box in CSS pixels (measureText's actual bounding box at the call's position). */
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+}
+/** What one whole frame wrote on the map's top canvas (names): its fillText calls, recorded from one draw to the next. */
+const textDrawn = (page: Page) =>
+  page.evaluate(
+    () =>
+      new Promise<DrawnText[]>((resolve) => {
+        const g = globalThis as any;
+        const ctx = g.document.getElementById('map').getContext('2d');
+        const hooks: (() => void)[] = g.__tracker.renderer.afterDraw;
+        let frame: DrawnText[] | undefined;
+        ctx.fillText = function (text: string, x: number, y: number, ...rest: number[]) {
+          const m = ctx.measureText(text);
+          frame?.push({
+            text,
+            font: ctx.font,
+            left: x - m.actualBoundingBoxLeft,
+            right: x + m.actualBoundingBoxRight,
+            top: y - m.actualBoundingBoxAscent,
+            bottom: y + m.actualBoundingBoxDescent,
+          });
+          return g.CanvasRenderingContext2D.prototype.fillText.call(this, text, x, y, ...rest);
+        };
+        const after = () => {
+          if (!frame) {
+            frame = [];
+            return;
+          }
+          delete ctx.fillText;
+          hooks.splice(hooks.indexOf(after), 1);
+          resolve(frame);
+        };
+        hooks.push(after);
+      }),
+  );
+const overlap = (a: DrawnText, b: DrawnText) =>
+  a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+const LIST_PANELS = ['players', 'spawns', 'rares'];
+/** List panels wider inside than their box (a horizontal scrollbar), with both widths. */
+const overflowingPanels = (page: Page) =>
+  page.evaluate((ids) => {
+    const d = (globalThis as any).document;
+    return ids
+      .map((id) => d.getElementById(id))
+      .filter((e) => e.scrollWidth > e.clientWidth)
+      .map((e) => `${e.id}: scrollWidth ${e.scrollWidth} > clientWidth ${e.clientWidth}`);
+  }, LIST_PANELS);
+/** Opacity of the trails canvas at a game position: its most opaque pixel within 1 px (trails are 1.5 px anti-aliased lines). */
+const trailInkAt = (page: Page, ew: number, ns: number) =>
+  page.evaluate(
+    ([ew, ns]) => {
+      const g = globalThis as any;
+      const view = g.__tracker.view;
+      const canvas = g.document.getElementById('map-trails');
+      const dpr = canvas.width / view.width;
+      const x = Math.round(view.x(ew) * dpr),
+        y = Math.round(view.y(ns) * dpr);
+      const d = canvas.getContext('2d').getImageData(x - 1, y - 1, 3, 3).data;
+      let alpha = 0;
+      for (let i = 3; i < d.length; i += 4) alpha = Math.max(alpha, d[i]);
+      return alpha;
+    },
+    [ew, ns],
+  );
 const BACKGROUND = [11, 15, 19];
 const isBackground = (rgb: number[]) => rgb[0] < 0 || rgb.every((v, i) => Math.abs(v - BACKGROUND[i]) < 12);
 
@@ -97,6 +168,70 @@ t.test('the web page against the real stack', async (t) => {
     await screenshot(page, '02-player');
   });
 
+  await t.test('names that would overlap on the map are skipped, never drawn over each other', async (t) => {
+    const [a, b] = ['Dee Quartermaine-Featherstonehaugh', 'Hal Longname-Longname'];
+    await sendEvents(plugin, [telemetryEvent(a, { ew: 6, ns: 14 }), telemetryEvent(b, { ew: 10, ns: 14 })]);
+    await whenCaughtUp(
+      () => page.evaluate((names) => names.every((n) => (globalThis as any).__tracker.store.players.has(n)), [a, b]),
+      { what: 'both players on the page' },
+    );
+    await page.locator('#map').focus();
+    await page.keyboard.press('0');
+    const labels = await textDrawn(page);
+    // The scene holds an overlap to avoid: a's name is wider than the gap to b's dot.
+    const [gap, width] = await page.evaluate((name) => {
+      const g = globalThis as any;
+      const ctx = g.document.createElement('canvas').getContext('2d');
+      ctx.font = '11px system-ui, sans-serif';
+      return [g.__tracker.view.x(10) - g.__tracker.view.x(6), ctx.measureText(name).width];
+    }, a);
+    t.ok(gap < width, `${a} (${Math.round(width)} px) is wider than the gap to ${b} (${Math.round(gap)} px)`);
+    const names = labels.map((l) => l.text);
+    t.ok(names.includes(a) !== names.includes(b), `one of the two is labelled (drawn: ${names.join(', ')})`);
+    const clashes = labels.flatMap((l, i) =>
+      labels.slice(i + 1).flatMap((m) => (overlap(l, m) ? [`${l.text} / ${m.text}`] : [])),
+    );
+    t.same(clashes, [], 'no two names drawn over each other');
+  });
+
+  await t.test('trails are drawn along the path, from live positions and from the snapshot', async (t) => {
+    const name = 'Tia Trail';
+    const path = [20, 22, 24, 26, 28].map((ew) => ({ ew, ns: 30 }));
+    const start = Date.now() - 10_000;
+    // One position at a time, each seen by the page before the next: /ws/live coalesces
+    // positions per character (docs/protocol.md §7), so a batch would arrive as one point.
+    for (const [i, { ew, ns }] of path.entries()) {
+      await sendEvents(plugin, [telemetryEvent(name, { ew, ns, timestamp: new Date(start + i * 1000).toISOString() })]);
+      await whenCaughtUp(
+        () => page.evaluate(([n, ew]) => (globalThis as any).__tracker.store.players.get(n)?.ew === ew, [name, ew]),
+        { what: `${name} at ${ew}` },
+      );
+    }
+    const between = path.slice(1).map((p, i) => ({ ew: (p.ew + path[i].ew) / 2, ns: 30 }));
+    const inked = async (on: Page) => {
+      const alphas = [];
+      for (const p of between) alphas.push(await trailInkAt(on, p.ew, p.ns));
+      return alphas.every((a) => a > 0) ? alphas : undefined;
+    };
+    await page.locator('#map').focus();
+    await page.keyboard.press('0');
+    const live = await whenCaughtUp(() => inked(page), { what: 'trail drawn from live positions', timeoutMs: 5000 });
+    t.pass(`the trails canvas has ink between every two positions (alpha ${live.join(', ')})`);
+    t.equal(await trailInkAt(page, 24, 34), 0, 'and none off the path');
+    await screenshot(page, '02b-trail');
+
+    // A page opened now gets the same trail from its snapshot (/live, then /trails).
+    const fresh = await openPage(page.url().replace(/\?.*/, ''));
+    t.teardown(() => fresh.close());
+    await whenCaughtUp(async () => (await connState(fresh.page)) === 'live', { what: 'fresh page live' });
+    const snap = await whenCaughtUp(() => inked(fresh.page), {
+      what: 'trail drawn from the snapshot',
+      timeoutMs: 5000,
+    });
+    t.pass(`from the snapshot too (alpha ${snap.join(', ')})`);
+    t.same(fresh.problems, [], 'no errors on the fresh page');
+  });
+
   await t.test('a spawn and a rare appear as markers and in their lists', async (t) => {
     await sendEvents(plugin, [
       spawnEvent('Ann Lee', { mob: 'Olthoi Grub', ew: 14, ns: 16 }),
@@ -135,6 +270,55 @@ t.test('the web page against the real stack', async (t) => {
     t.same(center, [14, 16], 'clicking a spawn centres the map on it');
     await screenshot(page, '03-spawn-rare');
   });
+
+  await t.test(
+    'list rows fit their panels at 1280×800: long text ends in an ellipsis, the title holds it all',
+    async (t) => {
+      t.same(page.viewportSize(), { width: 1280, height: 800 }, 'desktop viewport');
+      const mob = 'Drudge Skulker of the Extremely Long Name Valley';
+      const item = 'Pyreal Sword of Unbelievably Verbose Naming';
+      const who = 'Dee Quartermaine-Featherstonehaugh';
+      await sendEvents(plugin, [
+        spawnEvent(who, { mob, ew: 13, ns: 15 }),
+        rareEvent(who, { name: item, ew: 7, ns: 23 }),
+      ]);
+      for (const f of ['#spawns-mob', '#spawns-character']) await page.locator(f).fill('');
+      const spawnRow = page.locator(`#spawns-list button[data-label="${mob}"]`);
+      const rareRow = page.locator(`#rares-list button[data-label="${item}"]`);
+      const playerRow = page.locator(`#players-list button[data-name="${who}"]`);
+      await whenCaughtUp(async () => (await spawnRow.count()) === 1 && (await rareRow.count()) === 1, {
+        what: 'long rows listed',
+      });
+      t.same(await overflowingPanels(page), [], 'no list panel scrolls sideways');
+      for (const [row, text] of [
+        [spawnRow, mob],
+        [rareRow, item],
+        [playerRow, who],
+      ] as const) {
+        const fit = await row.evaluate((b: any) => {
+          const panel = b.closest('section').getBoundingClientRect(),
+            box = b.getBoundingClientRect(),
+            label = b.querySelector('.label'),
+            details = b.querySelector('.details');
+          return {
+            inside: box.left >= panel.left && box.right <= panel.right,
+            cut: label?.scrollWidth > label?.clientWidth,
+            title: String(b.getAttribute('title')),
+            label: label?.textContent,
+            details: details?.textContent,
+          };
+        });
+        t.ok(fit.inside, `${text}: the row is inside its panel`);
+        t.ok(fit.cut, `${text}: the label is cut (ellipsis)`);
+        t.equal(fit.label, text, `${text}: the label holds the whole text`);
+        t.ok(
+          fit.title.startsWith(text) && fit.details && fit.title.endsWith(fit.details),
+          `${text}: the title holds the whole row (${fit.title})`,
+        );
+      }
+      await screenshot(page, '03b-long-rows');
+    },
+  );
 
   await t.test('chat appears in the Chat panel', async (t) => {
     await sendEvents(plugin, [chatEvent('Ann Lee', 'anyone for a fellowship?')]);
@@ -222,6 +406,12 @@ t.test('the web page against the real stack', async (t) => {
       { what: 'live sample appended' },
     );
     await screenshot(page, '05-character');
+  });
+
+  await t.test('the selected player is labelled once on the map, by the highlight', async (t) => {
+    const labels = (await textDrawn(page)).filter((l) => l.text === 'Ann Lee');
+    t.equal(labels.length, 1, 'one label for the selected player');
+    t.match(labels[0]?.font, /bold/, 'drawn by the selection highlight (bold)');
   });
 
   await t.test('a character that is not live is found through the filter and charted from history', async (t) => {
@@ -352,6 +542,7 @@ t.test('the web page against the real stack', async (t) => {
         `${name} fits the phone width (${JSON.stringify(box)})`,
       );
     }
+    t.same(await overflowingPanels(page), [], 'no list panel scrolls sideways at phone width');
     await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
     await screenshot(page, '08-phone');
     t.same(ui.problems, [], 'no errors since the reconnect');

@@ -69,11 +69,31 @@ export class Store {
     this.onTelemetry?.(t);
   }
 
-  /** Trail points from /trails (ordered by character, then time). */
+  /**
+   * Trail points from /trails. The snapshot applies them after the players' newest
+   * samples (/live), and a trail only appends newer points, so each player's trail is
+   * rebuilt from its points and the ones it held, in time order.
+   */
   applyTrails(points: TrailPoint[]): void {
+    const merged = new Map<Player, [number, number, number][]>();
     for (const pt of points) {
       const p = this.players.get(pt.character_name);
-      if (p) p.trail.push(pt.ew, pt.ns, ms(pt.timestamp));
+      const tMs = ms(pt.timestamp);
+      if (!p || !Number.isFinite(tMs)) continue;
+      let list = merged.get(p);
+      if (!list) {
+        const held: [number, number, number][] = [];
+        p.trail.forEachSince(-Infinity, (x, y, t) => held.push([x, y, t]));
+        list = held;
+        merged.set(p, list);
+      }
+      list.push([pt.ew, pt.ns, tMs]);
+    }
+    for (const [p, list] of merged) {
+      list.sort((a, b) => a[2] - b[2]);
+      p.trail.clear();
+      // Equal times (a sample that is also a trail point) are pushed once.
+      for (const [x, y, t] of list) p.trail.push(x, y, t);
     }
     this.version.players++;
   }

@@ -27,6 +27,36 @@ const MARKER_COLORS = { spawn: '#e0a030', rare: '#ff4fd8' };
  * refreshed at most this often, or when the view changes.
  */
 const TRAIL_REFRESH_MS = 1000;
+const LABEL_FONT = '11px system-ui, sans-serif';
+const SELECTED_FONT = 'bold 12px system-ui, sans-serif';
+/** Names whose width is kept; past this (players come and go) the cache starts over. */
+const LABEL_WIDTHS_KEPT = 10_000;
+
+/**
+ * Where names are drawn, as a grid of small cells: a label is drawn only if every cell
+ * its box covers is free. Two boxes that overlap share a cell, so no two drawn names
+ * overlap (docs/web.md: labels that would overlap are skipped).
+ */
+class LabelSpace {
+  private static readonly CELL = { w: 16, h: 7 };
+  /** A label's box is this tall (11-12 px type), centred on its baseline-middle y. */
+  private static readonly HEIGHT = 14;
+  private readonly taken = new Set<number>();
+
+  /** Takes the box from (x, y - h/2) to (x + width, y + h/2) if it is free, or always with `force`. */
+  take(x: number, y: number, width: number, force = false): boolean {
+    const { w, h } = LabelSpace.CELL;
+    const i0 = Math.floor(x / w),
+      i1 = Math.floor((x + width) / w),
+      j0 = Math.floor((y - LabelSpace.HEIGHT / 2) / h),
+      j1 = Math.floor((y + LabelSpace.HEIGHT / 2) / h);
+    // Keys are unique while |j| < 50,000 cells, far beyond any screen.
+    if (!force)
+      for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) if (this.taken.has(i * 100003 + j)) return false;
+    for (let i = i0; i <= i1; i++) for (let j = j0; j <= j1; j++) this.taken.add(i * 100003 + j);
+    return true;
+  }
+}
 
 function niceStep(minUnits: number): number {
   const p = 10 ** Math.floor(Math.log10(minUnits));
@@ -44,6 +74,7 @@ export class MapRenderer {
   private baseHeat: unknown;
   private trailKey = '';
   private trailAt = 0;
+  private readonly labelWidths = new Map<string, number>();
   /** Draw statistics (the UI benchmark reads them). */
   stats = { frames: 0, lastDrawMs: 0 };
   /** Hooks called after each drawn frame (the UI benchmark uses it for event-to-screen latency). */
@@ -223,15 +254,22 @@ export class MapRenderer {
   private players(store: Store, o: RenderOptions, now: number): void {
     const { ctx, view } = this;
     const r = 4;
-    // Labels that would overlap an earlier one are skipped (coarse occupancy grid).
-    const taken = new Set<number>();
-    ctx.font = '11px system-ui, sans-serif';
+    const labels = new LabelSpace();
+    const onScreen = (x: number, y: number) => x >= -50 && y >= -20 && x <= view.width + 50 && y <= view.height + 20;
+    // The selected player's name is drawn once, by the highlight at the end: its place
+    // is taken first so no other label covers it, and the labels pass leaves it out.
+    const sel = o.selected === undefined ? undefined : store.players.get(o.selected);
+    const selected = sel && onScreen(view.x(sel.ew), view.y(sel.ns)) ? sel : undefined;
+    if (selected) {
+      ctx.font = SELECTED_FONT;
+      labels.take(view.x(selected.ew) + r + 7, view.y(selected.ns), ctx.measureText(selected.name).width, true);
+    }
+    ctx.font = LABEL_FONT;
     ctx.textBaseline = 'middle';
-    let selected: Player | undefined;
     for (const p of store.players.values()) {
       const x = view.x(p.ew),
         y = view.y(p.ns);
-      if (x < -50 || y < -20 || x > view.width + 50 || y > view.height + 20) continue;
+      if (!onScreen(x, y)) continue;
       const stale = now - p.seenMs > o.staleMs;
       ctx.beginPath();
       ctx.arc(x, y, r, 0, 2 * Math.PI);
@@ -243,10 +281,7 @@ export class MapRenderer {
         ctx.fillStyle = p.color;
         ctx.fill();
       }
-      if (p.name === o.selected) selected = p;
-      const cellKey = Math.floor(x / 90) * 100003 + Math.floor(y / 14);
-      if (taken.has(cellKey)) continue;
-      taken.add(cellKey);
+      if (p === selected || !labels.take(x + r + 3, y, this.labelWidth(p.name))) continue;
       ctx.fillStyle = stale ? '#6b7580' : '#d5dbe0';
       ctx.fillText(p.name, x + r + 3, y);
     }
@@ -259,9 +294,20 @@ export class MapRenderer {
       ctx.arc(x, y, r + 4, 0, 2 * Math.PI);
       ctx.stroke();
       ctx.fillStyle = '#ffffff';
-      ctx.font = 'bold 12px system-ui, sans-serif';
+      ctx.font = SELECTED_FONT;
       ctx.fillText(selected.name, x + r + 7, y);
     }
+  }
+
+  /** A name's width in LABEL_FONT: measured once per name, not once per name per frame. */
+  private labelWidth(name: string): number {
+    let w = this.labelWidths.get(name);
+    if (w === undefined) {
+      if (this.labelWidths.size >= LABEL_WIDTHS_KEPT) this.labelWidths.clear();
+      w = this.ctx.measureText(name).width;
+      this.labelWidths.set(name, w);
+    }
+    return w;
   }
 
   /** The player whose dot is within `radius` px of (x, y), nearest first. */

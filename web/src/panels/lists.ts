@@ -101,23 +101,20 @@ export class Lists {
       `(${rows.length}${rows.length !== this.store.players.size ? ` of ${this.store.players.size}` : ''})`;
     const items = rows.slice(0, LIST_ROWS).map((p) => {
       const stale = now - p.seenMs > this.staleMs;
-      const b = el(
-        'button',
+      const details = ` · ${ago(p.seenMs, now)} · ${fmt(p.ew)}, ${fmt(p.ns)} · kills ${fmt(p.latest.kills)} · ${fmt(p.latest.latency_ms)} ms`;
+      const b = row(
         {
-          type: 'button',
           'aria-pressed': String(p.name === this.seen.selected),
           'data-name': p.name,
           class: stale ? 'stale' : '',
+          title: `${p.name}${stale ? ' (stale)' : ''}${details}`,
         },
         swatch(p.color),
-        p.name,
-        el(
-          'span',
-          { class: 'dim' },
-          ` · ${ago(p.seenMs, now)} · ${fmt(p.ew)}, ${fmt(p.ns)} · kills ${fmt(p.latest.kills)} · ${fmt(p.latest.latency_ms)} ms`,
-        ),
+        el('span', { class: 'label' }, p.name),
+        // Before the details, so a long row cuts the details, never the tag.
+        ...(stale ? [el('span', { class: 'stale-tag', title: 'no data within the live window' }, 'stale')] : []),
+        el('span', { class: 'dim details' }, details),
       );
-      if (stale) b.append(el('span', { class: 'stale-tag', title: 'no data within the live window' }, 'stale'));
       b.addEventListener('click', () => this.actions.selectPlayer(p.name));
       return el('li', {}, b);
     });
@@ -126,11 +123,16 @@ export class Lists {
     const offline = f ? this.known.filter((k) => !this.store.players.has(k.name)).slice(0, KNOWN_ROWS) : [];
     if (offline.length) items.push(el('li', { class: 'more' }, 'not live (stored history):'));
     for (const k of offline) {
-      const b = el(
-        'button',
-        { type: 'button', 'aria-pressed': String(k.name === this.seen.selected), 'data-name': k.name, class: 'stale' },
-        k.name,
-        el('span', { class: 'dim' }, ` · last sample ${ago(k.lastMs, now)}`),
+      const details = ` · last sample ${ago(k.lastMs, now)}`;
+      const b = row(
+        {
+          'aria-pressed': String(k.name === this.seen.selected),
+          'data-name': k.name,
+          class: 'stale',
+          title: `${k.name}${details}`,
+        },
+        el('span', { class: 'label' }, k.name),
+        el('span', { class: 'dim details' }, details),
       );
       b.addEventListener('click', () => this.actions.selectPlayer(k.name));
       items.push(el('li', {}, b));
@@ -155,15 +157,11 @@ export class Lists {
     const id = kind === 'spawn' ? 'spawns' : 'rares';
     byId(`${id}-count`).textContent = `(${total}${total !== all.length ? ` of ${all.length}` : ''})`;
     const items = rows.map((m) => {
-      const b = el(
-        'button',
-        { type: 'button', 'data-label': m.label },
-        el('strong', {}, m.label),
-        el(
-          'span',
-          { class: 'dim' },
-          ` · ${m.character} · ${new Date(m.tMs).toLocaleTimeString()} · ${fmt(m.ew)}, ${fmt(m.ns)}`,
-        ),
+      const details = ` · ${m.character} · ${new Date(m.tMs).toLocaleTimeString()} · ${fmt(m.ew)}, ${fmt(m.ns)}`;
+      const b = row(
+        { 'data-label': m.label, title: `${m.label}${details}` },
+        el('strong', { class: 'label' }, m.label),
+        el('span', { class: 'dim details' }, details),
       );
       b.addEventListener('click', () => this.actions.centerOn(m.ew, m.ns));
       return el('li', {}, b);
@@ -171,6 +169,14 @@ export class Lists {
     if (total > LIST_ROWS) items.push(el('li', { class: 'more' }, `… ${total - LIST_ROWS} more: filter to narrow`));
     byId(`${id}-list`).replaceChildren(...items);
   }
+}
+
+/**
+ * A list row: one line that fits the panel, its label and details each cut with an
+ * ellipsis when too long (style.css `.list`); `title` holds the whole text.
+ */
+function row(props: Record<string, string>, ...children: Node[]): HTMLButtonElement {
+  return el('button', { type: 'button', ...props }, ...children);
 }
 
 /** A colour swatch. Set through CSSOM: a `style` attribute is inline style, which the page's CSP refuses (docs/security.md). */
