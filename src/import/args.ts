@@ -26,6 +26,8 @@ export interface ImportOptions {
   checkpointIntervalMs: number;
   /** Worker threads mapping and validating chunks (0 = on the main thread). */
   workers: number;
+  /** A worker not ready by then fails the import (re-run to resume) instead of stalling it. */
+  workerStartTimeoutMs: number;
 }
 
 export const IMPORT_DEFAULTS = {
@@ -39,11 +41,13 @@ export const IMPORT_DEFAULTS = {
   progressIntervalMs: 5_000,
   checkpointIntervalMs: 1_000,
   workers: Math.min(4, availableParallelism()),
+  workerStartTimeoutMs: 60_000,
 } as const;
 
 export const IMPORT_USAGE = `usage: import-sqlite FILE [--dry-run] [--tables telemetry,spawn,rare] [--since TIME] [--restart] [--json] [--no-progress]
   [--chunk-rows N] [--events-per-message N] [--max-message-bytes N] [--max-inflight N]
-  [--publish-timeout-ms N] [--publish-attempts N] [--progress-interval-ms N] [--checkpoint-interval-ms N] [--workers N]`;
+  [--publish-timeout-ms N] [--publish-attempts N] [--progress-interval-ms N] [--checkpoint-interval-ms N] [--workers N]
+  [--worker-start-timeout-ms N]`;
 
 type NumericOption = keyof typeof IMPORT_DEFAULTS;
 const NUMERIC: Record<string, [NumericOption, number, number]> = {
@@ -56,6 +60,7 @@ const NUMERIC: Record<string, [NumericOption, number, number]> = {
   '--progress-interval-ms': ['progressIntervalMs', 100, 3_600_000],
   '--checkpoint-interval-ms': ['checkpointIntervalMs', 0, 3_600_000],
   '--workers': ['workers', 0, 64],
+  '--worker-start-timeout-ms': ['workerStartTimeoutMs', 1_000, 3_600_000],
 };
 
 /** `--tables telemetry,spawn_log,…`: stored types or old table names; an error message when wrong. */

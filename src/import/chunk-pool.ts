@@ -24,33 +24,53 @@ interface Slot {
   dead?: Error;
 }
 
+type WorkerMessage = { ready: true } | { id: number; result?: ChunkResult; error?: string };
+
 export class ChunkPool {
   private readonly slots: Slot[] = [];
   private next = 0;
   private closing = false;
   private seq = 0;
 
-  constructor(readonly workers: number) {
-    for (let i = 0; i < workers; i++) {
-      const slot: Slot = { worker: startWorker(), pending: new Map() };
-      slot.worker.on('message', (m: { id: number; result?: ChunkResult; error?: string }) => {
-        const p = slot.pending.get(m.id);
-        slot.pending.delete(m.id);
-        if (m.error !== undefined) p?.reject(new Error(m.error));
-        else p?.resolve(m.result!);
-      });
-      // A worker that died answers nothing more: fail what it held and every later job.
-      const die = (err: Error) => {
-        slot.dead ??= err;
-        for (const p of slot.pending.values()) p.reject(slot.dead);
-        slot.pending.clear();
-      };
-      slot.worker.on('error', die);
-      slot.worker.on('exit', (code) => {
-        if (!this.closing) die(new Error(`chunk worker exited (${code})`));
-      });
-      this.slots.push(slot);
-    }
+  /**
+   * `startTimeoutMs`: a worker that has not said it is ready by then is given up, and
+   * its jobs fail (the import stops with an error and resumes on a re-run) rather than
+   * wait forever. `start` makes the worker (tests pass one that never gets ready).
+   */
+  constructor(
+    readonly workers: number,
+    startTimeoutMs = 60_000,
+    start: () => Worker = startWorker,
+  ) {
+    for (let i = 0; i < workers; i++) this.slots.push(this.startSlot(start(), startTimeoutMs));
+  }
+
+  private startSlot(worker: Worker, startTimeoutMs: number): Slot {
+    const slot: Slot = { worker, pending: new Map() };
+    // A worker that died answers nothing more: fail what it held and every later job.
+    const die = (err: Error) => {
+      slot.dead ??= err;
+      for (const p of slot.pending.values()) p.reject(slot.dead);
+      slot.pending.clear();
+    };
+    const startTimer = setTimeout(() => {
+      die(new Error(`a chunk worker did not start within ${startTimeoutMs} ms (--worker-start-timeout-ms)`));
+      void worker.terminate();
+    }, startTimeoutMs);
+    startTimer.unref();
+    worker.on('message', (m: WorkerMessage) => {
+      if ('ready' in m) return clearTimeout(startTimer);
+      const p = slot.pending.get(m.id);
+      slot.pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(m.error));
+      else p?.resolve(m.result!);
+    });
+    worker.on('error', die);
+    worker.on('exit', (code) => {
+      clearTimeout(startTimer);
+      if (!this.closing) die(new Error(`chunk worker exited (${code})`));
+    });
+    return slot;
   }
 
   run(job: ChunkJob): Promise<ChunkResult> {

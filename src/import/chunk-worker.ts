@@ -11,3 +11,5 @@ parentPort!.on('message', (msg: { id: number; job: ChunkJob }) => {
     parentPort!.postMessage({ id: msg.id, error: (err as Error).message });
   }
 });
+// Loaded and listening: the pool stops its start timer (chunk-pool.ts).
+parentPort!.postMessage({ ready: true });

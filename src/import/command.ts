@@ -49,7 +49,7 @@ export async function runImportSqlite(cfg: ImportConfig, args: string[], startNa
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const pool = new ChunkPool(opts.workers);
+  const pool = new ChunkPool(opts.workers, opts.workerStartTimeoutMs);
   const progress = opts.progress
     ? createProgress({ tty: process.stderr.isTTY === true, intervalMs: opts.progressIntervalMs })
     : undefined;
