@@ -1,5 +1,5 @@
 // Component figure: how fast PostgreSQL/TimescaleDB takes rows into the telemetry
-// hypertable, by method, on one connection, in 5,000-row batches (the setup):
+// hypertable, by method, on one connection, in 5,000-row batches (docs/benchmarks.md "Figures and how they are measured"):
 //   copy          COPY ... FROM STDIN (pg-copy-streams, text format)
 //   copy-staging  ingest's idempotent path: COPY into a TEMP staging table, then
 //                 INSERT ... SELECT ... ON CONFLICT DO NOTHING, in one transaction

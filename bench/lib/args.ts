@@ -6,7 +6,7 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** Concurrent WebSocket clients of the throughput runs. */
   clients: number;
-  /** Clients of the latency/RSS run (the "1,000 connected clients"). */
+  /** Clients of the latency/RSS run ("1,000 connected clients", docs/benchmarks.md). */
   latencyClients: number;
   /** Seconds of load per throughput run. */
   durationS: number;

@@ -1,9 +1,10 @@
 // Realistic event frames, built as strings (JSON.stringify of every event would make the
 // load generator, not the server, the bottleneck). About one spawn per five telemetry
-// events, as the issue asks. Every event is unique (per-client `bench_seq`), so no
+// events (docs/benchmarks.md "The load generator"). Every event is unique (per-client `bench_seq`), so no
 // event is de-duplicated away by the pipeline's idempotency keys; `bench_sent_ms` is
 // the send time (an extra field: allowed by the schema, ignored by the projections).
-const MOBS = [
+/** Mob names of generated spawns; the read benchmark's stored spawns use the same. */
+export const MOBS = [
   'Drudge Slinker',
   'Olthoi Soldier',
   'Mosswart Mumbler',

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { benchModule, spawnNode, type Child } from '../lib/children.js';
 import { DEFAULT_SHAPE, type FrameShape } from './events.js';
-import type { FromWorker, ToWorker, WorkerResult } from './protocol.js';
+import { zeroCounts, type FromWorker, type ToWorker, type WorkerResult } from './protocol.js';
 
 export interface LoadOptions {
   url: string;
@@ -166,17 +166,7 @@ function tell(w: Child, m: ToWorker): void {
 }
 
 function sumResults(rs: WorkerResult[], clients: number, pids: number[]): LoadResult {
-  const out: LoadResult = {
-    clients,
-    pids,
-    sentEvents: 0,
-    sentFrames: 0,
-    sentBytes: 0,
-    errors: {},
-    closes: {},
-    connectFailures: 0,
-    elapsedMs: 0,
-  };
+  const out: LoadResult = { clients, pids, ...zeroCounts() };
   for (const r of rs) {
     out.sentEvents += r.sentEvents;
     out.sentFrames += r.sentFrames;

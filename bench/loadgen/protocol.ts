@@ -32,6 +32,17 @@ export interface WorkerResult {
   elapsedMs: number;
 }
 
+/** A result before anything was sent: what a worker starts from and the totals sum onto. */
+export const zeroCounts = (): Omit<WorkerResult, 'workerId'> => ({
+  sentEvents: 0,
+  sentFrames: 0,
+  sentBytes: 0,
+  errors: {},
+  closes: {},
+  connectFailures: 0,
+  elapsedMs: 0,
+});
+
 export type ToWorker = { kind: 'job'; job: WorkerJob } | { kind: 'go' } | { kind: 'cap'; cap: number };
 export type FromWorker =
   | { kind: 'connected'; clients: number; failures: number }

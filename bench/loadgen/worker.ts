@@ -8,7 +8,7 @@
 // swallow megabytes per client and "sent" would mean nothing).
 import WebSocket from 'ws';
 import { EventFactory } from './events.js';
-import type { FromWorker, ToWorker, WorkerJob, WorkerResult } from './protocol.js';
+import { zeroCounts, type FromWorker, type ToWorker, type WorkerJob, type WorkerResult } from './protocol.js';
 
 const HIGH_WATER_BYTES = 64 * 1024;
 const FRAMES_PER_PUMP = 16;
@@ -42,16 +42,7 @@ const outstanding = (r: WorkerResult) => r.sentEvents - refusedEvents;
 const stalled = new Set<Client>();
 
 async function main(job: WorkerJob): Promise<void> {
-  const result: WorkerResult = {
-    workerId: job.workerId,
-    sentEvents: 0,
-    sentFrames: 0,
-    sentBytes: 0,
-    errors: {},
-    closes: {},
-    connectFailures: 0,
-    elapsedMs: 0,
-  };
+  const result: WorkerResult = { workerId: job.workerId, ...zeroCounts() };
   const clients: Client[] = [];
   for (let i = 0; i < job.clients; i++) {
     clients.push({

@@ -5,20 +5,13 @@
 // hunting grounds, and its spawns fall within ±3 units of it. Rares are the worst case
 // for a heatmap: uniform over the whole ±100 map.
 import pg from 'pg';
+import { MOBS } from '../loadgen/events.js';
 
 export const CHARACTERS = 100;
 export const DAYS = 30;
 const DAY_MS = 86_400_000;
 const SLICES = 20;
 export const GROUNDS = 50;
-const MOBS = [
-  'Drudge Slinker',
-  'Olthoi Soldier',
-  'Mosswart Mumbler',
-  'Tusker Guard',
-  'Virindi Profatrix',
-  'Banderling Raider',
-];
 
 export interface LoadedData {
   endMs: number;

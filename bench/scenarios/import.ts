@@ -116,7 +116,7 @@ export async function runImportBench(stack: BenchStack, r: ImportBenchRun): Prom
   try {
     const dry = await runToEnd('import-dry-run', [file, '--dry-run'], env, r.logDir);
     const dryStats = dry.sampler.stop();
-    // Publishing alone first (the target is about getting rows into JetStream;
+    // Publishing alone first (the import's figure is getting rows into JetStream, docs/import.md;
     // ingest running at the same time would take its CPU), then ingest catches up.
     const t0 = Date.now();
     const run = await runToEnd('import', [file], env, r.logDir);

@@ -25,7 +25,7 @@ export function consumerConfig(cfg: ConsumerSettings): Partial<ConsumerConfig> {
     deliver_policy: DeliverPolicy.All,
     ack_wait: cfg.INGEST_ACK_WAIT_SECONDS * NS_PER_S,
     max_ack_pending: cfg.INGEST_MAX_ACK_PENDING,
-    // Unlimited on the server, on purpose (the issue suggested INGEST_MAX_DELIVER here).
+    // Unlimited on the server, on purpose (INGEST_MAX_DELIVER is NOT passed here).
     // The server counts EVERY redelivery, including those caused by a database outage
     // (messages buffered by a blocked consumer time out) or by crashes; once it reaches
     // max_deliver it never delivers the message again, so a long enough outage would

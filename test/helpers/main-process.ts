@@ -1,5 +1,6 @@
 // `src/main.ts` as a real child process (the way users run it), its output collected.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Config } from '../../src/config.js';
 
 export interface MainProcess {
   child: ChildProcess;
@@ -30,4 +31,19 @@ export function spawnMain(env: NodeJS.ProcessEnv, args: string[]): MainProcess {
     child.once('exit', (code, signal) => r({ code, signal })),
   );
   return { child, exited, stdout: () => out, stderr: () => err, output: () => both };
+}
+
+/** The environment of a child of src/main.ts that uses the services and names of `cfg` (test/helpers/stack.ts). */
+export function mainEnv(
+  cfg: Pick<Config, 'NATS_URL' | 'DATABASE_URL' | 'STREAM_NAME' | 'SUBJECT_PREFIX'>,
+  vars: Record<string, string | undefined>,
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NATS_URL: cfg.NATS_URL,
+    DATABASE_URL: cfg.DATABASE_URL,
+    STREAM_NAME: cfg.STREAM_NAME,
+    SUBJECT_PREFIX: cfg.SUBJECT_PREFIX,
+    ...vars,
+  };
 }

@@ -1,20 +1,15 @@
 // Running `import-sqlite` as a real process against the test stack, and reading the
 // results back through the read API.
-import { spawnMain, type MainProcess } from '../helpers/main-process.js';
+import { mainEnv, spawnMain, type MainProcess } from '../helpers/main-process.js';
 import type { Config } from '../../src/config.js';
 
 export type ImportRun = MainProcess;
 
 export function importEnv(cfg: Config): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    NATS_URL: cfg.NATS_URL,
-    DATABASE_URL: cfg.DATABASE_URL,
-    STREAM_NAME: cfg.STREAM_NAME,
-    SUBJECT_PREFIX: cfg.SUBJECT_PREFIX,
+  return mainEnv(cfg, {
     STREAM_DUPLICATE_WINDOW_SECONDS: String(cfg.STREAM_DUPLICATE_WINDOW_SECONDS),
     LOG_LEVEL: 'warn',
-  };
+  });
 }
 
 export const startImport = (env: NodeJS.ProcessEnv, args: string[]): ImportRun =>

@@ -1,6 +1,6 @@
 // Fixtures for the ingest tests: events, envelopes published exactly as the edge
 // publishes them (src/shared/envelope.ts), child ingest processes, row counts.
-import { spawnMain, type MainProcess } from '../helpers/main-process.js';
+import { mainEnv, spawnMain, type MainProcess } from '../helpers/main-process.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import pg from 'pg';
@@ -124,12 +124,7 @@ export async function waitForCounts(
 
 /** Environment of a child process running `src/main.ts start` with the ingest role only. */
 export function childEnv(cfg: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    NATS_URL: cfg.NATS_URL,
-    DATABASE_URL: cfg.DATABASE_URL,
-    STREAM_NAME: cfg.STREAM_NAME,
-    SUBJECT_PREFIX: cfg.SUBJECT_PREFIX,
+  return mainEnv(cfg, {
     CONSUMER_NAME: cfg.CONSUMER_NAME,
     ROLES: 'ingest',
     PORT: '0',
@@ -139,7 +134,7 @@ export function childEnv(cfg: Config, extra: Record<string, string> = {}): NodeJ
     INGEST_BATCH_MAX_EVENTS: String(cfg.INGEST_BATCH_MAX_EVENTS),
     INGEST_MAX_ACK_PENDING: String(cfg.INGEST_MAX_ACK_PENDING),
     ...extra,
-  };
+  });
 }
 
 export type Child = MainProcess;
