@@ -23,6 +23,12 @@ const eventMetrics = (registers: Registers) => ({
     labelNames: ['code'] as const,
     registers,
   }),
+  normalized: new Counter({
+    name: 'tracker_edge_normalized_total',
+    help: 'Events an older-plugin rule made canonical before validation, by rule (docs/protocol.md "Older plugins").',
+    labelNames: ['rule'] as const,
+    registers,
+  }),
   duplicates: new Counter({
     name: 'tracker_edge_duplicates_skipped_total',
     help: 'Accepted events not published again because their key was stored recently.',

@@ -149,7 +149,9 @@ function acceptEvents(
       send(deps, conn, r);
       continue;
     }
-    acceptedByType.set(r.type, (acceptedByType.get(r.type) ?? 0) + 1);
+    const label = r.extension ? extensionLabel(r.type) : r.type;
+    acceptedByType.set(label, (acceptedByType.get(label) ?? 0) + 1);
+    if (r.normalized) for (const rule of r.normalized) deps.metrics.normalized.inc({ rule });
     tracker?.addEvent(r.eventId);
     if (r.type === 'chat') sendChat(deps, conn, frame, r, tracker);
     else deps.publisher.add(r, tracker);
@@ -157,6 +159,17 @@ function acceptEvents(
   deps.publisher.endOfFrame();
   for (const [type, n] of acceptedByType) deps.metrics.accepted.inc({ type }, n);
   tracker?.arm(rejected);
+}
+
+// Extension types are named by clients: their metric labels are bounded, so a client
+// that invents types cannot grow /metrics without end (docs/protocol.md "Extension types").
+const MAX_EXTENSION_LABELS = 100;
+const extensionLabels = new Set<string>();
+function extensionLabel(type: string): string {
+  if (extensionLabels.has(type)) return type;
+  if (extensionLabels.size >= MAX_EXTENSION_LABELS) return 'other_extension';
+  extensionLabels.add(type);
+  return type;
 }
 
 /**
