@@ -7,12 +7,7 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../shared/logger.js';
-import {
-  cutUtf8,
-  isQuarantined,
-  quarantineSubject,
-  type QuarantineRecord,
-} from '../shared/quarantine.js';
+import { cutUtf8, isQuarantined, quarantineSubject, type QuarantineRecord } from '../shared/quarantine.js';
 import type { ErrorReply } from './replies.js';
 import type { EdgeMetrics } from './metrics.js';
 

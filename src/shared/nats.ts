@@ -115,7 +115,11 @@ export async function ensureStream(nc: NatsConnection, cfg: StreamSettings, log?
 }
 
 /** The quarantine stream of refused events (src/shared/quarantine.ts), created or updated like the log. */
-export async function ensureQuarantineStream(jsm: JetStreamManager, cfg: QuarantineSettings, log?: Logger): Promise<void> {
+export async function ensureQuarantineStream(
+  jsm: JetStreamManager,
+  cfg: QuarantineSettings,
+  log?: Logger,
+): Promise<void> {
   await ensureStreamConfig(jsm, quarantineStreamConfig(cfg), log);
 }
 
