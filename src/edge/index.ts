@@ -13,6 +13,7 @@ import { addPositionRoute } from './position-route.js';
 import { positionLimitVars, type PositionConn } from './position-frame.js';
 import { addLiveRoute, LiveFeed, liveLimitVars, type LiveConn } from './live-route.js';
 import { SizeBudget } from './size-budget.js';
+import { createQuarantine } from './quarantine.js';
 
 /** NATS's default max_payload, used when the server did not say. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -39,9 +40,17 @@ export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandl
     acceptsExtension: extensionTypeFilter(cfg.EDGE_EXTENSION_TYPES),
   };
   const limits = pick(cfg, positionLimitVars);
+  const quarantine = createQuarantine({
+    nc,
+    subjectPrefix: cfg.SUBJECT_PREFIX,
+    maxRawBytes: budget.maxEventBytes('telemetry'),
+    maxMessageBytes,
+    metrics,
+    log: log.child({ component: 'edge-quarantine' }),
+  });
   addPositionRoute(
     app,
-    { log, nc, publisher, acks, metrics, isStopping, limits, secrets, frameLimits },
+    { log, nc, publisher, acks, metrics, isStopping, limits, secrets, frameLimits, quarantine },
     sockets.position,
   );
   const feed = new LiveFeed(await rt.connectNats('tracker-edge-live'), app, cfg.SUBJECT_PREFIX, metrics, log);

@@ -42,6 +42,20 @@ const eventMetrics = (registers: Registers) => ({
     labelNames: ['code'] as const,
     registers,
   }),
+  quarantined: new Counter({
+    name: 'tracker_edge_quarantined_total',
+    help: 'Refused events (or frames that are not JSON) stored in the quarantine stream, by reason code.',
+    labelNames: ['reason'] as const,
+    registers,
+  }),
+  quarantineDropped: new Counter({
+    name: 'tracker_edge_quarantine_dropped_total',
+    help:
+      'Refused events that should have been quarantined but were not (too many quarantine publishes in flight, or ' +
+      'JetStream refused the record), by reason code.',
+    labelNames: ['reason'] as const,
+    registers,
+  }),
 });
 
 /** JetStream publishing: round trips, batching, failures, what is still unstored. */

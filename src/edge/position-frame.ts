@@ -21,6 +21,7 @@ import type { AckTrackers } from './ack-tracker.js';
 import type { EdgeMetrics } from './metrics.js';
 import type { EdgeConfig } from './config.js';
 import type { ConnectionRateLimit } from './rate-limit.js';
+import type { Quarantine } from './quarantine.js';
 
 export interface PositionConn {
   ws?: WebSocket<PositionConn>;
@@ -60,6 +61,8 @@ export interface PositionDeps {
   secrets: readonly string[];
   frameLimits: FrameLimits;
   isStopping: () => boolean;
+  /** Where events refused for their content are kept (docs/protocol.md "Refused events"). */
+  quarantine: Quarantine;
 }
 
 export function send(deps: PositionDeps, conn: PositionConn, reply: ErrorReply | AckReply): void {
@@ -112,8 +115,10 @@ function admitFrame(
   const frameLimited = conn.rate.frame();
   if (frameLimited) return rateLimited(deps, conn, frame, frameLimited);
   // Decoding copies the bytes into a JS string: nothing below refers to `message`.
-  const parsed = parseFrame(Buffer.from(message).toString('utf8'), frame, limits.EDGE_MAX_EVENTS_PER_FRAME);
+  const text = Buffer.from(message).toString('utf8');
+  const parsed = parseFrame(text, frame, limits.EDGE_MAX_EVENTS_PER_FRAME);
   if (!parsed.ok) {
+    deps.quarantine.refused(parsed.error, { frame: text });
     send(deps, conn, parsed.error);
     return undefined;
   }
@@ -145,6 +150,7 @@ function acceptEvents(
     const index = parsed.isArray ? i : undefined;
     const r = checkEvent(parsed.events[i], index, frame, parsed.checkStrings, deps.frameLimits);
     if (isErrorReply(r)) {
+      deps.quarantine.refused(r, { event: parsed.events[i] });
       rejected++;
       send(deps, conn, r);
       continue;
