@@ -2,6 +2,8 @@
 // Wire protocol and the meaning of each limit: docs/protocol.md and docs/edge.md.
 import { int, oneOf, matching, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 import type { SharedConfig } from '../shared/config-vars.js';
+import type { FrameLimits } from './frame.js';
+import type { SizeBudget } from './size-budget.js';
 
 export const edgeVars = {
   WS_MAX_PAYLOAD_BYTES: int(
@@ -179,4 +181,25 @@ export function extensionTypeFilter(setting: string): (type: string) => boolean 
       .filter(Boolean),
   );
   return (type) => allowed.has(type);
+}
+
+/** What every event is checked against, by the edge and by quarantine replay alike (docs/protocol.md). */
+export function frameLimitsOf(
+  cfg: Pick<
+    EdgeConfig,
+    | 'SUBJECT_PREFIX'
+    | 'EDGE_MAX_EVENT_DEPTH'
+    | 'EDGE_ZONELESS_TIMESTAMPS'
+    | 'EDGE_MISSING_TIMESTAMP'
+    | 'EDGE_EXTENSION_TYPES'
+  >,
+  budget: SizeBudget,
+): FrameLimits {
+  return {
+    subjectPrefix: cfg.SUBJECT_PREFIX,
+    maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
+    budget,
+    normalize: { zonelessTimestamps: cfg.EDGE_ZONELESS_TIMESTAMPS, missingTimestamp: cfg.EDGE_MISSING_TIMESTAMP },
+    acceptsExtension: extensionTypeFilter(cfg.EDGE_EXTENSION_TYPES),
+  };
 }

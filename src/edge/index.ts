@@ -4,7 +4,7 @@ import type { Runtime, RoleHandle } from '../shared/runtime.js';
 import type { Health } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
 import { pick } from '../shared/env-vars.js';
-import { pluginSecrets, extensionTypeFilter, type EdgeConfig } from './config.js';
+import { pluginSecrets, frameLimitsOf, type EdgeConfig } from './config.js';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
 import { Publisher } from './publisher.js';
 import { JetStreamPublisher } from './jetstream-publish.js';
@@ -32,13 +32,7 @@ export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandl
   const isStopping = () => stopping;
   const sockets = { position: new Set<PositionConn>(), live: new Set<LiveConn>() };
   const secrets = pluginSecrets(cfg);
-  const frameLimits = {
-    subjectPrefix: cfg.SUBJECT_PREFIX,
-    maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
-    budget,
-    normalize: { zonelessTimestamps: cfg.EDGE_ZONELESS_TIMESTAMPS, missingTimestamp: cfg.EDGE_MISSING_TIMESTAMP },
-    acceptsExtension: extensionTypeFilter(cfg.EDGE_EXTENSION_TYPES),
-  };
+  const frameLimits = frameLimitsOf(cfg, budget);
   const limits = pick(cfg, positionLimitVars);
   const quarantine = createQuarantine({
     nc,

@@ -9,9 +9,8 @@ import type { SharedConfig } from '../shared/config-vars.js';
 import type { Logger } from '../shared/logger.js';
 import { connectNats, ensureQuarantineStream, ensureStream, type StreamSettings } from '../shared/nats.js';
 import { QUARANTINE_REASONS, type QuarantineSettings } from '../shared/quarantine.js';
-import type { EdgeConfig } from './config.js';
+import { frameLimitsOf, type EdgeConfig } from './config.js';
 import { SizeBudget } from './size-budget.js';
-import type { FrameLimits } from './frame.js';
 import {
   admitReplayed,
   replayQuarantine,
@@ -30,7 +29,14 @@ export const QUARANTINE_USAGE = `usage: quarantine replay [--reason CODE] [--sin
 export type QuarantineCommandConfig = StreamSettings &
   QuarantineSettings &
   Pick<SharedConfig, 'NATS_URL' | 'NATS_CREDS_FILE'> &
-  Pick<EdgeConfig, 'EDGE_MAX_EVENTS_PER_FRAME' | 'EDGE_MAX_EVENT_DEPTH'>;
+  Pick<
+    EdgeConfig,
+    | 'EDGE_MAX_EVENTS_PER_FRAME'
+    | 'EDGE_MAX_EVENT_DEPTH'
+    | 'EDGE_ZONELESS_TIMESTAMPS'
+    | 'EDGE_MISSING_TIMESTAMP'
+    | 'EDGE_EXTENSION_TYPES'
+  >;
 
 /** Starts the private NATS when NATS_URL is unset (as `npm start` does). */
 export type StartNats = () => Promise<{ natsUrl: string | undefined; stop(): Promise<void> }>;
@@ -75,11 +81,8 @@ export function parseQuarantineArgs(args: string[]): Parsed | 'help' | string {
 
 /** The edge's checks with the edge's limits, for the NATS server `nc` talks to. */
 export function replayAdmit(cfg: QuarantineCommandConfig, nc: NatsConnection): Admit {
-  const limits: FrameLimits = {
-    subjectPrefix: cfg.SUBJECT_PREFIX,
-    maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
-    budget: new SizeBudget(nc.info?.max_payload ?? 1024 * 1024),
-  };
+  // Today's settings, as the edge applies them (docs/operations.md "Quarantine").
+  const limits = frameLimitsOf(cfg, new SizeBudget(nc.info?.max_payload ?? 1024 * 1024));
   return (ev) => admitReplayed(ev, limits);
 }
 

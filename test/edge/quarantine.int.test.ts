@@ -31,7 +31,7 @@ t.test('invalid events and a frame that is not JSON are quarantined with their f
   const c = await openPlugin(edge, '?ack=1');
   const p = edge.cfg.SUBJECT_PREFIX;
 
-  const badKph = telemetry('Zoë Bold', { kills_per_hour: 'N/A', event_id: 'q-1' });
+  const badKph = telemetry('Zoë Bold', { kills_per_hour: 'lots', event_id: 'q-1' });
   const noName = { type: 'telemetry', ew: 1, ns: 2, timestamp: new Date().toISOString() };
   c.send([badKph, telemetry('Fine One'), noName]); // frame 1: two refused, one accepted
   c.send('{"type":"telemetry", oops'); // frame 2: malformed_json
