@@ -21,6 +21,8 @@ interface Expectation {
   row?: Record<string, unknown>;
   log?: string;
   live?: Record<string, unknown>;
+  /** Refused: the error code and field path, and the record in GET /quarantine. */
+  quarantine?: { reason: string; path: string };
   rules?: string[];
 }
 interface Case {
@@ -70,8 +72,17 @@ t.test('every payload of the corpus lands where it must', async (t) => {
   });
   for (const [i, c] of corpus.entries()) {
     const errors = plugin.received.filter((m) => m.type === 'error' && m.frame === i + 1);
-    t.same(errors, [], `${c.file}: ${c.case}: no error`);
-    t.equal(acks[i].rejected, 0, `${c.file}: ${c.case}: nothing refused`);
+    const refused = expectations(c).flatMap((e) => (e.quarantine ? [e.quarantine] : []));
+    t.same(
+      errors.map((e) => ({ reason: e.code, path: e.errors?.[0]?.path })),
+      refused,
+      `${c.file}: ${c.case}: ${refused.length ? 'refused, naming the field' : 'no error'}`,
+    );
+    t.equal(
+      acks.find((a) => a.frame === i + 1)?.rejected,
+      refused.length,
+      `${c.file}: ${c.case}: refused events counted in the ack`,
+    );
   }
 
   const nc = await connect({ servers: cfg.NATS_URL });
@@ -82,6 +93,15 @@ t.test('every payload of the corpus lands where it must', async (t) => {
       const what = `${c.file}: ${c.case}`;
       if (e.table && e.row) await checkRow(t, app.rt.pool, e.table, e.row, sentAt, what);
       if (e.log) await checkExtension(t, jsm, cfg, live.received, e.log, JSON.parse(c.frame).character_name, what);
+      if (e.quarantine) {
+        const name = JSON.parse(c.frame).character_name;
+        const q = await whenCaughtUp(async () => {
+          const r = await fetch(`http://${base}/quarantine?character=${encodeURIComponent(name)}`);
+          return ((await r.json()) as any).quarantine?.[0];
+        });
+        t.equal(q.reason, e.quarantine.reason, `${what}: quarantined`);
+        t.same(JSON.parse(q.raw), JSON.parse(c.frame), `${what}: the raw event kept as sent`);
+      }
       if (e.live) {
         const got = await whenCaughtUp(() => live.received.find((m) => m.character_name === e.live?.character_name));
         t.match(got, e.live, `${what}: delivered live as canonical`);
@@ -94,7 +114,15 @@ t.test('every payload of the corpus lands where it must', async (t) => {
   for (const c of corpus)
     for (const e of expectations(c)) for (const r of e.rules ?? []) expected[r] = (expected[r] ?? 0) + 1;
   t.same(counted, expected, 'tracker_edge_normalized_total{rule} counts each rule the corpus exercises');
+  const metrics = await (await fetch(`http://${base}/metrics`)).text();
+  const quarantined = [...metrics.matchAll(/^tracker_edge_quarantined_total\{reason="([a-z_]+)"\} (\d+)$/gm)];
+  t.same(
+    Object.fromEntries(quarantined.map((m) => [m[1], Number(m[2])])),
+    { invalid_event: corpus.flatMap((c) => expectations(c).filter((e) => e.quarantine)).length },
+    'tracker_edge_quarantined_total{reason} counts the refused ones',
+  );
   t.comment(`corpus: ${corpus.length} frames; normalized by rule: ${JSON.stringify(counted)}`);
+  t.comment(`quarantined by reason: ${quarantined.map((m) => `${m[1]}=${m[2]}`).join(', ')}`);
 });
 
 async function checkRow(
