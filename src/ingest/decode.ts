@@ -6,7 +6,13 @@
 // Each event is checked once by the edge's compiled schema (schemas/validators.ts), plus
 // the little the schema cannot see (docs/ingest.md "Foreign and malformed messages").
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
-import { parseSubject, isExtensionSubject, STORED_TYPES, type StoredType } from '../shared/subjects.js';
+import {
+  parseSubject,
+  parseExtensionSubject,
+  isExtensionSubject,
+  STORED_TYPES,
+  type StoredType,
+} from '../shared/subjects.js';
 import type { ValidateFunction } from 'ajv';
 import { validators, fieldErrors } from '../../schemas/validators.js';
 import { PoisonError, PoisonCodes, type PoisonCode } from '../shared/errors.js';
@@ -122,9 +128,20 @@ function parseEnvelope(data: Uint8Array, maxBytes: number): { env: RawEnvelope; 
   return { env: e, ids: e.ids, events: e.events };
 }
 
+/**
+ * An extension type's subject names a table once a release projects that type: what the
+ * log kept before then is read like the type's own messages, so `replay` fills the new
+ * table (docs/adding-event-types.md "Projecting an extension type"). Otherwise undefined.
+ */
+function projectedExtension(prefix: string, subject: string): { type: StoredType; characterName: string } | undefined {
+  const ext = parseExtensionSubject(prefix, subject);
+  const type = ext?.type as StoredType | undefined;
+  return ext && type && STORED_TYPES.includes(type) ? { type, characterName: ext.characterName } : undefined;
+}
+
 /** The stored type and character a subject names. */
 function routeOf(prefix: string, subject: string): { type: StoredType; characterName: string } {
-  const route = parseSubject(prefix, subject);
+  const route = parseSubject(prefix, subject) ?? projectedExtension(prefix, subject);
   const type = route?.type as StoredType | undefined;
   if (!route || !type || !STORED_TYPES.includes(type) || route.characterName === '') {
     throw poison(
@@ -213,7 +230,8 @@ function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
 /** Throws PoisonError naming what is wrong. `seq` is the message's stream sequence. */
 export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8Array, seq: number): DecodedMessage {
   // Extension types are for later releases to project (docs/adding-event-types.md); not read here.
-  if (isExtensionSubject(limits.prefix, subject)) return EXTENSION_MESSAGE;
+  if (isExtensionSubject(limits.prefix, subject) && !projectedExtension(limits.prefix, subject))
+    return EXTENSION_MESSAGE;
   const { type, characterName } = routeOf(limits.prefix, subject);
   const { env, ids, events } = parseEnvelope(data, limits.maxMessageBytes);
   if (env.type !== type)

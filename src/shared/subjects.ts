@@ -57,6 +57,28 @@ export const extensionSubjectFor = (prefix: string, type: string, characterName:
 export const isExtensionSubject = (prefix: string, subject: string): boolean =>
   subject.startsWith(`${prefix}.${EXTENSION_TOKEN}.`);
 
+/**
+ * Splits `<prefix>.ext.<type>.<character token>`; undefined for anything else (the same
+ * rules as parseSubject for the token). Never throws.
+ */
+export function parseExtensionSubject(
+  prefix: string,
+  subject: string,
+): { type: string; characterName: string } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 4 || parts[0] !== prefix || parts[1] !== EXTENSION_TOKEN || !EXTENSION_TYPE.test(parts[2]))
+    return undefined;
+  let characterName: string;
+  try {
+    characterName = decodeToken(parts[3]);
+  } catch {
+    return undefined;
+  }
+  return encodeToken(characterName) === parts[3] && characterName !== ''
+    ? { type: parts[2], characterName }
+    : undefined;
+}
+
 /** Subjects the stream captures: every stored type and every extension type, every character. */
 export const streamSubjects = (prefix: string): string[] => [
   ...STORED_TYPES.map((t) => `${prefix}.${t}.>`),
