@@ -156,6 +156,11 @@ export function markdown(r: BenchResults): string {
       lines.push(
         `| canonical JSON + event key (sha256), the edge's one serialization per event | ${v.eventKeyNsPerEvent} ns/event |`,
       );
+      lines.push(
+        `| older-plugin normaliser, canonical telemetry (the fast test it pays) | ${v.normalizeCanonicalNsPerEvent} ns/event |`,
+        `| older-plugin normaliser, legacy telemetry (N/A, numbers as text, zoneless timestamp) | ${v.normalizeLegacyNsPerEvent} ns/event |`,
+        `| edge check per event (validate, normalise if needed, canonical JSON, key): canonical / legacy telemetry | ${v.checkCanonicalNsPerEvent} / ${v.checkLegacyNsPerEvent} ns/event |`,
+      );
     }
     if (c.copyInsert) {
       const x = c.copyInsert.rowsPerS;
