@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { projectRoot } from '../src/shared/localstack/paths.js';
+import { projectRoot } from '../src/shared/project-root.js';
 
 export interface WebBuild {
   outDir: string;

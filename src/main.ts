@@ -9,7 +9,7 @@
 import { loadConfig, resolveServices, type Config } from './config.js';
 import { ConfigError } from './shared/errors.js';
 import { createLogger } from './shared/logger.js';
-import { startLocalServices } from './shared/localstack/index.js';
+import { startLocalServices } from './localstack/index.js';
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
 import { runReplay } from './ingest/replay-command.js';

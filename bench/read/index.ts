@@ -10,7 +10,7 @@ import pg from 'pg';
 import { startBenchStack, benchDatabase } from '../lib/stack.js';
 import { tmpdir } from 'node:os';
 import { spawnNode, appEntry, waitHttp, APP_NODE_FLAGS } from '../lib/children.js';
-import { freePort } from '../../src/shared/localstack/process.js';
+import { freePort } from '../../src/localstack/process.js';
 import { loadReadData, CHARACTERS, DAYS, GROUNDS } from './load.js';
 import { readCases } from './cases.js';
 
