@@ -12,7 +12,7 @@ import { createLogger } from './shared/logger.js';
 import { startLocalServices } from './localstack/index.js';
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
-import { runReplay } from './ingest/replay-command.js';
+import { readReplayArgs, runReplay } from './ingest/replay-command.js';
 import { runImportSqlite } from './import/command.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -41,6 +41,11 @@ async function main(argv: string[]): Promise<number> {
       `unknown command "${command}"; use start, migrate, replay [--since TIME], import-sqlite FILE or check-config\n`,
     );
     return 2;
+  }
+  if (command === 'replay') {
+    // --help and a wrong argument need no services.
+    const early = readReplayArgs(rest);
+    if (typeof early === 'number') return early;
   }
   const needsNats = command !== 'migrate'; // migrate needs only PostgreSQL
   const local =
