@@ -42,11 +42,8 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
-  if (command === 'replay') {
-    // --help and a wrong argument need no services.
-    const early = readReplayArgs(rest);
-    if (typeof early === 'number') return early;
-  }
+  const replayExit = command === 'replay' ? readReplayArgs(rest) : undefined;
+  if (typeof replayExit === 'number') return replayExit; // --help or a wrong argument: no services needed
   const needsNats = command !== 'migrate'; // migrate needs only PostgreSQL
   const local =
     (needsNats && !cfg.NATS_URL) || !cfg.DATABASE_URL

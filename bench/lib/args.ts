@@ -8,6 +8,7 @@ import {
   type OptionSpecs,
   type OptionValues,
 } from '../../src/shared/command-line.js';
+
 export interface BenchOptions {
   quick: boolean;
   /** Run edge/ingest children under `node --cpu-prof` (profiles in bench/results/profiles). */
