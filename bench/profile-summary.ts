@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { relative } from 'node:path';
+import { commandLineOrExit } from '../src/shared/command-line.js';
 
 interface CallFrame {
   functionName: string;
@@ -90,12 +91,20 @@ export function summarizeProfile(file: string, top = 20): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const args = process.argv.slice(2);
-  const ti = args.indexOf('--top');
-  const top = ti >= 0 ? Number(args.splice(ti, 2)[1]) : 20;
-  if (!args.length) {
-    process.stderr.write('usage: node dist/bench/profile-summary.js FILE.cpuprofile... [--top N]\n');
+  const usage = 'usage: node dist/bench/profile-summary.js FILE.cpuprofile... [--top N]';
+  const { values, positionals: files } = commandLineOrExit(
+    'profile-summary',
+    usage,
+    process.argv.slice(2),
+    { top: { type: 'string', arg: 'N', help: 'Functions listed by self time (20).' } },
+    { positionals: true },
+  );
+  const top = values.top === undefined ? 20 : Number(values.top);
+  if (!files.length || !Number.isInteger(top) || top < 1) {
+    process.stderr.write(
+      `profile-summary: ${files.length ? '--top needs a whole number >= 1' : 'no FILE'}\n${usage}\n`,
+    );
     process.exit(2);
   }
-  for (const f of args) process.stdout.write(`== ${f}\n${summarizeProfile(f, top)}\n`);
+  for (const f of files) process.stdout.write(`== ${f}\n${summarizeProfile(f, top)}\n`);
 }

@@ -7,7 +7,8 @@ import { tmpdir, cpus, totalmem, release, type } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
-import { parseArgs, type BenchOptions, type BenchTransport } from './lib/args.js';
+import { BENCH_HELP, parseArgs, type BenchOptions, type BenchTransport } from './lib/args.js';
+import { wantsHelp } from '../src/shared/command-line.js';
 import { loadNativeUws } from '../src/shared/http/uws.js';
 import { startBenchStack, benchDatabase, type BenchStack } from './lib/stack.js';
 import { stopAllChildren } from './lib/children.js';
@@ -232,7 +233,11 @@ async function main(o: BenchOptions): Promise<void> {
 
 // `--read`: the read benchmark, a separate run (bench/read/index.ts).
 if (process.argv.includes('--read')) {
-  const { parseReadArgs, runReadBench } = await import('./read/index.js');
+  const { parseReadArgs, runReadBench, READ_HELP } = await import('./read/index.js');
+  if (wantsHelp(process.argv.slice(2))) {
+    process.stdout.write(READ_HELP);
+    process.exit(0);
+  }
   try {
     await runReadBench(parseReadArgs(process.argv.slice(2)));
     process.exit(0);
@@ -242,6 +247,10 @@ if (process.argv.includes('--read')) {
   }
 }
 
+if (wantsHelp(process.argv.slice(2))) {
+  process.stdout.write(BENCH_HELP);
+  process.exit(0);
+}
 let opts: BenchOptions;
 try {
   opts = parseArgs(process.argv.slice(2), process.env, loadNativeUws().ok);

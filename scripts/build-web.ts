@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
-import { projectRoot } from '../src/shared/localstack/paths.js';
+import { projectRoot } from '../src/shared/project-root.js';
+import { commandLineOrExit } from '../src/shared/command-line.js';
 
 export interface WebBuild {
   outDir: string;
@@ -46,7 +47,14 @@ export async function buildWeb(outDir = join(projectRoot(), 'dist', 'web')): Pro
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const out = await buildWeb(process.argv[2]);
+  const { positionals } = commandLineOrExit(
+    'build-web',
+    'usage: node dist/scripts/build-web.js [OUT_DIR]   (default dist/web)',
+    process.argv.slice(2),
+    {},
+    { positionals: 1 },
+  );
+  const out = await buildWeb(positionals[0]);
   const total = out.files.reduce((s, f) => s + f.gzipBytes, 0);
   for (const f of out.files)
     console.log(

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { projectRoot } from '../src/shared/localstack/paths.js';
+import { projectRoot } from '../src/shared/project-root.js';
 
 /**
  * Flags this machine needs: no sandbox as root, no GPU, and no background networking

@@ -4,6 +4,12 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
+import { commandLineOrExit } from '../src/shared/command-line.js';
+
+const all =
+  commandLineOrExit('code-figures', 'usage: npx tsx scripts/code-figures.ts [--all]', process.argv.slice(2), {
+    all: { type: 'boolean', help: 'List every function over 50 lines (default: the five longest).' },
+  }).values.all === true;
 
 const ROOTS = ['src', 'schemas'];
 const LONG_FUNCTION = 50;
@@ -65,5 +71,4 @@ console.log(`lines over ${WIDE_LINE} columns: ${wide}`);
 console.log(`longest line: ${longest.length} (${longest.where})`);
 console.log(`longest function: ${functions[0].lines} lines (${functions[0].name}, ${functions[0].where})`);
 console.log(`functions over ${LONG_FUNCTION} lines: ${long.length}`);
-for (const f of process.argv.includes('--all') ? long : long.slice(0, 5))
-  console.log(`  ${f.lines} lines  ${f.name}  ${f.where}`);
+for (const f of all ? long : long.slice(0, 5)) console.log(`  ${f.lines} lines  ${f.name}  ${f.where}`);

@@ -7,8 +7,16 @@ import { loadConfig } from '../src/config.js';
 import { apiRoutes } from '../src/api/routes.js';
 import { openApiDocument } from '../src/api/openapi.js';
 import { EXTRA_PATHS } from '../src/api/index.js';
+import { commandLineOrExit } from '../src/shared/command-line.js';
 
-const out = resolve(process.argv[2] ?? '.data/openapi.json');
+const { positionals } = commandLineOrExit(
+  'export-openapi',
+  'usage: npx tsx scripts/export-openapi.ts [OUT.json]   (default .data/openapi.json)',
+  process.argv.slice(2),
+  {},
+  { positionals: 1 },
+);
+const out = resolve(positionals[0] ?? '.data/openapi.json');
 // Building the document never queries: a database that refuses proves it.
 const db = { query: () => Promise.reject(new Error('export-openapi does not query')) };
 const quarantine = { read: () => Promise.reject(new Error('export-openapi does not read')) };

@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventSchemas, PROTOCOL_VERSION } from '../schemas/index.js';
 import { ExtensionEvent } from '../schemas/extension.js';
+import { commandLineOrExit } from '../src/shared/command-line.js';
 
 export const jsonDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'json');
 
@@ -45,4 +46,8 @@ function main(check: boolean): number {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1])
-  process.exitCode = main(process.argv.includes('--check'));
+  process.exitCode = main(
+    commandLineOrExit('export-schemas', 'usage: npx tsx scripts/export-schemas.ts [--check]', process.argv.slice(2), {
+      check: { type: 'boolean', help: 'Write nothing; exit 1 when schemas/json is stale.' },
+    }).values.check === true,
+  );

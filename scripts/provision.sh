@@ -2,7 +2,7 @@
 # Provisions the binaries the stack needs on Debian/Ubuntu: nats-server, PostgreSQL
 # server, and the TimescaleDB extension (built from Debian's source package where no
 # binary package exists, e.g. on bookworm). Idempotent: re-runs skip what is there.
-# Used by `npm start` and by the test harness (same code path, see src/shared/localstack).
+# Used by `npm start` and by the test harness (same code path, see src/localstack).
 set -euo pipefail
 
 log() { echo "[provision] $*" >&2; }

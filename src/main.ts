@@ -11,10 +11,10 @@ import { pino } from 'pino';
 import { loadConfig, resolveServices, type Config } from './config.js';
 import { ConfigError } from './shared/errors.js';
 import { createLogger } from './shared/logger.js';
-import { startLocalServices } from './shared/localstack/index.js';
+import { startLocalServices } from './localstack/index.js';
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
-import { runReplay } from './ingest/replay-command.js';
+import { readReplayArgs, runReplay } from './ingest/replay-command.js';
 import { runImportSqlite } from './import/command.js';
 import { runQuarantine } from './edge/quarantine-command.js';
 
@@ -54,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  const replayExit = command === 'replay' ? readReplayArgs(rest) : undefined;
+  if (typeof replayExit === 'number') return replayExit; // --help or a wrong argument: no services needed
   const needsNats = command !== 'migrate'; // migrate needs only PostgreSQL
   const local =
     (needsNats && !cfg.NATS_URL) || !cfg.DATABASE_URL

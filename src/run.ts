@@ -1,7 +1,7 @@
 // `start`: run the app until SIGINT/SIGTERM, then stop everything it started, in order.
 import type { ResolvedConfig } from './config.js';
 import type { Logger } from './shared/logger.js';
-import type { LocalServices } from './shared/localstack/index.js';
+import type { LocalServices } from './localstack/index.js';
 import { startApp, type RunningApp } from './app.js';
 
 export async function run(cfg: ResolvedConfig, log: Logger, local: LocalServices | undefined): Promise<number> {

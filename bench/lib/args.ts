@@ -1,5 +1,14 @@
 // Command-line options of `npm run bench` (after `--`). Every knob has a named default;
 // `--quick` shrinks durations and client counts so the whole run fits in under 60 s.
+// Parsed by node:util parseArgs (src/shared/command-line.ts); `--help` lists BENCH_OPTIONS.
+import {
+  helpText,
+  parseCommandLine,
+  UsageError,
+  type OptionSpecs,
+  type OptionValues,
+} from '../../src/shared/command-line.js';
+
 export interface BenchOptions {
   quick: boolean;
   /** Run edge/ingest children under `node --cpu-prof` (profiles in bench/results/profiles). */
@@ -65,11 +74,102 @@ const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--clients N] [--d
   [--import [--import-rows N] [--import-characters N]]  (only the import-sqlite bench, docs/import.md)
 Environment: NATS_URL / DATABASE_URL use running services instead of private ones.`;
 
+/** Every option of `npm run bench` (`--read` has its own: bench/read/index.ts). */
+export const BENCH_OPTIONS = {
+  quick: { type: 'boolean', help: 'Short windows and fewer clients: the whole run in under 60 s.' },
+  'cpu-prof': { type: 'boolean', help: 'Run edge and ingest under node --cpu-prof (bench/results/profiles).' },
+  clients: { type: 'string', arg: 'N', help: 'Concurrent WebSocket clients of the throughput runs (200).' },
+  duration: { type: 'string', arg: 'S', help: 'Seconds of load per throughput run (20; --quick 3).' },
+  rate: { type: 'string', arg: 'EV_PER_S', help: 'Events/s offered in the throughput runs; 0 = flat out (0).' },
+  'latency-clients': { type: 'string', arg: 'N', help: 'Clients of the latency/RSS run (1000; --quick 300).' },
+  'latency-duration': { type: 'string', arg: 'S', help: 'Seconds of the fixed-rate latency run (15; --quick 3).' },
+  'latency-rate': { type: 'string', arg: 'EV_PER_S', help: 'Events/s of the fixed-rate latency run (20000).' },
+  'loadgen-procs': { type: 'string', arg: 'N', help: 'Load-generator processes; clients are split between them (2).' },
+  ahead: { type: 'string', arg: 'EVENTS', help: "Events the load may run ahead of the server's count (200000)." },
+  'probe-rate': { type: 'string', arg: 'N', help: 'Probe events/s sampling send-to-visible latency (50).' },
+  only: { type: 'string', arg: 'LIST', help: `Scenarios to run, of ${SCENARIOS.join(',')} (all).` },
+  'no-components': { type: 'boolean', help: 'Skip the component benches.' },
+  'fast-pg': { type: 'boolean', help: "PostgreSQL with fsync off (the tests' setting) instead of durable." },
+  out: { type: 'string', arg: 'DIR', help: 'Where results are written (bench/results).' },
+  transports: {
+    type: 'string',
+    arg: 'LIST',
+    help: 'Transports of the batched and latency runs, of uws,ws (both where the native binary loads, else ws).',
+  },
+  'app-env': {
+    type: 'string',
+    multiple: true,
+    arg: 'KEY=VALUE',
+    help: 'Extra environment for the edge and ingest processes; repeatable.',
+  },
+  ui: { type: 'boolean', help: 'Only the web page in headless chromium (bench/ui).' },
+  'ui-players': { type: 'string', arg: 'N', help: 'Simulated players of --ui (1000).' },
+  'ui-spawns': { type: 'string', arg: 'N', help: 'Spawn markers of --ui (10000).' },
+  'ui-duration': { type: 'string', arg: 'S', help: 'Seconds of each measured --ui window (10; --quick 5).' },
+  'ui-warmup': { type: 'string', arg: 'S', help: 'Seconds before a --ui window is measured (130; --quick 2).' },
+  'ui-rounds': {
+    type: 'string',
+    arg: 'N',
+    help: 'Measured windows per --ui scenario, median reported (3; --quick 1).',
+  },
+  import: { type: 'boolean', help: 'Only the import-sqlite bench (docs/import.md).' },
+  'import-rows': {
+    type: 'string',
+    arg: 'N',
+    help: 'Telemetry rows of the generated old-app file (1000000; --quick 100000).',
+  },
+  'import-characters': { type: 'string', arg: 'N', help: 'Characters those rows are spread over (50).' },
+  read: { type: 'boolean', help: 'Only the read benchmark; its options: npm run bench -- --read --help.' },
+} as const satisfies OptionSpecs;
+
+export const BENCH_HELP = helpText(USAGE, BENCH_OPTIONS);
+
+type BenchValues = OptionValues<typeof BENCH_OPTIONS>;
+
+/** A comma-separated list of names, each one of `allowed`. */
+function namesOf<T extends string>(list: string, allowed: readonly T[], what: string): T[] {
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const n of names) if (!(allowed as readonly string[]).includes(n)) throw usage(`unknown ${what} "${n}"`);
+  return names as T[];
+}
+
+const usage = (line: string) => new Error(`${line}\n${USAGE}`);
+
+/** The numeric options: [option, field, minimum, whole numbers only]. */
+const NUMERIC = [
+  ['clients', 'clients', 1, true],
+  ['latency-clients', 'latencyClients', 1, true],
+  ['duration', 'durationS', 1, false],
+  ['latency-duration', 'latencyDurationS', 1, false],
+  ['latency-rate', 'latencyRate', 1, false],
+  ['rate', 'rate', 0, false],
+  ['loadgen-procs', 'loadgenProcs', 1, true],
+  ['probe-rate', 'probeRate', 1, false],
+  ['ahead', 'aheadEvents', 100, true],
+  ['import-rows', 'importRows', 1, true],
+  ['import-characters', 'importCharacters', 1, true],
+  ['ui-players', 'uiPlayers', 1, true],
+  ['ui-spawns', 'uiSpawns', 0, true],
+  ['ui-duration', 'uiDurationS', 1, false],
+  ['ui-warmup', 'uiWarmupS', 0, false],
+  ['ui-rounds', 'uiRounds', 1, true],
+] as const satisfies readonly (readonly [keyof BenchValues, keyof BenchOptions, number, boolean])[];
+
+/** Parses the arguments (after `--`); a wrong one throws an Error of one line plus the usage. `--help`: see wantsHelp. */
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, nativeLoads = true): BenchOptions {
-  const quick = argv.includes('--quick');
+  let v: BenchValues;
+  try {
+    v = parseCommandLine(argv, BENCH_OPTIONS).values;
+  } catch (err) {
+    throw err instanceof UsageError ? usage(err.message) : err;
+  }
+  const quick = v.quick === true;
   const o: BenchOptions = {
     quick,
-    cpuProf: argv.includes('--cpu-prof'),
+    cpuProf: v['cpu-prof'] === true,
     clients: 200,
     latencyClients: quick ? 300 : 1000,
     durationS: quick ? 3 : 20,
@@ -80,129 +180,40 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     probeRate: 50,
     aheadEvents: 200000,
     only: new Set(SCENARIOS),
-    noComponents: argv.includes('--no-components'),
-    fastPg: argv.includes('--fast-pg'),
+    noComponents: v['no-components'] === true,
+    fastPg: v['fast-pg'] === true,
     appEnv: {},
     transports: nativeLoads ? ['uws', 'ws'] : ['ws'],
     natsUrl: env.NATS_URL || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
-    outDir: 'bench/results',
-    importBench: argv.includes('--import'),
+    outDir: v.out ?? 'bench/results',
+    importBench: v.import === true,
     importRows: quick ? 100_000 : 1_000_000,
     importCharacters: 50,
-    ui: argv.includes('--ui'),
+    ui: v.ui === true,
     uiPlayers: 1000,
     uiSpawns: 10000,
     uiDurationS: quick ? 5 : 10,
     uiWarmupS: quick ? 2 : 130,
     uiRounds: quick ? 1 : 3,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
-    const num = (min: number) => {
-      const v = Number(next());
-      if (!Number.isFinite(v) || v < min) throw new Error(`${a} must be a number >= ${min}\n${USAGE}`);
-      return v;
-    };
-    switch (a) {
-      case '--quick':
-      case '--cpu-prof':
-      case '--no-components':
-      case '--fast-pg':
-      case '--import':
-      case '--ui':
-        break;
-      case '--import-rows':
-        o.importRows = Math.floor(num(1));
-        break;
-      case '--import-characters':
-        o.importCharacters = Math.floor(num(1));
-        break;
-      case '--ui-players':
-        o.uiPlayers = Math.floor(num(1));
-        break;
-      case '--ui-spawns':
-        o.uiSpawns = Math.floor(num(0));
-        break;
-      case '--ui-duration':
-        o.uiDurationS = num(1);
-        break;
-      case '--ui-warmup':
-        o.uiWarmupS = num(0);
-        break;
-      case '--ui-rounds':
-        o.uiRounds = Math.floor(num(1));
-        break;
-      case '--clients':
-        o.clients = Math.floor(num(1));
-        break;
-      case '--latency-clients':
-        o.latencyClients = Math.floor(num(1));
-        break;
-      case '--duration':
-        o.durationS = num(1);
-        break;
-      case '--latency-duration':
-        o.latencyDurationS = num(1);
-        break;
-      case '--latency-rate':
-        o.latencyRate = num(1);
-        break;
-      case '--rate':
-        o.rate = num(0);
-        break;
-      case '--loadgen-procs':
-        o.loadgenProcs = Math.floor(num(1));
-        break;
-      case '--probe-rate':
-        o.probeRate = num(1);
-        break;
-      case '--ahead':
-        o.aheadEvents = Math.floor(num(100));
-        break;
-      case '--out':
-        o.outDir = next();
-        break;
-      case '--app-env': {
-        const kv = next();
-        const eq = kv.indexOf('=');
-        if (eq < 1) throw new Error(`--app-env wants KEY=VALUE, got "${kv}"\n${USAGE}`);
-        o.appEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
-        break;
-      }
-      case '--only': {
-        const names = next()
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-        for (const n of names)
-          if (!(SCENARIOS as readonly string[]).includes(n)) throw new Error(`unknown scenario "${n}"\n${USAGE}`);
-        o.only = new Set(names);
-        break;
-      }
-      case '--transports': {
-        const names = next()
-          .split(',')
-          .map((x) => x.trim())
-          .filter(Boolean);
-        for (const n of names)
-          if (!(TRANSPORTS as readonly string[]).includes(n)) throw new Error(`unknown transport "${n}"\n${USAGE}`);
-        if (names.length === 0)
-          throw new Error(`--transports needs at least one of ${TRANSPORTS.join(', ')}\n${USAGE}`);
-        o.transports = [...new Set(names)] as BenchTransport[];
-        break;
-      }
-      case '--help':
-      case '-h':
-        throw new Error(USAGE);
-      default:
-        throw new Error(`unknown option "${a}"\n${USAGE}`);
-    }
+  for (const [option, field, min, whole] of NUMERIC) {
+    const raw = v[option];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min) throw usage(`--${option} must be a number >= ${min}`);
+    o[field] = whole ? Math.floor(n) : n;
+  }
+  for (const kv of v['app-env'] ?? []) {
+    const eq = kv.indexOf('=');
+    if (eq < 1) throw usage(`--app-env wants KEY=VALUE, got "${kv}"`);
+    o.appEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  if (v.only !== undefined) o.only = new Set(namesOf(v.only, SCENARIOS, 'scenario'));
+  if (v.transports !== undefined) {
+    const names = namesOf(v.transports, TRANSPORTS, 'transport');
+    if (names.length === 0) throw usage(`--transports needs at least one of ${TRANSPORTS.join(', ')}`);
+    o.transports = [...new Set(names)];
   }
   return o;
 }

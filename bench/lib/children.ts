@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { projectRoot } from '../../src/shared/localstack/paths.js';
-import { sleep } from '../../src/shared/localstack/process.js';
+import { projectRoot } from '../../src/shared/project-root.js';
+import { sleep } from '../../src/localstack/process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const underTsx = fileURLToPath(import.meta.url).endsWith('.ts');

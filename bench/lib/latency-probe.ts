@@ -10,7 +10,7 @@ import WebSocket from 'ws';
 import pg from 'pg';
 import { eventKey } from '../../src/shared/envelope.js';
 import { probeEvent } from '../loadgen/events.js';
-import { sleep } from '../../src/shared/localstack/process.js';
+import { sleep } from '../../src/localstack/process.js';
 
 const POLL_MS = 20;
 

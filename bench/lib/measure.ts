@@ -12,7 +12,7 @@ import { startProbe, splitAtStream, type LatencyStats } from './latency-probe.js
 import { sampleProcess, rssMb, type ProcStats, type ProcSampler } from './proc-stats.js';
 import { countRows } from './stack.js';
 import { scrapeCounters, acceptedFromCounters, storedFromMetrics } from './metrics-scrape.js';
-import { sleep } from '../../src/shared/localstack/process.js';
+import { sleep } from '../../src/localstack/process.js';
 import type { FrameShape } from '../loadgen/events.js';
 
 /** The drain wait gives up when the row count has not moved for this long. */

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startNats } from '../../src/shared/localstack/nats.js';
-import { startPostgres, createDatabase } from '../../src/shared/localstack/postgres.js';
+import { startNats } from '../../src/localstack/nats.js';
+import { startPostgres, createDatabase } from '../../src/localstack/postgres.js';
 import { migrate } from '../../src/shared/migrate.js';
 
 export interface BenchStack {

@@ -10,9 +10,16 @@ import pg from 'pg';
 import { startBenchStack, benchDatabase } from '../lib/stack.js';
 import { tmpdir } from 'node:os';
 import { spawnNode, appEntry, waitHttp, APP_NODE_FLAGS } from '../lib/children.js';
-import { freePort } from '../../src/shared/localstack/process.js';
+import { freePort } from '../../src/localstack/process.js';
 import { loadReadData, CHARACTERS, DAYS, GROUNDS } from './load.js';
 import { readCases } from './cases.js';
+import {
+  helpText,
+  parseCommandLine,
+  UsageError,
+  type OptionSpecs,
+  type OptionValues,
+} from '../../src/shared/command-line.js';
 
 const say = (msg: string) => process.stderr.write(`[bench --read] ${msg}\n`);
 
@@ -26,51 +33,44 @@ export interface ReadOptions {
   natsUrl?: string;
 }
 
+const READ_USAGE = 'usage: npm run bench -- --read [--rows N] [--calls N] [--warmup N] [--fast-pg] [--out DIR]';
+const READ_OPTIONS = {
+  read: { type: 'boolean', help: 'The read benchmark (this one).' },
+  rows: {
+    type: 'string',
+    arg: 'N',
+    help: 'Telemetry rows loaded, plus N/10 spawns and N/10 rares (10000000; >= 1000).',
+  },
+  calls: { type: 'string', arg: 'N', help: 'Timed calls per case (15; >= 2).' },
+  warmup: { type: 'string', arg: 'N', help: 'Untimed calls per case before them (3).' },
+  'fast-pg': { type: 'boolean', help: "PostgreSQL with fsync off (the tests' setting) instead of durable." },
+  out: { type: 'string', arg: 'DIR', help: 'Where results are written (bench/results).' },
+} as const satisfies OptionSpecs;
+export const READ_HELP = helpText(READ_USAGE, READ_OPTIONS);
+
 export function parseReadArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ReadOptions {
-  const o: ReadOptions = {
-    rows: 10_000_000,
-    calls: 15,
-    warmup: 3,
-    fastPg: false,
-    outDir: 'bench/results',
+  let v: OptionValues<typeof READ_OPTIONS>;
+  try {
+    v = parseCommandLine(argv, READ_OPTIONS).values;
+  } catch (err) {
+    throw err instanceof UsageError ? new Error(`${err.message} with --read\n${READ_USAGE}`) : err;
+  }
+  const num = (option: 'rows' | 'calls' | 'warmup', fallback: number, min: number) => {
+    const raw = v[option];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${option} must be an integer >= ${min}\n${READ_USAGE}`);
+    return n;
+  };
+  return {
+    rows: num('rows', 10_000_000, 1000),
+    calls: num('calls', 15, 2),
+    warmup: num('warmup', 3, 0),
+    fastPg: v['fast-pg'] === true,
+    outDir: v.out ?? 'bench/results',
     databaseUrl: env.DATABASE_URL || undefined,
     natsUrl: env.NATS_URL || undefined,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const num = (min: number) => {
-      const v = Number(argv[++i]);
-      if (!Number.isInteger(v) || v < min)
-        throw new Error(
-          `${a} must be an integer >= ${min}\nusage: npm run bench -- --read [--rows N] [--calls N] [--warmup N] [--fast-pg] [--out DIR]`,
-        );
-      return v;
-    };
-    switch (a) {
-      case '--read':
-        break;
-      case '--rows':
-        o.rows = num(1000);
-        break;
-      case '--calls':
-        o.calls = num(2);
-        break;
-      case '--warmup':
-        o.warmup = num(0);
-        break;
-      case '--fast-pg':
-        o.fastPg = true;
-        break;
-      case '--out':
-        o.outDir = argv[++i] ?? o.outDir;
-        break;
-      default:
-        throw new Error(
-          `unknown option "${a}" with --read\nusage: npm run bench -- --read [--rows N] [--calls N] [--warmup N] [--fast-pg] [--out DIR]`,
-        );
-    }
-  }
-  return o;
 }
 
 const pct = (xs: number[], p: number) => {

@@ -9,7 +9,7 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, sleep } from '../../src/shared/localstack/process.js';
+import { freePort, sleep } from '../../src/localstack/process.js';
 import { APP_NODE_FLAGS, appEntry, spawnNode, waitHttp, type Child } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { sampleProcess, round1 } from '../lib/proc-stats.js';

@@ -1,6 +1,6 @@
 // Baseline (a): the naive one-INSERT-per-event `ws` server (bench/naive/server.ts).
 import { join } from 'node:path';
-import { freePort } from '../../src/shared/localstack/process.js';
+import { freePort } from '../../src/localstack/process.js';
 import { benchModule, spawnNode, waitHttp } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';

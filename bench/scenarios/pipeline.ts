@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { freePort } from '../../src/shared/localstack/process.js';
+import { freePort } from '../../src/localstack/process.js';
 import { APP_NODE_FLAGS, appEntry, spawnNode, waitHttp, type Child } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';

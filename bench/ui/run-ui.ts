@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, resolveServices } from '../../src/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { startApp } from '../../src/app.js';
-import { projectRoot } from '../../src/shared/localstack/paths.js';
+import { projectRoot } from '../../src/shared/project-root.js';
 import { startBenchStack, benchDatabase } from '../lib/stack.js';
 import { launchChromium } from '../../scripts/chromium.js';
 import { startFleet, sendSpawns } from './players.js';

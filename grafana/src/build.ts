@@ -9,6 +9,7 @@ import { eventsDashboard, SPAWNS, RARES } from './events.js';
 import { pipelineDashboard } from './pipeline.js';
 import type { Dashboard, Target } from './model.js';
 import { dashboardsDoc } from './doc.js';
+import { commandLineOrExit } from '../../src/shared/command-line.js';
 
 export const DASHBOARD_DIR = fileURLToPath(new URL('../dashboards/', import.meta.url));
 export const DOC_PATH = fileURLToPath(new URL('../../docs/dashboards.md', import.meta.url));
@@ -33,7 +34,10 @@ export function render(d: Dashboard): string {
 export type { Target };
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const write = process.argv.includes('--write');
+  const write =
+    commandLineOrExit('grafana build', 'usage: npx tsx grafana/src/build.ts [--write]', process.argv.slice(2), {
+      write: { type: 'boolean', help: 'Rewrite grafana/dashboards and docs/dashboards.md (default: check them).' },
+    }).values.write === true;
   const outputs: Array<[path: string, shown: string, text: string]> = Object.entries(dashboards()).map(([file, d]) => [
     DASHBOARD_DIR + file,
     `grafana/dashboards/${file}`,

@@ -18,7 +18,7 @@ import { compileQuery } from './query-params.js';
 import { querySchemas } from './schemas/queries.js';
 import { addStaticRoutes } from './static-files.js';
 import { join } from 'node:path';
-import { projectRoot } from '../shared/localstack/paths.js';
+import { projectRoot } from '../shared/project-root.js';
 
 const HTTP_METRIC = 'tracker_http_request_seconds';
 

@@ -8,7 +8,14 @@
 // (docs/benchmarks.md). This sends the very same wire message -- PUB with a
 // `Nats-Msg-Id` header and a reply subject -- and matches the PubAcks on ONE wildcard
 // subscription, with one timer sweeping deadlines for all of them.
-import { createInbox, headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import {
+  createInbox,
+  headers,
+  InvalidArgumentError,
+  type Msg,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
 import { ErrorCodes, RejectedMessageError } from '../shared/errors.js';
 
 export interface PubAck {
@@ -115,7 +122,7 @@ export class JetStreamPublisher {
  * same way. A closed or draining connection is not the message's fault: retried.
  */
 function classifyPublishError(err: Error): Error {
-  if (err?.name !== 'InvalidArgumentError') return err;
+  if (!(err instanceof InvalidArgumentError)) return err;
   const code = /max_payload/.test(err.message) ? ErrorCodes.tooLarge : ErrorCodes.internal;
   return new RejectedMessageError(code, `NATS refused the message: ${err.message}`, { cause: err });
 }

@@ -282,15 +282,25 @@ export class Publisher {
       this.publishMessage(lane.subject, b.payload!, b.msgId!, this.opts.publishTimeoutMs).then(
         () => {
           stopTimer();
-          this.stored(lane, b);
+          this.settled(lane, b);
         },
-        (err: Error) => (err instanceof RejectedMessageError ? this.rejected(lane, b, err) : this.failed(lane, err)),
+        (err: Error) => this.settled(lane, b, err),
       );
     }
   };
 
-  private stored(lane: Lane, b: Batch): void {
+  /**
+   * A publish came back, stored or not. Its slot is freed here and only here (start()
+   * takes it), before the outcome is handled: stored, refused for good, or failed.
+   */
+  private settled(lane: Lane, b: Batch, err?: Error): void {
     this.inflight--;
+    if (err === undefined) this.stored(lane, b);
+    else if (err instanceof RejectedMessageError) this.rejected(lane, b, err);
+    else this.failed(lane, err);
+  }
+
+  private stored(lane: Lane, b: Batch): void {
     lane.state = 'idle';
     lane.attempts = 0;
     lane.sealed.shift();
@@ -327,7 +337,6 @@ export class Publisher {
    * a single event is dropped and its waiter told. Never retried, never unhealthy.
    */
   private rejected(lane: Lane, b: Batch, err: RejectedMessageError): void {
-    this.inflight--;
     lane.state = 'idle';
     lane.attempts = 0;
     if (b.ids.length > 1) {
@@ -370,7 +379,6 @@ export class Publisher {
   }
 
   private failed(lane: Lane, err: Error): void {
-    this.inflight--;
     lane.state = 'backing-off';
     lane.attempts++;
     this.metrics.publishFailures.inc();

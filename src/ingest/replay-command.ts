@@ -9,31 +9,60 @@ import { createPool } from '../shared/db.js';
 import { migrate } from '../shared/migrate.js';
 import { replay, type ReplayOptions } from './replay.js';
 import { ReplayError } from '../shared/errors.js';
+import {
+  helpText,
+  parseCommandLine,
+  UsageError,
+  wantsHelp,
+  type OptionSpecs,
+  type OptionValues,
+} from '../shared/command-line.js';
 
 export const REPLAY_USAGE = 'usage: replay [--since TIME] [--truncate]   (TIME: RFC 3339, e.g. 2026-11-25T12:00:00Z)';
 
+const REPLAY_OPTIONS = {
+  since: { type: 'string', arg: 'TIME', help: 'Re-apply only the messages stored since TIME (RFC 3339).' },
+  truncate: {
+    type: 'boolean',
+    help: 'Empty the projections first, then rebuild them from the whole stream (not with --since).',
+  },
+} as const satisfies OptionSpecs;
+
 /** Parses the arguments; returns an error message instead of options when they are wrong. */
 export function parseReplayArgs(args: string[]): ReplayOptions | string {
+  let values: OptionValues<typeof REPLAY_OPTIONS>;
+  try {
+    ({ values } = parseCommandLine(args, REPLAY_OPTIONS));
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
+  }
   const opts: ReplayOptions = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--truncate') {
-      opts.truncate = true;
-      continue;
-    }
-    const since = a === '--since' ? args[++i] : a.startsWith('--since=') ? a.slice('--since='.length) : undefined;
-    if (a === '--since' || a.startsWith('--since=')) {
-      const ms = since === undefined ? NaN : Date.parse(since);
-      if (!Number.isFinite(ms)) return `--since needs a date-time, got ${JSON.stringify(since ?? '')}`;
-      opts.since = new Date(ms);
-      continue;
-    }
-    return `unknown argument ${JSON.stringify(a)}`;
+  if (values.truncate) opts.truncate = true;
+  if (values.since !== undefined) {
+    const ms = Date.parse(values.since);
+    if (!Number.isFinite(ms)) return `--since needs a date-time, got ${JSON.stringify(values.since)}`;
+    opts.since = new Date(ms);
   }
   // Truncating and then replaying only a suffix of the log would lose the older rows.
   if (opts.truncate && opts.since)
     return '--truncate cannot be combined with --since (it would drop the rows before TIME)';
   return opts;
+}
+
+/**
+ * The options to replay with, or the exit code once `--help` is printed (0) or a wrong
+ * argument reported (2). `main` asks before it starts any service.
+ */
+export function readReplayArgs(args: string[]): ReplayOptions | number {
+  if (wantsHelp(args)) {
+    process.stdout.write(helpText(REPLAY_USAGE, REPLAY_OPTIONS));
+    return 0;
+  }
+  const opts = parseReplayArgs(args);
+  if (typeof opts !== 'string') return opts;
+  process.stderr.write(`replay: ${opts}\n${REPLAY_USAGE}\n`);
+  return 2;
 }
 
 /** What `replay` reads: ingest's variables plus where NATS and PostgreSQL are (resolved by `main`). */
@@ -44,11 +73,8 @@ export type ReplayCommandConfig = IngestConfig &
   };
 
 export async function runReplay(cfg: ReplayCommandConfig, log: Logger, args: string[]): Promise<number> {
-  const opts = parseReplayArgs(args);
-  if (typeof opts === 'string') {
-    process.stderr.write(`replay: ${opts}\n${REPLAY_USAGE}\n`);
-    return 2;
-  }
+  const opts = readReplayArgs(args);
+  if (typeof opts === 'number') return opts;
   if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
   const nc = await connectNats(cfg, 'tracker-replay', log);
   const pool = createPool(cfg.DATABASE_URL, 2, log, 'telemetry-tracker-replay');

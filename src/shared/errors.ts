@@ -16,9 +16,14 @@ export const ErrorCodes = {
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
-export class TrackerError extends Error {
+/**
+ * Every error the tracker throws. `code` is an ErrorCode, the one clients see, except in
+ * ingest's PoisonError, whose PoisonCode never leaves the process (isClientError tells
+ * them apart where an error becomes a reply).
+ */
+export class TrackerError<C extends string = ErrorCode> extends Error {
   constructor(
-    readonly code: ErrorCode,
+    readonly code: C,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -90,21 +95,23 @@ export type PoisonCode = (typeof PoisonCodes)[keyof typeof PoisonCodes];
 
 /**
  * A message that cannot be applied whatever the database does (bad JSON, wrong field
- * type, …). Its `code` is a PoisonCode, not an ErrorCode (it never reaches a client), so
- * it does not extend TrackerError.
+ * type, …). Its `code` is a PoisonCode, not an ErrorCode: it never reaches a client.
  */
-export class PoisonError extends Error {
+export class PoisonError extends TrackerError<PoisonCode> {
   /** `<code>: <detail>`, as stored in dead_letters.reason. */
   readonly reason: string;
-  constructor(
-    readonly code: PoisonCode,
-    detail: string,
-  ) {
-    super(`${code}: ${detail}`);
+  constructor(code: PoisonCode, detail: string) {
+    super(code, `${code}: ${detail}`);
     this.reason = this.message;
-    this.name = 'PoisonError';
   }
 }
+
+/**
+ * A TrackerError a client may see: its code is an ErrorCode (every one but PoisonError).
+ * `instanceof TrackerError` alone types the code as `any` (a generic class).
+ */
+export const isClientError = (err: unknown): err is TrackerError =>
+  err instanceof TrackerError && !(err instanceof PoisonError);
 
 /** PostgreSQL SQLSTATEs this code names (PostgreSQL manual, Appendix A). */
 export const SqlStates = {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MigrationError } from './errors.js';
-import { projectRoot } from './localstack/paths.js';
+import { projectRoot } from './project-root.js';
 import type { Logger } from './logger.js';
 
 const LOCK_KEY = 0x7e1e_7e1e; // arbitrary, constant: "telemetry tracker migrations"

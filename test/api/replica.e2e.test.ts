@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { startApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { startPostgres } from '../../src/shared/localstack/postgres.js';
+import { startPostgres } from '../../src/localstack/postgres.js';
 import { startReplica } from '../helpers/pg-cluster.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { counts, natsFor, publish, spawnEv } from '../ingest/fixtures.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freshDatabase, whenCaughtUp } from '../helpers/stack.js';
 import { migrate } from '../../src/shared/migrate.js';
-import { freePort } from '../../src/shared/localstack/process.js';
+import { freePort } from '../../src/localstack/process.js';
 import { benchModule, spawnNode, waitHttp } from '../../bench/lib/children.js';
 import { startLoad } from '../../bench/loadgen/index.js';
 import { scrapeCounters, acceptedFromCounters } from '../../bench/lib/metrics-scrape.js';

@@ -3,7 +3,7 @@
 // .data/drills/<drill>.json for docs/operations.md "Drill figures".
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/shared/localstack/paths.js';
+import { projectRoot } from '../../src/shared/project-root.js';
 
 export type Figures = Record<string, number | string | boolean | Record<string, number>>;
 

@@ -5,9 +5,9 @@
 import pg from 'pg';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/shared/localstack/paths.js';
+import { projectRoot } from '../../src/shared/project-root.js';
 import type { Config } from '../../src/config.js';
-import { freePort, stopPid } from '../../src/shared/localstack/process.js';
+import { freePort, stopPid } from '../../src/localstack/process.js';
 import { startChild, stopChild, type Child } from '../ingest/fixtures.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 

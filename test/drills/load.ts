@@ -5,7 +5,7 @@
 // send and never resend; a frame is accepted unless the edge answers it with an error.
 import WebSocket from 'ws';
 import { eventKey } from '../../src/shared/envelope.js';
-import { sleep } from '../../src/shared/localstack/process.js';
+import { sleep } from '../../src/localstack/process.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 
 export interface LoadOptions {

@@ -4,6 +4,7 @@ import t from 'tap';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { JetStreamPublisher, parsePubAck } from '../../src/edge/jetstream-publish.js';
+import { RejectedMessageError } from '../../src/shared/errors.js';
 import { getStack, uniqueName } from '../helpers/stack.js';
 
 t.test('PubAcks, duplicates, errors and timeouts', async (t) => {
@@ -41,6 +42,14 @@ t.test('PubAcks, duplicates, errors and timeouts', async (t) => {
     /no responders/,
     'no stream takes the subject',
   );
+
+  // nats.js refuses a message over max_payload before sending (its InvalidArgumentError):
+  // no retry can deliver it, so it comes back as a RejectedMessageError.
+  const tooBig = Buffer.alloc(nc.info!.max_payload + 1);
+  const refused = await p.publish(`${prefix}.a.0`, tooBig, 'big', 5000).catch((err: unknown) => err);
+  t.ok(refused instanceof RejectedMessageError, 'over max_payload: rejected for good');
+  t.equal((refused as RejectedMessageError).code, 'too_large');
+  t.match((refused as Error).message, /^NATS refused the message: .*max_payload/);
 
   // A core subscriber that never replies: the deadline sweep rejects the publish.
   const silent = `${uniqueName('silent')}.x`;

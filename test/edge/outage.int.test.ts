@@ -5,7 +5,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNats } from '../../src/shared/localstack/nats.js';
+import { startNats } from '../../src/localstack/nats.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 import { startEdgeApp, openPlugin, telemetry } from './helpers.js';
 

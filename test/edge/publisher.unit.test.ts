@@ -153,6 +153,30 @@ t.test('a transient failure is retried with the same message id, and is unhealth
   t.ok(publisher.healthy, 'healthy again');
 });
 
+t.test('each outcome frees its in-flight slot once: stored, refused for good, failed', async (t) => {
+  const { calls, publisher, accept } = harness(1024 * 1024, { maxInflight: 1 });
+  const { w, sw } = waiter();
+  for (const name of ['SlotA', 'SlotB', 'SlotC']) publisher.add(accept(ev(name, { event_id: name })), sw);
+  publisher.endOfFrame();
+  await whenCaughtUp(() => calls.length === 1, { what: 'the first lane' });
+  t.equal(publisher.inflightPublishes, 1, 'one slot: the other lanes wait');
+  calls[0].settle(new RejectedMessageError(ErrorCodes.tooLarge, 'too big'));
+  await whenCaughtUp(() => calls.length === 2, { what: 'the slot freed by a refusal' });
+  t.equal(publisher.inflightPublishes, 1);
+  calls[1].settle(new Error('JetStream publish timed out (no PubAck)'));
+  await whenCaughtUp(() => calls.length === 3, { what: 'the slot freed by a failure' });
+  t.not(calls[2].subject, calls[1].subject, 'the waiting lane takes the slot while the failed one backs off');
+  t.equal(publisher.inflightPublishes, 1);
+  calls[2].settle();
+  await whenCaughtUp(() => calls.length === 4, { what: 'the retry, in the slot freed by a store' });
+  t.equal(calls[3].msgId, calls[1].msgId, 'the failed message again');
+  calls[3].settle();
+  await whenCaughtUp(() => publisher.buffered === 0, { what: 'nothing buffered' });
+  t.equal(publisher.inflightPublishes, 0, 'every slot given back');
+  t.same(w, { stored: 2, refused: [{ code: 'too_large', eventId: 'SlotA' }] });
+  publisher.close();
+});
+
 t.test('the stall clock runs only while events wait with nothing stored', async (t) => {
   const { calls, publisher, accept } = harness();
   t.equal(publisher.stalledForMs(), 0, 'nothing buffered: not stalled');

@@ -1,6 +1,7 @@
-// The composition root (src/app.ts, src/config.ts, src/main.ts) is the only place that
-// knows every role: shared/ imports no role, roles import no other role and not the
-// root, and each role is handed only its own variables (docs/contributing.md "Layout").
+// The composition root (src/app.ts, src/config.ts, src/main.ts and its helper
+// src/localstack) is the only place that knows every role: shared/ imports no role and
+// nothing above it and runs no scripts, roles import no other role and not the root, and
+// each role is handed only its own variables (docs/contributing.md "Layout").
 import t from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,30 +20,45 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** The folder under src/ each relative import of `file` lands in ('' = the root). */
+/**
+ * Where each relative import of `file` lands: the folder under src/ ('' = the root),
+ * or the top folder outside src/ with a slash (`schemas/`, `scripts/`).
+ */
 function importedFolders(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const targets = [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((m) => join(file, '..', m[1]));
   return targets.map((p) => {
     const rel = relative(SRC, p);
-    if (rel.startsWith('..')) return 'outside src/'; // schemas/: the wire format every part shares
+    if (rel.startsWith('..')) return `${relative(join(SRC, '..'), p).split('/')[0]}/`;
     return rel.includes('/') ? rel.split('/')[0] : '';
   });
 }
 
 const ROLES = ['edge', 'ingest', 'api'];
+// schemas/ is the wire format every part shares; nothing else outside src/ is imported.
+const SCHEMAS = 'schemas/';
 
-t.test('shared/ imports no role and not the composition root', async (t) => {
+t.test('shared/ imports no role, not the composition root and not src/localstack', async (t) => {
   for (const file of tsFiles(join(SRC, 'shared'))) {
-    const bad = importedFolders(file).filter((f) => f !== 'shared' && f !== 'outside src/');
+    const bad = importedFolders(file).filter((f) => f !== 'shared' && f !== SCHEMAS);
     t.same(bad, [], relative(SRC, file));
   }
 });
 
-t.test('a role imports no other role and not the composition root', async (t) => {
+// The ground floor starts no processes: provisioning (scripts/provision.sh) belongs to
+// src/localstack, the composition root's helper (docs/contributing.md "Layout").
+t.test('shared/ runs nothing under scripts/ and starts no child process', async (t) => {
+  for (const file of tsFiles(join(SRC, 'shared'))) {
+    const text = readFileSync(file, 'utf8');
+    t.notMatch(text, /['"]node:child_process['"]/, `${relative(SRC, file)} imports no child_process`);
+    t.notMatch(text, /['"`]scripts['"`/]|provision\.sh/, `${relative(SRC, file)} names no script`);
+  }
+});
+
+t.test('a role imports no other role, not the composition root and not src/localstack', async (t) => {
   for (const role of ROLES) {
     for (const file of tsFiles(join(SRC, role))) {
-      const bad = importedFolders(file).filter((f) => f !== role && f !== 'shared' && f !== 'outside src/');
+      const bad = importedFolders(file).filter((f) => f !== role && f !== 'shared' && f !== SCHEMAS);
       t.same(bad, [], relative(SRC, file));
     }
   }

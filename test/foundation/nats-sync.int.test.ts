@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNats } from '../../src/shared/localstack/nats.js';
-import { ensureBinaries } from '../../src/shared/localstack/provision.js';
+import { startNats } from '../../src/localstack/nats.js';
+import { ensureBinaries } from '../../src/localstack/provision.js';
 
 t.test('sync_interval always: applied, or refused with the reason', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nats-sync-'));

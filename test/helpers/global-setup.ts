@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startStack, stateDir, stateFile, removeStackDir, type StackState } from './stack.js';
-import { isAlive, stopPid } from '../../src/shared/localstack/process.js';
+import { isAlive, stopPid } from '../../src/localstack/process.js';
 
 // Stacks of earlier runs whose tap runner is gone (interrupted runs): stop and remove.
 mkdirSync(stateDir(), { recursive: true });

@@ -1,7 +1,7 @@
 // tap `after`: stop the shared stack started by global-setup.ts and remove its files.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { stateFile, removeStackDir, type StackState } from './stack.js';
-import { stopPid } from '../../src/shared/localstack/process.js';
+import { stopPid } from '../../src/localstack/process.js';
 
 const file = stateFile();
 if (existsSync(file)) {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { ensureBinaries } from '../../src/shared/localstack/provision.js';
-import { canConnect, freePort, isAlive, spawnService, stopPid, waitFor } from '../../src/shared/localstack/process.js';
+import { ensureBinaries } from '../../src/localstack/provision.js';
+import { canConnect, freePort, isAlive, spawnService, stopPid, waitFor } from '../../src/localstack/process.js';
 import { whenCaughtUp } from './stack.js';
 
 export interface ClusterNode {

@@ -1,5 +1,5 @@
 // PostgreSQL operations the drills and the replica test need on a PRIVATE cluster
-// (src/shared/localstack/postgres.ts starts it): `pg_ctl` as the cluster's owner
+// (src/localstack/postgres.ts starts it): `pg_ctl` as the cluster's owner
 // (PostgreSQL refuses to run as root), and a streaming replica made with
 // `pg_basebackup -R` (docs/operations.md "Read replica").
 import { execFile } from 'node:child_process';
@@ -7,9 +7,9 @@ import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { ensureBinaries } from '../../src/shared/localstack/provision.js';
-import { freePort } from '../../src/shared/localstack/process.js';
-import type { LocalPostgres } from '../../src/shared/localstack/postgres.js';
+import { ensureBinaries } from '../../src/localstack/provision.js';
+import { freePort } from '../../src/localstack/process.js';
+import type { LocalPostgres } from '../../src/localstack/postgres.js';
 import { whenCaughtUp } from './stack.js';
 
 const run = promisify(execFile);

@@ -6,10 +6,10 @@ import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { projectRoot } from '../../src/shared/localstack/paths.js';
-import { startNats, type LocalNats } from '../../src/shared/localstack/nats.js';
-import { startPostgres, createDatabase, type LocalPostgres } from '../../src/shared/localstack/postgres.js';
-import { isAlive, sleep } from '../../src/shared/localstack/process.js';
+import { projectRoot } from '../../src/shared/project-root.js';
+import { startNats, type LocalNats } from '../../src/localstack/nats.js';
+import { startPostgres, createDatabase, type LocalPostgres } from '../../src/localstack/postgres.js';
+import { isAlive, sleep } from '../../src/localstack/process.js';
 import { loadConfig, resolveServices, type ResolvedConfig } from '../../src/config.js';
 
 export interface StackState {

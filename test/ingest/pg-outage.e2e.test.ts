@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { startPostgres } from '../../src/shared/localstack/postgres.js';
+import { startPostgres } from '../../src/localstack/postgres.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { counts, dbFor, natsFor, publish, spawnEv, telemetry, whenConsumerIdle } from './fixtures.js';
 

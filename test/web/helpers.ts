@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { projectRoot } from '../../src/shared/localstack/paths.js';
+import { projectRoot } from '../../src/shared/project-root.js';
 import type { ResolvedConfig } from '../../src/config.js';
 import { buildWeb } from '../../scripts/build-web.js';
 import { launchChromium, type Browser } from '../../scripts/chromium.js';

@@ -5,6 +5,21 @@ import { readUrlState, writeUrlState, DEFAULT_STATE } from '../../web/src/url-st
 import { Trail } from '../../web/src/trail.js';
 import { Store, LIMITS } from '../../web/src/store.js';
 import { colorOf } from '../../web/src/colors.js';
+import type { Telemetry } from '../../web/src/types.js';
+
+/**
+ * A live-feed telemetry message (docs/protocol.md §7), received when it was sent: the
+ * store then measures staleness on its timestamp, as for a sample without `received_at`.
+ */
+const sample = (character_name: string, timestamp: string, ew: number, ns: number): Telemetry => ({
+  type: 'telemetry',
+  character_name,
+  timestamp,
+  received_at: timestamp,
+  ew,
+  ns,
+  z: 0,
+});
 
 t.test('backoff: exponential, capped, jittered within ±30%', async (t) => {
   for (let attempt = 0; attempt < 12; attempt++) {
@@ -63,12 +78,12 @@ t.test('trail: ring buffer keeps the newest points in order', async (t) => {
 
 t.test('store: newest sample wins, markers dedupe, sort and cap', async (t) => {
   const st = new Store();
-  st.applyTelemetry({ character_name: 'A', timestamp: '2026-11-25T12:00:02Z', ew: 2, ns: 2, z: 0 });
-  st.applyTelemetry({ character_name: 'A', timestamp: '2026-11-25T12:00:01Z', ew: 1, ns: 1, z: 0 });
+  st.applyTelemetry(sample('A', '2026-11-25T12:00:02Z', 2, 2));
+  st.applyTelemetry(sample('A', '2026-11-25T12:00:01Z', 1, 1));
   t.equal(st.players.get('A')!.ew, 2, 'an older sample does not move the dot back');
-  st.applyTelemetry({ character_name: 'B', timestamp: 'not a time', ew: 1, ns: 1, z: 0 });
+  st.applyTelemetry(sample('B', 'not a time', 1, 1));
   t.notOk(st.players.has('B'), 'a sample without a valid time is ignored');
-  const e = { character_name: 'A', timestamp: '2026-11-25T12:00:00Z', mob: 'Grub', ew: 1, ns: 1 };
+  const e = { character_name: 'A', timestamp: '2026-11-25T12:00:00Z', mob: 'Grub', ew: 1, ns: 1, z: null };
   st.addMarker('spawn', e);
   st.addMarker('spawn', e);
   st.addMarker('spawn', { ...e, timestamp: '2026-11-25T11:00:00Z' });
@@ -84,6 +99,7 @@ t.test('store: newest sample wins, markers dedupe, sort and cap', async (t) => {
       name: 'X',
       ew: 0,
       ns: 0,
+      z: null,
     });
   t.equal(st.markers.rare.length, LIMITS.markers, 'capped');
   t.equal(st.markers.rare[0].tMs, Date.UTC(2026, 0, 1) + 5000, 'the oldest went first');
@@ -94,7 +110,7 @@ t.test('store: trail points from the snapshot go under the newest sample it alre
   const st = new Store();
   const at = (s: number) => new Date(Date.UTC(2026, 10, 25, 12, 0, s)).toISOString();
   // The snapshot applies /live (the newest sample) first, then /trails (older points, and that sample again).
-  st.applyTelemetry({ character_name: 'A', timestamp: at(5), ew: 5, ns: 0, z: 0 });
+  st.applyTelemetry(sample('A', at(5), 5, 0));
   st.applyTrails([
     ...[1, 2, 3, 4, 5].map((s) => ({ character_name: 'A', timestamp: at(s), ew: s, ns: 0, z: 0 })),
     { character_name: 'Nobody', timestamp: at(1), ew: 9, ns: 9, z: 0 },
@@ -104,7 +120,7 @@ t.test('store: trail points from the snapshot go under the newest sample it alre
   st.players.get('A')!.trail.forEachSince(0, (x) => got.push(x));
   t.same(got, [1, 2, 3, 4, 5], 'the whole trail, oldest first, the newest sample once');
   t.notOk(st.players.has('Nobody'), 'points of players not in the snapshot are ignored');
-  st.applyTelemetry({ character_name: 'A', timestamp: at(6), ew: 6, ns: 0, z: 0 });
+  st.applyTelemetry(sample('A', at(6), 6, 0));
   got.length = 0;
   st.players.get('A')!.trail.forEachSince(0, (x) => got.push(x));
   t.same(got, [1, 2, 3, 4, 5, 6], 'live samples extend it');

@@ -1,7 +1,15 @@
 // The read API calls the page makes (docs/api.md). Every call fails loudly: a non-2xx
 // answer throws with the API's error message.
 import { authHeaders } from './read-token.js';
-import type { Telemetry, TrailPoint, PlaceEvent, HistoryResponse, HeatmapResponse } from './types.js';
+import type {
+  CharactersResponse,
+  HeatmapResponse,
+  HistoryResponse,
+  LiveResponse,
+  RaresResponse,
+  SpawnsResponse,
+  TrailsResponse,
+} from './types.js';
 
 async function getJson<T>(path: string, params: Record<string, string | number | undefined>): Promise<T> {
   const qs = new URLSearchParams();
@@ -17,17 +25,11 @@ async function getJson<T>(path: string, params: Record<string, string | number |
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export const api = {
-  live: (seconds: number) => getJson<{ players: Telemetry[]; truncated: boolean }>('/live', { seconds }),
-  trails: (seconds: number) => getJson<{ trails: TrailPoint[]; truncated: boolean }>('/trails', { seconds }),
-  spawns: (fromMs: number, limit: number) =>
-    getJson<{ spawns: PlaceEvent[]; truncated: boolean }>('/spawns', { from: iso(fromMs), limit }),
-  rares: (fromMs: number, limit: number) =>
-    getJson<{ rares: PlaceEvent[]; truncated: boolean }>('/rares', { from: iso(fromMs), limit }),
-  characters: (q: string, limit: number) =>
-    getJson<{ characters: { character_name: string; last_timestamp: string }[]; truncated: boolean }>('/characters', {
-      q,
-      limit,
-    }),
+  live: (seconds: number) => getJson<LiveResponse>('/live', { seconds }),
+  trails: (seconds: number) => getJson<TrailsResponse>('/trails', { seconds }),
+  spawns: (fromMs: number, limit: number) => getJson<SpawnsResponse>('/spawns', { from: iso(fromMs), limit }),
+  rares: (fromMs: number, limit: number) => getJson<RaresResponse>('/rares', { from: iso(fromMs), limit }),
+  characters: (q: string, limit: number) => getJson<CharactersResponse>('/characters', { q, limit }),
   history: (character: string, fromMs: number, toMs: number) =>
     getJson<HistoryResponse>('/history', { character, from: iso(fromMs), to: iso(toMs) }),
   heatmap: (kind: 'spawns' | 'rares', fromMs: number, toMs: number, cell: number) =>

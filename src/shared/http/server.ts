@@ -7,7 +7,7 @@ import { Gauge } from 'prom-client';
 import type { TemplatedApp, HttpResponse, HttpRequest, us_listen_socket } from './uws.js';
 import { selectTransport, type Transport } from './transport.js';
 import { corsHeaders, mayRead, preflightHeaders, OPEN_ACCESS, SECURITY_HEADERS, type HttpAccess } from './access.js';
-import { TrackerError, httpStatusOf, ErrorCodes } from '../errors.js';
+import { TrackerError, httpStatusOf, ErrorCodes, isClientError } from '../errors.js';
 import type { Health } from '../health.js';
 import type { Registry } from '../metrics.js';
 import type { Logger } from '../logger.js';
@@ -98,7 +98,7 @@ export function getJson(
       .then(
         (reply) => ({ ...reply, headers: { ...cors, ...reply.headers } }),
         (err: unknown) => {
-          if (err instanceof TrackerError)
+          if (isClientError(err))
             return { status: httpStatusOf(err.code), body: errorBody(err.code, err.message), headers: cors };
           log.error({ err, route: path }, 'request failed');
           return { status: 500, body: errorBody(ErrorCodes.internal, 'internal error'), headers: cors };

@@ -8,6 +8,7 @@
 // uWS `TemplatedApp` either way. docs/transports.md has the contract and the costs.
 import { loadNativeUws, type TemplatedApp, type us_listen_socket } from './uws.js';
 import { createWsApp, wsListenPort, wsListenClose } from './ws-transport/app.js';
+import { ErrorCodes, TrackerError } from '../errors.js';
 
 export type TransportName = 'uws' | 'ws';
 export type FallbackMode = 'auto' | 'true' | 'false' | '1' | '0';
@@ -21,7 +22,12 @@ export interface Transport {
   closeListen(socket: us_listen_socket): void;
 }
 
-export class TransportUnavailableError extends Error {}
+/** UWS_USE_FALLBACK=false and no native uWebSockets.js binary loads (docs/transports.md). */
+export class TransportUnavailableError extends TrackerError {
+  constructor(message: string) {
+    super(ErrorCodes.unavailable, message);
+  }
+}
 
 const wsTransport = (reason: string): Transport => ({
   name: 'ws',

@@ -22,6 +22,7 @@ import { WsHttpResponse, serverResponseSink, rawSocketSink } from './response.js
 import { WsWebSocket, IDLE_REASON } from './websocket.js';
 import { Topics } from './topics.js';
 import { IdleSweeper } from './idle.js';
+import { ErrorCodes, TrackerError } from '../../errors.js';
 import type { Socket } from 'node:net';
 
 type HttpHandler = (res: HttpResponse, req: HttpRequest) => void | Promise<void>;
@@ -60,9 +61,10 @@ export function wsListenClose(s: us_listen_socket): void {
 
 export const createWsApp = (): TemplatedApp => new WsApp();
 
-class UnsupportedError extends Error {
+/** A uWebSockets.js feature the ws transport does not implement: a bug in the caller, not bad input. */
+class UnsupportedError extends TrackerError {
   constructor(what: string) {
-    super(`${what} is not supported by the ws transport (docs/transports.md)`);
+    super(ErrorCodes.internal, `${what} is not supported by the ws transport (docs/transports.md)`);
   }
 }
 

@@ -3,8 +3,8 @@
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ServiceError } from '../errors.js';
-import { projectRoot } from './paths.js';
+import { ServiceError } from '../shared/errors.js';
+import { projectRoot } from '../shared/project-root.js';
 
 export interface Binaries {
   natsServer: string;

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBinaries } from './provision.js';
-import { ServiceError } from '../errors.js';
+import { ServiceError } from '../shared/errors.js';
 import { canConnect, spawnService, stopPid, stopLeftover, waitFor, freePort, type ServiceProcess } from './process.js';
 
 export interface NatsOptions {

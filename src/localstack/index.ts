@@ -2,8 +2,8 @@
 // on LOCAL_NATS_PORT / LOCAL_PG_PORT, with data kept across restarts. `nats: false`
 // starts no nats-server (`main migrate` needs only PostgreSQL).
 import { join, resolve } from 'node:path';
-import type { SharedConfig } from '../config-vars.js';
-import type { Logger } from '../logger.js';
+import type { SharedConfig } from '../shared/config-vars.js';
+import type { Logger } from '../shared/logger.js';
 import { startNats } from './nats.js';
 import { startPostgres } from './postgres.js';
 import type { ServiceProcess } from './process.js';
