@@ -11,7 +11,8 @@ import type { EdgeConfig } from '../edge/config.js';
 import { connectNats, ensureStream, type StreamSettings } from '../shared/nats.js';
 import { JetStreamPublisher } from '../edge/jetstream-publish.js';
 import { parseImportArgs, IMPORT_USAGE, type ImportOptions } from './args.js';
-import { OldAppSource, SourceError, type SourceInfo } from './source.js';
+import { OldAppSource, type SourceInfo } from './source.js';
+import { SourceError } from './source-error.js';
 import { CheckpointStore, checkpointNames, rowHash, sourceId, type Checkpoint } from './checkpoint.js';
 import { PublishWindow } from './publish-window.js';
 import { createProgress, type Progress } from './progress.js';
@@ -83,10 +84,12 @@ export async function runImportSqlite(cfg: ImportConfig, args: string[], startNa
 
 /** The SQLite file and what it holds, or undefined (after saying why) when it is not the old app's. */
 function openSource(file: string): { source: OldAppSource; info: SourceInfo } | undefined {
+  let source: OldAppSource | undefined;
   try {
-    const source = new OldAppSource(file);
+    source = new OldAppSource(file, line);
     return { source, info: source.describe() };
   } catch (err) {
+    source?.close();
     if (err instanceof SourceError) {
       line(err.message);
       return undefined;
@@ -103,6 +106,7 @@ function newReport(opts: ImportOptions, info: SourceInfo): ImportReport {
     tables: [],
     notImported: info.counted,
     unknownTables: info.unknownTables,
+    warnings: info.warnings,
     seconds: 0,
     peakRssMb: 0,
     ok: false,

@@ -29,7 +29,17 @@ const TEXT_FIELDS: Record<StoredType, readonly string[]> = {
   spawn: ['mob'],
   rare: ['name'],
 };
-const COUNT_FIELDS = ['kills', 'deaths', 'rares_found', 'prismatic_taper_count'];
+/** Numeric telemetry fields: counters and the plugin's client metrics (schemas/telemetry-fields.ts). */
+const NUMBER_FIELDS = [
+  'kills',
+  'deaths',
+  'rares_found',
+  'prismatic_taper_count',
+  'latency_ms',
+  'mem_mb',
+  'cpu_pct',
+  'mem_handles',
+];
 
 const isBlob = (v: SqlValue): v is Buffer => Buffer.isBuffer(v);
 
@@ -81,11 +91,11 @@ export function mapRow(type: StoredType, values: readonly SqlValue[], idx: Colum
     event[f] = s;
   }
   if (type === 'telemetry') {
-    for (const f of COUNT_FIELDS) {
+    for (const f of NUMBER_FIELDS) {
       const raw = row(f);
       const n = raw === null || raw === undefined ? undefined : toNumber(raw);
-      // A counter that is not a number stays null; the validator refuses negative or
-      // fractional ones (the row is then skipped with its message).
+      // A counter or metric that is not a number stays null; the validator refuses negative
+      // ones, and fractional counters (the row is then skipped with its message).
       if (n !== undefined) event[f] = n;
     }
     const kph = row('kills_per_hour');

@@ -1,5 +1,5 @@
 // `src/main.ts` as a real child process (the way users run it), its output collected.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { Config } from '../../src/config.js';
 
 export interface MainProcess {
@@ -11,10 +11,16 @@ export interface MainProcess {
   output(): string;
 }
 
-export function spawnMain(env: NodeJS.ProcessEnv, args: string[]): MainProcess {
+/** `as`: run it as another user (uid/gid; the tests run as root where permissions are to be tested). */
+export function spawnMain(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  as: Pick<SpawnOptions, 'uid' | 'gid'> = {},
+): MainProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...as,
   });
   let out = '';
   let err = '';
