@@ -17,11 +17,11 @@ export function spawnMain(
   args: string[],
   as: Pick<SpawnOptions, 'uid' | 'gid'> = {},
 ): MainProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...as,
-  });
+  const node = [process.execPath, '--import', 'tsx', 'src/main.ts', ...args];
+  // As another user: without tap's process-info hook, which adds itself to NODE_OPTIONS
+  // of every child and writes into the checkout's .tap/ at exit, where that user may not.
+  const [cmd, ...argv] = as.uid === undefined ? node : ['env', '-u', 'NODE_OPTIONS', ...node];
+  const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], ...as });
   let out = '';
   let err = '';
   let both = '';
