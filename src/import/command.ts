@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import type { EdgeConfig } from '../edge/config.js';
 import { connectNats, ensureStream, type StreamSettings } from '../shared/nats.js';
 import { JetStreamPublisher } from '../edge/jetstream-publish.js';
-import { parseImportArgs, IMPORT_USAGE, type ImportOptions } from './args.js';
+import { parseImportArgs, IMPORT_HELP, IMPORT_USAGE, type ImportOptions } from './args.js';
 import { OldAppSource, type SourceInfo } from './source.js';
 import { SourceError } from './source-error.js';
 import { CheckpointStore, checkpointNames, rowHash, sourceId, type Checkpoint } from './checkpoint.js';
@@ -37,6 +37,10 @@ export async function runImportSqlite(cfg: ImportConfig, args: string[], startNa
     line(opts);
     process.stderr.write(`${IMPORT_USAGE}\n`);
     return 2;
+  }
+  if ('help' in opts) {
+    process.stdout.write(`${IMPORT_USAGE}\n\n${IMPORT_HELP}\n`);
+    return 0;
   }
   const opened = openSource(opts.file);
   if (!opened) return 2;

@@ -1,14 +1,14 @@
 // A file that cannot be imported says why in one line and exits 2 (docs/import.md
 // "WAL files, read-only folders, errors"): empty, a folder, unreadable, an unreadable
-// -wal, locked by another process. Not SQLite, none of the old tables and WITHOUT ROWID:
-// import-sqlite.e2e.test.ts.
+// -wal, locked by another process; and the command line's --help. Not SQLite, none of
+// the old tables and WITHOUT ROWID: import-sqlite.e2e.test.ts.
 import t from 'tap';
 import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOldDb, insertRows } from '../../bench/import/old-db.js';
 import { testConfig } from '../helpers/stack.js';
-import { importEnv, runImport, PERMISSION_BOUND_USER } from './helpers.js';
+import { importEnv, runImport, startImport, PERMISSION_BOUND_USER } from './helpers.js';
 import { writeWalCopies } from './wal-db.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'import-errors-'));
@@ -61,4 +61,14 @@ t.test('locked by another process', async (t) => {
     /^import-sqlite: .*locked\.db is locked by another process \(database is locked, waited 5 s\): stop the old app/,
   );
   db.exec('rollback');
+});
+
+t.test('--help prints the options and exits 0; an unknown option is exit 2', async (t) => {
+  const env = importEnv(await testConfig());
+  const help = startImport(env, ['--help']);
+  t.equal((await help.exited).code, 0);
+  t.match(help.stdout(), /^usage: import-sqlite FILE .*\n[^]*--dry-run +read and validate every row/);
+  const bad = startImport(env, ['x.db', '--bogus']);
+  t.equal((await bad.exited).code, 2);
+  t.match(bad.stderr(), /^import-sqlite: unknown option "--bogus"\nusage: import-sqlite FILE/);
 });

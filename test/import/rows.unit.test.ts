@@ -9,7 +9,7 @@ import type { StoredType } from '../../src/shared/subjects.js';
 const mapRow = (type: StoredType, o: Record<string, SqlValue>) =>
   mapRaw(type, Object.values(o), indexColumns(Object.keys(o)));
 import { importEventId } from '../../src/import/event-id.js';
-import { parseImportArgs } from '../../src/import/args.js';
+import { parseImportArgs, IMPORT_HELP } from '../../src/import/args.js';
 import { validators } from '../../schemas/validators.js';
 
 t.test('timestamp styles, all UTC when no zone is given', async (t) => {
@@ -117,10 +117,17 @@ t.test('arguments', async (t) => {
     '100',
   ]);
   t.match(o, { file: 'f.db', dryRun: true, types: ['spawn', 'rare'], chunkRows: 100 });
-  t.equal(typeof o !== 'string' && o.since?.toISOString(), '2025-01-01T00:00:00.000Z');
+  t.equal(typeof o !== 'string' && !('help' in o) && o.since?.toISOString(), '2025-01-01T00:00:00.000Z');
   t.match(parseImportArgs([]), /missing FILE/);
   t.match(parseImportArgs(['f.db', '--tables', 'chat']), /unknown table "chat"/);
   t.match(parseImportArgs(['f.db', '--since', 'soon']), /--since needs a date-time/);
   t.match(parseImportArgs(['f.db', '--chunk-rows', '0']), /--chunk-rows must be an integer from 1/);
   t.match(parseImportArgs(['f.db', '--bogus']), /unknown option "--bogus"/);
+  t.match(parseImportArgs(['f.db', '-x']), /unknown option "-x"/);
+  t.match(parseImportArgs(['f.db', '--dry-run=yes']), /--dry-run takes no value/);
+  t.match(parseImportArgs(['a.db', 'b.db']), /only one FILE, got "a.db" and "b.db"/);
+  t.match(parseImportArgs(['f.db', '--no-progress', '--workers=0']), { progress: false, workers: 0 });
+  t.same(parseImportArgs(['--help']), { help: true });
+  t.same(parseImportArgs(['f.db', '-h']), { help: true });
+  t.match(IMPORT_HELP, /--worker-start-timeout-ms N .*default 60000/, '--help lists every option with its default');
 });
