@@ -5,6 +5,7 @@
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { eventSchemas } from './index.js';
+import { ExtensionEvent } from './extension.js';
 import { NO_NUL } from './common.js';
 import type { EventType } from '../src/shared/subjects.js';
 
@@ -27,6 +28,9 @@ addFormats(ajv, { mode: 'full', formats: ['date-time'] });
 export const validators: ReadonlyMap<string, ValidateFunction> = new Map(
   (Object.keys(eventSchemas) as EventType[]).map((t) => [t, ajv.compile(eventSchemas[t])]),
 );
+
+/** Extension types (./extension.ts): the fields every event carries, nothing more. */
+export const validateExtension: ValidateFunction = ajv.compile(ExtensionEvent);
 
 export interface FieldError {
   path: string;

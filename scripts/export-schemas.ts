@@ -6,13 +6,14 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventSchemas, PROTOCOL_VERSION } from '../schemas/index.js';
+import { ExtensionEvent } from '../schemas/extension.js';
 
 export const jsonDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'schemas', 'json');
 
 /** File name -> exact file text, generated from the TypeBox schemas. */
 export function exportedSchemas(): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [type, schema] of Object.entries(eventSchemas)) {
+  for (const [type, schema] of Object.entries({ ...eventSchemas, extension: ExtensionEvent })) {
     // JSON.stringify drops TypeBox's symbol keys, leaving plain JSON Schema.
     const doc = {
       $schema: 'http://json-schema.org/draft-07/schema#',

@@ -3,7 +3,7 @@
 // Used by `npm start` (src/run.ts), by tests (in-process) and by the benchmarks.
 import { apiConfig, edgeConfig, ingestConfig, type ResolvedConfig } from './config.js';
 import type { Logger } from './shared/logger.js';
-import { connectNats, ensureStream } from './shared/nats.js';
+import { connectNats, ensureQuarantineStream, ensureStream } from './shared/nats.js';
 import { registerServiceChecks } from './service-health.js';
 import { createPool } from './shared/db.js';
 import { migrate } from './shared/migrate.js';
@@ -27,6 +27,7 @@ export async function startApp(cfg: ResolvedConfig, log: Logger): Promise<Runnin
   if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
   const nc = await connectNats(cfg, `tracker-${cfg.ROLES.join('+')}`, log);
   const jsm = await ensureStream(nc, cfg, log);
+  await ensureQuarantineStream(jsm, cfg, log);
   const pool = createPool(cfg.DATABASE_URL, cfg.PG_POOL_MAX, log);
   const metrics = createMetrics(cfg.ROLES);
   const health = new Health();

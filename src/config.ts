@@ -7,7 +7,7 @@ import { sharedVars } from './shared/config-vars.js';
 import { ConfigError } from './shared/errors.js';
 import { edgeSharedVars, edgeVars, pluginSecrets, type EdgeConfig } from './edge/config.js';
 import { ingestSharedVars, ingestVars, type IngestConfig } from './ingest/config.js';
-import { apiVars, type ApiConfig } from './api/config.js';
+import { apiSharedVars, apiVars, type ApiConfig } from './api/config.js';
 
 export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars } satisfies VarSpecs;
 
@@ -29,7 +29,8 @@ export const edgeConfig = (cfg: Config): EdgeConfig => pick(cfg, [...keysOf(edge
 
 export const ingestConfig = (cfg: Config): IngestConfig => pick(cfg, [...keysOf(ingestVars), ...ingestSharedVars]);
 
-export const apiConfig = (cfg: ResolvedConfig): ApiConfig => pick(cfg, [...keysOf(apiVars), 'DATABASE_URL']);
+export const apiConfig = (cfg: ResolvedConfig): ApiConfig =>
+  pick(cfg, [...keysOf(apiVars), ...apiSharedVars, 'DATABASE_URL']);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 

@@ -5,7 +5,9 @@
 //   replay [--since T]    rebuild the projections from the JetStream log
 //   check-config          validate the environment and exit
 //   import-sqlite FILE    import the old app's SQLite file through JetStream (docs/import.md)
+//   quarantine replay     put refused events through today's validators again (docs/operations.md "Quarantine")
 // Exit codes: 0 ok, 1 runtime failure, 2 configuration error.
+import { pino } from 'pino';
 import { loadConfig, resolveServices, type Config } from './config.js';
 import { ConfigError } from './shared/errors.js';
 import { createLogger } from './shared/logger.js';
@@ -14,6 +16,7 @@ import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
 import { runReplay } from './ingest/replay-command.js';
 import { runImportSqlite } from './import/command.js';
+import { runQuarantine } from './edge/quarantine-command.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'start', ...rest] = argv;
@@ -36,9 +39,18 @@ async function main(argv: string[]): Promise<number> {
       return { natsUrl: local.natsUrl, stop: () => local.stop() };
     });
   }
+  if (command === 'quarantine') {
+    // Logs to stderr: stdout carries the report.
+    const errLog = pino({ name: 'quarantine', level: cfg.LOG_LEVEL }, pino.destination(2));
+    return runQuarantine(cfg, errLog, rest, async () => {
+      const local = await startLocalServices(cfg, errLog, { nats: true });
+      return { natsUrl: local.natsUrl, stop: () => local.stop() };
+    });
+  }
   if (!['start', 'migrate', 'replay'].includes(command)) {
     process.stderr.write(
-      `unknown command "${command}"; use start, migrate, replay [--since TIME], import-sqlite FILE or check-config\n`,
+      `unknown command "${command}"; use start, migrate, replay [--since TIME], import-sqlite FILE, quarantine replay ` +
+        'or check-config\n',
     );
     return 2;
   }

@@ -1,6 +1,7 @@
 // Environment variables of the read API role. Every limit of every endpoint is here,
 // with its default; the query schemas (src/api/schemas/queries.ts) are built from them.
 import { int, num, str, url, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
+import type { SharedConfig } from '../shared/config-vars.js';
 
 export const apiVars = {
   API_DATABASE_URL: url(
@@ -76,11 +77,15 @@ export const apiVars = {
   ),
 } satisfies VarSpecs;
 
+/** The shared variables the API reads besides its own: where the quarantine stream is (GET /quarantine). */
+export const apiSharedVars = ['STREAM_NAME', 'SUBJECT_PREFIX'] as const satisfies readonly (keyof SharedConfig)[];
+
 /**
  * Everything the API role is given (built by the composition root, src/config.ts).
  * DATABASE_URL is resolved by then: the private cluster's when none was configured.
  */
-export type ApiConfig = Readonly<ParsedVars<typeof apiVars>> & { readonly DATABASE_URL: string };
+export type ApiConfig = Readonly<ParsedVars<typeof apiVars>> &
+  Pick<SharedConfig, (typeof apiSharedVars)[number]> & { readonly DATABASE_URL: string };
 
 /** The variables that bound the routes' queries: all the routes and their schemas are given. */
 export const apiLimitVars = [

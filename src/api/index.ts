@@ -9,6 +9,7 @@ import type { Registry } from '../shared/metrics.js';
 import { getJson } from '../shared/http/server.js';
 import { createApiPool, queryable, type Queryable } from './db.js';
 import { apiRoutes } from './routes.js';
+import { quarantineSource } from './reads/quarantine.js';
 import { openApiDocument, type ExtraPath } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
 import { startRollupTimer } from './rollups.js';
@@ -81,7 +82,7 @@ export async function startApi(rt: Runtime, cfg: ApiConfig): Promise<RoleHandle>
     latency.observe({ route, status: String(status) }, seconds);
 
   const limits = pick(cfg, apiLimitVars);
-  const routes = apiRoutes(limits, db);
+  const routes = apiRoutes(limits, db, quarantineSource(rt.nc, cfg.STREAM_NAME, cfg.SUBJECT_PREFIX));
   for (const r of routes) {
     getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
   }

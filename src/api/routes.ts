@@ -11,6 +11,7 @@ import * as R from './schemas/responses.js';
 import { readLive, readTrails, readHistory, autoBucket } from './reads/telemetry.js';
 import { readEvents, readHeatmap, SPAWNS, RARES, type EventKind } from './reads/events.js';
 import { readCharacters } from './reads/characters.js';
+import type { QuarantineSource } from './reads/quarantine.js';
 
 export interface Route {
   readonly path: string;
@@ -37,11 +38,13 @@ interface RouteContext {
   readonly limits: ApiLimits;
   readonly Q: ReturnType<typeof querySchemas>;
   readonly range: (q: { from?: string; to?: string }) => { from: Date; to: Date };
+  readonly quarantine: QuarantineSource;
 }
 
-export function apiRoutes(limits: ApiLimits, db: Queryable): Route[] {
+export function apiRoutes(limits: ApiLimits, db: Queryable, quarantine: QuarantineSource): Route[] {
   const ctx: RouteContext = {
     db,
+    quarantine,
     limits,
     Q: querySchemas(limits),
     range: (q) => timeRange(q, limits.API_DEFAULT_RANGE_SECONDS),
@@ -55,6 +58,7 @@ export function apiRoutes(limits: ApiLimits, db: Queryable): Route[] {
     eventHeatmapRoute(ctx, SPAWNS, '/spawns', ctx.Q.spawnsHeatmap),
     eventListRoute(ctx, RARES, '/rares', ctx.Q.rares),
     eventHeatmapRoute(ctx, RARES, '/rares', ctx.Q.raresHeatmap),
+    quarantineRoute(ctx),
   ];
 }
 
@@ -159,3 +163,16 @@ function eventHeatmapRoute(
     },
   );
 }
+
+const quarantineRoute = ({ quarantine, limits, Q, range }: RouteContext) =>
+  route(
+    '/quarantine',
+    'Events the edge refused for their content in [from, to), newest first, from the quarantine stream.',
+    Q.quarantine,
+    R.QuarantineResponse,
+    async (q) => {
+      const limit = Math.min(q.limit ?? limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS);
+      const r = await quarantine.read({ ...range(q), reason: q.reason, character: q.character }, limit);
+      return { quarantine: r.rows, truncated: r.truncated };
+    },
+  );

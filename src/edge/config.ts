@@ -1,7 +1,9 @@
 // Environment variables of the edge role (WebSocket ingest + live feed).
 // Wire protocol and the meaning of each limit: docs/protocol.md and docs/edge.md.
-import { int, oneOf, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
+import { int, oneOf, matching, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 import type { SharedConfig } from '../shared/config-vars.js';
+import type { FrameLimits } from './frame.js';
+import type { SizeBudget } from './size-budget.js';
 
 export const edgeVars = {
   WS_MAX_PAYLOAD_BYTES: int(
@@ -117,6 +119,27 @@ export const edgeVars = {
     0,
     10000000,
   ),
+  EDGE_ZONELESS_TIMESTAMPS: oneOf(
+    'A `timestamp` without a zone (a .NET DateTime of kind Unspecified, older plugins): `utc` reads it as UTC; ' +
+      '`refuse` refuses the event with `invalid_event` (it is quarantined). docs/protocol.md "Older plugins".',
+    ['utc', 'refuse'] as const,
+    'utc',
+  ),
+  EDGE_MISSING_TIMESTAMP: oneOf(
+    "An event without `timestamp`: `receive` stamps it with the edge's receive time and `timestamp_source: " +
+      '"server"`; `refuse` refuses it with `invalid_event`. docs/protocol.md "Older plugins".',
+    ['receive', 'refuse'] as const,
+    'receive',
+  ),
+  EDGE_EXTENSION_TYPES: matching(
+    'Event types beyond telemetry/spawn/rare/chat that are kept in the log (not projected) under ' +
+      '`<prefix>.ext.<type>.<character>`: `*` for any type matching `^[a-z][a-z0-9_]{0,47}$`, a comma-separated ' +
+      'list of types, or `none` to refuse them (an empty value means the default, as for every variable). ' +
+      'docs/protocol.md "Extension types".',
+    '^(\\*|none|\\s*[a-z][a-z0-9_]{0,47}\\s*(,\\s*[a-z][a-z0-9_]{0,47}\\s*)*)$',
+    '`*`, `none` or a comma-separated list of lower-case type names',
+    '*',
+  ),
   EDGE_LIVE_MAX_COALESCE_MS: int(
     'Largest `coalesce_ms` a /ws/live client may ask for (positions held and sent as the newest per character every ' +
       'that many ms).',
@@ -145,4 +168,38 @@ export function pluginSecrets(cfg: Pick<SharedConfig, 'PLUGIN_SECRET' | 'PLUGIN_
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   return [...new Set([...(cfg.PLUGIN_SECRET ? [cfg.PLUGIN_SECRET] : []), ...more])];
+}
+
+/** EDGE_EXTENSION_TYPES as a test: `*` accepts every extension type, a list only its own. */
+export function extensionTypeFilter(setting: string): (type: string) => boolean {
+  if (setting.trim() === '*') return () => true;
+  if (setting.trim() === 'none') return () => false;
+  const allowed = new Set(
+    setting
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  return (type) => allowed.has(type);
+}
+
+/** What every event is checked against, by the edge and by quarantine replay alike (docs/protocol.md). */
+export function frameLimitsOf(
+  cfg: Pick<
+    EdgeConfig,
+    | 'SUBJECT_PREFIX'
+    | 'EDGE_MAX_EVENT_DEPTH'
+    | 'EDGE_ZONELESS_TIMESTAMPS'
+    | 'EDGE_MISSING_TIMESTAMP'
+    | 'EDGE_EXTENSION_TYPES'
+  >,
+  budget: SizeBudget,
+): FrameLimits {
+  return {
+    subjectPrefix: cfg.SUBJECT_PREFIX,
+    maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
+    budget,
+    normalize: { zonelessTimestamps: cfg.EDGE_ZONELESS_TIMESTAMPS, missingTimestamp: cfg.EDGE_MISSING_TIMESTAMP },
+    acceptsExtension: extensionTypeFilter(cfg.EDGE_EXTENSION_TYPES),
+  };
 }

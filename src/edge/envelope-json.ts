@@ -7,7 +7,7 @@ import { ENVELOPE_VERSION } from '../shared/envelope.js';
 import { EVENT_TYPES, type EventType } from '../shared/subjects.js';
 
 export function envelopeFromJson(
-  type: EventType,
+  type: string,
   receivedAt: string,
   ids: readonly string[],
   eventJsons: readonly string[],
@@ -28,8 +28,9 @@ const EMPTY_BYTES = Object.fromEntries(
   EVENT_TYPES.map((t) => [t, envelopeFromJson(t, ISO_SAMPLE, [], []).length]),
 ) as Record<EventType, number>;
 
-/** Bytes of the envelope holding no event, by type. */
-export const emptyEnvelopeBytes = (type: EventType): number => EMPTY_BYTES[type];
+/** Bytes of the envelope holding no event, by type (an extension type's are counted when asked). */
+export const emptyEnvelopeBytes = (type: string): number =>
+  EMPTY_BYTES[type as EventType] ?? envelopeFromJson(type, ISO_SAMPLE, [], []).length;
 
 /** One event key in `ids`: a UUID in quotes. */
 export const EVENT_KEY_BYTES = 38;
@@ -37,5 +38,5 @@ export const EVENT_KEY_BYTES = 38;
 export const SEPARATOR_BYTES = 2;
 
 /** Exact bytes of an envelope of `count` events whose JSON adds up to `eventBytes`. */
-export const envelopeBytes = (type: EventType, count: number, eventBytes: number): number =>
+export const envelopeBytes = (type: string, count: number, eventBytes: number): number =>
   emptyEnvelopeBytes(type) + count * EVENT_KEY_BYTES + eventBytes + Math.max(0, count - 1) * SEPARATOR_BYTES;

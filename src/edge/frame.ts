@@ -1,8 +1,15 @@
 // One text frame of /ws/position -> validated events + error replies (docs/protocol.md).
 // Pure and synchronous: no I/O, never throws on any input.
 import type { SizeBudget } from './size-budget.js';
-import { validators, fieldErrors } from '../../schemas/validators.js';
-import { subjectFor, EVENT_TYPES, type EventType } from '../shared/subjects.js';
+import { validators, validateExtension, fieldErrors } from '../../schemas/validators.js';
+import {
+  normalizeEvent,
+  mayNeedNormalizing,
+  DEFAULT_NORMALIZE_OPTIONS,
+  type NormalizeOptions,
+  type NormalizeRule,
+} from '../../schemas/normalize.js';
+import { subjectFor, extensionSubjectFor, EVENT_TYPES, EXTENSION_TYPE, type EventType } from '../shared/subjects.js';
 import { eventKeyOf } from '../shared/envelope.js';
 import { canonicalEventJson } from '../shared/canonical-json.js';
 import { ErrorCodes } from '../shared/errors.js';
@@ -10,7 +17,12 @@ import { deepCheck } from './deep-check.js';
 import { errorReply, type ErrorReply } from './replies.js';
 
 export interface AcceptedEvent {
-  type: EventType;
+  /** A built-in type, or an extension type (`extension` is then true). */
+  type: EventType | (string & {});
+  /** An extension type: kept in the log under `<prefix>.ext.<type>.<token>`, never projected. */
+  extension?: true;
+  /** The older-plugin rules that made it canonical (docs/protocol.md "Older plugins"); absent when none did. */
+  normalized?: readonly NormalizeRule[];
   subject: string;
   /** Idempotency key (envelope `ids[i]`). */
   key: string;
@@ -25,6 +37,10 @@ export interface FrameLimits {
   maxEventDepth: number;
   /** What fits one NATS message: the largest serialized event, by type. */
   budget: SizeBudget;
+  /** How events of older plugins are made canonical (EDGE_ZONELESS_TIMESTAMPS, EDGE_MISSING_TIMESTAMP); default: both lenient. */
+  normalize?: NormalizeOptions;
+  /** Whether an extension type is accepted into the log (EDGE_EXTENSION_TYPES); default: none is. */
+  acceptsExtension?: (type: string) => boolean;
 }
 
 export type ParsedFrame =
@@ -68,9 +84,9 @@ const TYPE_LIST = EVENT_TYPES.join(', ');
 // joined key per event showed up in the profile). Cleared when full, so it stays
 // bounded under hostile names.
 const SUBJECT_CACHE_MAX = 50_000;
-const subjects = new Map<string, Map<string, Partial<Record<EventType, string>>>>();
+const subjects = new Map<string, Map<string, Record<string, string>>>();
 let cachedNames = 0;
-function cachedSubject(prefix: string, type: EventType, name: string): string {
+function cachedSubject(prefix: string, type: string, name: string, extension: boolean): string {
   let byName = subjects.get(prefix);
   if (byName === undefined) subjects.set(prefix, (byName = new Map()));
   let byType = byName.get(name);
@@ -83,7 +99,9 @@ function cachedSubject(prefix: string, type: EventType, name: string): string {
     byName.set(name, (byType = {}));
     cachedNames++;
   }
-  return (byType[type] ??= subjectFor(prefix, type, name));
+  return (byType[extension ? `ext.${type}` : type] ??= extension
+    ? extensionSubjectFor(prefix, type, name)
+    : subjectFor(prefix, type as EventType, name));
 }
 
 /** Where an error reply points: built only on error paths (checkEvent runs per event). */
@@ -94,7 +112,12 @@ function extra(ev: unknown, index: number | undefined): Partial<ErrorReply> {
   return e;
 }
 
-/** Validates one event; returns the accepted form or the error reply. */
+/**
+ * Validates one event; returns the accepted form or the error reply. An event the schema
+ * refuses, or one that may be in an older plugin's form, goes through the normaliser
+ * (schemas/normalize.ts) and is checked again: a canonical event pays one property test
+ * and one regex, an older one a second validation (test/edge/measure/normalize-cost.ts).
+ */
 export function checkEvent(
   ev: unknown,
   index: number | undefined,
@@ -102,10 +125,32 @@ export function checkEvent(
   checkStrings: boolean,
   limits: FrameLimits,
 ): AcceptedEvent | ErrorReply {
-  const invalid = schemaError(ev, index, frame, checkStrings, limits.maxEventDepth);
-  if (invalid) return invalid;
+  let invalid = schemaError(ev, index, frame, checkStrings, limits);
   const obj = ev as Record<string, unknown>;
-  const t = obj.type as EventType;
+  if (invalid === undefined ? !mayNeedNormalizing(obj) : !isObject(ev))
+    return invalid ?? accepted(obj, limits, index, frame);
+  const n = normalizeEvent(obj, limits.normalize ?? DEFAULT_NORMALIZE_OPTIONS, receiveTime);
+  if (n.rules.length === 0) return invalid ?? accepted(obj, limits, index, frame);
+  invalid = schemaError(n.event, index, frame, checkStrings, limits);
+  return invalid ?? accepted(n.event, limits, index, frame, n.rules);
+}
+
+// The edge's receive time for an event without one: read only when the rule applies.
+const receiveTime = () => new Date().toISOString();
+
+const isObject = (ev: unknown): ev is Record<string, unknown> =>
+  ev !== null && typeof ev === 'object' && !Array.isArray(ev);
+
+/** The accepted form of a valid event: serialized once, sized, keyed, with its subject. */
+function accepted(
+  obj: Record<string, unknown>,
+  limits: FrameLimits,
+  index: number | undefined,
+  frame: number,
+  normalized?: readonly NormalizeRule[],
+): AcceptedEvent | ErrorReply {
+  const t = obj.type as string;
+  const extension = !validators.has(t);
   // One serialization serves both the envelope and the event key (keys sorted).
   const json = canonicalEventJson(obj);
   const bytes = Buffer.byteLength(json);
@@ -116,19 +161,22 @@ export function checkEvent(
       frame,
       `event is ${bytes} bytes; one ${t} event may be at most ${maxBytes} bytes (the NATS server's max_payload ` +
         `minus the envelope and headers)`,
-      extra(ev, index),
+      extra(obj, index),
     );
   }
   const name = obj.character_name as string;
   const eventId = obj.event_id as string | undefined;
-  return {
+  const out: AcceptedEvent = {
     type: t,
-    subject: cachedSubject(limits.subjectPrefix, t, name),
+    subject: cachedSubject(limits.subjectPrefix, t, name, extension),
     key: eventKeyOf(t, name, eventId, json),
     json,
     bytes,
     eventId,
   };
+  if (extension) out.extension = true;
+  if (normalized) out.normalized = normalized;
+  return out;
 }
 
 /** Shape, type, the type's schema, then depth and string checks; undefined = valid. */
@@ -137,7 +185,7 @@ function schemaError(
   index: number | undefined,
   frame: number,
   checkStrings: boolean,
-  maxEventDepth: number,
+  limits: FrameLimits,
 ): ErrorReply | undefined {
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
     return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', {
@@ -147,7 +195,11 @@ function schemaError(
   }
   const obj = ev as Record<string, unknown>;
   const type = obj.type;
-  const validate = typeof type === 'string' ? validators.get(type) : undefined;
+  const validate =
+    typeof type !== 'string'
+      ? undefined
+      : (validators.get(type) ??
+        (EXTENSION_TYPE.test(type) && limits.acceptsExtension?.(type) ? validateExtension : undefined));
   if (!validate) {
     return errorReply(ErrorCodes.invalidEvent, frame, `unknown or missing event type; expected one of ${TYPE_LIST}`, {
       ...extra(ev, index),
@@ -162,7 +214,7 @@ function schemaError(
       errors,
     });
   }
-  const deep = deepCheck(obj, maxEventDepth, checkStrings);
+  const deep = deepCheck(obj, limits.maxEventDepth, checkStrings);
   if (!deep) return undefined;
   return errorReply(ErrorCodes.invalidEvent, frame, `invalid ${type} event: ${deep.path} ${deep.message}`, {
     ...extra(ev, index),

@@ -4,7 +4,7 @@ import type { Runtime, RoleHandle } from '../shared/runtime.js';
 import type { Health } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
 import { pick } from '../shared/env-vars.js';
-import { pluginSecrets, type EdgeConfig } from './config.js';
+import { pluginSecrets, frameLimitsOf, type EdgeConfig } from './config.js';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
 import { Publisher } from './publisher.js';
 import { JetStreamPublisher } from './jetstream-publish.js';
@@ -13,6 +13,7 @@ import { addPositionRoute } from './position-route.js';
 import { positionLimitVars, type PositionConn } from './position-frame.js';
 import { addLiveRoute, LiveFeed, liveLimitVars, type LiveConn } from './live-route.js';
 import { SizeBudget } from './size-budget.js';
+import { createQuarantine } from './quarantine.js';
 
 /** NATS's default max_payload, used when the server did not say. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -31,11 +32,19 @@ export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandl
   const isStopping = () => stopping;
   const sockets = { position: new Set<PositionConn>(), live: new Set<LiveConn>() };
   const secrets = pluginSecrets(cfg);
-  const frameLimits = { subjectPrefix: cfg.SUBJECT_PREFIX, maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH, budget };
+  const frameLimits = frameLimitsOf(cfg, budget);
   const limits = pick(cfg, positionLimitVars);
+  const quarantine = createQuarantine({
+    nc,
+    subjectPrefix: cfg.SUBJECT_PREFIX,
+    maxRawBytes: budget.maxEventBytes('telemetry'),
+    maxMessageBytes,
+    metrics,
+    log: log.child({ component: 'edge-quarantine' }),
+  });
   addPositionRoute(
     app,
-    { log, nc, publisher, acks, metrics, isStopping, limits, secrets, frameLimits },
+    { log, nc, publisher, acks, metrics, isStopping, limits, secrets, frameLimits, quarantine },
     sockets.position,
   );
   const feed = new LiveFeed(await rt.connectNats('tracker-edge-live'), app, cfg.SUBJECT_PREFIX, metrics, log);

@@ -21,7 +21,7 @@ import {
 import { accessOf, errorBody, statusLine } from '../shared/http/server.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { decodeEnvelope } from '../shared/envelope.js';
-import { EVENT_TYPES, encodeToken, type EventType } from '../shared/subjects.js';
+import { EVENT_TYPES, EXTENSION_TOKEN, EXTENSION_TYPE, encodeToken } from '../shared/subjects.js';
 import type { Logger } from '../shared/logger.js';
 import type { EdgeConfig } from './config.js';
 import type { EdgeMetrics } from './metrics.js';
@@ -29,9 +29,12 @@ import type { EdgeMetrics } from './metrics.js';
 export interface LiveConn {
   ws?: WebSocket<LiveConn>;
   topics: string[];
-  types: EventType[];
+  /** Built-in types, or extension types (docs/protocol.md "Extension types"). */
+  types: string[];
   coalesceMs?: number;
 }
+
+const isBuiltIn = (type: string) => (EVENT_TYPES as readonly string[]).includes(type);
 
 const ROUTE = '/ws/live';
 
@@ -61,7 +64,7 @@ function reject(res: HttpResponse, message: string, status = 400, code: string =
 export function liveTopics(
   query: URLSearchParams,
   maxCoalesceMs = 0,
-): { topics: string[]; types: EventType[]; coalesceMs?: number } | string {
+): { topics: string[]; types: string[]; coalesceMs?: number } | string {
   const typesParam = query.get('types');
   const types = typesParam
     ? typesParam
@@ -69,13 +72,15 @@ export function liveTopics(
         .map((t) => t.trim())
         .filter(Boolean)
     : [...EVENT_TYPES];
-  const unknown = types.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
-  if (unknown.length || types.length === 0) return `types must be a comma-separated list of ${EVENT_TYPES.join(', ')}`;
+  // The default stays the built-in types; an extension type is watched only by name.
+  const unknown = types.filter((t) => !isBuiltIn(t) && !EXTENSION_TYPE.test(t));
+  if (unknown.length || types.length === 0)
+    return `types must be a comma-separated list of ${EVENT_TYPES.join(', ')} or extension types (such as vitals)`;
   const character = query.get('character');
   if (character !== null && (character.length === 0 || character.length > 64))
     return 'character must be 1 to 64 characters';
   const token = character === null ? undefined : encodeToken(character);
-  const unique = [...new Set(types)] as EventType[];
+  const unique = [...new Set(types)];
   const c = query.get('coalesce_ms');
   const coalesceMs = c === null || c === '' ? 0 : Number(c);
   if (!Number.isInteger(coalesceMs) || coalesceMs < 0 || coalesceMs > maxCoalesceMs || !/^\d+$/.test(c ?? '0')) {
@@ -155,10 +160,10 @@ function upgradeHandler(
  * the edge does not receive the whole cluster's traffic for nothing.
  */
 export class LiveFeed {
-  private readonly watchers = new Map<EventType, number>();
-  private readonly subs = new Map<EventType, Subscription>();
+  private readonly watchers = new Map<string, number>();
+  private readonly subs = new Map<string, Subscription>();
   /** Types whose subscription the server has confirmed (a flush round-trip after SUB). */
-  private readonly ready = new Set<EventType>();
+  private readonly ready = new Set<string>();
   /** One coalescer per coalesce_ms value in use: newest position per character token. */
   private readonly coalescers = new Map<
     number,
@@ -173,13 +178,18 @@ export class LiveFeed {
     private readonly log: Logger,
   ) {}
 
-  watch(types: readonly EventType[], coalesceMs?: number): void {
+  /** `<prefix>.<type>.` for a built-in type, `<prefix>.ext.<type>.` for an extension type. */
+  private subjectBase(type: string): string {
+    return isBuiltIn(type) ? `${this.prefix}.${type}.` : `${this.prefix}.${EXTENSION_TOKEN}.${type}.`;
+  }
+
+  watch(types: readonly string[], coalesceMs?: number): void {
     if (coalesceMs) this.coalesce(coalesceMs, +1);
     for (const type of types) {
       const n = (this.watchers.get(type) ?? 0) + 1;
       this.watchers.set(type, n);
       if (n !== 1) continue;
-      const sub = this.nc.subscribe(`${this.prefix}.${type}.>`, { callback: this.forward(type) });
+      const sub = this.nc.subscribe(`${this.subjectBase(type)}>`, { callback: this.forward(type) });
       this.subs.set(type, sub);
       this.nc.flush().then(
         () => {
@@ -190,7 +200,7 @@ export class LiveFeed {
     }
   }
 
-  unwatch(types: readonly EventType[], coalesceMs?: number): void {
+  unwatch(types: readonly string[], coalesceMs?: number): void {
     if (coalesceMs) this.coalesce(coalesceMs, -1);
     for (const type of types) {
       const n = (this.watchers.get(type) ?? 1) - 1;
@@ -204,7 +214,7 @@ export class LiveFeed {
   }
 
   /** Types with an active NATS subscription (shown in /health). */
-  get subscribedTypes(): EventType[] {
+  get subscribedTypes(): string[] {
     return [...this.ready];
   }
 
@@ -243,11 +253,14 @@ export class LiveFeed {
     await this.nc.close().catch(() => {});
   }
 
-  private forward(type: EventType) {
+  private forward(type: string) {
+    const base = this.subjectBase(type);
+    // Extension types are named by clients: one label for all keeps /metrics bounded.
+    const label = isBuiltIn(type) ? type : 'extension';
     return (err: Error | null, msg: Msg) => {
       if (err) return;
       try {
-        const token = msg.subject.slice(this.prefix.length + type.length + 2);
+        const token = msg.subject.slice(base.length);
         const all = topicOf(type);
         const one = topicOf(type, token);
         const toAll = this.app.numSubscribers(all) > 0;
@@ -263,7 +276,7 @@ export class LiveFeed {
         }
         // One subject = one character: the envelope's last event is its newest position.
         if (coalesced && text) for (const c of coalesced.values()) c.pending.set(token, text);
-        this.metrics.liveMessages.inc({ type }, env.events.length);
+        this.metrics.liveMessages.inc({ type: label }, env.events.length);
       } catch (e) {
         this.log.warn(
           { subject: msg.subject, err: (e as Error).message },

@@ -23,6 +23,12 @@ const eventMetrics = (registers: Registers) => ({
     labelNames: ['code'] as const,
     registers,
   }),
+  normalized: new Counter({
+    name: 'tracker_edge_normalized_total',
+    help: 'Events an older-plugin rule made canonical before validation, by rule (docs/protocol.md "Older plugins").',
+    labelNames: ['rule'] as const,
+    registers,
+  }),
   duplicates: new Counter({
     name: 'tracker_edge_duplicates_skipped_total',
     help: 'Accepted events not published again because their key was stored recently.',
@@ -34,6 +40,20 @@ const eventMetrics = (registers: Registers) => ({
       'Accepted events the edge gave up on because NATS or JetStream refuses their message for good (by error ' +
       'code); never retried, the rest flows on.',
     labelNames: ['code'] as const,
+    registers,
+  }),
+  quarantined: new Counter({
+    name: 'tracker_edge_quarantined_total',
+    help: 'Refused events (or frames that are not JSON) stored in the quarantine stream, by reason code.',
+    labelNames: ['reason'] as const,
+    registers,
+  }),
+  quarantineDropped: new Counter({
+    name: 'tracker_edge_quarantine_dropped_total',
+    help:
+      'Refused events that should have been quarantined but were not (too many quarantine publishes in flight, or ' +
+      'JetStream refused the record), by reason code.',
+    labelNames: ['reason'] as const,
     registers,
   }),
 });

@@ -21,6 +21,7 @@ import type { AckTrackers } from './ack-tracker.js';
 import type { EdgeMetrics } from './metrics.js';
 import type { EdgeConfig } from './config.js';
 import type { ConnectionRateLimit } from './rate-limit.js';
+import type { Quarantine } from './quarantine.js';
 
 export interface PositionConn {
   ws?: WebSocket<PositionConn>;
@@ -60,6 +61,8 @@ export interface PositionDeps {
   secrets: readonly string[];
   frameLimits: FrameLimits;
   isStopping: () => boolean;
+  /** Where events refused for their content are kept (docs/protocol.md "Refused events"). */
+  quarantine: Quarantine;
 }
 
 export function send(deps: PositionDeps, conn: PositionConn, reply: ErrorReply | AckReply): void {
@@ -112,8 +115,10 @@ function admitFrame(
   const frameLimited = conn.rate.frame();
   if (frameLimited) return rateLimited(deps, conn, frame, frameLimited);
   // Decoding copies the bytes into a JS string: nothing below refers to `message`.
-  const parsed = parseFrame(Buffer.from(message).toString('utf8'), frame, limits.EDGE_MAX_EVENTS_PER_FRAME);
+  const text = Buffer.from(message).toString('utf8');
+  const parsed = parseFrame(text, frame, limits.EDGE_MAX_EVENTS_PER_FRAME);
   if (!parsed.ok) {
+    deps.quarantine.refused(parsed.error, { frame: text });
     send(deps, conn, parsed.error);
     return undefined;
   }
@@ -145,11 +150,14 @@ function acceptEvents(
     const index = parsed.isArray ? i : undefined;
     const r = checkEvent(parsed.events[i], index, frame, parsed.checkStrings, deps.frameLimits);
     if (isErrorReply(r)) {
+      deps.quarantine.refused(r, { event: parsed.events[i] });
       rejected++;
       send(deps, conn, r);
       continue;
     }
-    acceptedByType.set(r.type, (acceptedByType.get(r.type) ?? 0) + 1);
+    const label = r.extension ? extensionLabel(r.type) : r.type;
+    acceptedByType.set(label, (acceptedByType.get(label) ?? 0) + 1);
+    if (r.normalized) for (const rule of r.normalized) deps.metrics.normalized.inc({ rule });
     tracker?.addEvent(r.eventId);
     if (r.type === 'chat') sendChat(deps, conn, frame, r, tracker);
     else deps.publisher.add(r, tracker);
@@ -157,6 +165,17 @@ function acceptEvents(
   deps.publisher.endOfFrame();
   for (const [type, n] of acceptedByType) deps.metrics.accepted.inc({ type }, n);
   tracker?.arm(rejected);
+}
+
+// Extension types are named by clients: their metric labels are bounded, so a client
+// that invents types cannot grow /metrics without end (docs/protocol.md "Extension types").
+const MAX_EXTENSION_LABELS = 100;
+const extensionLabels = new Set<string>();
+function extensionLabel(type: string): string {
+  if (extensionLabels.has(type)) return type;
+  if (extensionLabels.size >= MAX_EXTENSION_LABELS) return 'other_extension';
+  extensionLabels.add(type);
+  return type;
 }
 
 /**

@@ -18,7 +18,6 @@
 import { messageId, canonicalJson } from '../shared/envelope.js';
 import { RejectedMessageError, type ErrorCode } from '../shared/errors.js';
 import type { JetStreamPublish } from './jetstream-publish.js';
-import type { EventType } from '../shared/subjects.js';
 import type { Logger } from '../shared/logger.js';
 import type { AcceptedEvent } from './frame.js';
 import { envelopeFromJson } from './envelope-json.js';
@@ -51,7 +50,8 @@ export interface PublisherOptions {
 }
 
 interface Batch {
-  type: EventType;
+  /** A built-in or an extension type (the envelope's `type`). */
+  type: string;
   ids: string[];
   jsons: string[];
   /** Sum of the events' JSON bytes (the envelope's size follows exactly: SizeBudget). */

@@ -35,17 +35,17 @@ export class SizeBudget {
    * Exact bytes NATS counts for a message of `count` events whose JSON adds up to
    * `eventBytes`. Chat goes out on core NATS without headers.
    */
-  messageBytes(type: EventType, count: number, eventBytes: number): number {
+  messageBytes(type: string, count: number, eventBytes: number): number {
     const header = type === 'chat' ? 0 : count === 1 ? SINGLE_HEADER_BYTES : BATCH_HEADER_BYTES;
     return envelopeBytes(type, count, eventBytes) + header;
   }
 
   /** Largest serialized event of this type that fits a message on its own. */
-  maxEventBytes(type: EventType): number {
-    return this.maxEvent[type];
+  maxEventBytes(type: string): number {
+    return this.maxEvent[type as EventType] ?? this.maxPayload - this.messageBytes(type, 1, 0);
   }
 
-  fits(type: EventType, count: number, eventBytes: number): boolean {
+  fits(type: string, count: number, eventBytes: number): boolean {
     return this.messageBytes(type, count, eventBytes) <= this.maxPayload;
   }
 }

@@ -73,6 +73,7 @@ export async function applyBatch(
 function rowsByTable(items: readonly DecodedMessage[]): Map<TableSpec, Row[]> {
   const byTable = new Map<TableSpec, Row[]>();
   for (const it of items) {
+    if (!it.spec) continue; // an extension type: in the log only
     const rows = byTable.get(it.spec);
     if (rows) {
       for (const r of it.rows) rows.push(r);

@@ -6,7 +6,7 @@
 // Each event is checked once by the edge's compiled schema (schemas/validators.ts), plus
 // the little the schema cannot see (docs/ingest.md "Foreign and malformed messages").
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
-import { parseSubject, STORED_TYPES, type StoredType } from '../shared/subjects.js';
+import { parseSubject, isExtensionSubject, STORED_TYPES, type StoredType } from '../shared/subjects.js';
 import type { ValidateFunction } from 'ajv';
 import { validators, fieldErrors } from '../../schemas/validators.js';
 import { PoisonError, PoisonCodes, type PoisonCode } from '../shared/errors.js';
@@ -15,11 +15,12 @@ import { ENVELOPE_COLUMNS, TABLES, type FieldKind, type FieldSpec, type TableSpe
 export type Value = string | number | null;
 export type Row = Value[];
 
-export interface DecodedMessage {
-  readonly type: StoredType;
-  readonly spec: TableSpec;
-  readonly rows: Row[];
-}
+export type DecodedMessage =
+  | { readonly type: StoredType; readonly spec: TableSpec; readonly rows: Row[] }
+  /** An extension type (`<prefix>.ext.…`): kept in the log, projected nowhere, acked with its batch. */
+  | { readonly type: 'extension'; readonly spec?: undefined; readonly rows: readonly [] };
+
+const EXTENSION_MESSAGE: DecodedMessage = { type: 'extension', rows: [] };
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -211,6 +212,8 @@ function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
 
 /** Throws PoisonError naming what is wrong. `seq` is the message's stream sequence. */
 export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8Array, seq: number): DecodedMessage {
+  // Extension types are for later releases to project (docs/adding-event-types.md); not read here.
+  if (isExtensionSubject(limits.prefix, subject)) return EXTENSION_MESSAGE;
   const { type, characterName } = routeOf(limits.prefix, subject);
   const { env, ids, events } = parseEnvelope(data, limits.maxMessageBytes);
   if (env.type !== type)

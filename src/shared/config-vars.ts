@@ -77,6 +77,20 @@ export const sharedVars = {
   STREAM_MAX_BYTES: int('Maximum stream size in bytes (-1 = unlimited).', -1, -1, Number.MAX_SAFE_INTEGER),
   STREAM_DUPLICATE_WINDOW_SECONDS: int('JetStream de-duplication window for Nats-Msg-Id.', 120, 1, 86400),
   STREAM_REPLICAS: int('Stream replicas (1 on a single server; 3 on a cluster).', 1, 1, 5),
+  QUARANTINE_MAX_AGE_SECONDS: int(
+    'Oldest refused event the quarantine stream <STREAM_NAME>_QUARANTINE keeps (docs/operations.md "Quarantine"); ' +
+      '0 = forever.',
+    30 * 86400,
+    0,
+    100 * 365 * 86400,
+  ),
+  QUARANTINE_MAX_BYTES: int(
+    'Size cap of the quarantine stream in bytes (-1 = unlimited); when full it drops its oldest records, never an ' +
+      'accepted event. The default holds about a day of a 40-character fleet whose every event is refused.',
+    1024 * 1024 * 1024,
+    -1,
+    Number.MAX_SAFE_INTEGER,
+  ),
   PG_POOL_MAX: int('Maximum PostgreSQL connections per process.', 10, 1, 500),
   MIGRATE_ON_START: bool('Apply pending SQL migrations at startup.', true),
   UWS_USE_FALLBACK: oneOf(

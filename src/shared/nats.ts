@@ -13,6 +13,7 @@ import {
 import { readFileSync } from 'node:fs';
 import type { SharedConfig } from './config-vars.js';
 import { streamSubjects } from './subjects.js';
+import { quarantineStreamConfig, type QuarantineSettings } from './quarantine.js';
 import type { Logger } from './logger.js';
 
 const NS_PER_S = 1_000_000_000;
@@ -109,14 +110,31 @@ export function streamConfig(cfg: StreamSettings): Partial<StreamConfig> & { nam
  */
 export async function ensureStream(nc: NatsConnection, cfg: StreamSettings, log?: Logger): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
-  const want = streamConfig(cfg);
+  await ensureStreamConfig(jsm, streamConfig(cfg), log);
+  return jsm;
+}
+
+/** The quarantine stream of refused events (src/shared/quarantine.ts), created or updated like the log. */
+export async function ensureQuarantineStream(
+  jsm: JetStreamManager,
+  cfg: QuarantineSettings,
+  log?: Logger,
+): Promise<void> {
+  await ensureStreamConfig(jsm, quarantineStreamConfig(cfg), log);
+}
+
+async function ensureStreamConfig(
+  jsm: JetStreamManager,
+  want: Partial<StreamConfig> & { name: string },
+  log?: Logger,
+): Promise<void> {
   try {
     const info = await jsm.streams.info(want.name);
     const have = info.config;
     const same =
       have.max_age === want.max_age &&
       have.max_bytes === want.max_bytes &&
-      have.duplicate_window === want.duplicate_window &&
+      (want.duplicate_window === undefined || have.duplicate_window === want.duplicate_window) &&
       JSON.stringify([...have.subjects].sort()) === JSON.stringify([...(want.subjects ?? [])].sort()) &&
       have.num_replicas === want.num_replicas;
     if (!same) {
@@ -132,7 +150,6 @@ export async function ensureStream(nc: NatsConnection, cfg: StreamSettings, log?
     await jsm.streams.add(want);
     log?.info({ stream: want.name }, 'stream created');
   }
-  return jsm;
 }
 
 /** A JetStream API "stream not found" or "consumer not found" answer (nats.js's own error class and codes). */

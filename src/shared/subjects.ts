@@ -42,8 +42,26 @@ export function decodeToken(token: string): string {
 export const subjectFor = (prefix: string, type: EventType, characterName: string): string =>
   `${prefix}.${type}.${encodeToken(characterName)}`;
 
-/** Subjects the stream captures: every stored type, every character. */
-export const streamSubjects = (prefix: string): string[] => STORED_TYPES.map((t) => `${prefix}.${t}.>`);
+/**
+ * Event types this release does not project, sent by newer plugins (`vitals`, `quest`,
+ * …): kept in the log, never in the database (docs/protocol.md "Extension types").
+ */
+export const EXTENSION_TYPE = /^[a-z][a-z0-9_]{0,47}$/;
+/** The subject token that sets extension types apart: `<prefix>.ext.<type>.<character token>`. */
+export const EXTENSION_TOKEN = 'ext';
+
+export const extensionSubjectFor = (prefix: string, type: string, characterName: string): string =>
+  `${prefix}.${EXTENSION_TOKEN}.${type}.${encodeToken(characterName)}`;
+
+/** True for `<prefix>.ext.…`: a subject ingest keeps in the log and does not project. */
+export const isExtensionSubject = (prefix: string, subject: string): boolean =>
+  subject.startsWith(`${prefix}.${EXTENSION_TOKEN}.`);
+
+/** Subjects the stream captures: every stored type and every extension type, every character. */
+export const streamSubjects = (prefix: string): string[] => [
+  ...STORED_TYPES.map((t) => `${prefix}.${t}.>`),
+  `${prefix}.${EXTENSION_TOKEN}.>`,
+];
 
 /** The type token of a subject under `prefix`, whatever its character token holds. */
 export function subjectType(prefix: string, subject: string): EventType | undefined {

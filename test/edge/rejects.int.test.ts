@@ -9,7 +9,13 @@ import { startEdgeApp, openPlugin, openClient, openLive, positionUrl, telemetry,
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', name), 'utf8'));
 
 t.test('invalid events and frames: documented replies, nothing published', async (t) => {
-  const edge = await startEdgeApp();
+  // Strict timestamps, so the fixtures marked `strict` (accepted by default from older plugins) are refused too,
+  // and no extension types, so a type such as `constructor` is refused as unknown (docs/protocol.md "Older plugins").
+  const edge = await startEdgeApp({
+    EDGE_ZONELESS_TIMESTAMPS: 'refuse',
+    EDGE_MISSING_TIMESTAMP: 'refuse',
+    EDGE_EXTENSION_TYPES: 'none',
+  });
   t.teardown(() => edge.stop());
   const live = await openLive(edge);
   const c = await openPlugin(edge, '?ack=1');
@@ -74,7 +80,7 @@ t.test('arrays mixing valid and invalid events: valid ones are stored, each inva
     { ...telemetry('Mix'), ew: 'x', event_id: 'bad-1' },
     chat('Mix'),
     null,
-    { type: 'spawn', character_name: 'Mix' },
+    { type: 'spawn', character_name: 'Mix', timestamp: 'yesterday', mob: 'Drudge', ew: 1, ns: 2 },
     telemetry('Mix', { event_id: 'ok-2' }),
   ];
   c.send(frame);

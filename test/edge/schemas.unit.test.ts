@@ -9,18 +9,21 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parseFrame, checkEvent, isErrorReply, type FrameLimits } from '../../src/edge/frame.js';
 import { exportedSchemas, jsonDir } from '../../scripts/export-schemas.js';
+import { normalizeEvent, DEFAULT_NORMALIZE_OPTIONS } from '../../schemas/normalize.js';
 import { EVENT_TYPES } from '../../src/shared/subjects.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const load = (name: string) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
 const MAX_EVENTS_PER_FRAME = 1000;
 const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
+/** Fixtures marked `strict` are refused only with both timestamp rules set to `refuse` (docs/protocol.md "Older plugins"). */
+const strict: FrameLimits = { ...limits, normalize: { zonelessTimestamps: 'refuse', missingTimestamp: 'refuse' } };
 
 /** What the edge does with one frame's text: the first reply, or the accepted events. */
-function run(text: string) {
+function run(text: string, frameLimits = limits) {
   const p = parseFrame(text, 1, MAX_EVENTS_PER_FRAME);
   if (!p.ok) return [p.error];
-  return p.events.map((e, i) => checkEvent(e, p.isArray ? i : undefined, 1, p.checkStrings, limits));
+  return p.events.map((e, i) => checkEvent(e, p.isArray ? i : undefined, 1, p.checkStrings, frameLimits));
 }
 
 for (const type of EVENT_TYPES) {
@@ -29,15 +32,21 @@ for (const type of EVENT_TYPES) {
       const [r] = run(JSON.stringify(ev));
       t.notOk(isErrorReply(r), `accepted: ${JSON.stringify(ev).slice(0, 80)}`);
       if (!isErrorReply(r)) {
-        t.same(JSON.parse(r.json), ev, 'kept exactly as sent, unknown fields included');
+        const canonical = normalizeEvent(ev, DEFAULT_NORMALIZE_OPTIONS, () => '').event;
+        t.same(
+          JSON.parse(r.json),
+          canonical,
+          'kept as sent (numbers sent as text become numbers), unknown fields included',
+        );
         t.equal(r.type, type);
       }
     }
   });
   t.test(`${type}: each invalid fixture is rejected at its path`, async (t) => {
     for (const c of load(`${type}.invalid.json`)) {
-      const [r] = run(JSON.stringify(c.event));
+      const [r] = run(JSON.stringify(c.event), c.strict ? strict : limits);
       t.ok(isErrorReply(r), c.case);
+      if (c.strict) t.notOk(isErrorReply(run(JSON.stringify(c.event))[0]), `${c.case}: accepted by default`);
       if (!isErrorReply(r)) continue;
       t.equal(r.code, 'invalid_event', `${c.case}: code`);
       t.equal(r.errors?.[0]?.path, c.path, `${c.case}: path`);
@@ -69,7 +78,7 @@ t.test('too many events in one frame', async (t) => {
 
 t.test('committed schemas/json files match the TypeBox source (npm run schemas:export)', async (t) => {
   const files = exportedSchemas();
-  t.equal(files.size, EVENT_TYPES.length);
+  t.equal(files.size, EVENT_TYPES.length + 1, 'one per event type, plus extension types');
   for (const [file, text] of files) t.equal(readFileSync(join(jsonDir, file), 'utf8'), text, file);
 });
 

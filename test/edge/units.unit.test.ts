@@ -128,7 +128,7 @@ t.test('live topics from query parameters', async (t) => {
     topics: ['live/chat/Bob_20Smith', 'live/rare/Bob_20Smith'],
     types: ['chat', 'rare'],
   });
-  t.type(liveTopics(new URLSearchParams('types=nope')), 'string');
+  t.type(liveTopics(new URLSearchParams('types=Nope!')), 'string');
 });
 
 t.test('RecentKeys matches a Map-based model on random operations', async (t) => {

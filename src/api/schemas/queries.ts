@@ -4,6 +4,7 @@
 // coerceTypes/useDefaults on untrusted input, JSON types only.
 import { Type } from '@sinclair/typebox';
 import type { ApiLimits } from '../config.js';
+import { QUARANTINE_REASONS, type QuarantineReason } from '../../shared/quarantine.js';
 
 export const BUCKETS = ['raw', '1m', '1h', '1d'] as const;
 export type Bucket = (typeof BUCKETS)[number];
@@ -103,6 +104,19 @@ export function querySchemas(limits: ApiLimits) {
     characters: obj({
       q: Type.Optional(name('Only names containing this text (case-insensitive).')),
       limit: Type.Optional(limit('Most characters returned, by name.')),
+    }),
+    quarantine: obj({
+      reason: Type.Optional(
+        Type.Unsafe<QuarantineReason>({
+          type: 'string',
+          enum: [...QUARANTINE_REASONS],
+          description: 'Only records refused with this error code.',
+        }),
+      ),
+      character: Type.Optional(name('Only events with this `character_name` (exact match).')),
+      from: Type.Optional(from),
+      to: Type.Optional(to),
+      limit: Type.Optional(limit('Most records returned, newest first.')),
     }),
     none: obj({}),
   };

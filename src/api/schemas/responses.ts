@@ -91,6 +91,30 @@ export const KnownCharacter = Type.Object(
 );
 export const CharactersResponse = Type.Object({ characters: Type.Array(KnownCharacter), truncated: Truncated });
 
+const FieldError = Type.Object({ path: Type.String(), message: Type.String() }, { additionalProperties: false });
+export const QuarantinedItem = Type.Object(
+  {
+    seq: Type.Integer({ description: 'Sequence of the record in the quarantine stream.' }),
+    v: Type.Literal(1, { description: 'Format version of the record.' }),
+    reason: Type.String({ description: 'Error code the client got (`invalid_event`, `malformed_json`).' }),
+    message: Type.String({ description: 'Message of that error reply.' }),
+    errors: Type.Optional(Type.Array(FieldError, { description: 'Field errors of that reply.' })),
+    raw_kind: Type.Unsafe<'event' | 'frame'>({
+      type: 'string',
+      enum: ['event', 'frame'],
+      description: '`event`: `raw` is one event as JSON; `frame`: `raw` is a whole frame that is not JSON.',
+    }),
+    raw: Type.String({ description: 'What was refused, as text, up to the per-event size limit.' }),
+    raw_truncated: Type.Optional(Type.Literal(true, { description: 'Present when `raw` was cut at that limit.' })),
+    character_name: Type.Optional(
+      Type.String({ description: "The event's `character_name`, when it had a string one." }),
+    ),
+    received_at: Type.String({ format: 'date-time', description: 'When the edge received the frame.' }),
+  },
+  { additionalProperties: false, description: 'One refused event (docs/protocol.md "Refused events").' },
+);
+export const QuarantineResponse = Type.Object({ quarantine: Type.Array(QuarantinedItem), truncated: Truncated });
+
 export const ErrorResponse = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
 export type RawPointT = Static<typeof RawPoint>;
