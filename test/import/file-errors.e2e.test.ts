@@ -67,7 +67,7 @@ t.test('--help prints the options and exits 0; an unknown option is exit 2', asy
   const env = importEnv(await testConfig());
   const help = startImport(env, ['--help']);
   t.equal((await help.exited).code, 0);
-  t.match(help.stdout(), /^usage: import-sqlite FILE .*\n[^]*--dry-run +read and validate every row/);
+  t.match(help.stdout(), /^usage: import-sqlite FILE .*\n[\s\S]*--dry-run +read and validate every row/);
   const bad = startImport(env, ['x.db', '--bogus']);
   t.equal((await bad.exited).code, 2);
   t.match(bad.stderr(), /^import-sqlite: unknown option "--bogus"\nusage: import-sqlite FILE/);

@@ -11,6 +11,7 @@ const mapRow = (type: StoredType, o: Record<string, SqlValue>) =>
 import { importEventId } from '../../src/import/event-id.js';
 import { parseImportArgs, IMPORT_HELP } from '../../src/import/args.js';
 import { validators } from '../../schemas/validators.js';
+import { normalizeEvent, DEFAULT_NORMALIZE_OPTIONS } from '../../schemas/normalize.js';
 
 t.test('timestamp styles, all UTC when no zone is given', async (t) => {
   const cases: [unknown, string][] = [
@@ -91,6 +92,45 @@ t.test('rows become valid events; quirks', async (t) => {
     { type: 'spawn', character_name: 'A', timestamp: '2025-01-02T03:04:05Z', ew: 1, ns: 2, mob: 'Drudge\t"Skulker"' },
     'a NULL z of a spawn is left out',
   );
+});
+
+t.test("numbers as text and kills_per_hour's no-value texts follow the edge's normaliser", async (t) => {
+  const row = {
+    character_name: 'Zoë',
+    timestamp: '2025-01-02T03:04:05Z',
+    ew: 1,
+    ns: 2,
+    z: 3,
+    kills: ' 42 ',
+    kills_per_hour: '12.50',
+    mem_mb: '512.5',
+    cpu_pct: 7.25,
+    latency_ms: '-',
+    mem_handles: '1200',
+  };
+  const m = mapRow('telemetry', row);
+  t.same(m.ok && m.event, {
+    type: 'telemetry',
+    character_name: 'Zoë',
+    timestamp: '2025-01-02T03:04:05Z',
+    ew: 1,
+    ns: 2,
+    z: 3,
+    kills: 42,
+    kills_per_hour: 12.5,
+    mem_mb: 512.5,
+    cpu_pct: 7.25,
+    mem_handles: 1200,
+  });
+  const { latency_ms: _notANumber, ...sent } = row;
+  const live = normalizeEvent({ type: 'telemetry', ...sent }, DEFAULT_NORMALIZE_OPTIONS, () => '');
+  t.same(m.ok && m.event, live.event, 'the same event the edge makes of the same values');
+  for (const na of ['N/A', ' none ', 'NULL', '-', null]) {
+    const e = mapRow('telemetry', { ...row, kills_per_hour: na });
+    t.ok(e.ok && !('kills_per_hour' in e.event), `kills_per_hour ${JSON.stringify(na)}: no value, row kept`);
+  }
+  const bad = mapRow('telemetry', { ...row, mem_handles: 'many', kills_per_hour: 3 });
+  t.ok(bad.ok && !('mem_handles' in bad.event), 'a metric that is not a number stays null');
 });
 
 t.test('event ids: exact duplicate rows collapse, any difference separates', async (t) => {
