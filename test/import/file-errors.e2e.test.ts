@@ -3,7 +3,7 @@
 // -wal, locked by another process; and the command line's --help. Not SQLite, none of
 // the old tables and WITHOUT ROWID: import-sqlite.e2e.test.ts.
 import t from 'tap';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createOldDb, insertRows } from '../../bench/import/old-db.js';
@@ -13,6 +13,7 @@ import { writeWalCopies } from './wal-db.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'import-errors-'));
 chmodSync(dir, 0o755);
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 

@@ -3,7 +3,7 @@
 // the client metrics included, also from a folder the importer cannot write; a copy
 // without its -wal is read with a warning naming what is lost.
 import t from 'tap';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,7 +94,11 @@ function mountSkip(mnt: string): string | false {
 
 const mnt = join(dir, 'mnt');
 const noMount = mountSkip(mnt);
-if (!noMount) t.teardown(() => execFileSync('umount', [mnt]));
+t.teardown(() => {
+  if (!noMount) execFileSync('umount', [mnt]);
+  chmodSync(readOnly, 0o755);
+  rmSync(dir, { recursive: true, force: true });
+});
 t.test('a read-only mount (EROFS binds root too)', { skip: noMount }, async (t) => {
   writeWalCopies(join(dir, 'for-mount'), [{ dir: mnt, wal: true }]);
   execFileSync('mount', ['-o', 'remount,ro', mnt]);
