@@ -13,8 +13,11 @@ export function importEnv(cfg: Config): NodeJS.ProcessEnv {
   });
 }
 
-export const startImport = (env: NodeJS.ProcessEnv, args: string[], as: Pick<SpawnOptions, 'uid' | 'gid'> = {}) =>
-  spawnMain(env, ['import-sqlite', ...args], as);
+export const startImport = (
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  as: Pick<SpawnOptions, 'uid' | 'gid'> = {},
+): ImportRun => spawnMain(env, ['import-sqlite', ...args], as);
 
 /**
  * A user whom file permissions bind: `nobody` when the tests run as root (root passes
