@@ -31,17 +31,22 @@ export type StartNats = () => Promise<{ natsUrl: string | undefined; stop(): Pro
 
 const line = (s: string) => process.stderr.write(`import-sqlite: ${s}\n`);
 
-export async function runImportSqlite(cfg: ImportConfig, args: string[], startNats: StartNats): Promise<number> {
+/** The options, or the exit code after printing the help (0) or what is wrong (2). */
+function optionsOrExit(args: string[]): ImportOptions | number {
   const opts = parseImportArgs(args);
   if (typeof opts === 'string') {
     line(opts);
     process.stderr.write(`${IMPORT_USAGE}\n`);
     return 2;
   }
-  if ('help' in opts) {
-    process.stdout.write(`${IMPORT_USAGE}\n\n${IMPORT_HELP}\n`);
-    return 0;
-  }
+  if (!('help' in opts)) return opts;
+  process.stdout.write(`${IMPORT_USAGE}\n\n${IMPORT_HELP}\n`);
+  return 0;
+}
+
+export async function runImportSqlite(cfg: ImportConfig, args: string[], startNats: StartNats): Promise<number> {
+  const opts = optionsOrExit(args);
+  if (typeof opts === 'number') return opts;
   const opened = openSource(opts.file);
   if (!opened) return 2;
   const { source, info } = opened;
