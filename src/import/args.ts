@@ -1,6 +1,8 @@
-// Command line of `import-sqlite` (docs/import.md "Options"). Every limit is a flag
-// with a named default; a wrong argument is one line and exit 2.
+// Command line of `import-sqlite` (docs/import.md "Options"), parsed by node:util
+// parseArgs. Every limit is a flag with a named default; `--help` prints the options; a
+// wrong argument is one line and exit 2.
 import { availableParallelism } from 'node:os';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { STORED_TYPES, type StoredType } from '../shared/subjects.js';
 import { IMPORTED_TABLES } from './old-layout.js';
 
@@ -50,18 +52,54 @@ export const IMPORT_USAGE = `usage: import-sqlite FILE [--dry-run] [--tables tel
   [--worker-start-timeout-ms N]`;
 
 type NumericOption = keyof typeof IMPORT_DEFAULTS;
-const NUMERIC: Record<string, [NumericOption, number, number]> = {
-  '--chunk-rows': ['chunkRows', 1, 1_000_000],
-  '--events-per-message': ['eventsPerMessage', 1, 10_000],
-  '--max-message-bytes': ['maxMessageBytes', 4096, 64 * 1024 * 1024],
-  '--max-inflight': ['maxInflight', 1, 100_000],
-  '--publish-timeout-ms': ['publishTimeoutMs', 100, 600_000],
-  '--publish-attempts': ['publishAttempts', 1, 1_000_000],
-  '--progress-interval-ms': ['progressIntervalMs', 100, 3_600_000],
-  '--checkpoint-interval-ms': ['checkpointIntervalMs', 0, 3_600_000],
-  '--workers': ['workers', 0, 64],
-  '--worker-start-timeout-ms': ['workerStartTimeoutMs', 1_000, 3_600_000],
+/** Numeric flags: the option they set, their range, what they mean (for --help). */
+const NUMERIC: Record<string, [NumericOption, number, number, string]> = {
+  'chunk-rows': ['chunkRows', 1, 1_000_000, 'rows read per chunk (memory bound; a checkpoint boundary)'],
+  'events-per-message': ['eventsPerMessage', 1, 10_000, 'events per JetStream message (one character per message)'],
+  'max-message-bytes': [
+    'maxMessageBytes',
+    4096,
+    64 * 1024 * 1024,
+    "largest message (also capped at the server's max_payload)",
+  ],
+  'max-inflight': ['maxInflight', 1, 100_000, 'messages awaiting their PubAck at once'],
+  'publish-timeout-ms': ['publishTimeoutMs', 100, 600_000, 'wait for one PubAck before retrying (same Nats-Msg-Id)'],
+  'publish-attempts': ['publishAttempts', 1, 1_000_000, 'tries per message before the import stops with exit 1'],
+  'progress-interval-ms': ['progressIntervalMs', 100, 3_600_000, 'log-line interval without a TTY'],
+  'checkpoint-interval-ms': ['checkpointIntervalMs', 0, 3_600_000, 'how often the checkpoint advances'],
+  workers: ['workers', 0, 64, 'worker threads mapping and validating chunks (0 = main thread)'],
+  'worker-start-timeout-ms': ['workerStartTimeoutMs', 1_000, 3_600_000, 'a worker not loaded by then stops the import'],
 };
+
+const FLAGS: Record<string, string> = {
+  'dry-run': 'read and validate every row, publish nothing',
+  restart: 'ignore checkpoints (everything is read and sent again, still stored once)',
+  json: 'the report as one JSON line',
+  'no-progress': 'no progress bars or lines',
+  help: 'print this and exit',
+};
+
+const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+  ...Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'boolean' }])),
+  h: { type: 'boolean' },
+  tables: { type: 'string' },
+  since: { type: 'string' },
+  ...Object.fromEntries(Object.keys(NUMERIC).map((f) => [f, { type: 'string' }])),
+};
+
+/** `--help`: the usage line and every option with its default. */
+export const IMPORT_HELP = [
+  "import-sqlite FILE: imports the old app's SQLite file through JetStream (docs/import.md)",
+  '',
+  'options:',
+  `  --tables LIST                   telemetry,spawn,rare (default: all three; old table names work too)`,
+  `  --since TIME                    only rows at or after TIME (RFC 3339)`,
+  ...Object.entries(FLAGS).map(([f, what]) => `  --${f.padEnd(30)}${what}`),
+  ...Object.entries(NUMERIC).map(
+    ([f, [key, min, max, what]]) =>
+      `  --${`${f} N`.padEnd(30)}${what} (${min}-${max}, default ${IMPORT_DEFAULTS[key]})`,
+  ),
+].join('\n');
 
 /** `--tables telemetry,spawn_log,…`: stored types or old table names; an error message when wrong. */
 function parseTables(list: string): StoredType[] | string {
@@ -79,46 +117,66 @@ function parseTables(list: string): StoredType[] | string {
   return types;
 }
 
-/** Parses the arguments; returns an error message instead of options when they are wrong. */
-export function parseImportArgs(args: string[]): ImportOptions | string {
+type Parsed = { values: Record<string, string | boolean | undefined>; positionals: string[] };
+
+/**
+ * parseArgs in its lenient mode, then checked here, so that every mistake reads as this
+ * command's own one line (parseArgs's strict errors suggest `--` tricks instead).
+ */
+function tokenize(args: string[]): Parsed | string {
+  const { values, positionals, tokens } = parseArgs({
+    args,
+    options: OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  for (const tok of tokens) {
+    if (tok.kind !== 'option') continue;
+    const spec = OPTIONS[tok.name];
+    if (!spec) return `unknown option ${JSON.stringify(tok.rawName)}`;
+    if (spec.type === 'boolean' && tok.value !== undefined) return `${tok.rawName} takes no value`;
+  }
+  return { values: values as Parsed['values'], positionals };
+}
+
+/** Parses the arguments; `{ help: true }` for --help; an error message instead of options when they are wrong. */
+export function parseImportArgs(args: string[]): ImportOptions | { help: true } | string {
+  const parsed = tokenize(args);
+  if (typeof parsed === 'string') return parsed;
+  const { values: v, positionals } = parsed;
+  if (v.help || v.h) return { help: true };
   const o: Omit<ImportOptions, 'file'> & { file?: string } = {
-    dryRun: false,
+    dryRun: v['dry-run'] === true,
     types: [...STORED_TYPES],
-    restart: false,
-    json: false,
-    progress: true,
+    restart: v.restart === true,
+    json: v.json === true,
+    progress: v['no-progress'] !== true,
     ...IMPORT_DEFAULTS,
   };
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i];
-    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
-    const a = eq > 0 ? raw.slice(0, eq) : raw;
-    const value = () => (eq > 0 ? raw.slice(eq + 1) : args[++i]);
-    if (a === '--dry-run') o.dryRun = true;
-    else if (a === '--restart') o.restart = true;
-    else if (a === '--json') o.json = true;
-    else if (a === '--no-progress') o.progress = false;
-    else if (a === '--since') {
-      const v = value();
-      const ms = v === undefined ? NaN : Date.parse(v);
-      if (!Number.isFinite(ms))
-        return `--since needs a date-time, e.g. 2025-01-01T00:00:00Z, got ${JSON.stringify(v ?? '')}`;
-      o.since = new Date(ms);
-    } else if (a === '--tables') {
-      const types = parseTables(value() ?? '');
-      if (typeof types === 'string') return types;
-      o.types = types;
-    } else if (NUMERIC[a]) {
-      const [key, min, max] = NUMERIC[a];
-      const v = value();
-      const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < min || n > max)
-        return `${a} must be an integer from ${min} to ${max}, got ${JSON.stringify(v ?? '')}`;
-      o[key] = n;
-    } else if (a.startsWith('-')) return `unknown option ${JSON.stringify(a)}`;
-    else if (o.file === undefined) o.file = a;
-    else return `only one FILE, got ${JSON.stringify(o.file)} and ${JSON.stringify(a)}`;
+  if ('since' in v) {
+    const s = typeof v.since === 'string' ? v.since : undefined;
+    const ms = s === undefined ? NaN : Date.parse(s);
+    if (!Number.isFinite(ms))
+      return `--since needs a date-time, e.g. 2025-01-01T00:00:00Z, got ${JSON.stringify(s ?? '')}`;
+    o.since = new Date(ms);
   }
-  if (o.file === undefined) return "missing FILE (the old app's SQLite database)";
+  if ('tables' in v) {
+    const types = parseTables(typeof v.tables === 'string' ? v.tables : '');
+    if (typeof types === 'string') return types;
+    o.types = types;
+  }
+  for (const [flag, [key, min, max]] of Object.entries(NUMERIC)) {
+    if (!(flag in v)) continue;
+    const s = typeof v[flag] === 'string' ? (v[flag] as string) : undefined;
+    const n = Number(s);
+    if (s === undefined || s.trim() === '' || !Number.isInteger(n) || n < min || n > max)
+      return `--${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(s ?? '')}`;
+    o[key] = n;
+  }
+  if (positionals.length > 1)
+    return `only one FILE, got ${JSON.stringify(positionals[0])} and ${JSON.stringify(positionals[1])}`;
+  if (positionals.length === 0) return "missing FILE (the old app's SQLite database)";
+  o.file = positionals[0];
   return o as ImportOptions;
 }

@@ -10,8 +10,9 @@ import type { Logger } from '../shared/logger.js';
 import type { EdgeConfig } from '../edge/config.js';
 import { connectNats, ensureStream, type StreamSettings } from '../shared/nats.js';
 import { JetStreamPublisher } from '../edge/jetstream-publish.js';
-import { parseImportArgs, IMPORT_USAGE, type ImportOptions } from './args.js';
-import { OldAppSource, SourceError, type SourceInfo } from './source.js';
+import { parseImportArgs, IMPORT_HELP, IMPORT_USAGE, type ImportOptions } from './args.js';
+import { OldAppSource, type SourceInfo } from './source.js';
+import { SourceError } from './source-error.js';
 import { CheckpointStore, checkpointNames, rowHash, sourceId, type Checkpoint } from './checkpoint.js';
 import { PublishWindow } from './publish-window.js';
 import { createProgress, type Progress } from './progress.js';
@@ -30,13 +31,22 @@ export type StartNats = () => Promise<{ natsUrl: string | undefined; stop(): Pro
 
 const line = (s: string) => process.stderr.write(`import-sqlite: ${s}\n`);
 
-export async function runImportSqlite(cfg: ImportConfig, args: string[], startNats: StartNats): Promise<number> {
+/** The options, or the exit code after printing the help (0) or what is wrong (2). */
+function optionsOrExit(args: string[]): ImportOptions | number {
   const opts = parseImportArgs(args);
   if (typeof opts === 'string') {
     line(opts);
     process.stderr.write(`${IMPORT_USAGE}\n`);
     return 2;
   }
+  if (!('help' in opts)) return opts;
+  process.stdout.write(`${IMPORT_USAGE}\n\n${IMPORT_HELP}\n`);
+  return 0;
+}
+
+export async function runImportSqlite(cfg: ImportConfig, args: string[], startNats: StartNats): Promise<number> {
+  const opts = optionsOrExit(args);
+  if (typeof opts === 'number') return opts;
   const opened = openSource(opts.file);
   if (!opened) return 2;
   const { source, info } = opened;
@@ -83,10 +93,12 @@ export async function runImportSqlite(cfg: ImportConfig, args: string[], startNa
 
 /** The SQLite file and what it holds, or undefined (after saying why) when it is not the old app's. */
 function openSource(file: string): { source: OldAppSource; info: SourceInfo } | undefined {
+  let source: OldAppSource | undefined;
   try {
-    const source = new OldAppSource(file);
+    source = new OldAppSource(file, line);
     return { source, info: source.describe() };
   } catch (err) {
+    source?.close();
     if (err instanceof SourceError) {
       line(err.message);
       return undefined;
@@ -103,6 +115,7 @@ function newReport(opts: ImportOptions, info: SourceInfo): ImportReport {
     tables: [],
     notImported: info.counted,
     unknownTables: info.unknownTables,
+    warnings: info.warnings,
     seconds: 0,
     peakRssMb: 0,
     ok: false,

@@ -1,7 +1,11 @@
 // One row of the old app's SQLite file -> one event of this project's schema, or the
-// reason it is skipped (docs/import.md "Row quirks"). The result is then validated by
-// the edge's compiled validators (batches.ts), so anything this lets through that the
-// schema refuses is skipped with the validator's message instead.
+// reason it is skipped (docs/import.md "Row quirks"). Numbers stored as text and
+// kills_per_hour's "no value" texts go through the edge's own normaliser
+// (schemas/normalize.ts, docs/protocol.md "Older plugins"), here, before the event id
+// is computed, so an imported row and a live event agree on every rule. The result is
+// then validated by the edge's compiled validators (batches.ts), so anything this lets
+// through that the schema refuses is skipped with the validator's message instead.
+import { normalizeEvent, type NormalizeOptions } from '../../schemas/normalize.js';
 import type { StoredType } from '../shared/subjects.js';
 import { parseOldTimestamp } from './timestamps.js';
 
@@ -15,8 +19,13 @@ export const indexColumns = (columns: readonly string[]): ColumnIndex =>
 
 export type Mapped = { ok: true; event: Record<string, unknown>; ms: number } | { ok: false; reason: string };
 
-/** kills_per_hour texts that mean "no value" (the old app wrote N/A before the first kill). */
-const NO_VALUE = /^\s*(n\/?a|none|null|-|)\s*$/i;
+/**
+ * Rows carry a timestamp the importer already made canonical (timestamps.ts: epoch
+ * seconds, Python's str(datetime), … which the normaliser does not read); a row without
+ * one is skipped before normalising, so the receive time is never asked for.
+ */
+const NORMALIZE: NormalizeOptions = { zonelessTimestamps: 'utc', missingTimestamp: 'refuse' };
+const NO_RECEIVE_TIME = () => '';
 const DECIMAL = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
 const COORDINATES: Record<StoredType, readonly string[]> = {
@@ -29,7 +38,17 @@ const TEXT_FIELDS: Record<StoredType, readonly string[]> = {
   spawn: ['mob'],
   rare: ['name'],
 };
-const COUNT_FIELDS = ['kills', 'deaths', 'rares_found', 'prismatic_taper_count'];
+/** Numeric telemetry fields: counters and the plugin's client metrics (schemas/telemetry-fields.ts). */
+const NUMBER_FIELDS = [
+  'kills',
+  'deaths',
+  'rares_found',
+  'prismatic_taper_count',
+  'latency_ms',
+  'mem_mb',
+  'cpu_pct',
+  'mem_handles',
+];
 
 const isBlob = (v: SqlValue): v is Buffer => Buffer.isBuffer(v);
 
@@ -80,20 +99,20 @@ export function mapRow(type: StoredType, values: readonly SqlValue[], idx: Colum
     if (s === undefined) return { ok: false, reason: `${f} is a blob` };
     event[f] = s;
   }
-  if (type === 'telemetry') {
-    for (const f of COUNT_FIELDS) {
-      const raw = row(f);
-      const n = raw === null || raw === undefined ? undefined : toNumber(raw);
-      // A counter that is not a number stays null; the validator refuses negative or
-      // fractional ones (the row is then skipped with its message).
-      if (n !== undefined) event[f] = n;
-    }
-    const kph = row('kills_per_hour');
-    if (kph !== null && kph !== undefined && !(typeof kph === 'string' && NO_VALUE.test(kph))) {
-      const n = toNumber(kph);
-      if (n === undefined) return { ok: false, reason: 'kills_per_hour is neither a number nor N/A' };
-      event.kills_per_hour = n;
-    }
+  if (type !== 'telemetry') return { ok: true, event, ms: ts.ms };
+  for (const f of [...NUMBER_FIELDS, 'kills_per_hour']) {
+    const v = row(f);
+    if (v !== undefined) event[f] = typeof v === 'bigint' ? Number(v) : v;
   }
-  return { ok: true, event, ms: ts.ms };
+  const out = normalizeEvent(event, NORMALIZE, NO_RECEIVE_TIME).event;
+  for (const f of NUMBER_FIELDS) {
+    // A counter or metric that is still not a number stays null; the validator refuses
+    // negative ones, and fractional counters (the row is then skipped with its message).
+    if (out[f] !== undefined && !isFiniteNumber(out[f])) delete out[f];
+  }
+  if (out.kills_per_hour !== undefined && !isFiniteNumber(out.kills_per_hour))
+    return { ok: false, reason: 'kills_per_hour is neither a number nor N/A' };
+  return { ok: true, event: out, ms: ts.ms };
 }
+
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);

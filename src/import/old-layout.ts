@@ -27,6 +27,11 @@ export const IMPORTED_TABLES: readonly ImportedTable[] = [
       'rares_found',
       'prismatic_taper_count',
       'vt_state',
+      // The plugin's client metrics, in files of the app's later versions.
+      'latency_ms',
+      'mem_mb',
+      'cpu_pct',
+      'mem_handles',
     ],
   },
   {

@@ -5,6 +5,7 @@
 // fails and every later call rejects, so the command stops and exits 1 (a re-run
 // resumes from the checkpoint).
 import type { JetStreamPublish, PubAck } from '../edge/jetstream-publish.js';
+import { ErrorCodes, TrackerError } from '../shared/errors.js';
 import type { OutMessage } from './batches.js';
 
 export interface PublishWindowOptions {
@@ -14,8 +15,11 @@ export interface PublishWindowOptions {
   retryMaxMs: number;
 }
 
-export class PublishGaveUp extends Error {
-  override name = 'PublishGaveUp';
+/** JetStream did not store a message after every try: the import stops with exit 1. */
+export class PublishGaveUp extends TrackerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.unavailable, message, options);
+  }
 }
 
 export class PublishWindow {
@@ -61,6 +65,7 @@ export class PublishWindow {
         if (n >= this.opts.attempts) {
           this.failure = new PublishGaveUp(
             `JetStream did not store a message after ${n} tries (${(err as Error).message}); re-run to resume`,
+            { cause: err },
           );
           return undefined;
         }

@@ -34,6 +34,8 @@ export interface ImportReport {
   tables: TableReport[];
   notImported: { table: string; rows: number; why: string }[];
   unknownTables: { table: string; rows: number }[];
+  /** About the file itself (a WAL-mode file without its -wal), also said on stderr at the start. */
+  warnings: string[];
   seconds: number;
   peakRssMb: number;
   ok: boolean;
@@ -99,6 +101,7 @@ export function formatReport(r: ImportReport): string {
     lines.push(
       `unknown tables, not imported: ${r.unknownTables.map((t) => `${t.table} (${n(t.rows)} rows)`).join(', ')}`,
     );
+  for (const w of r.warnings) lines.push('', `warning: ${w}`);
   lines.push(
     '',
     `${r.ok ? 'done' : 'INCOMPLETE'} in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB${r.error ? `: ${r.error}` : ''}`,

@@ -1,16 +1,14 @@
-// Opens the old app's SQLite file read-only and describes it: which known tables it
-// holds, their columns, unknown tables and columns. Rows are read in chunks of the
-// next N rows by rowid (bounded memory; a chunk's boundaries depend only on the file,
-// see batches.ts). A file that is not SQLite, or holds none of the known tables, is a
-// SourceError: the command prints its message as one line and exits 2.
-import Database from 'better-sqlite3';
-import { existsSync, statSync } from 'node:fs';
+// Opens the old app's SQLite file read-only (open-sqlite.ts: WAL, read-only folders,
+// errors) and describes it: which known tables it holds, their columns, unknown tables
+// and columns. Rows are read in chunks of the next N rows by rowid (bounded memory; a
+// chunk's boundaries depend only on the file, see batches.ts). A file that cannot be
+// opened, or holds none of the known tables, is a SourceError: the command prints its
+// message as one line and exits 2.
+import type Database from 'better-sqlite3';
 import { IMPORTED_TABLES, COUNTED_TABLES, type ImportedTable } from './old-layout.js';
 import type { SqlRow, SqlValue } from './map-row.js';
-
-export class SourceError extends Error {
-  override name = 'SourceError';
-}
+import { openOldFile, type OpenedSqlite } from './open-sqlite.js';
+import { SourceError } from './source-error.js';
 
 export interface TableInfo {
   spec: ImportedTable;
@@ -26,6 +24,8 @@ export interface SourceInfo {
   tables: TableInfo[];
   counted: { table: string; rows: number; why: string }[];
   unknownTables: { table: string; rows: number }[];
+  /** What the reader should know about the file (a WAL-mode file without its -wal). */
+  warnings: string[];
 }
 
 /** The rowid alias selected with every row (cannot clash with an old column name). */
@@ -34,18 +34,16 @@ export const ROWID = '__import_rowid';
 const quote = (id: string) => `"${id.replace(/"/g, '""')}"`;
 
 export class OldAppSource {
+  private readonly opened: OpenedSqlite;
   private readonly db: Database.Database;
 
-  constructor(readonly path: string) {
-    if (!existsSync(path)) throw new SourceError(`${path}: no such file`);
-    if (!statSync(path).isFile()) throw new SourceError(`${path}: not a file`);
-    try {
-      this.db = new Database(path, { readonly: true, fileMustExist: true });
-      // Opening is lazy: the header is only checked at the first statement.
-      this.db.prepare('select count(*) from sqlite_master').get();
-    } catch (err) {
-      throw new SourceError(`${path} is not an SQLite database (${(err as Error).message})`);
-    }
+  /** `say` prints a line for the user (warnings, a copy being made) as it happens. */
+  constructor(
+    readonly path: string,
+    say: (line: string) => void = () => {},
+  ) {
+    this.opened = openOldFile(path, say);
+    this.db = this.opened.db;
   }
 
   describe(): SourceInfo {
@@ -55,7 +53,13 @@ export class OldAppSource {
         .all() as { name: string }[]
     ).map((r) => r.name);
     const count = (t: string) => (this.db.prepare(`select count(*) as n from ${quote(t)}`).get() as { n: number }).n;
-    const info: SourceInfo = { path: this.path, tables: [], counted: [], unknownTables: [] };
+    const info: SourceInfo = {
+      path: this.path,
+      tables: [],
+      counted: [],
+      unknownTables: [],
+      warnings: this.opened.warnings,
+    };
     for (const spec of IMPORTED_TABLES) {
       if (!names.includes(spec.table)) continue;
       const columns = (
@@ -117,7 +121,7 @@ export class OldAppSource {
   }
 
   close(): void {
-    this.db.close();
+    this.opened.close();
   }
 
   private readonly statements = new Map<string, Database.Statement>();

@@ -1,5 +1,5 @@
 // `src/main.ts` as a real child process (the way users run it), its output collected.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import type { Config } from '../../src/config.js';
 
 export interface MainProcess {
@@ -11,11 +11,17 @@ export interface MainProcess {
   output(): string;
 }
 
-export function spawnMain(env: NodeJS.ProcessEnv, args: string[]): MainProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `as`: run it as another user (uid/gid; the tests run as root where permissions are to be tested). */
+export function spawnMain(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  as: Pick<SpawnOptions, 'uid' | 'gid'> = {},
+): MainProcess {
+  const node = [process.execPath, '--import', 'tsx', 'src/main.ts', ...args];
+  // As another user: without tap's process-info hook, which adds itself to NODE_OPTIONS
+  // of every child and writes into the checkout's .tap/ at exit, where that user may not.
+  const [cmd, ...argv] = as.uid === undefined ? node : ['env', '-u', 'NODE_OPTIONS', ...node];
+  const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], ...as });
   let out = '';
   let err = '';
   let both = '';

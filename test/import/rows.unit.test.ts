@@ -9,8 +9,9 @@ import type { StoredType } from '../../src/shared/subjects.js';
 const mapRow = (type: StoredType, o: Record<string, SqlValue>) =>
   mapRaw(type, Object.values(o), indexColumns(Object.keys(o)));
 import { importEventId } from '../../src/import/event-id.js';
-import { parseImportArgs } from '../../src/import/args.js';
+import { parseImportArgs, IMPORT_HELP } from '../../src/import/args.js';
 import { validators } from '../../schemas/validators.js';
+import { normalizeEvent, DEFAULT_NORMALIZE_OPTIONS } from '../../schemas/normalize.js';
 
 t.test('timestamp styles, all UTC when no zone is given', async (t) => {
   const cases: [unknown, string][] = [
@@ -93,6 +94,45 @@ t.test('rows become valid events; quirks', async (t) => {
   );
 });
 
+t.test("numbers as text and kills_per_hour's no-value texts follow the edge's normaliser", async (t) => {
+  const row = {
+    character_name: 'Zoë',
+    timestamp: '2025-01-02T03:04:05Z',
+    ew: 1,
+    ns: 2,
+    z: 3,
+    kills: ' 42 ',
+    kills_per_hour: '12.50',
+    mem_mb: '512.5',
+    cpu_pct: 7.25,
+    latency_ms: '-',
+    mem_handles: '1200',
+  };
+  const m = mapRow('telemetry', row);
+  t.same(m.ok && m.event, {
+    type: 'telemetry',
+    character_name: 'Zoë',
+    timestamp: '2025-01-02T03:04:05Z',
+    ew: 1,
+    ns: 2,
+    z: 3,
+    kills: 42,
+    kills_per_hour: 12.5,
+    mem_mb: 512.5,
+    cpu_pct: 7.25,
+    mem_handles: 1200,
+  });
+  const { latency_ms: _notANumber, ...sent } = row;
+  const live = normalizeEvent({ type: 'telemetry', ...sent }, DEFAULT_NORMALIZE_OPTIONS, () => '');
+  t.same(m.ok && m.event, live.event, 'the same event the edge makes of the same values');
+  for (const na of ['N/A', ' none ', 'NULL', '-', null]) {
+    const e = mapRow('telemetry', { ...row, kills_per_hour: na });
+    t.ok(e.ok && !('kills_per_hour' in e.event), `kills_per_hour ${JSON.stringify(na)}: no value, row kept`);
+  }
+  const bad = mapRow('telemetry', { ...row, mem_handles: 'many', kills_per_hour: 3 });
+  t.ok(bad.ok && !('mem_handles' in bad.event), 'a metric that is not a number stays null');
+});
+
 t.test('event ids: exact duplicate rows collapse, any difference separates', async (t) => {
   const a = mapRow('telemetry', { id: 1, character_name: 'Z', timestamp: '2025-01-02 03:04:05', ew: 1, ns: 2, z: 3 });
   const b = mapRow('telemetry', { id: 99, character_name: 'Z', timestamp: '2025-01-02T03:04:05Z', ew: 1, ns: 2, z: 3 });
@@ -117,10 +157,17 @@ t.test('arguments', async (t) => {
     '100',
   ]);
   t.match(o, { file: 'f.db', dryRun: true, types: ['spawn', 'rare'], chunkRows: 100 });
-  t.equal(typeof o !== 'string' && o.since?.toISOString(), '2025-01-01T00:00:00.000Z');
+  t.equal(typeof o !== 'string' && !('help' in o) && o.since?.toISOString(), '2025-01-01T00:00:00.000Z');
   t.match(parseImportArgs([]), /missing FILE/);
   t.match(parseImportArgs(['f.db', '--tables', 'chat']), /unknown table "chat"/);
   t.match(parseImportArgs(['f.db', '--since', 'soon']), /--since needs a date-time/);
   t.match(parseImportArgs(['f.db', '--chunk-rows', '0']), /--chunk-rows must be an integer from 1/);
   t.match(parseImportArgs(['f.db', '--bogus']), /unknown option "--bogus"/);
+  t.match(parseImportArgs(['f.db', '-x']), /unknown option "-x"/);
+  t.match(parseImportArgs(['f.db', '--dry-run=yes']), /--dry-run takes no value/);
+  t.match(parseImportArgs(['a.db', 'b.db']), /only one FILE, got "a.db" and "b.db"/);
+  t.match(parseImportArgs(['f.db', '--no-progress', '--workers=0']), { progress: false, workers: 0 });
+  t.same(parseImportArgs(['--help']), { help: true });
+  t.same(parseImportArgs(['f.db', '-h']), { help: true });
+  t.match(IMPORT_HELP, /--worker-start-timeout-ms N .*default 60000/, '--help lists every option with its default');
 });
