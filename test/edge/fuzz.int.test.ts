@@ -2,7 +2,7 @@
 // stays up, only valid events are ever stored, and a valid client keeps being served.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
-import { validators } from '../../schemas/validators.js';
+import { validators, validateExtension } from '../../schemas/validators.js';
 import { startEdgeApp, openPlugin, telemetry, spawn, rare, chat } from './helpers.js';
 
 const FRAMES = 4000;
@@ -122,7 +122,9 @@ t.test('fuzzed frames never crash the edge nor get invalid events stored', async
   for (const m of stored)
     for (const ev of m.env.events) {
       checked++;
-      if (!validators.get(m.env.type)!(ev)) t.fail(`stored an invalid event: ${JSON.stringify(ev)}`);
+      // A fuzzed type that is a well-formed extension type name is kept in the log (docs/protocol.md "Extension types").
+      const validate = validators.get(m.env.type) ?? validateExtension;
+      if (!validate(ev)) t.fail(`stored an invalid event: ${JSON.stringify(ev)}`);
     }
   t.ok(checked > 0, `${checked} stored events re-validated`);
 });
