@@ -1,13 +1,16 @@
-// The composition root's configuration: every variable (shared plus each role's),
-// parsed from the environment into one frozen object, checked for contradictions,
-// then cut into the per-role objects each role is given. Roles never see the whole
-// table, and `shared/` never imports a role. See README "Configuration".
+// The composition root's configuration: every variable (shared plus each role's, the
+// latter declared in src/config/<role>.ts), parsed from the environment into one frozen
+// object and checked for contradictions. Each role is given camelCase options built
+// from it (`edgeOptions`, …): no module below a role's entry sees a variable name.
+// See README "Configuration" and docs/contributing.md "Layout".
 import { parseEnv, pick, type ParsedVars, type VarSpecs } from './shared/env-vars.js';
 import { sharedVars } from './shared/config-vars.js';
 import { ConfigError } from './shared/errors.js';
-import { edgeSharedVars, edgeVars, pluginSecrets, type EdgeConfig } from './edge/config.js';
+import { edgeVars, pluginSecrets } from './config/edge.js';
 import { ingestSharedVars, ingestVars, type IngestConfig } from './ingest/config.js';
 import { apiVars, type ApiConfig } from './api/config.js';
+
+export { edgeOptions } from './config/edge.js';
 
 export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars } satisfies VarSpecs;
 
@@ -24,8 +27,6 @@ export function resolveServices(cfg: Config, urls: { natsUrl?: string; databaseU
 }
 
 const keysOf = <T extends object>(vars: T) => Object.keys(vars) as (keyof T)[];
-
-export const edgeConfig = (cfg: Config): EdgeConfig => pick(cfg, [...keysOf(edgeVars), ...edgeSharedVars]);
 
 export const ingestConfig = (cfg: Config): IngestConfig => pick(cfg, [...keysOf(ingestVars), ...ingestSharedVars]);
 

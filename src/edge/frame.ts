@@ -20,7 +20,7 @@ export interface AcceptedEvent {
   eventId?: string;
 }
 
-export interface FrameLimits {
+export interface FrameOptions {
   subjectPrefix: string;
   maxEventDepth: number;
   /** What fits one NATS message: the largest serialized event, by type. */
@@ -100,7 +100,7 @@ export function checkEvent(
   index: number | undefined,
   frame: number,
   checkStrings: boolean,
-  limits: FrameLimits,
+  limits: FrameOptions,
 ): AcceptedEvent | ErrorReply {
   const invalid = schemaError(ev, index, frame, checkStrings, limits.maxEventDepth);
   if (invalid) return invalid;

@@ -12,15 +12,14 @@ import {
   checkEvent,
   isErrorReply,
   type AcceptedEvent,
-  type FrameLimits,
+  type FrameOptions,
   type ParsedFrame,
 } from './frame.js';
 import { errorReply, unavailable, type ErrorReply, type AckReply } from './replies.js';
 import type { Publisher } from './publisher.js';
 import type { AckTrackers } from './ack-tracker.js';
 import type { EdgeMetrics } from './metrics.js';
-import type { EdgeConfig } from './config.js';
-import type { ConnectionRateLimit } from './rate-limit.js';
+import type { ConnectionRateLimit, RateLimitOptions } from './rate-limit.js';
 
 export interface PositionConn {
   ws?: WebSocket<PositionConn>;
@@ -32,37 +31,36 @@ export interface PositionConn {
   rateLimitedInARow: number;
 }
 
-/** The variables that bound /ws/position (docs/edge.md): the route is given these, not the whole config. */
-export const positionLimitVars = [
-  'WS_MAX_PAYLOAD_BYTES',
-  'WS_IDLE_TIMEOUT_SECONDS',
-  'WS_MAX_BACKPRESSURE_BYTES',
-  'EDGE_MAX_EVENTS_PER_FRAME',
-  'EDGE_UNAVAILABLE_CLOSE_AFTER',
-  'EDGE_RATE_LIMIT_FRAMES_PER_SECOND',
-  'EDGE_RATE_LIMIT_EVENTS_PER_SECOND',
-  'EDGE_RATE_LIMIT_CLOSE_AFTER',
-] as const satisfies readonly (keyof EdgeConfig)[];
-
-export type PositionLimits = Pick<EdgeConfig, (typeof positionLimitVars)[number]>;
+/** What bounds /ws/position (docs/edge.md): the route is given these, not the whole configuration. */
+export interface PositionLimitOptions {
+  readonly maxPayloadBytes: number;
+  readonly idleTimeoutSeconds: number;
+  readonly maxBackpressureBytes: number;
+  readonly maxEventsPerFrame: number;
+  /** Frames refused with `unavailable` in a row before the socket is closed with 1013. */
+  readonly unavailableCloseAfter: number;
+  readonly rate: RateLimitOptions;
+  /** Frames refused with `rate_limited` in a row before the socket is closed with 1008. */
+  readonly rateLimitedCloseAfter: number;
+}
 
 type AdmittedFrame = Extract<ParsedFrame, { ok: true }>;
 type FrameAcks = ReturnType<AckTrackers['begin']>;
 
-export interface PositionDeps {
+export interface PositionRouteOptions {
   log: Logger;
   nc: NatsConnection;
   publisher: Publisher;
   acks: AckTrackers;
   metrics: EdgeMetrics;
-  limits: PositionLimits;
+  limits: PositionLimitOptions;
   /** Every accepted plugin secret (docs/security.md). */
   secrets: readonly string[];
-  frameLimits: FrameLimits;
+  frameOptions: FrameOptions;
   isStopping: () => boolean;
 }
 
-export function send(deps: PositionDeps, conn: PositionConn, reply: ErrorReply | AckReply): void {
+export function send(deps: PositionRouteOptions, conn: PositionConn, reply: ErrorReply | AckReply): void {
   if (reply.type === 'error') deps.metrics.rejected.inc({ code: reply.code });
   const ws = conn.ws;
   if (conn.closed || !ws) return;
@@ -72,7 +70,7 @@ export function send(deps: PositionDeps, conn: PositionConn, reply: ErrorReply |
 }
 
 export function handleFrame(
-  deps: PositionDeps,
+  deps: PositionRouteOptions,
   conn: PositionConn,
   frame: number,
   message: ArrayBuffer,
@@ -86,7 +84,7 @@ export function handleFrame(
 
 /** Every check a frame passes before any of its events is looked at; undefined = answered already. */
 function admitFrame(
-  deps: PositionDeps,
+  deps: PositionRouteOptions,
   conn: PositionConn,
   frame: number,
   message: ArrayBuffer,
@@ -101,8 +99,8 @@ function admitFrame(
     );
     return undefined;
   }
-  if (message.byteLength > limits.WS_MAX_PAYLOAD_BYTES) {
-    const why = `frame is ${message.byteLength} bytes; at most ${limits.WS_MAX_PAYLOAD_BYTES} are allowed (WS_MAX_PAYLOAD_BYTES)`;
+  if (message.byteLength > limits.maxPayloadBytes) {
+    const why = `frame is ${message.byteLength} bytes; at most ${limits.maxPayloadBytes} are allowed (WS_MAX_PAYLOAD_BYTES)`;
     send(deps, conn, errorReply(ErrorCodes.tooLarge, frame, why));
     conn.ws?.end(1009, 'frame too large');
     return undefined;
@@ -112,7 +110,7 @@ function admitFrame(
   const frameLimited = conn.rate.frame();
   if (frameLimited) return rateLimited(deps, conn, frame, frameLimited);
   // Decoding copies the bytes into a JS string: nothing below refers to `message`.
-  const parsed = parseFrame(Buffer.from(message).toString('utf8'), frame, limits.EDGE_MAX_EVENTS_PER_FRAME);
+  const parsed = parseFrame(Buffer.from(message).toString('utf8'), frame, limits.maxEventsPerFrame);
   if (!parsed.ok) {
     send(deps, conn, parsed.error);
     return undefined;
@@ -132,7 +130,7 @@ function admitFrame(
 }
 
 function acceptEvents(
-  deps: PositionDeps,
+  deps: PositionRouteOptions,
   conn: PositionConn,
   frame: number,
   parsed: AdmittedFrame,
@@ -143,7 +141,7 @@ function acceptEvents(
   const acceptedByType = new Map<string, number>();
   for (let i = 0; i < parsed.events.length; i++) {
     const index = parsed.isArray ? i : undefined;
-    const r = checkEvent(parsed.events[i], index, frame, parsed.checkStrings, deps.frameLimits);
+    const r = checkEvent(parsed.events[i], index, frame, parsed.checkStrings, deps.frameOptions);
     if (isErrorReply(r)) {
       rejected++;
       send(deps, conn, r);
@@ -164,7 +162,7 @@ function acceptEvents(
  * size was checked against max_payload already; a closed connection still throws.
  */
 function sendChat(
-  deps: PositionDeps,
+  deps: PositionRouteOptions,
   conn: PositionConn,
   frame: number,
   chat: AcceptedEvent,
@@ -184,18 +182,18 @@ function sendChat(
   }
 }
 
-function refuse(deps: PositionDeps, conn: PositionConn, frame: number, message: string): undefined {
+function refuse(deps: PositionRouteOptions, conn: PositionConn, frame: number, message: string): undefined {
   send(deps, conn, unavailable(frame, message));
-  if (++conn.refusedInARow >= deps.limits.EDGE_UNAVAILABLE_CLOSE_AFTER && conn.ws) {
+  if (++conn.refusedInARow >= deps.limits.unavailableCloseAfter && conn.ws) {
     conn.ws.end(1013, 'try again later');
   }
   return undefined;
 }
 
-function rateLimited(deps: PositionDeps, conn: PositionConn, frame: number, why: string): undefined {
+function rateLimited(deps: PositionRouteOptions, conn: PositionConn, frame: number, why: string): undefined {
   const message = `${why}; nothing of this frame was accepted: slow down and resend`;
   send(deps, conn, errorReply(ErrorCodes.rateLimited, frame, message));
-  if (++conn.rateLimitedInARow >= deps.limits.EDGE_RATE_LIMIT_CLOSE_AFTER && conn.ws)
+  if (++conn.rateLimitedInARow >= deps.limits.rateLimitedCloseAfter && conn.ws)
     conn.ws.end(1008, 'rate limit exceeded');
   return undefined;
 }

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SharedConfig } from '../shared/config-vars.js';
 import type { Logger } from '../shared/logger.js';
-import type { EdgeConfig } from '../edge/config.js';
+import type { EdgeConfig } from '../config/edge.js';
 import { connectNats, ensureStream, type StreamSettings } from '../shared/nats.js';
 import { JetStreamPublisher } from '../edge/jetstream-publish.js';
 import { parseImportArgs, IMPORT_USAGE, type ImportOptions } from './args.js';

@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parseFrame, checkEvent, isErrorReply, type FrameLimits } from '../../src/edge/frame.js';
+import { parseFrame, checkEvent, isErrorReply, type FrameOptions } from '../../src/edge/frame.js';
 import { exportedSchemas, jsonDir } from '../../scripts/export-schemas.js';
 import { EVENT_TYPES } from '../../src/shared/subjects.js';
 
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const load = (name: string) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
 const MAX_EVENTS_PER_FRAME = 1000;
-const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
+const limits: FrameOptions = { subjectPrefix: 'tracker', maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
 
 /** What the edge does with one frame's text: the first reply, or the accepted events. */
 function run(text: string) {

@@ -1,11 +1,11 @@
-// The composition root (src/app.ts, src/config.ts, src/main.ts) is the only place that
-// knows every role: shared/ imports no role, roles import no other role and not the
-// root, and each role is handed only its own variables (docs/contributing.md "Layout").
+// The composition root (src/app.ts, src/config.ts with src/config/, src/main.ts) is the
+// only place that knows every role: shared/ imports no role, roles import no other role
+// and not the root, and environment variables are read only there: each role is handed
+// camelCase options (docs/contributing.md "Layout").
 import t from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { apiConfig, edgeConfig, ingestConfig, loadConfig, resolveServices } from '../../src/config.js';
-import { edgeVars } from '../../src/edge/config.js';
+import { allVars, apiConfig, edgeOptions, ingestConfig, loadConfig, resolveServices } from '../../src/config.js';
 import { ingestVars } from '../../src/ingest/config.js';
 import { apiVars } from '../../src/api/config.js';
 
@@ -54,10 +54,86 @@ t.test('no non-null assertion on a configured URL anywhere in src/', async (t) =
   }
 });
 
+/** Roles whose modules have stopped reading variable names (all of them once the move is done). */
+const OPTION_ROLES = ['edge'];
+
+/** Any configured variable's name (constants such as EVENT_TYPES are not variables). */
+const ENV_NAME = `(${Object.keys(allVars).join('|')})`;
+/**
+ * Where code reads a variable rather than naming it in a message: a property access
+ * (`cfg.EDGE_X`), an object key or destructured name (`{ EDGE_X }`, `EDGE_X: …`), a
+ * string that is only a name (`'EDGE_X'`, as in a `Pick<>` or a pick list), or
+ * `process.env`. An error message that tells the operator which variable to change
+ * ("… (WS_MAX_PAYLOAD_BYTES)") is text, and allowed.
+ */
+const READS = [
+  new RegExp(`\\.${ENV_NAME}\\b`),
+  new RegExp(`(^|[{,])\\s*${ENV_NAME}\\s*[,}:?]`, 'm'),
+  new RegExp(`['"\`]${ENV_NAME}['"\`]`),
+  /process\.env/,
+];
+const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+const readsOf = (text: string) =>
+  withoutComments(text)
+    .split('\n')
+    .filter((line) => READS.some((re) => re.test(line)))
+    .map((line) => line.trim());
+
+t.test('the variable-read check finds reads and lets messages through', async (t) => {
+  for (const read of [
+    'const n = cfg.EDGE_MAX_EVENTS_PER_FRAME;',
+    'const { EDGE_MAX_EVENTS_PER_FRAME } = cfg;',
+    "pick(cfg, ['WS_MAX_PAYLOAD_BYTES', 'WS_IDLE_TIMEOUT_SECONDS']);",
+    "type L = Pick<EdgeConfig, 'WS_MAX_PAYLOAD_BYTES'>;",
+    'const limits = {\n  WS_MAX_PAYLOAD_BYTES: 1024,\n};',
+    'const url = process.env.NATS_URL;',
+  ])
+    t.not(readsOf(read).length, 0, read);
+  for (const text of [
+    "const why = 'at most ' + limits.maxPayloadBytes + ' bytes are allowed (WS_MAX_PAYLOAD_BYTES)';",
+    "return reject(res, 'send ?token=<API_TOKEN> (or Authorization: Bearer)', 401);",
+    '// Bounded by EDGE_MAX_BUFFERED_EVENTS (docs/edge.md).',
+    'const SUBJECT_CACHE_MAX = 10_000;',
+    "import { EVENT_TYPES, type EventType } from '../shared/subjects.js';",
+  ])
+    t.same(readsOf(text), [], text);
+});
+
+t.test('no module of a role reads an environment variable: roles get camelCase options', async (t) => {
+  for (const role of OPTION_ROLES) {
+    for (const file of tsFiles(join(SRC, role))) {
+      t.same(readsOf(readFileSync(file, 'utf8')), [], relative(SRC, file));
+    }
+  }
+});
+
+/** Every key of an options object, nested ones included, with its path. */
+function keysDeep(value: unknown, path = ''): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([k, v]) => [`${path}${k}`, ...keysDeep(v, `${path}${k}.`)]);
+}
+
+t.test("each role's options are camelCase, and no role is given the NATS or database URL", async (t) => {
+  const cfg = resolveServices(loadConfig({}), { natsUrl: 'nats://127.0.0.1:4222', databaseUrl: 'postgres://x@h/db' });
+  for (const [role, given] of [['edge', edgeOptions(cfg)]] as const) {
+    const keys = keysDeep(given);
+    t.not(keys.length, 0, `${role} has options`);
+    t.same(
+      keys.filter((k) => !/^[a-z][A-Za-z0-9]*$/.test(k.split('.').pop()!)),
+      [],
+      `${role}'s options are camelCase`,
+    );
+    t.notMatch(
+      JSON.stringify(given),
+      /nats:\/\/|postgres:\/\//,
+      `${role} is not given a service URL (the root connects)`,
+    );
+  }
+});
+
 t.test('each role is given its own variables and the shared ones it names, nothing else', async (t) => {
   const cfg = resolveServices(loadConfig({}), { natsUrl: 'nats://127.0.0.1:4222', databaseUrl: 'postgres://x@h/db' });
   const cases = [
-    ['edge', edgeConfig(cfg), edgeVars, ['PLUGIN_SECRET', 'PLUGIN_SECRETS', 'SUBJECT_PREFIX']],
     ['ingest', ingestConfig(cfg), ingestVars, ['STREAM_NAME', 'SUBJECT_PREFIX']],
     ['api', apiConfig(cfg), apiVars, ['DATABASE_URL']],
   ] as const;

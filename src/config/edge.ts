@@ -1,7 +1,10 @@
-// Environment variables of the edge role (WebSocket ingest + live feed).
+// Environment variables of the edge role (WebSocket ingest + live feed), and how the
+// composition root turns them into the edge's options (camelCase, units in names):
+// no module of src/edge/ sees a variable name (docs/contributing.md "Layout").
 // Wire protocol and the meaning of each limit: docs/protocol.md and docs/edge.md.
 import { int, oneOf, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 import type { SharedConfig } from '../shared/config-vars.js';
+import type { EdgeOptions } from '../edge/index.js';
 
 export const edgeVars = {
   WS_MAX_PAYLOAD_BYTES: int(
@@ -135,7 +138,7 @@ export const edgeSharedVars = [
   'PLUGIN_SECRETS',
 ] as const satisfies readonly (keyof SharedConfig)[];
 
-/** Everything the edge role is given (built by the composition root, src/config.ts). */
+/** The edge's slice of the environment (src/config.ts); the role itself gets `edgeOptions(…)`. */
 export type EdgeConfig = Readonly<ParsedVars<typeof edgeVars>> & Pick<SharedConfig, (typeof edgeSharedVars)[number]>;
 
 /** Every accepted plugin secret: PLUGIN_SECRET plus PLUGIN_SECRETS (docs/security.md). */
@@ -145,4 +148,43 @@ export function pluginSecrets(cfg: Pick<SharedConfig, 'PLUGIN_SECRET' | 'PLUGIN_
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   return [...new Set([...(cfg.PLUGIN_SECRET ? [cfg.PLUGIN_SECRET] : []), ...more])];
+}
+
+/** The edge's options, built from its variables (src/config.ts hands them to startEdge). */
+export function edgeOptions(cfg: EdgeConfig): EdgeOptions {
+  const socket = {
+    idleTimeoutSeconds: cfg.WS_IDLE_TIMEOUT_SECONDS,
+    maxBackpressureBytes: cfg.WS_MAX_BACKPRESSURE_BYTES,
+  };
+  return {
+    subjectPrefix: cfg.SUBJECT_PREFIX,
+    pluginSecrets: pluginSecrets(cfg),
+    maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
+    ackTimeoutMs: cfg.EDGE_ACK_TIMEOUT_MS,
+    unhealthyAfterSeconds: cfg.EDGE_UNHEALTHY_AFTER_SECONDS,
+    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
+    publisher: {
+      mode: cfg.EDGE_PUBLISH_MODE,
+      batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
+      batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
+      maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
+      maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
+      publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
+      retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
+      dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
+      dedupTtlMs: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * 1000,
+    },
+    position: {
+      ...socket,
+      maxPayloadBytes: cfg.WS_MAX_PAYLOAD_BYTES,
+      maxEventsPerFrame: cfg.EDGE_MAX_EVENTS_PER_FRAME,
+      unavailableCloseAfter: cfg.EDGE_UNAVAILABLE_CLOSE_AFTER,
+      rate: {
+        framesPerSecond: cfg.EDGE_RATE_LIMIT_FRAMES_PER_SECOND,
+        eventsPerSecond: cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND,
+      },
+      rateLimitedCloseAfter: cfg.EDGE_RATE_LIMIT_CLOSE_AFTER,
+    },
+    live: { ...socket, maxCoalesceMs: cfg.EDGE_LIVE_MAX_COALESCE_MS },
+  };
 }
