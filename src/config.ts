@@ -7,10 +7,11 @@ import { parseEnv, pick, type ParsedVars, type VarSpecs } from './shared/env-var
 import { sharedVars } from './shared/config-vars.js';
 import { ConfigError } from './shared/errors.js';
 import { edgeVars, pluginSecrets } from './config/edge.js';
-import { ingestSharedVars, ingestVars, type IngestConfig } from './ingest/config.js';
+import { ingestVars } from './config/ingest.js';
 import { apiVars, type ApiConfig } from './api/config.js';
 
 export { edgeOptions } from './config/edge.js';
+export { ingestOptions } from './config/ingest.js';
 
 export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars } satisfies VarSpecs;
 
@@ -27,8 +28,6 @@ export function resolveServices(cfg: Config, urls: { natsUrl?: string; databaseU
 }
 
 const keysOf = <T extends object>(vars: T) => Object.keys(vars) as (keyof T)[];
-
-export const ingestConfig = (cfg: Config): IngestConfig => pick(cfg, [...keysOf(ingestVars), ...ingestSharedVars]);
 
 export const apiConfig = (cfg: ResolvedConfig): ApiConfig => pick(cfg, [...keysOf(apiVars), 'DATABASE_URL']);
 

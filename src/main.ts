@@ -12,6 +12,7 @@ import { createLogger } from './shared/logger.js';
 import { startLocalServices } from './shared/localstack/index.js';
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
+import { replayCommandOptions } from './app.js';
 import { runReplay } from './ingest/replay-command.js';
 import { runImportSqlite } from './import/command.js';
 
@@ -56,7 +57,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const resolved = resolveServices(cfg, local ?? {});
-    if (command === 'replay') return await runReplay(resolved, log, rest);
+    if (command === 'replay') return await runReplay(replayCommandOptions(resolved, log), log, rest);
     return await run(resolved, log, local);
   } finally {
     if (command !== 'start') await local?.stop();

@@ -69,7 +69,7 @@ function convert(kind: FieldKind, v: unknown, i: number, field: string): Value {
 }
 
 /** What decoding is allowed to accept. */
-export interface DecodeLimits {
+export interface DecodeOptions {
   readonly prefix: string;
   /** Larger messages are dead-lettered unread (INGEST_MAX_MESSAGE_BYTES). */
   readonly maxMessageBytes: number;
@@ -210,7 +210,7 @@ function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
 }
 
 /** Throws PoisonError naming what is wrong. `seq` is the message's stream sequence. */
-export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8Array, seq: number): DecodedMessage {
+export function decodeMessage(limits: DecodeOptions, subject: string, data: Uint8Array, seq: number): DecodedMessage {
   const { type, characterName } = routeOf(limits.prefix, subject);
   const { env, ids, events } = parseEnvelope(data, limits.maxMessageBytes);
   if (env.type !== type)

@@ -11,8 +11,11 @@ export interface MainProcess {
   output(): string;
 }
 
-export function spawnMain(env: NodeJS.ProcessEnv, args: string[]): MainProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+/** The test entry that starts the app with test seams (faults) from its arguments. */
+export const SEAMED_MAIN = 'test/helpers/seamed-main.ts';
+
+export function spawnMain(env: NodeJS.ProcessEnv, args: string[], entry = 'src/main.ts'): MainProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
