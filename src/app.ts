@@ -1,7 +1,7 @@
 // Wires the roles of one process: connections, the HTTP app, then each role in ROLES,
 // each given only its own options, built from the configuration (src/config.ts).
 // Used by `npm start` (src/run.ts), by tests (in-process) and by the benchmarks.
-import { apiConfig, edgeOptions, ingestOptions, type ResolvedConfig } from './config.js';
+import { apiOptions, edgeOptions, ingestOptions, type ResolvedConfig } from './config.js';
 import type { Logger } from './shared/logger.js';
 import { connectNats, ensureStream } from './shared/nats.js';
 import { registerServiceChecks } from './service-health.js';
@@ -55,7 +55,7 @@ export async function startApp(cfg: ResolvedConfig, log: Logger, seams: SeamOpti
   };
   try {
     if (cfg.ROLES.includes('ingest')) roles.push(await startIngest(rt, ingestOptions(cfg), seams.ingest));
-    if (cfg.ROLES.includes('api')) roles.push(await startApi(rt, apiConfig(cfg)));
+    if (cfg.ROLES.includes('api')) roles.push(await startApi(rt, apiOptions(cfg)));
     if (cfg.ROLES.includes('edge')) roles.push(await startEdge(rt, edgeOptions(cfg)));
     addNotFound(app);
     const { socket, port } = await listen(app, cfg.HOST, cfg.PORT);

@@ -3,15 +3,16 @@
 // object and checked for contradictions. Each role is given camelCase options built
 // from it (`edgeOptions`, …): no module below a role's entry sees a variable name.
 // See README "Configuration" and docs/contributing.md "Layout".
-import { parseEnv, pick, type ParsedVars, type VarSpecs } from './shared/env-vars.js';
+import { parseEnv, type ParsedVars, type VarSpecs } from './shared/env-vars.js';
 import { sharedVars } from './shared/config-vars.js';
 import { ConfigError } from './shared/errors.js';
 import { edgeVars, pluginSecrets } from './config/edge.js';
 import { ingestVars } from './config/ingest.js';
-import { apiVars, type ApiConfig } from './api/config.js';
+import { apiVars } from './config/api.js';
 
 export { edgeOptions } from './config/edge.js';
 export { ingestOptions } from './config/ingest.js';
+export { apiOptions, queryLimitOptions } from './config/api.js';
 
 export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars } satisfies VarSpecs;
 
@@ -26,10 +27,6 @@ export function resolveServices(cfg: Config, urls: { natsUrl?: string; databaseU
   if (!NATS_URL || !DATABASE_URL) throw new Error('resolveServices: NATS_URL and DATABASE_URL must be known');
   return Object.freeze({ ...cfg, NATS_URL, DATABASE_URL });
 }
-
-const keysOf = <T extends object>(vars: T) => Object.keys(vars) as (keyof T)[];
-
-export const apiConfig = (cfg: ResolvedConfig): ApiConfig => pick(cfg, [...keysOf(apiVars), 'DATABASE_URL']);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
