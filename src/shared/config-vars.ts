@@ -1,5 +1,5 @@
 // Variables shared by every role. Role-specific variables live beside each role
-// (src/edge/config.ts, src/ingest/config.ts, src/api/config.ts).
+// (src/config/edge.ts, src/config/ingest.ts, src/config/api.ts).
 import { str, int, url, oneOf, list, bool, matching, type ParsedVars, type VarSpecs } from './env-vars.js';
 
 export const ROLES = ['edge', 'ingest', 'api'] as const;
