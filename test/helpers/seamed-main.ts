@@ -29,8 +29,13 @@ export function faultSeams(fault: Fault): IngestSeamOptions {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { fault: { type: 'string' } }, strict: true });
-  const fault = values.fault as Fault;
+  let fault: Fault;
+  try {
+    fault = parseArgs({ options: { fault: { type: 'string' } }, strict: true }).values.fault as Fault;
+  } catch (err) {
+    process.stderr.write(`seamed-main: ${(err as Error).message}\n`);
+    return 2;
+  }
   if (!FAULTS.includes(fault)) {
     process.stderr.write(`seamed-main: --fault must be one of ${FAULTS.join(', ')}\n`);
     return 2;
