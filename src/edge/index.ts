@@ -2,7 +2,8 @@
 // NATS) and /ws/live (NATS -> browsers). Wire protocol: docs/protocol.md.
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
 import type { Health } from '../shared/health.js';
-import { createEdgeMetrics } from './metrics.js';
+import type { Logger } from '../shared/logger.js';
+import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import { JetStreamPublisher } from './jetstream-publish.js';
 import { AckTrackers } from './ack-tracker.js';
@@ -37,12 +38,7 @@ export async function startEdge(rt: Runtime, opts: EdgeOptions): Promise<RoleHan
   const maxMessageBytes = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   const budget = new SizeBudget(maxMessageBytes);
   const jsPublisher = new JetStreamPublisher(nc);
-  const publisher = new Publisher(
-    jsPublisher.publish,
-    { ...opts.publisher, budget },
-    metrics,
-    log.child({ component: 'edge-publisher' }),
-  );
+  const publisher = createPublisher(opts.publisher, jsPublisher, budget, metrics, log);
   const acks = new AckTrackers(opts.ackTimeoutMs);
   let stopping = false;
   const isStopping = () => stopping;
@@ -82,6 +78,16 @@ export async function startEdge(rt: Runtime, opts: EdgeOptions): Promise<RoleHan
       await feed.close();
     },
   };
+}
+
+function createPublisher(
+  opts: EdgeOptions['publisher'],
+  jsPublisher: JetStreamPublisher,
+  budget: SizeBudget,
+  metrics: EdgeMetrics,
+  log: Logger,
+): Publisher {
+  return new Publisher(jsPublisher.publish, { ...opts, budget }, metrics, log.child({ component: 'edge-publisher' }));
 }
 
 /** The `edge` check of /health: failing publishes, a full buffer, or a stall (docs/edge.md). */
