@@ -1,7 +1,7 @@
 // Wires the roles of one process: connections, the HTTP app, then each role in ROLES,
-// each given only its own configuration (src/config.ts).
+// each given only its own options, built from the configuration (src/config.ts).
 // Used by `npm start` (src/run.ts), by tests (in-process) and by the benchmarks.
-import { apiConfig, edgeConfig, ingestConfig, type ResolvedConfig } from './config.js';
+import { apiOptions, edgeOptions, ingestOptions, type ResolvedConfig } from './config.js';
 import type { Logger } from './shared/logger.js';
 import { connectNats, ensureQuarantineStream, ensureStream } from './shared/nats.js';
 import { registerServiceChecks } from './service-health.js';
@@ -15,6 +15,8 @@ import { httpAccess, parseOrigins } from './shared/http/access.js';
 import type { Runtime, RoleHandle } from './shared/runtime.js';
 import { startEdge } from './edge/index.js';
 import { startIngest } from './ingest/index.js';
+import type { IngestSeamOptions } from './ingest/seams.js';
+import type { ReplayCommandOptions } from './ingest/replay-command.js';
 import { startApi } from './api/index.js';
 
 export interface RunningApp {
@@ -23,11 +25,23 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
-export async function startApp(cfg: ResolvedConfig, log: Logger): Promise<RunningApp> {
+/** Test and benchmark seams, injected here by whoever builds the app (never the environment). */
+export interface SeamOptions {
+  readonly ingest?: IngestSeamOptions;
+}
+
+export async function startApp(cfg: ResolvedConfig, log: Logger, seams: SeamOptions = {}): Promise<RunningApp> {
   if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
   const nc = await connectNats(cfg, `tracker-${cfg.ROLES.join('+')}`, log);
   const jsm = await ensureStream(nc, cfg, log);
-  await ensureQuarantineStream(jsm, cfg, log);
+  // Best effort, like the quarantine itself: a server without room for its byte cap
+  // (QUARANTINE_MAX_BYTES is reserved in the JetStream store) must not keep the app down.
+  await ensureQuarantineStream(jsm, cfg, log).catch((err: Error) =>
+    log.warn(
+      { err: err.message },
+      'quarantine stream not created: refused events are counted, not kept (docs/operations.md "Quarantine")',
+    ),
+  );
   const pool = createPool(cfg.DATABASE_URL, cfg.PG_POOL_MAX, log);
   const metrics = createMetrics(cfg.ROLES);
   const health = new Health();
@@ -48,9 +62,9 @@ export async function startApp(cfg: ResolvedConfig, log: Logger): Promise<Runnin
     await pool.end().catch(() => {});
   };
   try {
-    if (cfg.ROLES.includes('ingest')) roles.push(await startIngest(rt, ingestConfig(cfg)));
-    if (cfg.ROLES.includes('api')) roles.push(await startApi(rt, apiConfig(cfg)));
-    if (cfg.ROLES.includes('edge')) roles.push(await startEdge(rt, edgeConfig(cfg)));
+    if (cfg.ROLES.includes('ingest')) roles.push(await startIngest(rt, ingestOptions(cfg), seams.ingest));
+    if (cfg.ROLES.includes('api')) roles.push(await startApi(rt, apiOptions(cfg)));
+    if (cfg.ROLES.includes('edge')) roles.push(await startEdge(rt, edgeOptions(cfg)));
     addNotFound(app);
     const { socket, port } = await listen(app, cfg.HOST, cfg.PORT);
     return {
@@ -65,4 +79,14 @@ export async function startApp(cfg: ResolvedConfig, log: Logger): Promise<Runnin
     await stopAll();
     throw err;
   }
+}
+
+/** What the `replay` command runs with (src/ingest/replay-command.ts). */
+export function replayCommandOptions(cfg: ResolvedConfig, log: Logger): ReplayCommandOptions {
+  return {
+    ingest: ingestOptions(cfg),
+    databaseUrl: cfg.DATABASE_URL,
+    migrateOnStart: cfg.MIGRATE_ON_START,
+    connectNats: (name) => connectNats(cfg, name, log),
+  };
 }

@@ -1,13 +1,18 @@
-// The composition root's configuration: every variable (shared plus each role's),
-// parsed from the environment into one frozen object, checked for contradictions,
-// then cut into the per-role objects each role is given. Roles never see the whole
-// table, and `shared/` never imports a role. See README "Configuration".
-import { parseEnv, pick, type ParsedVars, type VarSpecs } from './shared/env-vars.js';
+// The composition root's configuration: every variable (shared plus each role's, the
+// latter declared in src/config/<role>.ts), parsed from the environment into one frozen
+// object and checked for contradictions. Each role is given camelCase options built
+// from it (`edgeOptions`, …): no module below a role's entry sees a variable name.
+// See README "Configuration" and docs/contributing.md "Layout".
+import { parseEnv, type ParsedVars, type VarSpecs } from './shared/env-vars.js';
 import { sharedVars } from './shared/config-vars.js';
 import { ConfigError } from './shared/errors.js';
-import { edgeSharedVars, edgeVars, pluginSecrets, type EdgeConfig } from './edge/config.js';
-import { ingestSharedVars, ingestVars, type IngestConfig } from './ingest/config.js';
-import { apiSharedVars, apiVars, type ApiConfig } from './api/config.js';
+import { edgeVars, pluginSecrets } from './config/edge.js';
+import { ingestVars } from './config/ingest.js';
+import { apiVars } from './config/api.js';
+
+export { edgeOptions } from './config/edge.js';
+export { ingestOptions } from './config/ingest.js';
+export { apiOptions, queryLimitOptions } from './config/api.js';
 
 export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars } satisfies VarSpecs;
 
@@ -22,15 +27,6 @@ export function resolveServices(cfg: Config, urls: { natsUrl?: string; databaseU
   if (!NATS_URL || !DATABASE_URL) throw new Error('resolveServices: NATS_URL and DATABASE_URL must be known');
   return Object.freeze({ ...cfg, NATS_URL, DATABASE_URL });
 }
-
-const keysOf = <T extends object>(vars: T) => Object.keys(vars) as (keyof T)[];
-
-export const edgeConfig = (cfg: Config): EdgeConfig => pick(cfg, [...keysOf(edgeVars), ...edgeSharedVars]);
-
-export const ingestConfig = (cfg: Config): IngestConfig => pick(cfg, [...keysOf(ingestVars), ...ingestSharedVars]);
-
-export const apiConfig = (cfg: ResolvedConfig): ApiConfig =>
-  pick(cfg, [...keysOf(apiVars), ...apiSharedVars, 'DATABASE_URL']);
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 

@@ -14,9 +14,10 @@ import { createLogger } from './shared/logger.js';
 import { startLocalServices } from './localstack/index.js';
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
+import { replayCommandOptions } from './app.js';
 import { readReplayArgs, runReplay } from './ingest/replay-command.js';
 import { runImportSqlite } from './import/command.js';
-import { runQuarantine } from './edge/quarantine-command.js';
+import { runQuarantine } from './quarantine/command.js';
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'start', ...rest] = argv;
@@ -70,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const resolved = resolveServices(cfg, local ?? {});
-    if (command === 'replay') return await runReplay(resolved, log, rest);
+    if (command === 'replay') return await runReplay(replayCommandOptions(resolved, log), log, rest);
     return await run(resolved, log, local);
   } finally {
     if (command !== 'start') await local?.stop();

@@ -2,12 +2,17 @@
 import type { ResolvedConfig } from './config.js';
 import type { Logger } from './shared/logger.js';
 import type { LocalServices } from './localstack/index.js';
-import { startApp, type RunningApp } from './app.js';
+import { startApp, type RunningApp, type SeamOptions } from './app.js';
 
-export async function run(cfg: ResolvedConfig, log: Logger, local: LocalServices | undefined): Promise<number> {
+export async function run(
+  cfg: ResolvedConfig,
+  log: Logger,
+  local: LocalServices | undefined,
+  seams: SeamOptions = {},
+): Promise<number> {
   let app: RunningApp;
   try {
-    app = await startApp(cfg, log);
+    app = await startApp(cfg, log, seams);
   } catch (err) {
     await local?.stop();
     throw err;

@@ -6,7 +6,7 @@ import { canonicalEventJson } from '../../src/shared/canonical-json.js';
 import { compileFallback } from './fallback-schema.js';
 import { loadProjectValidator } from './project-validator.js';
 import { normalizeEvent, mayNeedNormalizing, DEFAULT_NORMALIZE_OPTIONS } from '../../schemas/normalize.js';
-import { checkEvent, isErrorReply, type FrameLimits } from '../../src/edge/frame.js';
+import { checkEvent, isErrorReply, type FrameOptions } from '../../src/edge/frame.js';
 import { SizeBudget } from '../../src/edge/size-budget.js';
 
 export interface ValidateResult {
@@ -91,7 +91,7 @@ export async function benchValidation(minMs: number): Promise<ValidateResult> {
 function benchNormalizer(events: Record<string, unknown>[], minMs: number) {
   const telemetry = events.filter((e) => e.type === 'telemetry');
   const legacy = telemetry.map(legacyForm);
-  const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
+  const limits: FrameOptions = { subjectPrefix: 'tracker', maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
   const check = (e: unknown) => checkEvent(e, undefined, 1, false, limits);
   if (legacy.some((e) => isErrorReply(check(e)))) throw new Error('bench: a legacy sample event is refused');
   const receive = () => '2026-12-04T10:00:00.000Z';

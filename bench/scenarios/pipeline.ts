@@ -1,6 +1,7 @@
 // Baselines (b) and (c): this pipeline, edge and ingest each in its own process
 // (`node dist/src/main.js start` with ROLES=edge / ROLES=ingest) so RSS and CPU are
 // measured per role, with EDGE_PUBLISH_MODE=per-event or batched.
+import { quarantineStreamName } from '../../src/shared/quarantine.js';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
@@ -114,6 +115,7 @@ export async function runPipeline(
   } finally {
     for (const c of children.reverse()) await c.stop();
     await jsm.streams.delete(common.STREAM_NAME).catch(() => {});
+    await jsm.streams.delete(quarantineStreamName(common.STREAM_NAME)).catch(() => {});
     await nc.close().catch(() => {});
     await db.drop().catch(() => {});
   }

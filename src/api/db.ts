@@ -4,7 +4,6 @@
 // PGlite both satisfy: the mode-comparison test runs the API's exact SQL on both.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { ApiConfig } from './config.js';
 import type { Logger } from '../shared/logger.js';
 import { TrackerError, ErrorCodes, SqlStates, isDatabaseUnreachable } from '../shared/errors.js';
 
@@ -12,22 +11,23 @@ export interface Queryable {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
-/** The database the API reads: API_DATABASE_URL (a replica, say), else DATABASE_URL. */
-export const apiDatabaseUrl = (cfg: Pick<ApiConfig, 'API_DATABASE_URL' | 'DATABASE_URL'>) =>
-  cfg.API_DATABASE_URL ?? cfg.DATABASE_URL;
+/** The database the API reads, and how. */
+export interface ApiDatabaseOptions {
+  /** A streaming replica, say (docs/operations.md "Read replica"); else the primary. */
+  readonly url: string;
+  readonly poolMax: number;
+  readonly statementTimeoutMs: number;
+}
 
-export function createApiPool(
-  cfg: Pick<ApiConfig, 'API_DATABASE_URL' | 'DATABASE_URL' | 'API_PG_POOL_MAX' | 'API_STATEMENT_TIMEOUT_MS'>,
-  log: Logger,
-): pg.Pool {
+export function createApiPool(opts: ApiDatabaseOptions, log: Logger): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: apiDatabaseUrl(cfg),
-    max: cfg.API_PG_POOL_MAX,
+    connectionString: opts.url,
+    max: opts.poolMax,
     application_name: 'telemetry-tracker-api',
     // JIT compiling costs tens of ms and these reads run in a few: measured by the read
     // benchmark (docs/benchmarks.md "Read benchmark").
     options: '-c jit=off',
-    statement_timeout: cfg.API_STATEMENT_TIMEOUT_MS,
+    statement_timeout: opts.statementTimeoutMs,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
   });
@@ -42,7 +42,7 @@ export function createApiPool(
  * planning the aggregate views, which span every chunk, cost more than running them,
  * and a prepared statement is planned once (docs/benchmarks.md "Read benchmark").
  */
-export function queryable(pool: pg.Pool, cfg: Pick<ApiConfig, 'API_STATEMENT_TIMEOUT_MS'>): Queryable {
+export function queryable(pool: pg.Pool, opts: Pick<ApiDatabaseOptions, 'statementTimeoutMs'>): Queryable {
   const names = new Map<string, string>();
   const nameOf = (text: string) => {
     let n = names.get(text);
@@ -61,7 +61,7 @@ export function queryable(pool: pg.Pool, cfg: Pick<ApiConfig, 'API_STATEMENT_TIM
         if ((err as { code?: string }).code === SqlStates.queryCanceled) {
           throw new TrackerError(
             ErrorCodes.unavailable,
-            `query took longer than API_STATEMENT_TIMEOUT_MS (${cfg.API_STATEMENT_TIMEOUT_MS} ms); narrow the range`,
+            `query took longer than API_STATEMENT_TIMEOUT_MS (${opts.statementTimeoutMs} ms); narrow the range`,
             { cause: err },
           );
         }

@@ -3,11 +3,9 @@
 // /health and /metrics themselves are served by src/shared/http/server.ts.
 import { Histogram } from 'prom-client';
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
-import { pick } from '../shared/env-vars.js';
-import { apiLimitVars, type ApiConfig } from './config.js';
 import type { Registry } from '../shared/metrics.js';
 import { getJson } from '../shared/http/server.js';
-import { createApiPool, queryable, type Queryable } from './db.js';
+import { createApiPool, queryable, type ApiDatabaseOptions, type Queryable } from './db.js';
 import { apiRoutes } from './routes.js';
 import { quarantineSource } from './reads/quarantine.js';
 import { openApiDocument, type ExtraPath } from './openapi.js';
@@ -15,12 +13,26 @@ import { startRetentionTimer } from './retention.js';
 import { startRollupTimer } from './rollups.js';
 import { jobsCheck, registerJobMetrics } from './jobs.js';
 import { compileQuery } from './query-params.js';
-import { querySchemas } from './schemas/queries.js';
+import { querySchemas, type QueryLimitOptions } from './schemas/queries.js';
 import { addStaticRoutes } from './static-files.js';
 import { join } from 'node:path';
 import { projectRoot } from '../shared/project-root.js';
 
 const HTTP_METRIC = 'tracker_http_request_seconds';
+
+/** Everything the read API is configured with, built by the composition root (src/config/api.ts). */
+export interface ApiOptions {
+  readonly database: ApiDatabaseOptions;
+  readonly limits: QueryLimitOptions;
+  /** Where GET /quarantine reads refused events (docs/api.md "Quarantine reads"). */
+  readonly quarantine: { readonly streamName: string; readonly subjectPrefix: string };
+  /** Folder of the built web page; unset: dist/web of this install. */
+  readonly webDir?: string;
+  /** 0 = never (a cron job calls it). */
+  readonly retentionIntervalMs: number;
+  /** 0 = never (a cron job calls it). */
+  readonly rollupIntervalMs: number;
+}
 
 /** Served outside the route table, documented in /openapi.json all the same. */
 export const EXTRA_PATHS: ExtraPath[] = [
@@ -70,24 +82,24 @@ function registerApiChecks(rt: Runtime, db: Queryable, primary: Queryable): void
   registerJobMetrics(primary, rt.metrics, rt.log);
 }
 
-export async function startApi(rt: Runtime, cfg: ApiConfig): Promise<RoleHandle> {
+export async function startApi(rt: Runtime, opts: ApiOptions): Promise<RoleHandle> {
   const { log, app } = rt;
-  const pool = createApiPool(cfg, log);
-  const db = queryable(pool, cfg);
+  const pool = createApiPool(opts.database, log);
+  const db = queryable(pool, opts.database);
   // The primary, for the writes below and their health (the API's own pool may read a replica).
-  const primary = queryable(rt.pool, cfg);
+  const primary = queryable(rt.pool, opts.database);
   const latency = httpHistogram(rt.metrics);
   // Route label = the registered path (bounded cardinality), never the raw URL.
   const onDone = (route: string, status: number, seconds: number) =>
     latency.observe({ route, status: String(status) }, seconds);
 
-  const limits = pick(cfg, apiLimitVars);
-  const routes = apiRoutes(limits, db, quarantineSource(rt.nc, cfg.STREAM_NAME, cfg.SUBJECT_PREFIX));
+  const quarantine = quarantineSource(rt.nc, opts.quarantine.streamName, opts.quarantine.subjectPrefix);
+  const routes = apiRoutes(opts.limits, db, quarantine);
   for (const r of routes) {
     getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
   }
   const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS));
-  const noParams = compileQuery(querySchemas(limits).none);
+  const noParams = compileQuery(querySchemas(opts.limits).none);
   getJson(
     app,
     '/openapi.json',
@@ -99,12 +111,12 @@ export async function startApi(rt: Runtime, cfg: ApiConfig): Promise<RoleHandle>
     { onDone },
   );
 
-  addStaticRoutes(app, cfg.API_WEB_DIR ?? join(projectRoot(), 'dist', 'web'), log);
+  addStaticRoutes(app, opts.webDir ?? join(projectRoot(), 'dist', 'web'), log);
 
   registerApiChecks(rt, db, primary);
-  // Writes: always on the primary (DATABASE_URL), even when reads go to a replica.
-  const retention = startRetentionTimer(primary, cfg.API_RETENTION_INTERVAL_MS, log, rt.metrics);
-  const rollups = startRollupTimer(primary, cfg.API_ROLLUP_INTERVAL_MS, log, rt.metrics);
+  // Writes: always on the primary, even when reads go to a replica.
+  const retention = startRetentionTimer(primary, opts.retentionIntervalMs, log, rt.metrics);
+  const rollups = startRollupTimer(primary, opts.rollupIntervalMs, log, rt.metrics);
   log.info({ routes: routes.map((r) => r.path) }, 'read API ready');
 
   return {

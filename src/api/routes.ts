@@ -2,11 +2,10 @@
 // (compiled once), run one parameterized read, shape the JSON. The table of routes
 // also feeds /openapi.json, so what is documented is what is served.
 import type { TObject, TSchema } from '@sinclair/typebox';
-import type { ApiLimits } from './config.js';
 import type { Queryable } from './db.js';
 import { compileQuery } from './query-params.js';
 import { timeRange } from './time-range.js';
-import { querySchemas } from './schemas/queries.js';
+import { querySchemas, type QueryLimitOptions } from './schemas/queries.js';
 import * as R from './schemas/responses.js';
 import { readLive, readTrails, readHistory, autoBucket } from './reads/telemetry.js';
 import { readEvents, readHeatmap, SPAWNS, RARES, type EventKind } from './reads/events.js';
@@ -33,21 +32,21 @@ function route<S extends TObject>(
 }
 
 /** What every route handler works with: the database, the limits and the compiled query schemas. */
-interface RouteContext {
+interface RouteOptions {
   readonly db: Queryable;
-  readonly limits: ApiLimits;
+  readonly limits: QueryLimitOptions;
   readonly Q: ReturnType<typeof querySchemas>;
   readonly range: (q: { from?: string; to?: string }) => { from: Date; to: Date };
   readonly quarantine: QuarantineSource;
 }
 
-export function apiRoutes(limits: ApiLimits, db: Queryable, quarantine: QuarantineSource): Route[] {
-  const ctx: RouteContext = {
+export function apiRoutes(limits: QueryLimitOptions, db: Queryable, quarantine: QuarantineSource): Route[] {
+  const ctx: RouteOptions = {
     db,
     quarantine,
     limits,
     Q: querySchemas(limits),
-    range: (q) => timeRange(q, limits.API_DEFAULT_RANGE_SECONDS),
+    range: (q) => timeRange(q, limits.defaultRangeSeconds),
   };
   return [
     liveRoute(ctx),
@@ -62,19 +61,19 @@ export function apiRoutes(limits: ApiLimits, db: Queryable, quarantine: Quaranti
   ];
 }
 
-const liveRoute = ({ db, limits, Q }: RouteContext) =>
+const liveRoute = ({ db, limits, Q }: RouteOptions) =>
   route(
     '/live',
     'Latest telemetry of every character seen in the last `seconds`.',
     Q.live,
     R.LiveResponse,
     async (q) => {
-      const r = await readLive(db, q.seconds ?? limits.API_LIVE_DEFAULT_SECONDS, limits.API_MAX_ROWS);
+      const r = await readLive(db, q.seconds ?? limits.liveDefaultSeconds, limits.maxRows);
       return { players: r.rows, truncated: r.truncated };
     },
   );
 
-const historyRoute = ({ db, limits, Q, range }: RouteContext) =>
+const historyRoute = ({ db, limits, Q, range }: RouteOptions) =>
   route(
     '/history',
     "One character's telemetry over [from, to): raw samples or time buckets.",
@@ -82,8 +81,8 @@ const historyRoute = ({ db, limits, Q, range }: RouteContext) =>
     R.HistoryResponse,
     async (q) => {
       const { from, to } = range(q);
-      const bucket = q.bucket ?? autoBucket(to.getTime() - from.getTime(), limits.API_HISTORY_TARGET_POINTS);
-      const r = await readHistory(db, q.character, from, to, bucket, limits.API_MAX_ROWS);
+      const bucket = q.bucket ?? autoBucket(to.getTime() - from.getTime(), limits.historyTargetPoints);
+      const r = await readHistory(db, q.character, from, to, bucket, limits.maxRows);
       return {
         character: q.character,
         bucket,
@@ -95,27 +94,27 @@ const historyRoute = ({ db, limits, Q, range }: RouteContext) =>
     },
   );
 
-const trailsRoute = ({ db, limits, Q }: RouteContext) =>
+const trailsRoute = ({ db, limits, Q }: RouteOptions) =>
   route(
     '/trails',
     'Positions of the last `seconds`, ordered by character then time.',
     Q.trails,
     R.TrailsResponse,
     async (q) => {
-      const seconds = q.seconds ?? limits.API_TRAILS_DEFAULT_SECONDS;
-      const r = await readTrails(db, seconds, q.character, limits.API_MAX_ROWS);
+      const seconds = q.seconds ?? limits.trailsDefaultSeconds;
+      const r = await readTrails(db, seconds, q.character, limits.maxRows);
       return { trails: r.rows, truncated: r.truncated };
     },
   );
 
-const charactersRoute = ({ db, limits, Q }: RouteContext) =>
+const charactersRoute = ({ db, limits, Q }: RouteOptions) =>
   route(
     '/characters',
     'Every character with stored telemetry (live or not), by name, with the time of its newest sample.',
     Q.characters,
     R.CharactersResponse,
     async (q) => {
-      const r = await readCharacters(db, q.q, Math.min(q.limit ?? limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS));
+      const r = await readCharacters(db, q.q, Math.min(q.limit ?? limits.defaultLimit, limits.maxRows));
       return { characters: r.rows, truncated: r.truncated };
     },
   );
@@ -123,10 +122,10 @@ const charactersRoute = ({ db, limits, Q }: RouteContext) =>
 const keyOf = (kind: EventKind) => (kind === SPAWNS ? 'spawns' : 'rares');
 
 function eventListRoute(
-  { db, limits, range }: RouteContext,
+  { db, limits, range }: RouteOptions,
   kind: EventKind,
   base: '/spawns' | '/rares',
-  query: RouteContext['Q']['spawns' | 'rares'],
+  query: RouteOptions['Q']['spawns' | 'rares'],
 ) {
   const key = keyOf(kind);
   return route(
@@ -135,7 +134,7 @@ function eventListRoute(
     query,
     key === 'spawns' ? R.SpawnsResponse : R.RaresResponse,
     async (q) => {
-      const limit = Math.min(q.limit ?? limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS);
+      const limit = Math.min(q.limit ?? limits.defaultLimit, limits.maxRows);
       const name = (q as Record<string, unknown>)[kind.nameColumn] as string | undefined;
       const r = await readEvents(db, kind, { ...range(q), name, character: q.character }, limit);
       return { [key]: r.rows, truncated: r.truncated };
@@ -144,10 +143,10 @@ function eventListRoute(
 }
 
 function eventHeatmapRoute(
-  { db, limits, range }: RouteContext,
+  { db, limits, range }: RouteOptions,
   kind: EventKind,
   base: '/spawns' | '/rares',
-  query: RouteContext['Q']['spawnsHeatmap' | 'raresHeatmap'],
+  query: RouteOptions['Q']['spawnsHeatmap' | 'raresHeatmap'],
 ) {
   return route(
     `${base}/heatmap`,
@@ -156,22 +155,22 @@ function eventHeatmapRoute(
     R.HeatmapResponse,
     async (q) => {
       const { from, to } = range(q);
-      const cell = q.cell ?? limits.API_HEATMAP_DEFAULT_CELL;
+      const cell = q.cell ?? limits.heatmapDefaultCell;
       const name = (q as Record<string, unknown>)[kind.nameColumn] as string | undefined;
-      const r = await readHeatmap(db, kind, { from, to, name }, cell, limits.API_MAX_ROWS);
+      const r = await readHeatmap(db, kind, { from, to, name }, cell, limits.maxRows);
       return { cell, from: from.toISOString(), to: to.toISOString(), cells: r.rows, truncated: r.truncated };
     },
   );
 }
 
-const quarantineRoute = ({ quarantine, limits, Q, range }: RouteContext) =>
+const quarantineRoute = ({ quarantine, limits, Q, range }: RouteOptions) =>
   route(
     '/quarantine',
     'Events the edge refused for their content in [from, to), newest first, from the quarantine stream.',
     Q.quarantine,
     R.QuarantineResponse,
     async (q) => {
-      const limit = Math.min(q.limit ?? limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS);
+      const limit = Math.min(q.limit ?? limits.defaultLimit, limits.maxRows);
       const r = await quarantine.read({ ...range(q), reason: q.reason, character: q.character }, limit);
       return { quarantine: r.rows, truncated: r.truncated };
     },

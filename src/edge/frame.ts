@@ -32,15 +32,33 @@ export interface AcceptedEvent {
   eventId?: string;
 }
 
-export interface FrameLimits {
+export interface FrameOptions {
   subjectPrefix: string;
   maxEventDepth: number;
   /** What fits one NATS message: the largest serialized event, by type. */
   budget: SizeBudget;
-  /** How events of older plugins are made canonical (EDGE_ZONELESS_TIMESTAMPS, EDGE_MISSING_TIMESTAMP); default: both lenient. */
+  /** How events of older plugins are made canonical (docs/protocol.md "Older plugins"); default: both lenient. */
   normalize?: NormalizeOptions;
-  /** Whether an extension type is accepted into the log (EDGE_EXTENSION_TYPES); default: none is. */
+  /** Whether an extension type is accepted into the log (docs/protocol.md "Extension types"); default: none is. */
   acceptsExtension?: (type: string) => boolean;
+}
+
+/** Extension types the edge keeps in the log: every well-formed one (`'*'`), or those listed (none when empty). */
+export type ExtensionTypes = '*' | readonly string[];
+
+/** How events are checked, from the edge's options; the edge and quarantine replay both use it. */
+export function frameOptionsOf(
+  opts: { subjectPrefix: string; maxEventDepth: number; normalize: NormalizeOptions; extensionTypes: ExtensionTypes },
+  budget: SizeBudget,
+): FrameOptions {
+  const allowed = opts.extensionTypes === '*' ? undefined : new Set(opts.extensionTypes);
+  return {
+    subjectPrefix: opts.subjectPrefix,
+    maxEventDepth: opts.maxEventDepth,
+    budget,
+    normalize: opts.normalize,
+    acceptsExtension: allowed ? (type) => allowed.has(type) : () => true,
+  };
 }
 
 export type ParsedFrame =
@@ -123,7 +141,7 @@ export function checkEvent(
   index: number | undefined,
   frame: number,
   checkStrings: boolean,
-  limits: FrameLimits,
+  limits: FrameOptions,
 ): AcceptedEvent | ErrorReply {
   let invalid = schemaError(ev, index, frame, checkStrings, limits);
   const obj = ev as Record<string, unknown>;
@@ -144,7 +162,7 @@ const isObject = (ev: unknown): ev is Record<string, unknown> =>
 /** The accepted form of a valid event: serialized once, sized, keyed, with its subject. */
 function accepted(
   obj: Record<string, unknown>,
-  limits: FrameLimits,
+  limits: FrameOptions,
   index: number | undefined,
   frame: number,
   normalized?: readonly NormalizeRule[],
@@ -185,7 +203,7 @@ function schemaError(
   index: number | undefined,
   frame: number,
   checkStrings: boolean,
-  limits: FrameLimits,
+  limits: FrameOptions,
 ): ErrorReply | undefined {
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) {
     return errorReply(ErrorCodes.invalidEvent, frame, 'an event must be a JSON object', {

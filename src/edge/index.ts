@@ -3,22 +3,41 @@
 import type { Runtime, RoleHandle } from '../shared/runtime.js';
 import type { Health } from '../shared/health.js';
 import type { Logger } from '../shared/logger.js';
-import { pick } from '../shared/env-vars.js';
-import { pluginSecrets, frameLimitsOf, type EdgeConfig } from './config.js';
 import { createEdgeMetrics, type EdgeMetrics } from './metrics.js';
-import { Publisher } from './publisher.js';
+import { Publisher, type PublisherOptions } from './publisher.js';
 import { JetStreamPublisher } from './jetstream-publish.js';
 import { AckTrackers } from './ack-tracker.js';
 import { addPositionRoute } from './position-route.js';
-import { positionLimitVars, type PositionConn } from './position-frame.js';
-import { addLiveRoute, LiveFeed, liveLimitVars, type LiveConn } from './live-route.js';
+import type { PositionConn, PositionLimitOptions } from './position-frame.js';
+import { addLiveRoute, LiveFeed, type LiveConn, type LiveLimitOptions } from './live-route.js';
 import { SizeBudget } from './size-budget.js';
 import { createQuarantine } from './quarantine.js';
+import { frameOptionsOf, type ExtensionTypes } from './frame.js';
+import type { NormalizeOptions } from '../../schemas/normalize.js';
+
+/** Everything the edge is configured with, built by the composition root (src/config/edge.ts). */
+export interface EdgeOptions {
+  readonly subjectPrefix: string;
+  /** Every accepted plugin secret; empty = no auth (docs/security.md). */
+  readonly pluginSecrets: readonly string[];
+  readonly maxEventDepth: number;
+  /** How older plugins' events are made canonical (docs/protocol.md "Older plugins"). */
+  readonly normalize: NormalizeOptions;
+  /** Extension types kept in the log (docs/protocol.md "Extension types"). */
+  readonly extensionTypes: ExtensionTypes;
+  readonly ackTimeoutMs: number;
+  readonly unhealthyAfterSeconds: number;
+  readonly shutdownTimeoutMs: number;
+  /** The size budget is the server's max_payload, known only once connected. */
+  readonly publisher: Omit<PublisherOptions, 'budget'>;
+  readonly position: PositionLimitOptions;
+  readonly live: LiveLimitOptions;
+}
 
 /** NATS's default max_payload, used when the server did not say. */
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 
-export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandle> {
+export async function startEdge(rt: Runtime, opts: EdgeOptions): Promise<RoleHandle> {
   const { log, nc, app } = rt;
   const metrics = createEdgeMetrics(rt.metrics);
   // Read once at start; a server that later announces a smaller max_payload makes
@@ -26,17 +45,16 @@ export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandl
   const maxMessageBytes = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   const budget = new SizeBudget(maxMessageBytes);
   const jsPublisher = new JetStreamPublisher(nc);
-  const publisher = createPublisher(cfg, jsPublisher, budget, metrics, log);
-  const acks = new AckTrackers(cfg.EDGE_ACK_TIMEOUT_MS);
+  const publisher = createPublisher(opts.publisher, jsPublisher, budget, metrics, log);
+  const acks = new AckTrackers(opts.ackTimeoutMs);
   let stopping = false;
   const isStopping = () => stopping;
   const sockets = { position: new Set<PositionConn>(), live: new Set<LiveConn>() };
-  const secrets = pluginSecrets(cfg);
-  const frameLimits = frameLimitsOf(cfg, budget);
-  const limits = pick(cfg, positionLimitVars);
+  const secrets = opts.pluginSecrets;
+  const frameOptions = frameOptionsOf(opts, budget);
   const quarantine = createQuarantine({
     nc,
-    subjectPrefix: cfg.SUBJECT_PREFIX,
+    subjectPrefix: opts.subjectPrefix,
     maxRawBytes: budget.maxEventBytes('telemetry'),
     maxMessageBytes,
     metrics,
@@ -44,14 +62,14 @@ export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandl
   });
   addPositionRoute(
     app,
-    { log, nc, publisher, acks, metrics, isStopping, limits, secrets, frameLimits, quarantine },
+    { log, nc, publisher, acks, metrics, isStopping, limits: opts.position, secrets, frameOptions, quarantine },
     sockets.position,
   );
-  const feed = new LiveFeed(await rt.connectNats('tracker-edge-live'), app, cfg.SUBJECT_PREFIX, metrics, log);
-  addLiveRoute(app, pick(cfg, liveLimitVars), metrics, feed, sockets.live, isStopping);
-  registerEdgeCheck(rt.health, publisher, feed, sockets, cfg.EDGE_UNHEALTHY_AFTER_SECONDS);
+  const feed = new LiveFeed(await rt.connectNats('tracker-edge-live'), app, opts.subjectPrefix, metrics, log);
+  addLiveRoute(app, opts.live, metrics, feed, sockets.live, isStopping);
+  registerEdgeCheck(rt.health, publisher, feed, sockets, opts.unhealthyAfterSeconds);
   log.info(
-    { mode: cfg.EDGE_PUBLISH_MODE, maxMessageBytes, auth: secrets.length > 0, plugin_secrets: secrets.length },
+    { mode: opts.publisher.mode, maxMessageBytes, auth: secrets.length > 0, plugin_secrets: secrets.length },
     'edge ready: /ws/position, /ws/live',
   );
 
@@ -61,7 +79,7 @@ export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandl
       // acks still reach their clients); 3. close every socket: us_listen_socket_close
       // does not (docs/dependencies.md "uWebSockets.js", uWS.js#663).
       stopping = true;
-      const drained = await publisher.drain(Math.floor(cfg.SHUTDOWN_TIMEOUT_MS / 2));
+      const drained = await publisher.drain(Math.floor(opts.shutdownTimeoutMs / 2));
       if (!drained)
         log.error(
           { lost_events: publisher.buffered },
@@ -78,29 +96,13 @@ export async function startEdge(rt: Runtime, cfg: EdgeConfig): Promise<RoleHandl
 }
 
 function createPublisher(
-  cfg: EdgeConfig,
+  opts: EdgeOptions['publisher'],
   jsPublisher: JetStreamPublisher,
   budget: SizeBudget,
   metrics: EdgeMetrics,
   log: Logger,
 ): Publisher {
-  return new Publisher(
-    jsPublisher.publish,
-    {
-      mode: cfg.EDGE_PUBLISH_MODE,
-      batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
-      batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
-      maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
-      maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
-      budget,
-      publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
-      retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
-      dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
-      dedupTtlMs: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * 1000,
-    },
-    metrics,
-    log.child({ component: 'edge-publisher' }),
-  );
+  return new Publisher(jsPublisher.publish, { ...opts, budget }, metrics, log.child({ component: 'edge-publisher' }));
 }
 
 /** The `edge` check of /health: failing publishes, a full buffer, or a stall (docs/edge.md). */

@@ -23,7 +23,6 @@ import { ErrorCodes } from '../shared/errors.js';
 import { decodeEnvelope } from '../shared/envelope.js';
 import { EVENT_TYPES, EXTENSION_TOKEN, EXTENSION_TYPE, encodeToken } from '../shared/subjects.js';
 import type { Logger } from '../shared/logger.js';
-import type { EdgeConfig } from './config.js';
 import type { EdgeMetrics } from './metrics.js';
 
 export interface LiveConn {
@@ -38,14 +37,14 @@ const isBuiltIn = (type: string) => (EVENT_TYPES as readonly string[]).includes(
 
 const ROUTE = '/ws/live';
 
-/** The variables that bound /ws/live: the route is given these, not the whole config. */
-export const liveLimitVars = [
-  'WS_IDLE_TIMEOUT_SECONDS',
-  'WS_MAX_BACKPRESSURE_BYTES',
-  'EDGE_LIVE_MAX_COALESCE_MS',
-] as const satisfies readonly (keyof EdgeConfig)[];
+/** What bounds /ws/live: the route is given these, not the whole configuration. */
+export interface LiveLimitOptions {
+  readonly idleTimeoutSeconds: number;
+  readonly maxBackpressureBytes: number;
+  /** Largest `coalesce_ms` a client may ask for. */
+  readonly maxCoalesceMs: number;
+}
 
-type LiveLimits = Pick<EdgeConfig, (typeof liveLimitVars)[number]>;
 const topicOf = (type: string, token?: string, coalesceMs?: number) => {
   const base = coalesceMs ? `live~${coalesceMs}/${type}` : `live/${type}`;
   return token === undefined ? base : `${base}/${token}`;
@@ -94,7 +93,7 @@ export function liveTopics(
 
 export function addLiveRoute(
   app: TemplatedApp,
-  limits: LiveLimits,
+  limits: LiveLimitOptions,
   metrics: EdgeMetrics,
   feed: LiveFeed,
   sockets: Set<LiveConn>,
@@ -103,8 +102,8 @@ export function addLiveRoute(
   const access = accessOf(app);
   app.ws<LiveConn>(ROUTE, {
     maxPayloadLength: 4096, // browsers only listen
-    idleTimeout: limits.WS_IDLE_TIMEOUT_SECONDS,
-    maxBackpressure: limits.WS_MAX_BACKPRESSURE_BYTES,
+    idleTimeout: limits.idleTimeoutSeconds,
+    maxBackpressure: limits.maxBackpressureBytes,
     closeOnBackpressureLimit: 0,
     sendPingsAutomatically: true,
     compression: uws.DISABLED,
@@ -130,7 +129,7 @@ export function addLiveRoute(
 /** The read token and the filters, checked before the socket exists (docs/protocol.md §7). */
 function upgradeHandler(
   access: ReturnType<typeof accessOf>,
-  limits: LiveLimits,
+  limits: LiveLimitOptions,
   isStopping: () => boolean,
 ): WebSocketBehavior<LiveConn>['upgrade'] {
   return (res, req, context) => {
@@ -140,7 +139,7 @@ function upgradeHandler(
     if (!mayRead(access, { authorization: req.getHeader('authorization') }, query)) {
       return reject(res, 'send ?token=<API_TOKEN> (or Authorization: Bearer)', 401, ErrorCodes.unauthorized);
     }
-    const wanted = liveTopics(query, limits.EDGE_LIVE_MAX_COALESCE_MS);
+    const wanted = liveTopics(query, limits.maxCoalesceMs);
     if (typeof wanted === 'string') return reject(res, wanted);
     if (isStopping()) return reject(res, 'server shutting down');
     res.upgrade<LiveConn>(

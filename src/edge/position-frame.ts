@@ -12,15 +12,14 @@ import {
   checkEvent,
   isErrorReply,
   type AcceptedEvent,
-  type FrameLimits,
+  type FrameOptions,
   type ParsedFrame,
 } from './frame.js';
 import { errorReply, unavailable, type ErrorReply, type AckReply } from './replies.js';
 import type { Publisher } from './publisher.js';
 import type { AckTrackers } from './ack-tracker.js';
 import type { EdgeMetrics } from './metrics.js';
-import type { EdgeConfig } from './config.js';
-import type { ConnectionRateLimit } from './rate-limit.js';
+import type { ConnectionRateLimit, RateLimitOptions } from './rate-limit.js';
 import type { Quarantine } from './quarantine.js';
 
 export interface PositionConn {
@@ -33,39 +32,38 @@ export interface PositionConn {
   rateLimitedInARow: number;
 }
 
-/** The variables that bound /ws/position (docs/edge.md): the route is given these, not the whole config. */
-export const positionLimitVars = [
-  'WS_MAX_PAYLOAD_BYTES',
-  'WS_IDLE_TIMEOUT_SECONDS',
-  'WS_MAX_BACKPRESSURE_BYTES',
-  'EDGE_MAX_EVENTS_PER_FRAME',
-  'EDGE_UNAVAILABLE_CLOSE_AFTER',
-  'EDGE_RATE_LIMIT_FRAMES_PER_SECOND',
-  'EDGE_RATE_LIMIT_EVENTS_PER_SECOND',
-  'EDGE_RATE_LIMIT_CLOSE_AFTER',
-] as const satisfies readonly (keyof EdgeConfig)[];
-
-export type PositionLimits = Pick<EdgeConfig, (typeof positionLimitVars)[number]>;
+/** What bounds /ws/position (docs/edge.md): the route is given these, not the whole configuration. */
+export interface PositionLimitOptions {
+  readonly maxPayloadBytes: number;
+  readonly idleTimeoutSeconds: number;
+  readonly maxBackpressureBytes: number;
+  readonly maxEventsPerFrame: number;
+  /** Frames refused with `unavailable` in a row before the socket is closed with 1013. */
+  readonly unavailableCloseAfter: number;
+  readonly rate: RateLimitOptions;
+  /** Frames refused with `rate_limited` in a row before the socket is closed with 1008. */
+  readonly rateLimitedCloseAfter: number;
+}
 
 type AdmittedFrame = Extract<ParsedFrame, { ok: true }>;
 type FrameAcks = ReturnType<AckTrackers['begin']>;
 
-export interface PositionDeps {
+export interface PositionRouteOptions {
   log: Logger;
   nc: NatsConnection;
   publisher: Publisher;
   acks: AckTrackers;
   metrics: EdgeMetrics;
-  limits: PositionLimits;
+  limits: PositionLimitOptions;
   /** Every accepted plugin secret (docs/security.md). */
   secrets: readonly string[];
-  frameLimits: FrameLimits;
+  frameOptions: FrameOptions;
   isStopping: () => boolean;
   /** Where events refused for their content are kept (docs/protocol.md "Refused events"). */
   quarantine: Quarantine;
 }
 
-export function send(deps: PositionDeps, conn: PositionConn, reply: ErrorReply | AckReply): void {
+export function send(deps: PositionRouteOptions, conn: PositionConn, reply: ErrorReply | AckReply): void {
   if (reply.type === 'error') deps.metrics.rejected.inc({ code: reply.code });
   const ws = conn.ws;
   if (conn.closed || !ws) return;
@@ -75,7 +73,7 @@ export function send(deps: PositionDeps, conn: PositionConn, reply: ErrorReply |
 }
 
 export function handleFrame(
-  deps: PositionDeps,
+  deps: PositionRouteOptions,
   conn: PositionConn,
   frame: number,
   message: ArrayBuffer,
@@ -89,7 +87,7 @@ export function handleFrame(
 
 /** Every check a frame passes before any of its events is looked at; undefined = answered already. */
 function admitFrame(
-  deps: PositionDeps,
+  deps: PositionRouteOptions,
   conn: PositionConn,
   frame: number,
   message: ArrayBuffer,
@@ -104,8 +102,8 @@ function admitFrame(
     );
     return undefined;
   }
-  if (message.byteLength > limits.WS_MAX_PAYLOAD_BYTES) {
-    const why = `frame is ${message.byteLength} bytes; at most ${limits.WS_MAX_PAYLOAD_BYTES} are allowed (WS_MAX_PAYLOAD_BYTES)`;
+  if (message.byteLength > limits.maxPayloadBytes) {
+    const why = `frame is ${message.byteLength} bytes; at most ${limits.maxPayloadBytes} are allowed (WS_MAX_PAYLOAD_BYTES)`;
     send(deps, conn, errorReply(ErrorCodes.tooLarge, frame, why));
     conn.ws?.end(1009, 'frame too large');
     return undefined;
@@ -116,7 +114,7 @@ function admitFrame(
   if (frameLimited) return rateLimited(deps, conn, frame, frameLimited);
   // Decoding copies the bytes into a JS string: nothing below refers to `message`.
   const text = Buffer.from(message).toString('utf8');
-  const parsed = parseFrame(text, frame, limits.EDGE_MAX_EVENTS_PER_FRAME);
+  const parsed = parseFrame(text, frame, limits.maxEventsPerFrame);
   if (!parsed.ok) {
     deps.quarantine.refused(parsed.error, { frame: text });
     send(deps, conn, parsed.error);
@@ -137,7 +135,7 @@ function admitFrame(
 }
 
 function acceptEvents(
-  deps: PositionDeps,
+  deps: PositionRouteOptions,
   conn: PositionConn,
   frame: number,
   parsed: AdmittedFrame,
@@ -148,7 +146,7 @@ function acceptEvents(
   const acceptedByType = new Map<string, number>();
   for (let i = 0; i < parsed.events.length; i++) {
     const index = parsed.isArray ? i : undefined;
-    const r = checkEvent(parsed.events[i], index, frame, parsed.checkStrings, deps.frameLimits);
+    const r = checkEvent(parsed.events[i], index, frame, parsed.checkStrings, deps.frameOptions);
     if (isErrorReply(r)) {
       deps.quarantine.refused(r, { event: parsed.events[i] });
       rejected++;
@@ -183,7 +181,7 @@ function extensionLabel(type: string): string {
  * size was checked against max_payload already; a closed connection still throws.
  */
 function sendChat(
-  deps: PositionDeps,
+  deps: PositionRouteOptions,
   conn: PositionConn,
   frame: number,
   chat: AcceptedEvent,
@@ -203,18 +201,18 @@ function sendChat(
   }
 }
 
-function refuse(deps: PositionDeps, conn: PositionConn, frame: number, message: string): undefined {
+function refuse(deps: PositionRouteOptions, conn: PositionConn, frame: number, message: string): undefined {
   send(deps, conn, unavailable(frame, message));
-  if (++conn.refusedInARow >= deps.limits.EDGE_UNAVAILABLE_CLOSE_AFTER && conn.ws) {
+  if (++conn.refusedInARow >= deps.limits.unavailableCloseAfter && conn.ws) {
     conn.ws.end(1013, 'try again later');
   }
   return undefined;
 }
 
-function rateLimited(deps: PositionDeps, conn: PositionConn, frame: number, why: string): undefined {
+function rateLimited(deps: PositionRouteOptions, conn: PositionConn, frame: number, why: string): undefined {
   const message = `${why}; nothing of this frame was accepted: slow down and resend`;
   send(deps, conn, errorReply(ErrorCodes.rateLimited, frame, message));
-  if (++conn.rateLimitedInARow >= deps.limits.EDGE_RATE_LIMIT_CLOSE_AFTER && conn.ws)
+  if (++conn.rateLimitedInARow >= deps.limits.rateLimitedCloseAfter && conn.ws)
     conn.ws.end(1008, 'rate limit exceeded');
   return undefined;
 }

@@ -10,7 +10,7 @@ import { ErrorCodes } from '../shared/errors.js';
 import { errorReply } from './replies.js';
 import { secretChecker } from '../shared/secret-checker.js';
 import { ConnectionRateLimit } from './rate-limit.js';
-import { handleFrame, send, type PositionConn, type PositionDeps } from './position-frame.js';
+import { handleFrame, send, type PositionConn, type PositionRouteOptions } from './position-frame.js';
 
 /** uWS cuts frames above this without letting us reply (documented in docs/protocol.md). */
 export const hardPayloadCap = (limit: number) => limit * 2;
@@ -26,13 +26,13 @@ function reject(res: HttpResponse, status: number, code: string, message: string
   });
 }
 
-export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets: Set<PositionConn>): void {
+export function addPositionRoute(app: TemplatedApp, deps: PositionRouteOptions, sockets: Set<PositionConn>): void {
   const { limits, log, metrics } = deps;
 
   app.ws<PositionConn>(ROUTE, {
-    maxPayloadLength: hardPayloadCap(limits.WS_MAX_PAYLOAD_BYTES),
-    idleTimeout: limits.WS_IDLE_TIMEOUT_SECONDS,
-    maxBackpressure: limits.WS_MAX_BACKPRESSURE_BYTES,
+    maxPayloadLength: hardPayloadCap(limits.maxPayloadBytes),
+    idleTimeout: limits.idleTimeoutSeconds,
+    maxBackpressure: limits.maxBackpressureBytes,
     // Replies are part of the protocol: a client that does not read them is closed
     // rather than silently missing errors or acks.
     closeOnBackpressureLimit: 1,
@@ -71,7 +71,7 @@ export function addPositionRoute(app: TemplatedApp, deps: PositionDeps, sockets:
 }
 
 /** Auth and per-connection state, decided before the socket exists (docs/security.md). */
-function upgradeHandler(deps: PositionDeps): WebSocketBehavior<PositionConn>['upgrade'] {
+function upgradeHandler(deps: PositionRouteOptions): WebSocketBehavior<PositionConn>['upgrade'] {
   const { limits, metrics } = deps;
   const checkSecret = secretChecker(deps.secrets);
   return (res, req, context) => {
@@ -92,10 +92,7 @@ function upgradeHandler(deps: PositionDeps): WebSocketBehavior<PositionConn>['up
     }
     if (deps.isStopping()) return reject(res, 503, ErrorCodes.unavailable, 'server shutting down');
     const ack = /^(1|true|yes)$/i.test(query.get('ack') ?? '');
-    const rate = new ConnectionRateLimit({
-      framesPerSecond: limits.EDGE_RATE_LIMIT_FRAMES_PER_SECOND,
-      eventsPerSecond: limits.EDGE_RATE_LIMIT_EVENTS_PER_SECOND,
-    });
+    const rate = new ConnectionRateLimit(limits.rate);
     res.upgrade<PositionConn>(
       { ack, closed: false, frames: 0, refusedInARow: 0, rate, rateLimitedInARow: 0 },
       key,

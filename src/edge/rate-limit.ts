@@ -4,7 +4,7 @@
 // then sustain it. A frame over either limit is refused whole (`rate_limited`);
 // enough refusals in a row close the connection with 1008.
 
-export interface RateLimits {
+export interface RateLimitOptions {
   /** Frames per second per connection (0 = unlimited). */
   readonly framesPerSecond: number;
   /** Events per second per connection (0 = unlimited). */
@@ -39,7 +39,7 @@ export class ConnectionRateLimit {
   private readonly events_: TokenBucket;
 
   constructor(
-    private readonly limits: RateLimits,
+    private readonly limits: RateLimitOptions,
     now = Date.now(),
   ) {
     this.frames = new TokenBucket(limits.framesPerSecond, now);

@@ -8,7 +8,7 @@
 // (or at the byte limit). So a resumed or repeated import rebuilds the very same
 // messages with the very same Nats-Msg-Ids, and JetStream drops those it already holds
 // within its duplicate window.
-import { checkEvent, isErrorReply, type AcceptedEvent, type FrameLimits } from '../edge/frame.js';
+import { checkEvent, isErrorReply, type AcceptedEvent, type FrameOptions } from '../edge/frame.js';
 import { envelopeFromJson } from '../edge/envelope-json.js';
 import { SizeBudget } from '../edge/size-budget.js';
 import { messageId } from '../shared/envelope.js';
@@ -30,7 +30,7 @@ interface Lane {
 }
 
 /** Plain data (it crosses to worker threads by structured clone). */
-export interface BatchLimits extends Omit<FrameLimits, 'budget'> {
+export interface BatchLimits extends Omit<FrameOptions, 'budget'> {
   eventsPerMessage: number;
   /** The server's max_payload: payload plus headers, counted exactly (src/edge/size-budget.ts). */
   maxMessageBytes: number;
@@ -43,7 +43,7 @@ export class ChunkBatcher {
   /** Event keys of this chunk: an exact duplicate row inside one chunk is sent once. */
   private readonly keys = new Set<string>();
   private readonly budget: SizeBudget;
-  private readonly frameLimits: FrameLimits;
+  private readonly frameLimits: FrameOptions;
 
   constructor(
     private readonly type: StoredType,

@@ -7,8 +7,8 @@ import { pino } from 'pino';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SharedConfig } from '../shared/config-vars.js';
 import type { Logger } from '../shared/logger.js';
-import type { EdgeConfig } from '../edge/config.js';
-import { connectNats, ensureStream, type StreamSettings } from '../shared/nats.js';
+import type { EdgeConfig } from '../config/edge.js';
+import { connectNats, ensureStream, type TrackerStreamConfig } from '../shared/nats.js';
 import { JetStreamPublisher } from '../edge/jetstream-publish.js';
 import { parseImportArgs, IMPORT_HELP, IMPORT_USAGE, type ImportOptions } from './args.js';
 import { OldAppSource, type SourceInfo } from './source.js';
@@ -23,7 +23,7 @@ import type { BatchLimits } from './batches.js';
 
 /** What the importer reads: where NATS is, the stream it writes, and the edge's event-depth limit. */
 export type ImportConfig = Pick<SharedConfig, 'LOG_LEVEL' | 'NATS_URL' | 'NATS_CREDS_FILE'> &
-  StreamSettings &
+  TrackerStreamConfig &
   Pick<EdgeConfig, 'EDGE_MAX_EVENT_DEPTH'>;
 
 /** Starts the private NATS when NATS_URL is unset (as `npm start` does); returns its URL and a stop. */

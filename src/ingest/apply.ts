@@ -20,7 +20,6 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { isUniqueViolation } from '../shared/errors.js';
-import type { ApplyMode } from './config.js';
 import type { DecodedMessage, Row } from './decode.js';
 import { encodeRows } from './copy-text.js';
 import { ensureStaging, insertRows, mergeStaged } from './staging.js';
@@ -28,9 +27,13 @@ import { upsertPlayerLatest, upsertPlayerLatestFromStaging } from './player-late
 import type { TableSpec } from './tables.js';
 import { logDirtyBuckets } from './rollup-dirty.js';
 
+/** How a batch is written (docs/ingest.md); an operator picks one of the first two (INGEST_APPLY_MODE). */
+export const APPLY_MODES = ['copy-staging', 'copy-direct', 'insert', 'copy-plain'] as const;
+export type ApplyMode = (typeof APPLY_MODES)[number];
+
 export interface ApplyOptions {
   readonly mode: ApplyMode;
-  /** Test-only fault hook: called once half of a COPY's data has been sent. */
+  /** Test-only seam (src/ingest/seams.ts): called once half of a COPY's data has been sent. */
   readonly midCopy?: () => void;
 }
 

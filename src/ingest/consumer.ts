@@ -6,25 +6,28 @@ import {
   type ConsumerInfo,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import type { IngestConfig } from './config.js';
 import { isNotFound } from '../shared/nats.js';
 import type { Logger } from '../shared/logger.js';
 
 const NS_PER_S = 1_000_000_000;
 
-export type ConsumerSettings = Pick<
-  IngestConfig,
-  'STREAM_NAME' | 'CONSUMER_NAME' | 'INGEST_ACK_WAIT_SECONDS' | 'INGEST_MAX_ACK_PENDING'
->;
+export interface ConsumerOptions {
+  readonly streamName: string;
+  /** The durable's name, shared by every ingest process. */
+  readonly consumerName: string;
+  readonly ackWaitSeconds: number;
+  /** Shared by every process of the consumer (docs/dependencies.md "NATS JetStream"). */
+  readonly maxAckPending: number;
+}
 
-export function consumerConfig(cfg: ConsumerSettings): Partial<ConsumerConfig> {
+export function consumerConfig(opts: ConsumerOptions): Partial<ConsumerConfig> {
   return {
-    durable_name: cfg.CONSUMER_NAME,
+    durable_name: opts.consumerName,
     description: 'telemetry tracker ingest: JetStream -> TimescaleDB projections',
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    ack_wait: cfg.INGEST_ACK_WAIT_SECONDS * NS_PER_S,
-    max_ack_pending: cfg.INGEST_MAX_ACK_PENDING,
+    ack_wait: opts.ackWaitSeconds * NS_PER_S,
+    max_ack_pending: opts.maxAckPending,
     // Unlimited on the server, on purpose (INGEST_MAX_DELIVER is NOT passed here).
     // The server counts EVERY redelivery, including those caused by a database outage
     // (messages buffered by a blocked consumer time out) or by crashes; once it reaches
@@ -46,13 +49,13 @@ export function consumerConfig(cfg: ConsumerSettings): Partial<ConsumerConfig> {
  */
 export async function ensureConsumer(
   jsm: JetStreamManager,
-  cfg: ConsumerSettings,
+  opts: ConsumerOptions,
   log?: Logger,
 ): Promise<ConsumerInfo> {
-  const want = consumerConfig(cfg);
+  const want = consumerConfig(opts);
   for (let attempt = 0; ; attempt++) {
     try {
-      const info = await jsm.consumers.info(cfg.STREAM_NAME, cfg.CONSUMER_NAME);
+      const info = await jsm.consumers.info(opts.streamName, opts.consumerName);
       const have = info.config;
       if (
         have.ack_wait === want.ack_wait &&
@@ -60,8 +63,8 @@ export async function ensureConsumer(
         (have.max_deliver ?? -1) === want.max_deliver
       )
         return info;
-      log?.info({ consumer: cfg.CONSUMER_NAME }, 'updating consumer settings');
-      return await jsm.consumers.update(cfg.STREAM_NAME, cfg.CONSUMER_NAME, {
+      log?.info({ consumer: opts.consumerName }, 'updating consumer settings');
+      return await jsm.consumers.update(opts.streamName, opts.consumerName, {
         ack_wait: want.ack_wait,
         max_ack_pending: want.max_ack_pending,
         max_deliver: want.max_deliver,
@@ -71,8 +74,8 @@ export async function ensureConsumer(
       if (!isNotFound(err)) throw err;
     }
     try {
-      const info = await jsm.consumers.add(cfg.STREAM_NAME, want);
-      log?.info({ consumer: cfg.CONSUMER_NAME, stream: cfg.STREAM_NAME }, 'consumer created');
+      const info = await jsm.consumers.add(opts.streamName, want);
+      log?.info({ consumer: opts.consumerName, stream: opts.streamName }, 'consumer created');
       return info;
     } catch (err) {
       if (attempt >= 2) throw err; // created concurrently with another config: go round once more

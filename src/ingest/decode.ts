@@ -76,7 +76,7 @@ function convert(kind: FieldKind, v: unknown, i: number, field: string): Value {
 }
 
 /** What decoding is allowed to accept. */
-export interface DecodeLimits {
+export interface DecodeOptions {
   readonly prefix: string;
   /** Larger messages are dead-lettered unread (INGEST_MAX_MESSAGE_BYTES). */
   readonly maxMessageBytes: number;
@@ -228,7 +228,7 @@ function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
 }
 
 /** Throws PoisonError naming what is wrong. `seq` is the message's stream sequence. */
-export function decodeMessage(limits: DecodeLimits, subject: string, data: Uint8Array, seq: number): DecodedMessage {
+export function decodeMessage(limits: DecodeOptions, subject: string, data: Uint8Array, seq: number): DecodedMessage {
   // Extension types are for later releases to project (docs/adding-event-types.md); not read here.
   if (isExtensionSubject(limits.prefix, subject) && !projectedExtension(limits.prefix, subject))
     return EXTENSION_MESSAGE;

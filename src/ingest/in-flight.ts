@@ -2,7 +2,7 @@
 // decoded once, when it joins a batch; bisecting and retries re-use its rows.
 import type { JsMsg } from '@nats-io/jetstream';
 import { PoisonCodes, PoisonError, errorMessage, type PoisonCode } from '../shared/errors.js';
-import { decodeMessage, type DecodedMessage, type DecodeLimits } from './decode.js';
+import { decodeMessage, type DecodedMessage, type DecodeOptions } from './decode.js';
 
 /** A message of the current batch, decoded. */
 export interface InFlight {
@@ -20,7 +20,7 @@ export type DecodedInFlight = InFlight & { readonly decoded: DecodedMessage };
 export const isDecoded = (item: InFlight): item is DecodedInFlight => item.decoded !== undefined;
 
 /** Never throws: whatever is wrong with one message stays with that message. */
-export function decodeInFlight(limits: DecodeLimits, msg: JsMsg): InFlight {
+export function decodeInFlight(limits: DecodeOptions, msg: JsMsg): InFlight {
   try {
     const decoded = decodeMessage(limits, msg.subject, msg.data, msg.seq);
     return { msg, decoded, size: Math.max(1, decoded.rows.length) };

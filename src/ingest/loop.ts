@@ -17,15 +17,15 @@ import type { Logger } from '../shared/logger.js';
 import { errorMessage } from '../shared/errors.js';
 import { retryDelayMs, withRetry, type RetryOptions, type RetryPolicy } from '../shared/retry.js';
 import { ackBatch } from './ack.js';
-import type { DecodeLimits } from './decode.js';
+import type { DecodeOptions } from './decode.js';
 import type { DeadLetterOutlet } from './dead-letters.js';
 import { decodeInFlight, type InFlight } from './in-flight.js';
 import { countWrittenBatch, type IngestMetrics } from './metrics.js';
 import { watchPull, type PullWatch } from './pull-watch.js';
 import type { IngestState } from './state.js';
-import { batchTotals, writeBatch, type WriteContext, type WrittenBatch } from './write-batch.js';
+import { batchTotals, writeBatch, type WriteOptions, type WrittenBatch } from './write-batch.js';
 
-export interface LoopSettings {
+export interface LoopOptions {
   readonly batchMaxEvents: number;
   readonly batchMaxWaitMs: number;
   readonly pullMaxMessages: number;
@@ -40,16 +40,16 @@ export interface LoopSettings {
   readonly nakDelayMs: number;
 }
 
-export interface LoopServices {
+export interface LoopIoOptions {
   /** The durable consumer, ensured; called again after it was lost. */
   readonly getConsumer: () => Promise<Consumer>;
-  readonly decode: DecodeLimits;
-  readonly write: WriteContext;
+  readonly decode: DecodeOptions;
+  readonly write: WriteOptions;
   readonly deadLetters: DeadLetterOutlet;
   readonly state: IngestState;
   readonly log: Logger;
   readonly metrics?: IngestMetrics;
-  /** Test-only fault hook (fault.ts), called after COMMIT and before any ack. */
+  /** Test-only seam (seams.ts): called after COMMIT and before any ack. */
   readonly afterCommit?: () => void;
 }
 
@@ -70,8 +70,8 @@ export class IngestLoop {
   private readonly writeRetry: RetryOptions;
 
   constructor(
-    private readonly io: LoopServices,
-    private readonly s: LoopSettings,
+    private readonly io: LoopIoOptions,
+    private readonly s: LoopOptions,
   ) {
     this.backoff = { minMs: s.retryMinMs, maxMs: s.retryMaxMs, jitter: false };
     this.writeRetry = {

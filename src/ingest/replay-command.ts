@@ -1,10 +1,9 @@
 // `replay [--since TIME] [--truncate]`: rebuild the projections from the JetStream log
 // (see replay.ts and docs/ingest.md "Replay"). Exit codes: 0 caught up, 1 failure,
 // 2 bad arguments.
-import type { SharedConfig } from '../shared/config-vars.js';
-import type { IngestConfig } from './config.js';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { IngestOptions } from './index.js';
 import type { Logger } from '../shared/logger.js';
-import { connectNats } from '../shared/nats.js';
 import { createPool } from '../shared/db.js';
 import { migrate } from '../shared/migrate.js';
 import { replay, type ReplayOptions } from './replay.js';
@@ -65,22 +64,23 @@ export function readReplayArgs(args: string[]): ReplayOptions | number {
   return 2;
 }
 
-/** What `replay` reads: ingest's variables plus where NATS and PostgreSQL are (resolved by `main`). */
-export type ReplayCommandConfig = IngestConfig &
-  Pick<SharedConfig, 'MIGRATE_ON_START' | 'NATS_CREDS_FILE'> & {
-    readonly NATS_URL: string;
-    readonly DATABASE_URL: string;
-  };
+/** What `replay` runs with: ingest's options plus where NATS and PostgreSQL are (built by src/app.ts). */
+export interface ReplayCommandOptions {
+  readonly ingest: IngestOptions;
+  readonly databaseUrl: string;
+  readonly migrateOnStart: boolean;
+  readonly connectNats: (name: string) => Promise<NatsConnection>;
+}
 
-export async function runReplay(cfg: ReplayCommandConfig, log: Logger, args: string[]): Promise<number> {
+export async function runReplay(cmd: ReplayCommandOptions, log: Logger, args: string[]): Promise<number> {
   const opts = readReplayArgs(args);
   if (typeof opts === 'number') return opts;
-  if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
-  const nc = await connectNats(cfg, 'tracker-replay', log);
-  const pool = createPool(cfg.DATABASE_URL, 2, log, 'telemetry-tracker-replay');
+  if (cmd.migrateOnStart) await migrate(cmd.databaseUrl, log);
+  const nc = await cmd.connectNats('tracker-replay');
+  const pool = createPool(cmd.databaseUrl, 2, log, 'telemetry-tracker-replay');
   const t0 = Date.now();
   try {
-    const r = await replay(cfg, log, nc, pool, opts);
+    const r = await replay(cmd.ingest, log, nc, pool, opts);
     const summary = {
       ...r,
       seconds: (Date.now() - t0) / 1000,

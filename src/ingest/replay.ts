@@ -1,5 +1,5 @@
 // Replay: rebuild the projections from the JetStream log with the SAME apply path as
-// the live consumer (decode -> INGEST_APPLY_MODE; by default `copy-direct`: plain COPY,
+// the live consumer (decode -> the configured apply mode; by default `copy-direct`: plain COPY,
 // and a batch holding an already-stored event is redone through staging + INSERT …
 // ON CONFLICT DO NOTHING, docs/ingest.md "Exactly-once effect").
 // Idempotent: rows already present are skipped, so running it twice changes nothing.
@@ -21,15 +21,15 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type pg from 'pg';
-import type { IngestConfig } from './config.js';
+import type { IngestOptions } from './index.js';
 import type { Logger } from '../shared/logger.js';
 import { isNotFound } from '../shared/nats.js';
 import { withRetry, type RetryOptions } from '../shared/retry.js';
 import { classify, errorMessage, ReplayError } from '../shared/errors.js';
-import type { DecodeLimits } from './decode.js';
+import type { DecodeOptions } from './decode.js';
 import { announceDeadLetters, type DeadLetterOutlet } from './dead-letters.js';
 import { decodeInFlight, type InFlight } from './in-flight.js';
-import { batchTotals, writeBatch, type WriteContext } from './write-batch.js';
+import { batchTotals, writeBatch, type WriteOptions } from './write-batch.js';
 
 export interface ReplayOptions {
   since?: Date;
@@ -53,14 +53,14 @@ const PROJECTIONS = ['telemetry', 'spawn_events', 'rare_events', 'player_latest'
 const REPLAY_MAX_TRIES = 10;
 
 export async function replay(
-  cfg: IngestConfig,
+  ingest: IngestOptions,
   log: Logger,
   nc: NatsConnection,
   pool: pg.Pool,
   opts: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const jsm = await jetstreamManager(nc);
-  const stream = await streamToReplay(jsm, cfg.STREAM_NAME);
+  const stream = await streamToReplay(jsm, ingest.consumer.streamName);
   const result: ReplayResult = {
     messages: 0,
     events: 0,
@@ -73,15 +73,15 @@ export async function replay(
   if (opts.truncate) await truncateProjections(pool, log);
   if (stream.state.messages === 0) return { ...result, rollups: await refreshRollups(pool) };
 
-  const info = await jsm.consumers.add(cfg.STREAM_NAME, replayConsumerConfig(opts.since));
+  const info = await jsm.consumers.add(ingest.consumer.streamName, replayConsumerConfig(opts.since));
   try {
     if (info.num_pending === 0) return result;
-    const consumer = await jetstream(nc).consumers.get(cfg.STREAM_NAME, info.name);
-    await replayBatches(consumer, replayWriter(cfg, log, nc, pool), result);
+    const consumer = await jetstream(nc).consumers.get(ingest.consumer.streamName, info.name);
+    await replayBatches(consumer, replayWriter(ingest, log, nc, pool), result);
     result.rollups = await refreshRollups(pool);
     return result;
   } finally {
-    await jsm.consumers.delete(cfg.STREAM_NAME, info.name).catch(() => {});
+    await jsm.consumers.delete(ingest.consumer.streamName, info.name).catch(() => {});
   }
 }
 
@@ -117,8 +117,8 @@ async function refreshRollups(pool: pg.Pool): Promise<Record<string, number> | n
 
 /** Replay's own pieces of the live consumer's path: decode, writeBatch, dead letters. */
 interface ReplayWriter {
-  readonly decode: DecodeLimits;
-  readonly write: WriteContext;
+  readonly decode: DecodeOptions;
+  readonly write: WriteOptions;
   readonly deadLetters: DeadLetterOutlet;
   readonly retry: RetryOptions;
   readonly batchMaxEvents: number;
@@ -126,34 +126,24 @@ interface ReplayWriter {
 }
 
 function replayWriter(
-  cfg: Pick<
-    IngestConfig,
-    | 'SUBJECT_PREFIX'
-    | 'STREAM_NAME'
-    | 'INGEST_MAX_MESSAGE_BYTES'
-    | 'INGEST_APPLY_MODE'
-    | 'INGEST_RETRY_MIN_MS'
-    | 'INGEST_RETRY_MAX_MS'
-    | 'INGEST_BATCH_MAX_EVENTS'
-    | 'INGEST_PULL_MAX_MESSAGES'
-  >,
+  ingest: Pick<IngestOptions, 'subjectPrefix' | 'consumer' | 'maxMessageBytes' | 'applyMode' | 'loop'>,
   log: Logger,
   nc: NatsConnection,
   pool: pg.Pool,
 ): ReplayWriter {
   return {
-    decode: { prefix: cfg.SUBJECT_PREFIX, maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES },
+    decode: { prefix: ingest.subjectPrefix, maxMessageBytes: ingest.maxMessageBytes },
     // No redelivery in a replay: a refused message is dead-lettered at once.
-    write: { pool, stream: cfg.STREAM_NAME, apply: { mode: cfg.INGEST_APPLY_MODE }, maxDeliver: 1 },
-    deadLetters: { nc, prefix: cfg.SUBJECT_PREFIX, log },
+    write: { pool, stream: ingest.consumer.streamName, apply: { mode: ingest.applyMode }, maxDeliver: 1 },
+    deadLetters: { nc, prefix: ingest.subjectPrefix, log },
     retry: {
-      policy: { minMs: cfg.INGEST_RETRY_MIN_MS, maxMs: cfg.INGEST_RETRY_MAX_MS, jitter: false },
+      policy: { minMs: ingest.loop.retryMinMs, maxMs: ingest.loop.retryMaxMs, jitter: false },
       retryable: (err, attempt) => classify(err) === 'transient' && attempt < REPLAY_MAX_TRIES,
       onRetry: (err, delay) =>
         log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'replay batch failed; retrying'),
     },
-    batchMaxEvents: cfg.INGEST_BATCH_MAX_EVENTS,
-    pullMaxMessages: cfg.INGEST_PULL_MAX_MESSAGES,
+    batchMaxEvents: ingest.loop.batchMaxEvents,
+    pullMaxMessages: ingest.loop.pullMaxMessages,
   };
 }
 

@@ -13,7 +13,7 @@ import { recordDeadLetters, type DeadMessage, type RecordedDeadLetter } from './
 import { HeldClient } from './held-client.js';
 import { isDecoded, type DecodedInFlight, type InFlight } from './in-flight.js';
 
-export interface WriteContext {
+export interface WriteOptions {
   readonly pool: pg.Pool;
   readonly stream: string;
   readonly apply: ApplyOptions;
@@ -37,7 +37,7 @@ export interface WrittenBatch {
   readonly ms: number;
 }
 
-export async function writeBatch(ctx: WriteContext, items: readonly InFlight[]): Promise<WrittenBatch> {
+export async function writeBatch(ctx: WriteOptions, items: readonly InFlight[]): Promise<WrittenBatch> {
   const started = performance.now();
   const db = await HeldClient.checkOut(ctx.pool);
   try {

@@ -1,5 +1,5 @@
 // Variables shared by every role. Role-specific variables live beside each role
-// (src/edge/config.ts, src/ingest/config.ts, src/api/config.ts).
+// (src/config/edge.ts, src/config/ingest.ts, src/config/api.ts).
 import { str, int, url, oneOf, list, bool, matching, type ParsedVars, type VarSpecs } from './env-vars.js';
 
 export const ROLES = ['edge', 'ingest', 'api'] as const;
@@ -86,8 +86,9 @@ export const sharedVars = {
   ),
   QUARANTINE_MAX_BYTES: int(
     'Size cap of the quarantine stream in bytes (-1 = unlimited); when full it drops its oldest records, never an ' +
-      'accepted event. The default holds about a day of a 40-character fleet whose every event is refused.',
-    1024 * 1024 * 1024,
+      'accepted event. JetStream reserves it in its store at start (a server without room logs a warning and keeps ' +
+      'no quarantine). The default holds about 400,000 refused events (~600 bytes each).',
+    256 * 1024 * 1024,
     -1,
     Number.MAX_SAFE_INTEGER,
   ),

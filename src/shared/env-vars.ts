@@ -154,10 +154,3 @@ export function parseEnv<T extends VarSpecs>(specs: T, env: NodeJS.ProcessEnv): 
   }
   return out as ParsedVars<T>;
 }
-
-/** A copy of `obj` with only `keys`: how the composition root hands each role its variables. */
-export function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Readonly<Pick<T, K>> {
-  const out = {} as Pick<T, K>;
-  for (const k of keys) out[k] = obj[k];
-  return Object.freeze(out);
-}

@@ -80,7 +80,7 @@ export function watchConnection(nc: NatsConnection): ConnectionState {
 }
 
 /** The variables that define the stream (README "Configuration"). */
-export type StreamSettings = Pick<
+export type TrackerStreamConfig = Pick<
   SharedConfig,
   | 'STREAM_NAME'
   | 'SUBJECT_PREFIX'
@@ -90,7 +90,7 @@ export type StreamSettings = Pick<
   | 'STREAM_REPLICAS'
 >;
 
-export function streamConfig(cfg: StreamSettings): Partial<StreamConfig> & { name: string } {
+export function streamConfig(cfg: TrackerStreamConfig): Partial<StreamConfig> & { name: string } {
   return {
     name: cfg.STREAM_NAME,
     subjects: streamSubjects(cfg.SUBJECT_PREFIX),
@@ -108,7 +108,11 @@ export function streamConfig(cfg: StreamSettings): Partial<StreamConfig> & { nam
  * Creates the stream or brings an existing one to the configured settings.
  * info() then update(): `add` on an existing stream with another config fails on 2.10+.
  */
-export async function ensureStream(nc: NatsConnection, cfg: StreamSettings, log?: Logger): Promise<JetStreamManager> {
+export async function ensureStream(
+  nc: NatsConnection,
+  cfg: TrackerStreamConfig,
+  log?: Logger,
+): Promise<JetStreamManager> {
   const jsm = await jetstreamManager(nc);
   await ensureStreamConfig(jsm, streamConfig(cfg), log);
   return jsm;

@@ -4,6 +4,7 @@
 import t from 'tap';
 import { startApiUnderTest, qs } from './helpers.js';
 import { createApiPool, queryable } from '../../src/api/db.js';
+import { apiOptions } from '../../src/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import {
   CHARACTERS,
@@ -171,10 +172,10 @@ t.test('row limits cut long results and say so', async (t) => {
 });
 
 t.test('a query over API_STATEMENT_TIMEOUT_MS is cancelled and answers unavailable', async (t) => {
-  const cfg = { ...api.cfg, API_STATEMENT_TIMEOUT_MS: 100 };
-  const pool = createApiPool(cfg, createLogger('silent'));
+  const database = { ...apiOptions(api.cfg).database, statementTimeoutMs: 100 };
+  const pool = createApiPool(database, createLogger('silent'));
   t.teardown(() => pool.end());
-  const err = await queryable(pool, cfg)
+  const err = await queryable(pool, database)
     .query('select pg_sleep(2)')
     .then(
       () => undefined,

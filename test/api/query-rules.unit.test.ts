@@ -1,7 +1,7 @@
 // The pure rules of the read API: query-string conversion and validation, the
 // automatic /history bucket, the heatmap's choice between aggregate and raw cells.
 import t from 'tap';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, queryLimitOptions } from '../../src/config.js';
 import { compileQuery, BadRequestError } from '../../src/api/query-params.js';
 import { querySchemas } from '../../src/api/schemas/queries.js';
 import { autoBucket } from '../../src/api/reads/telemetry.js';
@@ -19,7 +19,7 @@ function rejection(fn: () => unknown): BadRequestError | undefined {
   }
   return undefined;
 }
-const Q = querySchemas(cfg);
+const Q = querySchemas(queryLimitOptions(cfg));
 
 t.test('query strings become typed values; nothing else is accepted', async (t) => {
   const spawns = compileQuery(Q.spawnsHeatmap);

@@ -24,6 +24,7 @@ import {
   natsFor,
   dbFor,
   startChild,
+  startFaultyChild,
   stopChild,
   childEnv,
   waitForCounts,
@@ -214,7 +215,7 @@ t.test('SIGKILL after COMMIT, before the acks: rollups exact after the redeliver
     await publish(nats.js, cfg.SUBJECT_PREFIX, [spawnEv(who, m * 20)]);
     await publish(nats.js, cfg.SUBJECT_PREFIX, [rareEv(who, m * 20)]);
   }
-  const doomed = startChild(childEnv(cfg, { INGEST_FAULT: 'exit-after-commit' }));
+  const doomed = startFaultyChild(childEnv(cfg), 'exit-after-commit');
   t.equal((await doomed.exited).signal, 'SIGKILL', 'ingest was killed after its first COMMIT');
   // The first batch is committed, its messages unacked: refresh now, so the redelivery
   // below re-applies rows whose buckets are already materialized.

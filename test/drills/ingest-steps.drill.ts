@@ -1,5 +1,5 @@
 // Drill: an ingest process killed at the two steps that matter for exactly-once
-// (src/ingest/fault.ts) while another ingest process keeps running and load flows
+// (fault seams, test/helpers/seamed-main.ts) while another ingest process keeps running and load flows
 // through the edge: halfway through its first COPY (rolled back) and right after its
 // first COMMIT, before any ack (committed, then redelivered to the survivor, which
 // must skip it). test/ingest/crash.e2e.test.ts does the same with a restart instead of
@@ -40,8 +40,8 @@ for (const fault of ['exit-mid-copy', 'exit-after-commit'] as const) {
     const victim = await startRole(
       'ingest',
       'victim',
-      { ...env, MIGRATE_ON_START: 'false', INGEST_FAULT: fault },
-      { waitReady: false },
+      { ...env, MIGRATE_ON_START: 'false' },
+      { waitReady: false, fault },
     );
     await whenCaughtUp(() => victim.child.child.signalCode ?? victim.child.child.exitCode ?? undefined, {
       timeoutMs: 60000,

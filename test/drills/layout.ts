@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { projectRoot } from '../../src/shared/project-root.js';
 import type { Config } from '../../src/config.js';
 import { freePort, stopPid } from '../../src/localstack/process.js';
-import { startChild, stopChild, type Child } from '../ingest/fixtures.js';
+import { startChild, startFaultyChild, stopChild, type Child } from '../ingest/fixtures.js';
+import type { Fault } from '../helpers/seamed-main.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 
 export type Role = 'edge' | 'ingest' | 'api';
@@ -51,15 +52,19 @@ export function layoutEnv(cfg: Config, extra: Record<string, string> = {}): Reco
   };
 }
 
-/** `waitReady: false` returns at once: for a process expected to die by itself (INGEST_FAULT). */
+/**
+ * `fault`: the process kills itself at that step (test/helpers/seamed-main.ts).
+ * `waitReady: false` returns at once: for a process expected to die by itself (a fault).
+ */
 export async function startRole(
   role: Role,
   name: string,
   env: Record<string, string>,
-  opts: { timeoutMs?: number; waitReady?: boolean } = {},
+  opts: { timeoutMs?: number; waitReady?: boolean; fault?: Fault } = {},
 ): Promise<RoleProcess> {
   const port = await freePort();
-  const child = startChild({ ...process.env, ...env, ROLES: role, PORT: String(port) });
+  const childEnv = { ...process.env, ...env, ROLES: role, PORT: String(port) };
+  const child = opts.fault ? startFaultyChild(childEnv, opts.fault) : startChild(childEnv);
   const url = `http://127.0.0.1:${port}`;
   const get = async (path: string) => {
     const ctl = AbortSignal.timeout(5000);

@@ -2,7 +2,7 @@
 // the edge's checkEvent (the importer calls the same checkEvent, src/import/batches.ts).
 import t from 'tap';
 import { normalizeEvent, DEFAULT_NORMALIZE_OPTIONS, type NormalizeOptions } from '../../schemas/normalize.js';
-import { checkEvent, isErrorReply, type FrameLimits } from '../../src/edge/frame.js';
+import { checkEvent, isErrorReply, type FrameOptions } from '../../src/edge/frame.js';
 import { SizeBudget } from '../../src/edge/size-budget.js';
 import { eventKey } from '../../src/shared/envelope.js';
 
@@ -10,7 +10,7 @@ const RECEIVED = '2026-12-04T10:00:00.000Z';
 const lenient = DEFAULT_NORMALIZE_OPTIONS;
 const strict: NormalizeOptions = { zonelessTimestamps: 'refuse', missingTimestamp: 'refuse' };
 const norm = (ev: Record<string, unknown>, opts = lenient) => normalizeEvent(ev, opts, () => RECEIVED);
-const limits: FrameLimits = {
+const limits: FrameOptions = {
   subjectPrefix: 'tracker',
   maxEventDepth: 16,
   budget: new SizeBudget(1024 * 1024),

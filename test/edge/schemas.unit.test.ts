@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parseFrame, checkEvent, isErrorReply, type FrameLimits } from '../../src/edge/frame.js';
+import { parseFrame, checkEvent, isErrorReply, type FrameOptions } from '../../src/edge/frame.js';
 import { exportedSchemas, jsonDir } from '../../scripts/export-schemas.js';
 import { normalizeEvent, DEFAULT_NORMALIZE_OPTIONS } from '../../schemas/normalize.js';
 import { EVENT_TYPES } from '../../src/shared/subjects.js';
@@ -15,15 +15,15 @@ import { EVENT_TYPES } from '../../src/shared/subjects.js';
 const fixtures = join(import.meta.dirname, '..', 'fixtures');
 const load = (name: string) => JSON.parse(readFileSync(join(fixtures, name), 'utf8'));
 const MAX_EVENTS_PER_FRAME = 1000;
-const limits: FrameLimits = { subjectPrefix: 'tracker', maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
+const limits: FrameOptions = { subjectPrefix: 'tracker', maxEventDepth: 16, budget: new SizeBudget(1024 * 1024) };
 /** Fixtures marked `strict` are refused only with both timestamp rules set to `refuse` (docs/protocol.md "Older plugins"). */
-const strict: FrameLimits = { ...limits, normalize: { zonelessTimestamps: 'refuse', missingTimestamp: 'refuse' } };
+const strict: FrameOptions = { ...limits, normalize: { zonelessTimestamps: 'refuse', missingTimestamp: 'refuse' } };
 
 /** What the edge does with one frame's text: the first reply, or the accepted events. */
-function run(text: string, frameLimits = limits) {
+function run(text: string, frameOptions = limits) {
   const p = parseFrame(text, 1, MAX_EVENTS_PER_FRAME);
   if (!p.ok) return [p.error];
-  return p.events.map((e, i) => checkEvent(e, p.isArray ? i : undefined, 1, p.checkStrings, frameLimits));
+  return p.events.map((e, i) => checkEvent(e, p.isArray ? i : undefined, 1, p.checkStrings, frameOptions));
 }
 
 for (const type of EVENT_TYPES) {

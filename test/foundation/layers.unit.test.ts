@@ -1,14 +1,12 @@
-// The composition root (src/app.ts, src/config.ts, src/main.ts and its helper
-// src/localstack) is the only place that knows every role: shared/ imports no role and
-// nothing above it and runs no scripts, roles import no other role and not the root, and
-// each role is handed only its own variables (docs/contributing.md "Layout").
+// The composition root (src/app.ts, src/config.ts with src/config/, src/main.ts and its
+// helper src/localstack) is the only place that knows every role: shared/ imports no
+// role and nothing above it and runs no scripts, roles import no other role and not the
+// root, and environment variables are read only there: each role is handed camelCase
+// options (docs/contributing.md "Layout").
 import t from 'tap';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { apiConfig, edgeConfig, ingestConfig, loadConfig, resolveServices } from '../../src/config.js';
-import { edgeVars } from '../../src/edge/config.js';
-import { ingestVars } from '../../src/ingest/config.js';
-import { apiVars } from '../../src/api/config.js';
+import { allVars, apiOptions, edgeOptions, ingestOptions, loadConfig, resolveServices } from '../../src/config.js';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 
@@ -70,21 +68,83 @@ t.test('no non-null assertion on a configured URL anywhere in src/', async (t) =
   }
 });
 
-t.test('each role is given its own variables and the shared ones it names, nothing else', async (t) => {
-  const cfg = resolveServices(loadConfig({}), { natsUrl: 'nats://127.0.0.1:4222', databaseUrl: 'postgres://x@h/db' });
-  const cases = [
-    ['edge', edgeConfig(cfg), edgeVars, ['PLUGIN_SECRET', 'PLUGIN_SECRETS', 'SUBJECT_PREFIX']],
-    ['ingest', ingestConfig(cfg), ingestVars, ['STREAM_NAME', 'SUBJECT_PREFIX']],
-    ['api', apiConfig(cfg), apiVars, ['DATABASE_URL']],
-  ] as const;
-  for (const [role, given, own, shared] of cases) {
-    const keys = Object.keys(given);
-    for (const k of Object.keys(own)) t.ok(keys.includes(k), `${role} gets ${k}`);
-    for (const k of shared) t.ok(keys.includes(k), `${role} gets shared ${k}`);
-    const foreign = keys.filter((k) => !(k in own) && /^(EDGE|WS|INGEST|CONSUMER|API)_/.test(k));
-    t.same(foreign, [], `${role} gets no other role's variables`);
-    t.notOk('NATS_URL' in given, `${role} is not given NATS_URL (the root connects)`);
-    t.ok(Object.isFrozen(given), `${role}'s config is frozen`);
+/** Any configured variable's name (constants such as EVENT_TYPES are not variables). */
+const ENV_NAME = `(${Object.keys(allVars).join('|')})`;
+/**
+ * Where code reads a variable rather than naming it in a message: a property access
+ * (`cfg.EDGE_X`), an object key or destructured name (`{ EDGE_X }`, `EDGE_X: …`), a
+ * string that is only a name (`'EDGE_X'`, as in a `Pick<>` or a pick list), or
+ * `process.env`. An error message that tells the operator which variable to change
+ * ("… (WS_MAX_PAYLOAD_BYTES)") is text, and allowed.
+ */
+const READS = [
+  new RegExp(`\\.${ENV_NAME}\\b`),
+  new RegExp(`(^|[{,])\\s*${ENV_NAME}\\s*[,}:?]`, 'm'),
+  new RegExp(`['"\`]${ENV_NAME}['"\`]`),
+  /process\.env/,
+];
+const withoutComments = (text: string) => text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+const readsOf = (text: string) =>
+  withoutComments(text)
+    .split('\n')
+    .filter((line) => READS.some((re) => re.test(line)))
+    .map((line) => line.trim());
+
+t.test('the variable-read check finds reads and lets messages through', async (t) => {
+  for (const read of [
+    'const n = cfg.EDGE_MAX_EVENTS_PER_FRAME;',
+    'const { EDGE_MAX_EVENTS_PER_FRAME } = cfg;',
+    "pick(cfg, ['WS_MAX_PAYLOAD_BYTES', 'WS_IDLE_TIMEOUT_SECONDS']);",
+    "type L = Pick<EdgeConfig, 'WS_MAX_PAYLOAD_BYTES'>;",
+    'const limits = {\n  WS_MAX_PAYLOAD_BYTES: 1024,\n};',
+    'const url = process.env.NATS_URL;',
+  ])
+    t.not(readsOf(read).length, 0, read);
+  for (const text of [
+    "const why = 'at most ' + limits.maxPayloadBytes + ' bytes are allowed (WS_MAX_PAYLOAD_BYTES)';",
+    "return reject(res, 'send ?token=<API_TOKEN> (or Authorization: Bearer)', 401);",
+    '// Bounded by EDGE_MAX_BUFFERED_EVENTS (docs/edge.md).',
+    'const SUBJECT_CACHE_MAX = 10_000;',
+    "import { EVENT_TYPES, type EventType } from '../shared/subjects.js';",
+  ])
+    t.same(readsOf(text), [], text);
+});
+
+t.test('no module of a role reads an environment variable: roles get camelCase options', async (t) => {
+  for (const role of ROLES) {
+    for (const file of tsFiles(join(SRC, role))) {
+      t.same(readsOf(readFileSync(file, 'utf8')), [], relative(SRC, file));
+    }
   }
-  t.equal(apiConfig(cfg).DATABASE_URL, 'postgres://x@h/db', 'the API gets the resolved DATABASE_URL');
+});
+
+/** Every key of an options object, nested ones included, with its path. */
+function keysDeep(value: unknown, path = ''): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([k, v]) => [`${path}${k}`, ...keysDeep(v, `${path}${k}.`)]);
+}
+
+t.test("each role's options are camelCase; only the API is given a database URL, no role NATS's", async (t) => {
+  const cfg = resolveServices(loadConfig({}), { natsUrl: 'nats://127.0.0.1:4222', databaseUrl: 'postgres://x@h/db' });
+  for (const [role, given] of [
+    ['edge', edgeOptions(cfg)],
+    ['ingest', ingestOptions(cfg)],
+    ['api', apiOptions(cfg)],
+  ] as const) {
+    const keys = keysDeep(given);
+    t.not(keys.length, 0, `${role} has options`);
+    t.same(
+      keys.filter((k) => !/^[a-z][A-Za-z0-9]*$/.test(k.split('.').pop()!)),
+      [],
+      `${role}'s options are camelCase`,
+    );
+    t.notMatch(JSON.stringify(given), /nats:\/\//, `${role} is not given the NATS URL (the root connects)`);
+    if (role !== 'api') t.notMatch(JSON.stringify(given), /postgres:\/\//, `${role} is not given the database URL`);
+  }
+  t.equal(apiOptions(cfg).database.url, 'postgres://x@h/db', 'the API reads the resolved DATABASE_URL');
+  t.equal(
+    apiOptions({ ...cfg, API_DATABASE_URL: 'postgres://r@replica/db' }).database.url,
+    'postgres://r@replica/db',
+    'or API_DATABASE_URL when set',
+  );
 });

@@ -11,13 +11,20 @@ export interface MainProcess {
   output(): string;
 }
 
-/** `as`: run it as another user (uid/gid; the tests run as root where permissions are to be tested). */
+/** The test entry that starts the app with test seams (faults) from its arguments. */
+export const SEAMED_MAIN = 'test/helpers/seamed-main.ts';
+
+/**
+ * `entry`: the script to run (src/main.ts, or SEAMED_MAIN); `as`: run it as another user
+ * (uid/gid; the tests run as root where permissions are to be tested).
+ */
 export function spawnMain(
   env: NodeJS.ProcessEnv,
   args: string[],
-  as: Pick<SpawnOptions, 'uid' | 'gid'> = {},
+  opts: { entry?: string; as?: Pick<SpawnOptions, 'uid' | 'gid'> } = {},
 ): MainProcess {
-  const node = [process.execPath, '--import', 'tsx', 'src/main.ts', ...args];
+  const as = opts.as ?? {};
+  const node = [process.execPath, '--import', 'tsx', opts.entry ?? 'src/main.ts', ...args];
   // As another user: without tap's process-info hook, which adds itself to NODE_OPTIONS
   // of every child and writes into the checkout's .tap/ at exit, where that user may not.
   const [cmd, ...argv] = as.uid === undefined ? node : ['env', '-u', 'NODE_OPTIONS', ...node];

@@ -83,6 +83,8 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     STREAM_NAME: `S_${id}`,
     SUBJECT_PREFIX: id,
     CONSUMER_NAME: `c_${id}`,
+    // Every test's quarantine stream reserves its byte cap in the shared server's store: keep it small.
+    QUARANTINE_MAX_BYTES: String(4 * 1024 * 1024),
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -17,7 +17,7 @@ export const startImport = (
   env: NodeJS.ProcessEnv,
   args: string[],
   as: Pick<SpawnOptions, 'uid' | 'gid'> = {},
-): ImportRun => spawnMain(env, ['import-sqlite', ...args], as);
+): ImportRun => spawnMain(env, ['import-sqlite', ...args], { as });
 
 /**
  * A user whom file permissions bind: `nobody` when the tests run as root (root passes

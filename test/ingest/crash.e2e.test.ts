@@ -1,4 +1,4 @@
-// Exactly-once across crashes of REAL consumer processes (INGEST_FAULT, src/ingest/fault.ts):
+// Exactly-once across crashes of REAL consumer processes (fault seams, test/helpers/seamed-main.ts):
 // SIGKILL after COMMIT but before the acks, and SIGKILL in the middle of a COPY; a
 // restarted consumer must end with row count == event count, per table.
 import t from 'tap';
@@ -13,6 +13,7 @@ import {
   rareEv,
   spawnEv,
   startChild,
+  startFaultyChild,
   stopChild,
   telemetry,
   whenConsumerIdle,
@@ -53,7 +54,7 @@ for (const fault of ['exit-after-commit', 'exit-mid-copy'] as const) {
     t.teardown(() => db.end());
     await publishAll(nats, cfg);
 
-    const doomed = startChild(childEnv(cfg, { INGEST_FAULT: fault }));
+    const doomed = startFaultyChild(childEnv(cfg), fault);
     const { signal } = await doomed.exited;
     t.equal(signal, 'SIGKILL', `the consumer process was killed by the fault hook (${fault})`);
     t.match(doomed.output(), `INGEST_FAULT=${fault}`);

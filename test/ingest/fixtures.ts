@@ -1,6 +1,7 @@
 // Fixtures for the ingest tests: events, envelopes published exactly as the edge
 // publishes them (src/shared/envelope.ts), child ingest processes, row counts.
-import { mainEnv, spawnMain, type MainProcess } from '../helpers/main-process.js';
+import { mainEnv, SEAMED_MAIN, spawnMain, type MainProcess } from '../helpers/main-process.js';
+import type { Fault } from '../helpers/seamed-main.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import pg from 'pg';
@@ -140,6 +141,10 @@ export function childEnv(cfg: Config, extra: Record<string, string> = {}): NodeJ
 export type Child = MainProcess;
 
 export const startChild = (env: NodeJS.ProcessEnv, args: string[] = ['start']): Child => spawnMain(env, args);
+
+/** An ingest child that SIGKILLs itself at `fault` (test/helpers/seamed-main.ts). */
+export const startFaultyChild = (env: NodeJS.ProcessEnv, fault: Fault): Child =>
+  spawnMain(env, ['--fault', fault], { entry: SEAMED_MAIN });
 
 export async function stopChild(c: Child): Promise<void> {
   if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGTERM');

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type pg from 'pg';
-import { startApp } from '../../src/app.js';
+import { replayCommandOptions, startApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { runReplay, parseReplayArgs } from '../../src/ingest/replay-command.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
@@ -84,7 +84,7 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   t.same(await snapshot(db), live, 'replay into emptied tables reproduces exactly the same rows');
 
   const log = createLogger('silent');
-  t.equal(await runReplay(cfg, log, []), 0);
+  t.equal(await runReplay(replayCommandOptions(cfg, log), log, []), 0);
   t.same(await snapshot(db), live, 'a second replay changes nothing');
   t.same(await counts(db), want);
   // Replay ends with a rollup refresh (sql/150_maintained_rollups.sql): rebuilt, each event once.
@@ -102,7 +102,7 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   const since = new Date().toISOString();
   await publish(js, P, [telemetry('Late', 1), telemetry('Late', 2)]);
   await db.query('truncate telemetry, spawn_events, rare_events, player_latest');
-  t.equal(await runReplay(cfg, log, ['--since', since]), 0);
+  t.equal(await runReplay(replayCommandOptions(cfg, log), log, ['--since', since]), 0);
   t.same(
     await counts(db),
     { telemetry: 2, spawn_events: 0, rare_events: 0 },
@@ -113,7 +113,7 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
 
   // Nothing after TIME: exits at once.
   t.equal(
-    await runReplay(cfg, log, ['--since', new Date(Date.now() + 3_600_000).toISOString()]),
+    await runReplay(replayCommandOptions(cfg, log), log, ['--since', new Date(Date.now() + 3_600_000).toISOString()]),
     0,
     'nothing to replay: exit 0',
   );

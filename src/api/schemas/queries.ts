@@ -3,17 +3,36 @@
 // converted by src/api/query-params.ts before ajv checks them; docs/dependencies.md "ajv + TypeBox": no
 // coerceTypes/useDefaults on untrusted input, JSON types only.
 import { Type } from '@sinclair/typebox';
-import type { ApiLimits } from '../config.js';
 import { QUARANTINE_REASONS, type QuarantineReason } from '../../shared/quarantine.js';
+
+/** What bounds the read API's queries (docs/api.md): every route and its schema is given these. */
+export interface QueryLimitOptions {
+  /** Most rows any response carries; longer results are cut and flagged `truncated`. */
+  readonly maxRows: number;
+  /** `limit` of /spawns, /rares and /characters when absent. */
+  readonly defaultLimit: number;
+  readonly liveDefaultSeconds: number;
+  readonly liveMaxSeconds: number;
+  readonly trailsDefaultSeconds: number;
+  readonly trailsMaxSeconds: number;
+  /** `from` = `to` minus this when absent. */
+  readonly defaultRangeSeconds: number;
+  readonly historyTargetPoints: number;
+  /** Heatmap cells, in map units. */
+  readonly heatmapDefaultCell: number;
+  readonly heatmapMinCell: number;
+  readonly heatmapMaxCell: number;
+  readonly nameMaxLength: number;
+}
 
 export const BUCKETS = ['raw', '1m', '1h', '1d'] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
 /** The parameter schemas the queries are made of, bounded by the configured limits. */
-function parameterSchemas(limits: ApiLimits) {
+function parameterSchemas(limits: QueryLimitOptions) {
   // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the driver.
   const name = (description: string) =>
-    Type.String({ minLength: 1, maxLength: limits.API_NAME_MAX_LENGTH, pattern: '^[^\\u0000]*$', description });
+    Type.String({ minLength: 1, maxLength: limits.nameMaxLength, pattern: '^[^\\u0000]*$', description });
   const time = (description: string) => Type.String({ format: 'date-time', description });
   const seconds = (def: number, max: number, what: string) =>
     Type.Integer({
@@ -23,14 +42,14 @@ function parameterSchemas(limits: ApiLimits) {
       description: `${what} (seconds; default ${def}, at most ${max}).`,
     });
   const from = time(
-    `Start of the range, inclusive (ISO 8601 with a time zone; millisecond precision). Default: \`to\` minus ${limits.API_DEFAULT_RANGE_SECONDS} ` +
+    `Start of the range, inclusive (ISO 8601 with a time zone; millisecond precision). Default: \`to\` minus ${limits.defaultRangeSeconds} ` +
       `s.`,
   );
   const to = time('End of the range, exclusive (ISO 8601 with a time zone). Default: now.');
   const cell = Type.Number({
-    minimum: limits.API_HEATMAP_MIN_CELL,
-    maximum: limits.API_HEATMAP_MAX_CELL,
-    default: limits.API_HEATMAP_DEFAULT_CELL,
+    minimum: limits.heatmapMinCell,
+    maximum: limits.heatmapMaxCell,
+    default: limits.heatmapDefaultCell,
     description:
       'Grid cell size in map units. Whole multiples of 0.1 are served from the hourly cell aggregates; other sizes ' +
       'from the raw events.',
@@ -38,8 +57,8 @@ function parameterSchemas(limits: ApiLimits) {
   const limit = (description: string) =>
     Type.Integer({
       minimum: 1,
-      maximum: limits.API_MAX_ROWS,
-      default: Math.min(limits.API_DEFAULT_LIMIT, limits.API_MAX_ROWS),
+      maximum: limits.maxRows,
+      default: Math.min(limits.defaultLimit, limits.maxRows),
       description,
     });
   const obj = <P extends Parameters<typeof Type.Object>[0]>(p: P) => Type.Object(p, { additionalProperties: false });
@@ -64,7 +83,7 @@ function eventQueries<K extends string>(p: ReturnType<typeof parameterSchemas>, 
   };
 }
 
-export function querySchemas(limits: ApiLimits) {
+export function querySchemas(limits: QueryLimitOptions) {
   const p = parameterSchemas(limits);
   const { name, from, to, seconds, limit, obj } = p;
   const spawns = eventQueries(p, 'mob', 'Mob name (exact match).');
@@ -72,11 +91,7 @@ export function querySchemas(limits: ApiLimits) {
   return {
     live: obj({
       seconds: Type.Optional(
-        seconds(
-          limits.API_LIVE_DEFAULT_SECONDS,
-          limits.API_LIVE_MAX_SECONDS,
-          'Characters whose latest telemetry is this recent',
-        ),
+        seconds(limits.liveDefaultSeconds, limits.liveMaxSeconds, 'Characters whose latest telemetry is this recent'),
       ),
     }),
     history: obj({
@@ -89,12 +104,12 @@ export function querySchemas(limits: ApiLimits) {
           enum: [...BUCKETS],
           description:
             `raw rows or 1m/1h/1d buckets. Default: the finest whose point count over the range is at ` +
-            `most ${limits.API_HISTORY_TARGET_POINTS} (raw assumes 1 sample/s).`,
+            `most ${limits.historyTargetPoints} (raw assumes 1 sample/s).`,
         }),
       ),
     }),
     trails: obj({
-      seconds: Type.Optional(seconds(limits.API_TRAILS_DEFAULT_SECONDS, limits.API_TRAILS_MAX_SECONDS, 'Trail length')),
+      seconds: Type.Optional(seconds(limits.trailsDefaultSeconds, limits.trailsMaxSeconds, 'Trail length')),
       character: Type.Optional(name('Only this character (exact match).')),
     }),
     spawns: spawns.list,

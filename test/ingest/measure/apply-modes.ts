@@ -2,11 +2,11 @@
 // on events pre-published to JetStream exactly as the edge publishes them.
 //   npx tsx test/ingest/measure/apply-modes.ts [events=200000] [eventsPerMessage=100] [modes=copy-staging,copy-plain,insert] [writers=2,…]
 // Each mode gets a fresh database and its own durable on the same stream, starts the
-// ingest role in-process (startApp, ROLES=ingest) and is timed from start until the
+// ingest role in-process (startApp, ROLES=ingest, the mode as a seam: src/ingest/seams.ts) and is timed from start until the
 // last row is visible. Results: docs/ingest.md "Measurements".
 import { startApp } from '../../../src/app.js';
 import { createLogger } from '../../../src/shared/logger.js';
-import { APPLY_MODES, type ApplyMode } from '../../../src/ingest/config.js';
+import { APPLY_MODES, type ApplyMode } from '../../../src/ingest/apply.js';
 import { freshDatabase, testConfig, whenCaughtUp, startStack } from '../../helpers/stack.js';
 import { counts, dbFor, natsFor, publish, telemetry, spawnEv } from '../fixtures.js';
 
@@ -62,13 +62,12 @@ for (const writers of writersList)
       ...base,
       DATABASE_URL: await freshDatabase(stack),
       CONSUMER_NAME: `measure_${mode.replace(/-/g, '_')}_${writers}`,
-      INGEST_APPLY_MODE: mode,
       INGEST_WRITERS: writers,
       ROLES: ['ingest' as const],
       LOG_LEVEL: 'warn' as const,
     });
     const db = await dbFor(cfg);
-    const app = await startApp(cfg, createLogger(process.env.MEASURE_LOG ?? 'warn'));
+    const app = await startApp(cfg, createLogger(process.env.MEASURE_LOG ?? 'warn'), { ingest: { applyMode: mode } });
     const start = performance.now();
     await whenCaughtUp(
       async () => {

@@ -1,9 +1,11 @@
-// Environment variables of the edge role (WebSocket ingest + live feed).
+// Environment variables of the edge role (WebSocket ingest + live feed), and how the
+// composition root turns them into the edge's options (camelCase, units in names):
+// no module of src/edge/ sees a variable name (docs/contributing.md "Layout").
 // Wire protocol and the meaning of each limit: docs/protocol.md and docs/edge.md.
 import { int, oneOf, matching, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 import type { SharedConfig } from '../shared/config-vars.js';
-import type { FrameLimits } from './frame.js';
-import type { SizeBudget } from './size-budget.js';
+import type { EdgeOptions } from '../edge/index.js';
+import type { ExtensionTypes } from '../edge/frame.js';
 
 export const edgeVars = {
   WS_MAX_PAYLOAD_BYTES: int(
@@ -158,7 +160,7 @@ export const edgeSharedVars = [
   'PLUGIN_SECRETS',
 ] as const satisfies readonly (keyof SharedConfig)[];
 
-/** Everything the edge role is given (built by the composition root, src/config.ts). */
+/** The edge's slice of the environment (src/config.ts); the role itself gets `edgeOptions(…)`. */
 export type EdgeConfig = Readonly<ParsedVars<typeof edgeVars>> & Pick<SharedConfig, (typeof edgeSharedVars)[number]>;
 
 /** Every accepted plugin secret: PLUGIN_SECRET plus PLUGIN_SECRETS (docs/security.md). */
@@ -170,21 +172,19 @@ export function pluginSecrets(cfg: Pick<SharedConfig, 'PLUGIN_SECRET' | 'PLUGIN_
   return [...new Set([...(cfg.PLUGIN_SECRET ? [cfg.PLUGIN_SECRET] : []), ...more])];
 }
 
-/** EDGE_EXTENSION_TYPES as a test: `*` accepts every extension type, a list only its own. */
-export function extensionTypeFilter(setting: string): (type: string) => boolean {
-  if (setting.trim() === '*') return () => true;
-  if (setting.trim() === 'none') return () => false;
-  const allowed = new Set(
-    setting
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  return (type) => allowed.has(type);
+/** EDGE_EXTENSION_TYPES as data: `*`, `none` (an empty list) or the listed types. */
+export function extensionTypes(setting: string): ExtensionTypes {
+  const value = setting.trim();
+  if (value === '*') return '*';
+  if (value === 'none') return [];
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
-/** What every event is checked against, by the edge and by quarantine replay alike (docs/protocol.md). */
-export function frameLimitsOf(
+/** How events are checked (docs/protocol.md "Events", "Older plugins", "Extension types"): the edge's and quarantine replay's. */
+export function eventCheckOptions(
   cfg: Pick<
     EdgeConfig,
     | 'SUBJECT_PREFIX'
@@ -193,13 +193,49 @@ export function frameLimitsOf(
     | 'EDGE_MISSING_TIMESTAMP'
     | 'EDGE_EXTENSION_TYPES'
   >,
-  budget: SizeBudget,
-): FrameLimits {
+): Pick<EdgeOptions, 'subjectPrefix' | 'maxEventDepth' | 'normalize' | 'extensionTypes'> {
   return {
     subjectPrefix: cfg.SUBJECT_PREFIX,
     maxEventDepth: cfg.EDGE_MAX_EVENT_DEPTH,
-    budget,
     normalize: { zonelessTimestamps: cfg.EDGE_ZONELESS_TIMESTAMPS, missingTimestamp: cfg.EDGE_MISSING_TIMESTAMP },
-    acceptsExtension: extensionTypeFilter(cfg.EDGE_EXTENSION_TYPES),
+    extensionTypes: extensionTypes(cfg.EDGE_EXTENSION_TYPES),
+  };
+}
+
+/** The edge's options, built from its variables (src/config.ts hands them to startEdge). */
+export function edgeOptions(cfg: EdgeConfig): EdgeOptions {
+  const socket = {
+    idleTimeoutSeconds: cfg.WS_IDLE_TIMEOUT_SECONDS,
+    maxBackpressureBytes: cfg.WS_MAX_BACKPRESSURE_BYTES,
+  };
+  return {
+    ...eventCheckOptions(cfg),
+    pluginSecrets: pluginSecrets(cfg),
+    ackTimeoutMs: cfg.EDGE_ACK_TIMEOUT_MS,
+    unhealthyAfterSeconds: cfg.EDGE_UNHEALTHY_AFTER_SECONDS,
+    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
+    publisher: {
+      mode: cfg.EDGE_PUBLISH_MODE,
+      batchMaxEvents: cfg.EDGE_BATCH_MAX_EVENTS,
+      batchFlushMs: cfg.EDGE_BATCH_FLUSH_MS,
+      maxInflight: cfg.EDGE_MAX_INFLIGHT_PUBLISHES,
+      maxBuffered: cfg.EDGE_MAX_BUFFERED_EVENTS,
+      publishTimeoutMs: cfg.EDGE_PUBLISH_TIMEOUT_MS,
+      retryMaxMs: cfg.EDGE_PUBLISH_RETRY_MAX_MS,
+      dedupKeys: cfg.EDGE_DEDUP_CACHE_EVENTS,
+      dedupTtlMs: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * 1000,
+    },
+    position: {
+      ...socket,
+      maxPayloadBytes: cfg.WS_MAX_PAYLOAD_BYTES,
+      maxEventsPerFrame: cfg.EDGE_MAX_EVENTS_PER_FRAME,
+      unavailableCloseAfter: cfg.EDGE_UNAVAILABLE_CLOSE_AFTER,
+      rate: {
+        framesPerSecond: cfg.EDGE_RATE_LIMIT_FRAMES_PER_SECOND,
+        eventsPerSecond: cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND,
+      },
+      rateLimitedCloseAfter: cfg.EDGE_RATE_LIMIT_CLOSE_AFTER,
+    },
+    live: { ...socket, maxCoalesceMs: cfg.EDGE_LIVE_MAX_COALESCE_MS },
   };
 }

@@ -1,13 +1,19 @@
-// Environment variables of the ingest role (JetStream -> TimescaleDB projector).
+// Environment variables of the ingest role (JetStream -> TimescaleDB projector), and
+// how the composition root turns them into the role's options (camelCase, units in
+// names): no module of src/ingest/ sees a variable name (docs/contributing.md "Layout").
 // How they interact and how to tune them: docs/ingest.md.
 import { int, oneOf, str, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 import type { SharedConfig } from '../shared/config-vars.js';
+import type { ApplyMode } from '../ingest/apply.js';
+import type { IngestOptions } from '../ingest/index.js';
 
-export const APPLY_MODES = ['copy-staging', 'copy-direct', 'insert', 'copy-plain'] as const;
-export type ApplyMode = (typeof APPLY_MODES)[number];
-
-export const FAULTS = ['none', 'exit-after-commit', 'exit-mid-copy'] as const;
-export type Fault = (typeof FAULTS)[number];
+/**
+ * The apply modes an operator chooses between: both are idempotent, and which is faster
+ * depends on how often batches hold redelivered events (docs/ingest.md "Exactly-once
+ * effect"). `insert` and `copy-plain` exist to measure that choice: benchmarks and
+ * tests set them through the role's seams (src/ingest/seams.ts), never the environment.
+ */
+const OPERATOR_APPLY_MODES = ['copy-staging', 'copy-direct'] as const satisfies readonly ApplyMode[];
 
 export const ingestVars = {
   CONSUMER_NAME: str('Durable JetStream consumer name shared by all ingest processes (competing consumers).', {
@@ -88,23 +94,44 @@ export const ingestVars = {
   INGEST_APPLY_MODE: oneOf(
     'How a batch is written. `copy-staging`: COPY into a session temp table, then INSERT … ON CONFLICT DO NOTHING ' +
       '(idempotent). `copy-direct` (default): COPY straight into the tables; a batch holding an already-applied event ' +
-      '(unique violation) is rolled back and written through staging (idempotent). `insert`: multi-row INSERT … ON ' +
-      'CONFLICT (idempotent, slower). `copy-plain`: COPY straight into the tables (benchmark baseline only: a redelivered ' +
-      'event violates the unique key and its batch is bisected).',
-    APPLY_MODES,
+      '(unique violation) is rolled back and written through staging (idempotent).',
+    OPERATOR_APPLY_MODES,
     'copy-direct',
-  ),
-  INGEST_FAULT: oneOf(
-    'TEST ONLY fault injection: `exit-after-commit` SIGKILLs the process after its first COMMIT and before the ' +
-      'acks; `exit-mid-copy` SIGKILLs it halfway through its first COPY. Never set in production.',
-    FAULTS,
-    'none',
   ),
 } satisfies VarSpecs;
 
 /** The shared variables ingest reads besides its own. */
 export const ingestSharedVars = ['STREAM_NAME', 'SUBJECT_PREFIX'] as const satisfies readonly (keyof SharedConfig)[];
 
-/** Everything the ingest role (and replay) is given (built by the composition root, src/config.ts). */
+/** Ingest's slice of the environment (src/config.ts); the role and replay get `ingestOptions(…)`. */
 export type IngestConfig = Readonly<ParsedVars<typeof ingestVars>> &
   Pick<SharedConfig, (typeof ingestSharedVars)[number]>;
+
+/** The options of the ingest role and of replay, built from ingest's variables. */
+export function ingestOptions(cfg: IngestConfig): IngestOptions {
+  return {
+    subjectPrefix: cfg.SUBJECT_PREFIX,
+    consumer: {
+      streamName: cfg.STREAM_NAME,
+      consumerName: cfg.CONSUMER_NAME,
+      ackWaitSeconds: cfg.INGEST_ACK_WAIT_SECONDS,
+      maxAckPending: cfg.INGEST_MAX_ACK_PENDING,
+    },
+    maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES,
+    applyMode: cfg.INGEST_APPLY_MODE,
+    maxDeliver: cfg.INGEST_MAX_DELIVER,
+    loop: {
+      batchMaxEvents: cfg.INGEST_BATCH_MAX_EVENTS,
+      batchMaxWaitMs: cfg.INGEST_BATCH_MAX_WAIT_MS,
+      pullMaxMessages: cfg.INGEST_PULL_MAX_MESSAGES,
+      pullExpiresMs: cfg.INGEST_PULL_EXPIRES_MS,
+      ackWaitMs: cfg.INGEST_ACK_WAIT_SECONDS * 1000,
+      retryMinMs: cfg.INGEST_RETRY_MIN_MS,
+      retryMaxMs: cfg.INGEST_RETRY_MAX_MS,
+      writers: cfg.INGEST_WRITERS,
+      nakDelayMs: cfg.INGEST_POISON_NAK_DELAY_MS,
+    },
+    unhealthyAfterSeconds: cfg.INGEST_UNHEALTHY_AFTER_SECONDS,
+    lagPollMs: cfg.INGEST_LAG_POLL_MS,
+  };
+}

@@ -1,7 +1,11 @@
-// Environment variables of the read API role. Every limit of every endpoint is here,
+// Environment variables of the read API role, and how the composition root turns them
+// into the role's options (camelCase, units in names): no module of src/api/ sees a
+// variable name (docs/contributing.md "Layout"). Every limit of every endpoint is here,
 // with its default; the query schemas (src/api/schemas/queries.ts) are built from them.
 import { int, num, str, url, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 import type { SharedConfig } from '../shared/config-vars.js';
+import type { ApiOptions } from '../api/index.js';
+import type { QueryLimitOptions } from '../api/schemas/queries.js';
 
 export const apiVars = {
   API_DATABASE_URL: url(
@@ -81,26 +85,44 @@ export const apiVars = {
 export const apiSharedVars = ['STREAM_NAME', 'SUBJECT_PREFIX'] as const satisfies readonly (keyof SharedConfig)[];
 
 /**
- * Everything the API role is given (built by the composition root, src/config.ts).
+ * The API's slice of the environment (src/config.ts); the role gets `apiOptions(…)`.
  * DATABASE_URL is resolved by then: the private cluster's when none was configured.
  */
 export type ApiConfig = Readonly<ParsedVars<typeof apiVars>> &
   Pick<SharedConfig, (typeof apiSharedVars)[number]> & { readonly DATABASE_URL: string };
 
-/** The variables that bound the routes' queries: all the routes and their schemas are given. */
-export const apiLimitVars = [
-  'API_MAX_ROWS',
-  'API_DEFAULT_LIMIT',
-  'API_LIVE_DEFAULT_SECONDS',
-  'API_LIVE_MAX_SECONDS',
-  'API_TRAILS_DEFAULT_SECONDS',
-  'API_TRAILS_MAX_SECONDS',
-  'API_DEFAULT_RANGE_SECONDS',
-  'API_HISTORY_TARGET_POINTS',
-  'API_HEATMAP_DEFAULT_CELL',
-  'API_HEATMAP_MIN_CELL',
-  'API_HEATMAP_MAX_CELL',
-  'API_NAME_MAX_LENGTH',
-] as const satisfies readonly (keyof ApiConfig)[];
+/** What bounds the routes' queries: all the routes and their schemas are given these. */
+export function queryLimitOptions(cfg: Readonly<ParsedVars<typeof apiVars>>): QueryLimitOptions {
+  return {
+    maxRows: cfg.API_MAX_ROWS,
+    defaultLimit: cfg.API_DEFAULT_LIMIT,
+    liveDefaultSeconds: cfg.API_LIVE_DEFAULT_SECONDS,
+    liveMaxSeconds: cfg.API_LIVE_MAX_SECONDS,
+    trailsDefaultSeconds: cfg.API_TRAILS_DEFAULT_SECONDS,
+    trailsMaxSeconds: cfg.API_TRAILS_MAX_SECONDS,
+    defaultRangeSeconds: cfg.API_DEFAULT_RANGE_SECONDS,
+    historyTargetPoints: cfg.API_HISTORY_TARGET_POINTS,
+    heatmapDefaultCell: cfg.API_HEATMAP_DEFAULT_CELL,
+    heatmapMinCell: cfg.API_HEATMAP_MIN_CELL,
+    heatmapMaxCell: cfg.API_HEATMAP_MAX_CELL,
+    nameMaxLength: cfg.API_NAME_MAX_LENGTH,
+  };
+}
 
-export type ApiLimits = Pick<ApiConfig, (typeof apiLimitVars)[number]>;
+/** The API's options, built from its variables and the resolved DATABASE_URL. */
+export function apiOptions(cfg: ApiConfig): ApiOptions {
+  return {
+    database: {
+      // A replica, say (docs/operations.md "Read replica"); writes always use DATABASE_URL.
+      url: cfg.API_DATABASE_URL ?? cfg.DATABASE_URL,
+      poolMax: cfg.API_PG_POOL_MAX,
+      statementTimeoutMs: cfg.API_STATEMENT_TIMEOUT_MS,
+    },
+    limits: queryLimitOptions(cfg),
+    // GET /quarantine reads the quarantine stream (src/shared/quarantine.ts).
+    quarantine: { streamName: cfg.STREAM_NAME, subjectPrefix: cfg.SUBJECT_PREFIX },
+    webDir: cfg.API_WEB_DIR,
+    retentionIntervalMs: cfg.API_RETENTION_INTERVAL_MS,
+    rollupIntervalMs: cfg.API_ROLLUP_INTERVAL_MS,
+  };
+}

@@ -16,9 +16,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { ErrorCodes } from '../shared/errors.js';
 import { isNotFound } from '../shared/nats.js';
 import { quarantineStreamName, type QuarantineRecord } from '../shared/quarantine.js';
-import { envelopeFromJson } from './envelope-json.js';
-import { checkEvent, isErrorReply, parseFrame, type AcceptedEvent, type FrameLimits } from './frame.js';
-import type { ErrorReply } from './replies.js';
+import { envelopeFromJson } from '../edge/envelope-json.js';
+import { checkEvent, isErrorReply, parseFrame, type AcceptedEvent, type FrameOptions } from '../edge/frame.js';
+import type { ErrorReply } from '../edge/replies.js';
 
 /** Today's verdict on one replayed event: the seam where a test (or a new rule) decides. */
 export type Admit = (event: unknown) => AcceptedEvent | ErrorReply;
@@ -28,7 +28,7 @@ export type Admit = (event: unknown) => AcceptedEvent | ErrorReply;
  * (src/edge/frame.ts checkEvent). Strings are always scanned: the frame text that told
  * the edge whether it had to is gone.
  */
-export function admitReplayed(event: unknown, limits: FrameLimits): AcceptedEvent | ErrorReply {
+export function admitReplayed(event: unknown, limits: FrameOptions): AcceptedEvent | ErrorReply {
   return checkEvent(event, undefined, 0, true, limits);
 }
 

@@ -1,23 +1,24 @@
 // `quarantine replay [--reason CODE] [--since TIME] [--dry-run] [--json]`: put every
 // quarantined event through today's validators and publish what passes (see
-// quarantine-replay.ts, docs/operations.md "Quarantine"). Exit codes: 0 done (records
+// replay.ts, docs/operations.md "Quarantine"). Exit codes: 0 done (records
 // that still fail are not an error), 1 runtime failure, 2 bad arguments.
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { SharedConfig } from '../shared/config-vars.js';
 import type { Logger } from '../shared/logger.js';
-import { connectNats, ensureQuarantineStream, ensureStream, type StreamSettings } from '../shared/nats.js';
+import { connectNats, ensureQuarantineStream, ensureStream, type TrackerStreamConfig } from '../shared/nats.js';
 import { QUARANTINE_REASONS, type QuarantineSettings } from '../shared/quarantine.js';
-import { frameLimitsOf, type EdgeConfig } from './config.js';
-import { SizeBudget } from './size-budget.js';
+import { eventCheckOptions, type EdgeConfig } from '../config/edge.js';
+import { frameOptionsOf } from '../edge/frame.js';
+import { SizeBudget } from '../edge/size-budget.js';
 import {
   admitReplayed,
   replayQuarantine,
   type Admit,
   type QuarantineReplayOptions,
   type QuarantineReplayReport,
-} from './quarantine-replay.js';
+} from './replay.js';
 
 export const QUARANTINE_USAGE = `usage: quarantine replay [--reason CODE] [--since TIME] [--dry-run] [--json]
   --reason CODE   only records refused with CODE (${QUARANTINE_REASONS.join(', ')})
@@ -26,7 +27,7 @@ export const QUARANTINE_USAGE = `usage: quarantine replay [--reason CODE] [--sin
   --json          print the report as one JSON line
   --help          print this and exit`;
 
-export type QuarantineCommandConfig = StreamSettings &
+export type QuarantineCommandConfig = TrackerStreamConfig &
   QuarantineSettings &
   Pick<SharedConfig, 'NATS_URL' | 'NATS_CREDS_FILE'> &
   Pick<
@@ -36,6 +37,7 @@ export type QuarantineCommandConfig = StreamSettings &
     | 'EDGE_ZONELESS_TIMESTAMPS'
     | 'EDGE_MISSING_TIMESTAMP'
     | 'EDGE_EXTENSION_TYPES'
+    | 'SUBJECT_PREFIX'
   >;
 
 /** Starts the private NATS when NATS_URL is unset (as `npm start` does). */
@@ -82,7 +84,7 @@ export function parseQuarantineArgs(args: string[]): Parsed | 'help' | string {
 /** The edge's checks with the edge's limits, for the NATS server `nc` talks to. */
 export function replayAdmit(cfg: QuarantineCommandConfig, nc: NatsConnection): Admit {
   // Today's settings, as the edge applies them (docs/operations.md "Quarantine").
-  const limits = frameLimitsOf(cfg, new SizeBudget(nc.info?.max_payload ?? 1024 * 1024));
+  const limits = frameOptionsOf(eventCheckOptions(cfg), new SizeBudget(nc.info?.max_payload ?? 1024 * 1024));
   return (ev) => admitReplayed(ev, limits);
 }
 
