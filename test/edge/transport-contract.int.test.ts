@@ -72,7 +72,7 @@ t.test('refused upgrades are plain HTTP with the documented status and body', as
     );
     t.equal(noSecret?.status, 401, `${name}: 401`);
     t.match(JSON.parse(noSecret?.body ?? '{}'), { error: { code: 'unauthorized', message: /missing plugin secret/ } });
-    const badFilter = await openClient(edge.url('/ws/live?types=nope')).then(
+    const badFilter = await openClient(edge.url('/ws/live?types=Nope!')).then(
       () => undefined,
       (e) => e,
     );
