@@ -21,7 +21,7 @@ nats_bin() {
   done
   return 1
 }
-nats_version() { "$1" --version 2>/dev/null | sed -nE 's/.*v?([0-9]+\.[0-9]+\.[0-9]+).*/\1/p' | head -n 1; }
+nats_version() { "$1" --version 2>/dev/null | sed -nE 's/^[^0-9]*([0-9]+\.[0-9]+\.[0-9]+).*/\1/p' | head -n 1; }
 version_ge() { [ "$(printf '%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
 have_nats() { nats_bin >/dev/null; }
 have_current_nats() { local b v; b=$(nats_bin) && v=$(nats_version "$b") && [ -n "$v" ] && version_ge "$v" "$NATS_MIN"; }
