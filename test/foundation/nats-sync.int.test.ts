@@ -5,7 +5,7 @@
 // is refused in one line: a durability setting is never silently dropped.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
@@ -70,6 +70,7 @@ t.test('default: the server keeps its own interval, no config file', async (t) =
   // 2.9 reports neither field; 2.10+ its own 2 minutes.
   const own = current ? { intervalNs: 120e9, always: false } : { intervalNs: undefined, always: false };
   t.same(varzSync(v), own, "/varz: the server's own interval");
+  t.notOk(existsSync(join(dir, 'plain', 'nats-server.conf')), 'started without a config file');
 });
 
 t.test('an older nats-server is refused with the reason', async (t) => {
