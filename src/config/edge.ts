@@ -183,7 +183,10 @@ export function extensionTypes(setting: string): ExtensionTypes {
     .filter(Boolean);
 }
 
-/** How events are checked (docs/protocol.md "Events", "Older plugins", "Extension types"): the edge's and quarantine replay's. */
+/**
+ * How events are checked (docs/protocol.md "Events", "Older plugins", "Extension
+ * types"): by the edge and by quarantine replay alike.
+ */
 export function eventCheckOptions(
   cfg: Pick<
     EdgeConfig,
