@@ -28,6 +28,9 @@ import { upsertPlayerLatest, upsertPlayerLatestFromStaging } from './player-late
 import type { TableSpec } from './tables.js';
 import { logDirtyBuckets } from './rollup-dirty.js';
 
+/** `set local`: the setting ends with the transaction, so a pooled client never keeps it. */
+const BEGIN_INGEST = "begin; set local tracker.ingest = 'on'";
+
 export interface ApplyOptions {
   readonly mode: ApplyMode;
   /** Test-only fault hook: called once half of a COPY's data has been sent. */
@@ -56,7 +59,10 @@ export async function applyBatch(
   let mode: ApplyMode = opts.mode === 'copy-direct' ? 'copy-plain' : opts.mode;
   for (;;) {
     if (mode === 'copy-staging') await ensureStaging(client);
-    await client.query('begin');
+    // One round trip: the transaction, and the bypass of the raw-write invalidation
+    // triggers (this path logs its own buckets, logDirtyBuckets below;
+    // docs/retention-and-aggregation.md "Writes outside ingest").
+    await client.query(BEGIN_INGEST);
     try {
       const counts = await writeTables(client, byTable, { ...opts, mode });
       await client.query('commit');
