@@ -10,8 +10,8 @@
 -- INSERT (and COPY): a ROW-level AFTER trigger whose WHEN clause reads that setting, so on
 -- ingest's path no trigger event is even queued. Not a statement-level trigger with a
 -- transition table: TimescaleDB's COPY then gives up its multi-insert buffers for every
--- row (src/copy.c: a `trig_insert_new_table` forces CIM_SINGLE), which cost ingest ~17%
--- in test/ingest/measure/raw-write-trigger.ts. Outside ingest each row costs one trigger
+-- row (TimescaleDB's src/copy.c: a `trig_insert_new_table` forces CIM_SINGLE), which cost
+-- ingest ~17% (docs/retention-and-aggregation.md). Outside ingest each row costs one trigger
 -- call; consecutive rows of one run of buckets extend one dirty-log entry.
 -- UPDATE and DELETE: statement-level AFTER triggers with transition tables (ingest never
 -- updates or deletes raw rows): one set of entries per statement. TimescaleDB 2.19
