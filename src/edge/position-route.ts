@@ -95,7 +95,13 @@ function upgradeHandler(deps: PositionRouteOptions): WebSocketBehavior<PositionC
     const ack = /^(1|true|yes)$/i.test(query.get('ack') ?? '');
     const rate = new ConnectionRateLimit(limits.rate);
     res.upgrade<PositionConn>(
-      { ack, closed: false, frames: 0, rate, unavailable: new UnavailableCloseRule(limits.unavailableCloseAfterSeconds) },
+      {
+        ack,
+        closed: false,
+        frames: 0,
+        rate,
+        unavailable: new UnavailableCloseRule(limits.unavailableCloseAfterSeconds),
+      },
       key,
       protocol,
       extensions,

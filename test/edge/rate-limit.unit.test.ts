@@ -83,13 +83,16 @@ t.test('close rule: a client that honours retry_after_ms is never closed', async
   }
 });
 
-t.test('close rule: a client that ignores the hint and keeps flooding is closed after the configured seconds', async (t) => {
-  const c = new ConnectionRateLimit({ framesPerSecond: 1000, eventsPerSecond: 4000, closeAfterSeconds: 2 }, 0);
-  const r = drive(c, { honours: false, window: 64, frames: 100_000, size: 200, untilMs: 60_000 });
-  t.ok(r.closedAt !== undefined, 'closed');
-  // The first refusal comes after the burst (instant 0); closed 2 s later, not before.
-  t.ok(r.closedAt! >= 2000 && r.closedAt! < 2100, `closed at ${r.closedAt} ms`);
-});
+t.test(
+  'close rule: a client that ignores the hint and keeps flooding is closed after the configured seconds',
+  async (t) => {
+    const c = new ConnectionRateLimit({ framesPerSecond: 1000, eventsPerSecond: 4000, closeAfterSeconds: 2 }, 0);
+    const r = drive(c, { honours: false, window: 64, frames: 100_000, size: 200, untilMs: 60_000 });
+    t.ok(r.closedAt !== undefined, 'closed');
+    // The first refusal comes after the burst (instant 0); closed 2 s later, not before.
+    t.ok(r.closedAt! >= 2000 && r.closedAt! < 2100, `closed at ${r.closedAt} ms`);
+  },
+);
 
 t.test('close rule: the frame limit floods the same way', async (t) => {
   const c = new ConnectionRateLimit({ framesPerSecond: 3, eventsPerSecond: 0, closeAfterSeconds: 1 }, 0);
@@ -106,7 +109,10 @@ t.test('unavailable close rule: seconds of refusals, in-flight frames and slow r
   t.equal(closes[0], 3000, 'a client refused 100 times a second is closed 3 s after the first refusal');
 
   const pipelined = new UnavailableCloseRule(1);
-  t.notOk([0, 1, 2, 3, 500, 999].some((ms) => pipelined.refused(ms)), 'frames in flight in the first second do not count');
+  t.notOk(
+    [0, 1, 2, 3, 500, 999].some((ms) => pipelined.refused(ms)),
+    'frames in flight in the first second do not count',
+  );
   t.notOk(
     [1000, 2000, 3000, 10_000, 60_000].some((ms) => pipelined.refused(ms)),
     'a client that retries once a second or slower is never closed',
