@@ -1,7 +1,7 @@
 // Wires the roles of one process: connections, the HTTP app, then each role in ROLES,
 // each given only its own options, built from the configuration (src/config.ts).
 // Used by `npm start` (src/run.ts), by tests (in-process) and by the benchmarks.
-import { apiOptions, edgeOptions, ingestOptions, type ResolvedConfig } from './config.js';
+import { apiOptions, edgeOptions, ingestOptions, renamedVarWarnings, type ResolvedConfig } from './config.js';
 import type { Logger } from './shared/logger.js';
 import { connectNats, ensureQuarantineStream, ensureStream } from './shared/nats.js';
 import { registerServiceChecks } from './service-health.js';
@@ -31,6 +31,7 @@ export interface SeamOptions {
 }
 
 export async function startApp(cfg: ResolvedConfig, log: Logger, seams: SeamOptions = {}): Promise<RunningApp> {
+  for (const warning of renamedVarWarnings(cfg)) log.warn(warning);
   if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
   const nc = await connectNats(cfg, `tracker-${cfg.ROLES.join('+')}`, log);
   const jsm = await ensureStream(nc, cfg, log);
