@@ -12,6 +12,7 @@ import { Health } from './shared/health.js';
 import { createApp, addNotFound, listen, closeListen } from './shared/http/server.js';
 import { selectTransport } from './shared/http/transport.js';
 import { httpAccess, parseOrigins } from './shared/http/access.js';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Runtime, RoleHandle } from './shared/runtime.js';
 import { startEdge } from './edge/index.js';
 import { startIngest } from './ingest/index.js';
@@ -35,14 +36,7 @@ export async function startApp(cfg: ResolvedConfig, log: Logger, seams: SeamOpti
   if (cfg.MIGRATE_ON_START) await migrate(cfg.DATABASE_URL, log);
   const nc = await connectNats(cfg, `tracker-${cfg.ROLES.join('+')}`, log);
   const jsm = await ensureStream(nc, cfg, log);
-  // Best effort, like the quarantine itself: a server without room for its byte cap
-  // (QUARANTINE_MAX_BYTES is reserved in the JetStream store) must not keep the app down.
-  await ensureQuarantineStream(jsm, cfg, log).catch((err: Error) =>
-    log.warn(
-      { err: err.message },
-      'quarantine stream not created: refused events are counted, not kept (docs/operations.md "Quarantine")',
-    ),
-  );
+  await ensureQuarantineBestEffort(jsm, cfg, log);
   const pool = createPool(cfg.DATABASE_URL, cfg.PG_POOL_MAX, log);
   const metrics = createMetrics(cfg.ROLES);
   const health = new Health();
@@ -80,6 +74,19 @@ export async function startApp(cfg: ResolvedConfig, log: Logger, seams: SeamOpti
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Best effort, like the quarantine itself: a server without room for its byte cap
+ * (QUARANTINE_MAX_BYTES is reserved in the JetStream store) must not keep the app down.
+ */
+async function ensureQuarantineBestEffort(jsm: JetStreamManager, cfg: ResolvedConfig, log: Logger): Promise<void> {
+  await ensureQuarantineStream(jsm, cfg, log).catch((err: Error) =>
+    log.warn(
+      { err: err.message },
+      'quarantine stream not created: refused events are counted, not kept (docs/operations.md "Quarantine")',
+    ),
+  );
 }
 
 /** What the `replay` command runs with (src/ingest/replay-command.ts). */
