@@ -8,7 +8,12 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Registry } from 'prom-client';
 import { startApp } from '../../src/app.js';
+import { startCapacity } from '../../src/capacity/index.js';
+import { createPool } from '../../src/shared/db.js';
+import { Health } from '../../src/shared/health.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { getStack, testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { openClient, SECRET, telemetry } from '../edge/helpers.js';
@@ -113,4 +118,20 @@ t.test('a stream at its cap fails /health on CAPACITY_MIN_FREE_PERCENT', async (
     body.checks.capacity.reason,
     /the NATS log \(stream\): [\d.]+ GiB left of stream max_bytes .*CAPACITY_MIN_FREE_PERCENT \(2%\)/,
   );
+});
+
+t.test('PostgreSQL unreachable: capacity is not measured, says so, and /metrics still renders', async (t) => {
+  const health = new Health();
+  const metrics = new Registry();
+  const pool = createPool('postgres://nobody:x@127.0.0.1:1/none', 1, createLogger('silent'));
+  t.teardown(() => pool.end());
+  const capacity = startCapacity(
+    { jsm: await jetstreamManager(app.rt.nc), pool, health, metrics, log: createLogger('silent') },
+    { streamName: cfg.STREAM_NAME, warnDays: 7, minFreePercent: 2, dirs },
+  );
+  t.teardown(() => capacity.stop());
+  const { checks } = await health.run();
+  t.equal(checks.capacity.ok, true, 'not a second failure: the database check says why');
+  t.match(checks.capacity.warning, /^capacity not measured: .*ECONNREFUSED/);
+  t.match(await metrics.metrics(), /# TYPE tracker_stream_bytes gauge/, '/metrics renders without the figures');
 });
