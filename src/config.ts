@@ -9,12 +9,14 @@ import { ConfigError } from './shared/errors.js';
 import { edgeVars, edgeRenamedVars, pluginSecrets } from './config/edge.js';
 import { ingestVars } from './config/ingest.js';
 import { apiVars } from './config/api.js';
+import { capacityVars } from './config/capacity.js';
 
 export { edgeOptions } from './config/edge.js';
 export { ingestOptions } from './config/ingest.js';
 export { apiOptions, queryLimitOptions } from './config/api.js';
+export { capacityOptions } from './config/capacity.js';
 
-export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars } satisfies VarSpecs;
+export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars, ...capacityVars } satisfies VarSpecs;
 
 export type Config = Readonly<ParsedVars<typeof allVars>>;
 
