@@ -16,7 +16,7 @@ import {
   type NatsConnection,
   type Subscription,
 } from '@nats-io/transport-node';
-import { ErrorCodes, RejectedMessageError } from '../shared/errors.js';
+import { ErrorCodes, RejectedMessageError, TrackerError } from '../shared/errors.js';
 
 export interface PubAck {
   stream: string;
@@ -140,13 +140,12 @@ const MESSAGE_TOO_LARGE = 10054;
  * Retried like any failure (the same message fits once there is room), but counted and
  * named so clients and /health say which limit was reached.
  */
-export class StoreFullError extends Error {
+export class StoreFullError extends TrackerError {
   constructor(
     readonly kind: 'log_full' | 'disk_full',
     message: string,
   ) {
-    super(message);
-    this.name = 'StoreFullError';
+    super(ErrorCodes.unavailable, message);
   }
 }
 

@@ -129,7 +129,12 @@ function admitFrame(
   }
   // The client keeps its events and resends: do not buffer them while JetStream fails.
   if (conn.ack && !publisher.healthy)
-    return refuse(deps, conn, frame, `JetStream is not accepting events right now (${publisher.failure.error}); retry later`);
+    return refuse(
+      deps,
+      conn,
+      frame,
+      `JetStream is not accepting events right now (${publisher.failure.error}); retry later`,
+    );
   conn.refusedInARow = 0;
   return parsed;
 }

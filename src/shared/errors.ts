@@ -189,7 +189,6 @@ export function isDatabaseUnreachable(err: unknown): boolean {
   );
 }
 
-
 // SQLSTATE classes that mean "this row's content is wrong" (PostgreSQL Appendix A):
 // 22 data exception (out of range, invalid text, bad encoding), 23 integrity constraint;
 // 54 program limit exceeded (an index row too big, …) is also about the content: the

@@ -138,8 +138,14 @@ t.test('parsePubAck: storage refusals say which store is full', async (t) => {
   const disk = err('{"error":{"code":503,"err_code":10023,"description":"insufficient resources"},"stream":"S"}');
   t.equal(disk.kind, 'disk_full');
   t.match(disk.message, /^NATS has no room left: .*insufficient resources \(503\/10023\)/);
-  t.equal(err('{"error":{"code":503,"err_code":10047,"description":"insufficient storage resources available"}}').kind, 'disk_full');
-  t.equal(err('{"error":{"code":503,"err_code":10077,"description":"write /x: no space left on device"}}').kind, 'disk_full');
+  t.equal(
+    err('{"error":{"code":503,"err_code":10047,"description":"insufficient storage resources available"}}').kind,
+    'disk_full',
+  );
+  t.equal(
+    err('{"error":{"code":503,"err_code":10077,"description":"write /x: no space left on device"}}').kind,
+    'disk_full',
+  );
   t.equal(err('{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}').kind, 'log_full');
   t.notOk(err('{"error":{"code":503,"err_code":10077,"description":"something else"}}') instanceof StoreFullError);
 });
