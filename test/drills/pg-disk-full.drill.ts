@@ -8,7 +8,6 @@ import t from 'tap';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { startPostgres, type LocalPostgres } from '../../src/localstack/postgres.js';
 import { canConnect, sleep } from '../../src/localstack/process.js';
@@ -17,7 +16,7 @@ import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
 import { layoutEnv, startLayout, storedRows, whenAllStored, wsUrl } from './layout.js';
 import { report, since } from './figures.js';
-import { freeBytes, mountTmpfs, unmountTmpfs } from './tmpfs.js';
+import { fillUntilFree, mountTmpfs, unmountTmpfs } from './tmpfs.js';
 
 /** What is left free once the filler is written: a few MB of rows, then ENOSPC. */
 const LEFT_FREE = 2 * 1024 * 1024;
@@ -68,7 +67,7 @@ t.test('PostgreSQL disk full, then freed: acked into the log, retried, every ack
   });
 
   const filler = join(dir, 'filler');
-  execFileSync('fallocate', ['-l', String(Math.max(0, freeBytes(dir) - LEFT_FREE)), filler]);
+  fillUntilFree(filler, LEFT_FREE);
   const t0 = performance.now();
   const reason = await whenCaughtUp(
     async () => {
