@@ -17,6 +17,7 @@ import { runPipeline } from './scenarios/pipeline.js';
 import { benchValidation } from './components/validate.js';
 import { benchCopyVsInsert } from './components/copy-vs-insert.js';
 import { benchJetStreamPublish } from './components/jetstream-publish.js';
+import { benchJetStreamSync } from './components/jetstream-sync.js';
 import { benchTransports } from './components/transport.js';
 import { computeTargets, writeResults, type BenchResults, type Machine } from './lib/report.js';
 import { summarizeProfile } from './profile-summary.js';
@@ -120,6 +121,12 @@ async function main(o: BenchOptions): Promise<void> {
       }
       say('component: JetStream publish');
       results.components.jetstreamPublish = await benchJetStreamPublish(stack.natsUrl, o.quick ? 10_000 : 40_000, 2);
+      say('component: JetStream publish, NATS_SYNC_INTERVAL default vs always (two private nats-servers)');
+      results.components.jetstreamSync = await benchJetStreamSync(
+        o.quick ? 5_000 : 20_000,
+        o.quick ? 100 : 300,
+        o.quick ? 2 : 3,
+      );
       say(`component: HTTP/WebSocket transport (${o.transports.join(', ')})`);
       results.components.transport = await benchTransports(o.transports, o.quick ? 200 : 1000, 2);
     }

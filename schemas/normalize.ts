@@ -20,7 +20,10 @@ export type NormalizeRule = (typeof NORMALIZE_RULES)[number];
 export interface NormalizeOptions {
   /** `utc`: a date-time without a zone is read as UTC; `refuse`: left as sent, so the schema refuses it. */
   readonly zonelessTimestamps: 'utc' | 'refuse';
-  /** `receive`: a missing timestamp becomes the receive time (and `timestamp_source: "server"`); `refuse`: left missing. */
+  /**
+   * `receive`: a missing timestamp becomes the receive time (and `timestamp_source:
+   * "server"`); `refuse`: left missing.
+   */
   readonly missingTimestamp: 'receive' | 'refuse';
 }
 
@@ -113,7 +116,10 @@ function canonicalTimestamp(ts: string, opts: NormalizeOptions): { value: string
   return { value: `${date}T${time}${frac}Z`, rule: 'zoneless_timestamp' };
 }
 
-/** True when `ev` may need normalising even though the schema accepts it (a numeric string or a non-canonical timestamp). */
+/**
+ * True when `ev` may need normalising even though the schema accepts it (a numeric
+ * string, or a timestamp not in the canonical form).
+ */
 export function mayNeedNormalizing(ev: Record<string, unknown>): boolean {
   if (typeof ev.kills_per_hour === 'string') return true;
   const ts = ev.timestamp;

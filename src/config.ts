@@ -6,15 +6,17 @@
 import { parseEnv, type ParsedVars, type VarSpecs } from './shared/env-vars.js';
 import { sharedVars } from './shared/config-vars.js';
 import { ConfigError } from './shared/errors.js';
-import { edgeVars, pluginSecrets } from './config/edge.js';
+import { edgeVars, edgeRenamedVars, pluginSecrets } from './config/edge.js';
 import { ingestVars } from './config/ingest.js';
 import { apiVars } from './config/api.js';
+import { capacityVars } from './config/capacity.js';
 
 export { edgeOptions } from './config/edge.js';
 export { ingestOptions } from './config/ingest.js';
 export { apiOptions, queryLimitOptions } from './config/api.js';
+export { capacityOptions } from './config/capacity.js';
 
-export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars } satisfies VarSpecs;
+export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars, ...capacityVars } satisfies VarSpecs;
 
 export type Config = Readonly<ParsedVars<typeof allVars>>;
 
@@ -32,8 +34,29 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
 const commaList = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim());
 
+/** The environment with each renamed variable's old value under its new name, when only the old one is set. */
+function withRenamedVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const [old, now] of Object.entries(edgeRenamedVars)) {
+    if (out[old] !== undefined && out[old] !== '' && (out[now] === undefined || out[now] === '')) out[now] = out[old];
+  }
+  return out;
+}
+
+/** One log line per renamed variable still set (src/app.ts logs them at start). */
+export function renamedVarWarnings(cfg: Config): string[] {
+  return Object.entries(edgeRenamedVars)
+    .filter(([old]) => cfg[old as keyof Config] !== undefined)
+    .map(
+      ([old, now]) =>
+        `${old} is deprecated: the close rule counts seconds now, not frames in a row; ${now} is ` +
+        `${String(cfg[now as keyof Config])} (docs/protocol.md "Rate limits")`,
+    );
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const cfg = parseEnv(allVars, env);
+  // The old variable is parsed too (its own range, its own name in an error).
+  const cfg = parseEnv(allVars, withRenamedVars(env));
   // Contradictions between variables are rejected here, naming the variable.
   if (pluginSecrets(cfg).length === 0 && !LOOPBACK.test(cfg.HOST)) {
     throw new ConfigError(

@@ -10,7 +10,7 @@
 import { pino } from 'pino';
 import { loadConfig, resolveServices, type Config } from './config.js';
 import { ConfigError } from './shared/errors.js';
-import { createLogger } from './shared/logger.js';
+import { createLogger, type Logger } from './shared/logger.js';
 import { startLocalServices } from './localstack/index.js';
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
@@ -33,25 +33,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const log = createLogger(cfg.LOG_LEVEL);
   if (command === 'check-config') return 0;
-  // Checks its file before anything starts, and needs only NATS (none in a dry run).
-  if (command === 'import-sqlite') {
-    return runImportSqlite(cfg, rest, async () => {
-      const local = await startLocalServices(cfg, log);
-      return { natsUrl: local.natsUrl, stop: () => local.stop() };
-    });
-  }
-  if (command === 'quarantine') {
-    // Logs to stderr: stdout carries the report.
-    const errLog = pino({ name: 'quarantine', level: cfg.LOG_LEVEL }, pino.destination(2));
-    return runQuarantine(cfg, errLog, rest, async () => {
-      const local = await startLocalServices(cfg, errLog, { nats: true });
-      return { natsUrl: local.natsUrl, stop: () => local.stop() };
-    });
-  }
+  if (command === 'import-sqlite' || command === 'quarantine') return natsOnlyCommand(command, cfg, rest, log);
   if (!['start', 'migrate', 'replay'].includes(command)) {
     process.stderr.write(
-      `unknown command "${command}"; use start, migrate, replay [--since TIME], import-sqlite FILE, quarantine replay ` +
-        'or check-config\n',
+      `unknown command "${command}"; use start, migrate, replay [--since TIME], import-sqlite FILE, ` +
+        'quarantine replay or check-config\n',
     );
     return 2;
   }
@@ -76,6 +62,30 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     if (command !== 'start') await local?.stop();
   }
+}
+
+/**
+ * Commands that need only NATS, started privately when NATS_URL is unset. The importer
+ * checks its file before anything starts (and needs no NATS for a dry run).
+ */
+function natsOnlyCommand(
+  command: 'import-sqlite' | 'quarantine',
+  cfg: Config,
+  args: string[],
+  log: Logger,
+): Promise<number> {
+  if (command === 'import-sqlite') {
+    return runImportSqlite(cfg, args, async () => {
+      const local = await startLocalServices(cfg, log);
+      return { natsUrl: local.natsUrl, stop: () => local.stop() };
+    });
+  }
+  // Logs to stderr: stdout carries the report.
+  const errLog = pino({ name: 'quarantine', level: cfg.LOG_LEVEL }, pino.destination(2));
+  return runQuarantine(cfg, errLog, args, async () => {
+    const local = await startLocalServices(cfg, errLog, { nats: true });
+    return { natsUrl: local.natsUrl, stop: () => local.stop() };
+  });
 }
 
 main(process.argv.slice(2)).then(

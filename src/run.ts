@@ -12,7 +12,7 @@ export async function run(
 ): Promise<number> {
   let app: RunningApp;
   try {
-    app = await startApp(cfg, log, seams);
+    app = await startApp(cfg, log, seams, local?.dirs);
   } catch (err) {
     await local?.stop();
     throw err;

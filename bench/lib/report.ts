@@ -7,6 +7,7 @@ import type { MeasureResult } from './measure.js';
 import type { ValidateResult } from '../components/validate.js';
 import type { CopyInsertResult } from '../components/copy-vs-insert.js';
 import type { JetStreamPublishResult } from '../components/jetstream-publish.js';
+import type { JetStreamSyncResult } from '../components/jetstream-sync.js';
 import type { TransportResult } from '../components/transport.js';
 
 export interface Machine {
@@ -38,6 +39,7 @@ export interface BenchResults {
     validation?: ValidateResult;
     copyInsert?: CopyInsertResult;
     jetstreamPublish?: JetStreamPublishResult;
+    jetstreamSync?: JetStreamSyncResult;
     transport?: TransportResult;
   };
   scenarios: Partial<
@@ -145,7 +147,7 @@ export function markdown(r: BenchResults): string {
   for (const t of r.targets)
     lines.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === null ? '–' : t.met ? 'yes' : 'NO'} |`);
   const c = r.components;
-  if (c.validation || c.copyInsert || c.jetstreamPublish || c.transport) {
+  if (c.validation || c.copyInsert || c.jetstreamPublish || c.jetstreamSync || c.transport) {
     lines.push('', '| component | figure |', '|---|---|');
     if (c.validation) {
       const v = c.validation;
@@ -182,6 +184,7 @@ export function markdown(r: BenchResults): string {
         `| the same through the edge's publisher (src/edge/jetstream-publish.ts) | ${n(j.edge.msgsPerS)} msgs/s (${ratio(j.edge.msgsPerS, j.natsJs.msgsPerS)}), ${j.edge.cpuUsPerMsg} µs client CPU per message |`,
       );
     }
+    if (c.jetstreamSync) lines.push(...syncRows(c.jetstreamSync));
     if (c.transport) {
       const x = c.transport;
       const u = x.byTransport.uws;
@@ -198,6 +201,19 @@ export function markdown(r: BenchResults): string {
     for (const p of r.profiles) lines.push(`\`${p.file}\``, '', '```', p.summary.trimEnd(), '```', '');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** NATS_SYNC_INTERVAL default against always, two servers measured A B A B in this run. */
+function syncRows(x: JetStreamSyncResult): string[] {
+  const cell = (f: JetStreamSyncResult['default']) =>
+    `${n(f.msgsPerS)} msgs/s (rounds ${f.roundsMsgsPerS.map(n).join(', ')}), PubAck p50 / p99 ${f.p50Ms} / ${f.p99Ms} ms; one at a time p50 ${f.serialP50Ms} ms`;
+  const share = (a: number, b: number) =>
+    b && a ? `${((a / b) * 100).toFixed(1)}% of the default's msgs/s (${(b / a).toFixed(1)}× slower)` : '–';
+  const what = `JetStream publish + PubAck through the edge's publisher, 512 in flight, 1.8 KB, median of ${x.rounds} rounds A B A B on ${x.filesystem}`;
+  return [
+    `| ${what}: \`NATS_SYNC_INTERVAL=default\` (fsync every 2 min) | ${cell(x.default)} |`,
+    `| the same with \`NATS_SYNC_INTERVAL=always\` (fsync before each PubAck) | ${cell(x.always)}; ${share(x.always.msgsPerS, x.default.msgsPerS)} |`,
+  ];
 }
 
 /** Native uWS (`batched`, `latency`) against the ws transport (`-ws`), same run. */

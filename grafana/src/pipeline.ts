@@ -2,6 +2,8 @@
 // (src/edge/metrics.ts, src/ingest/metrics.ts, src/api/index.ts, src/shared/metrics.ts).
 // `tracker_process_info{roles}` (value 1) names the roles of each scraped process; the
 // CPU and RSS panels join it on (job, instance) to label each process by its roles.
+// The "days left" stats read the capacity projection every process exports
+// (src/capacity/metrics.ts, docs/operations.md "Capacity").
 import { dashboard, prom, targets, timeSeriesField, type Dashboard } from './model.js';
 
 const ROLE_JOIN = '* on (job, instance) group_left (roles) tracker_process_info';
@@ -28,6 +30,38 @@ const panel = (
   targets: targets(...t),
   fieldConfig: timeSeriesField(unit),
   ...extra,
+});
+
+/** Days until a store fills at the last hour's growth; red below CAPACITY_WARN_DAYS' default. */
+const daysLeft = (title: string, store: 'stream' | 'database', description: string) => ({
+  type: 'stat',
+  title,
+  description,
+  w: 6,
+  h: 5,
+  targets: targets(prom(`min(tracker_capacity_seconds_left{store="${store}"}) / 86400`, 'days left')),
+  fieldConfig: {
+    defaults: {
+      unit: 'd',
+      decimals: 1,
+      noValue: 'unknown',
+      thresholds: {
+        mode: 'absolute',
+        steps: [
+          { color: 'red', value: null },
+          { color: 'orange', value: 7 },
+          { color: 'green', value: 30 },
+        ],
+      },
+    },
+    overrides: [],
+  },
+  options: {
+    reduceOptions: { values: false, calcs: ['lastNotNull'], fields: '' },
+    colorMode: 'background',
+    graphMode: 'none',
+    textMode: 'value',
+  },
 });
 
 export function pipelineDashboard(): Dashboard {
@@ -124,6 +158,31 @@ export function pipelineDashboard(): Dashboard {
         [
           prom(`process_resident_memory_bytes ${ROLE_JOIN}`, 'rss {{roles}} {{instance}}'),
           prom(`nodejs_heap_size_used_bytes ${ROLE_JOIN}`, 'heap used {{roles}} {{instance}}'),
+        ],
+      ),
+      daysLeft(
+        'NATS log: days left',
+        'stream',
+        "Days until the stream is full at the last hour's growth: its max_bytes, else the JetStream account's limit, " +
+          "else the NATS data directory's disk (embedded default). Red below 7 (CAPACITY_WARN_DAYS' default, when " +
+          '/health warns); empty when no limit is known; +Inf when not growing.',
+      ),
+      daysLeft(
+        'PostgreSQL: days left',
+        'database',
+        "Days until PostgreSQL's data directory's disk is full at the last hour's growth; known only on the embedded " +
+          'default (an external database shows "unknown"; watch its disk where it runs).',
+      ),
+      panel(
+        'Store sizes',
+        'bytes',
+        "The stream's bytes, what each store may still grow by before it is full, the JetStream account's storage, the database size, and free space of the embedded data directories.",
+        [
+          prom('max by (stream) (tracker_stream_bytes)', 'stream {{stream}}'),
+          prom('max(tracker_jetstream_storage_used_bytes)', 'JetStream account'),
+          prom('max(tracker_database_size_bytes)', 'database'),
+          prom('max by (store) (tracker_data_dir_free_bytes)', 'free: {{store}} dir'),
+          prom('min by (store) (tracker_capacity_left_bytes)', 'left before full: {{store}}'),
         ],
       ),
     ],

@@ -2,7 +2,7 @@
 // composition root turns them into the edge's options (camelCase, units in names):
 // no module of src/edge/ sees a variable name (docs/contributing.md "Layout").
 // Wire protocol and the meaning of each limit: docs/protocol.md and docs/edge.md.
-import { int, oneOf, matching, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
+import { int, optionalInt, oneOf, matching, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 import type { SharedConfig } from '../shared/config-vars.js';
 import type { EdgeOptions } from '../edge/index.js';
 import type { ExtensionTypes } from '../edge/frame.js';
@@ -81,8 +81,17 @@ export const edgeVars = {
     100,
     600000,
   ),
-  EDGE_UNAVAILABLE_CLOSE_AFTER: int(
-    'Close a /ws/position socket with 1013 after this many frames refused in a row with `unavailable`.',
+  // A deprecated variable comes before its replacement: a bad old value is reported under its own name.
+  EDGE_UNAVAILABLE_CLOSE_AFTER: optionalInt(
+    'Deprecated (it counted frames in a row): when set and EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS is not, its value ' +
+      'is read as that many seconds, with a warning in the log.',
+    1,
+    100000,
+  ),
+  EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS: int(
+    'Close a /ws/position socket with 1013 when its frames have been refused with `unavailable` for this long with ' +
+      'none admitted, and it kept sending more than one frame a second after the first second (frames in flight ' +
+      'then); a client that backs off to one try a second is never closed. docs/protocol.md "Rate limits".',
     20,
     1,
     100000,
@@ -101,9 +110,17 @@ export const edgeVars = {
     0,
     10000000,
   ),
-  EDGE_RATE_LIMIT_CLOSE_AFTER: int(
-    'Close a /ws/position socket with 1008 after this many frames refused in a row with `rate_limited`.',
-    20,
+  EDGE_RATE_LIMIT_CLOSE_AFTER: optionalInt(
+    'Deprecated (it counted frames in a row): when set and EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS is not, its value is ' +
+      'read as that many seconds, with a warning in the log.',
+    1,
+    100000,
+  ),
+  EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS: int(
+    'Close a /ws/position socket with 1008 when it is still over its rate limit this long after the first ' +
+      '`rate_limited` and, resending early, has been refused more than this many seconds of its rate beyond its ' +
+      'window: a client that resends at `retry_after_ms` is never closed. docs/protocol.md "Rate limits".',
+    10,
     1,
     100000,
   ),
@@ -151,6 +168,16 @@ export const edgeVars = {
   ),
 } satisfies VarSpecs;
 
+/**
+ * Variables replaced by a new one (old name -> new name): the old value, when set and
+ * the new variable is not, is used for the new one and the log warns (`renamedVarWarnings`).
+ * The close rules count seconds now, not frames in a row (docs/protocol.md "Rate limits").
+ */
+export const edgeRenamedVars = {
+  EDGE_RATE_LIMIT_CLOSE_AFTER: 'EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS',
+  EDGE_UNAVAILABLE_CLOSE_AFTER: 'EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS',
+} as const satisfies Partial<Record<keyof typeof edgeVars, keyof typeof edgeVars>>;
+
 /** The shared variables the edge reads besides its own. */
 export const edgeSharedVars = [
   'SUBJECT_PREFIX',
@@ -183,7 +210,10 @@ export function extensionTypes(setting: string): ExtensionTypes {
     .filter(Boolean);
 }
 
-/** How events are checked (docs/protocol.md "Events", "Older plugins", "Extension types"): the edge's and quarantine replay's. */
+/**
+ * How events are checked (docs/protocol.md "Events", "Older plugins", "Extension
+ * types"): by the edge and by quarantine replay alike.
+ */
 export function eventCheckOptions(
   cfg: Pick<
     EdgeConfig,
@@ -229,12 +259,12 @@ export function edgeOptions(cfg: EdgeConfig): EdgeOptions {
       ...socket,
       maxPayloadBytes: cfg.WS_MAX_PAYLOAD_BYTES,
       maxEventsPerFrame: cfg.EDGE_MAX_EVENTS_PER_FRAME,
-      unavailableCloseAfter: cfg.EDGE_UNAVAILABLE_CLOSE_AFTER,
+      unavailableCloseAfterSeconds: cfg.EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS,
       rate: {
         framesPerSecond: cfg.EDGE_RATE_LIMIT_FRAMES_PER_SECOND,
         eventsPerSecond: cfg.EDGE_RATE_LIMIT_EVENTS_PER_SECOND,
+        closeAfterSeconds: cfg.EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS,
       },
-      rateLimitedCloseAfter: cfg.EDGE_RATE_LIMIT_CLOSE_AFTER,
     },
     live: { ...socket, maxCoalesceMs: cfg.EDGE_LIVE_MAX_COALESCE_MS },
   };

@@ -11,7 +11,7 @@ import { addPositionRoute } from './position-route.js';
 import type { PositionConn, PositionLimitOptions } from './position-frame.js';
 import { addLiveRoute, LiveFeed, type LiveConn, type LiveLimitOptions } from './live-route.js';
 import { SizeBudget } from './size-budget.js';
-import { createQuarantine } from './quarantine.js';
+import { createQuarantine, type Quarantine } from './quarantine.js';
 import { frameOptionsOf, type ExtensionTypes } from './frame.js';
 import type { NormalizeOptions } from '../../schemas/normalize.js';
 
@@ -52,14 +52,7 @@ export async function startEdge(rt: Runtime, opts: EdgeOptions): Promise<RoleHan
   const sockets = { position: new Set<PositionConn>(), live: new Set<LiveConn>() };
   const secrets = opts.pluginSecrets;
   const frameOptions = frameOptionsOf(opts, budget);
-  const quarantine = createQuarantine({
-    nc,
-    subjectPrefix: opts.subjectPrefix,
-    maxRawBytes: budget.maxEventBytes('telemetry'),
-    maxMessageBytes,
-    metrics,
-    log: log.child({ component: 'edge-quarantine' }),
-  });
+  const quarantine = edgeQuarantine(rt, opts.subjectPrefix, budget, metrics);
   addPositionRoute(
     app,
     { log, nc, publisher, acks, metrics, isStopping, limits: opts.position, secrets, frameOptions, quarantine },
@@ -75,24 +68,50 @@ export async function startEdge(rt: Runtime, opts: EdgeOptions): Promise<RoleHan
 
   return {
     stop: async () => {
-      // 1. refuse new frames and upgrades; 2. store what was accepted (bounded, so the
-      // acks still reach their clients); 3. close every socket: us_listen_socket_close
-      // does not (docs/dependencies.md "uWebSockets.js", uWS.js#663).
       stopping = true;
-      const drained = await publisher.drain(Math.floor(opts.shutdownTimeoutMs / 2));
-      if (!drained)
-        log.error(
-          { lost_events: publisher.buffered },
-          'edge stopped before every accepted event was stored in JetStream',
-        );
-      publisher.close();
-      jsPublisher.close();
-      acks.close();
-      for (const c of [...sockets.position]) c.ws?.end(1001, 'server shutting down');
-      for (const c of [...sockets.live]) c.ws?.end(1001, 'server shutting down');
-      await feed.close();
+      await stopEdge({ publisher, jsPublisher, acks, sockets, feed }, opts.shutdownTimeoutMs, log);
     },
   };
+}
+
+/**
+ * After new frames and upgrades are refused: store what was accepted (bounded, so the
+ * acks still reach their clients), then close every socket: us_listen_socket_close
+ * does not (docs/dependencies.md "uWebSockets.js", uWS.js#663).
+ */
+async function stopEdge(
+  parts: {
+    publisher: Publisher;
+    jsPublisher: JetStreamPublisher;
+    acks: AckTrackers;
+    sockets: { position: Set<PositionConn>; live: Set<LiveConn> };
+    feed: LiveFeed;
+  },
+  shutdownTimeoutMs: number,
+  log: Logger,
+): Promise<void> {
+  const { publisher, sockets } = parts;
+  const drained = await publisher.drain(Math.floor(shutdownTimeoutMs / 2));
+  if (!drained)
+    log.error({ lost_events: publisher.buffered }, 'edge stopped before every accepted event was stored in JetStream');
+  publisher.close();
+  parts.jsPublisher.close();
+  parts.acks.close();
+  for (const c of [...sockets.position]) c.ws?.end(1001, 'server shutting down');
+  for (const c of [...sockets.live]) c.ws?.end(1001, 'server shutting down');
+  await parts.feed.close();
+}
+
+/** Where refused events are kept (docs/protocol.md "Refused events"): raw text up to one event's size limit. */
+function edgeQuarantine(rt: Runtime, subjectPrefix: string, budget: SizeBudget, metrics: EdgeMetrics): Quarantine {
+  return createQuarantine({
+    nc: rt.nc,
+    subjectPrefix,
+    maxRawBytes: budget.maxEventBytes('telemetry'),
+    maxMessageBytes: budget.maxPayload,
+    metrics,
+    log: rt.log.child({ component: 'edge-quarantine' }),
+  });
 }
 
 function createPublisher(

@@ -19,7 +19,8 @@ import { errorReply, unavailable, type ErrorReply, type AckReply } from './repli
 import type { Publisher } from './publisher.js';
 import type { AckTrackers } from './ack-tracker.js';
 import type { EdgeMetrics } from './metrics.js';
-import type { ConnectionRateLimit, RateLimitOptions } from './rate-limit.js';
+import type { ConnectionRateLimit, RateLimitOptions, RateLimitRefusal } from './rate-limit.js';
+import type { UnavailableCloseRule } from './unavailable-close.js';
 import type { Quarantine } from './quarantine.js';
 
 export interface PositionConn {
@@ -27,9 +28,8 @@ export interface PositionConn {
   ack: boolean;
   closed: boolean;
   frames: number;
-  refusedInARow: number;
   rate: ConnectionRateLimit;
-  rateLimitedInARow: number;
+  unavailable: UnavailableCloseRule;
 }
 
 /** What bounds /ws/position (docs/edge.md): the route is given these, not the whole configuration. */
@@ -38,11 +38,9 @@ export interface PositionLimitOptions {
   readonly idleTimeoutSeconds: number;
   readonly maxBackpressureBytes: number;
   readonly maxEventsPerFrame: number;
-  /** Frames refused with `unavailable` in a row before the socket is closed with 1013. */
-  readonly unavailableCloseAfter: number;
+  /** Seconds of frames refused with `unavailable`, none admitted, before the socket is closed with 1013 (unavailable-close.ts). */
+  readonly unavailableCloseAfterSeconds: number;
   readonly rate: RateLimitOptions;
-  /** Frames refused with `rate_limited` in a row before the socket is closed with 1008. */
-  readonly rateLimitedCloseAfter: number;
 }
 
 type AdmittedFrame = Extract<ParsedFrame, { ok: true }>;
@@ -122,7 +120,6 @@ function admitFrame(
   }
   const overLimit = conn.rate.events(parsed.events.length);
   if (overLimit) return rateLimited(deps, conn, frame, overLimit);
-  conn.rateLimitedInARow = 0;
   if (!publisher.canAccept(parsed.events.length)) {
     const why = `the edge holds ${publisher.buffered} events not yet stored (EDGE_MAX_BUFFERED_EVENTS); retry later`;
     return refuse(deps, conn, frame, why);
@@ -135,7 +132,7 @@ function admitFrame(
       frame,
       `JetStream is not accepting events right now (${publisher.failure.error}); retry later`,
     );
-  conn.refusedInARow = 0;
+  conn.unavailable.admitted();
   return parsed;
 }
 
@@ -208,17 +205,19 @@ function sendChat(
 
 function refuse(deps: PositionRouteOptions, conn: PositionConn, frame: number, message: string): undefined {
   send(deps, conn, unavailable(frame, message));
-  if (++conn.refusedInARow >= deps.limits.unavailableCloseAfter && conn.ws) {
-    conn.ws.end(1013, 'try again later');
-  }
+  if (conn.unavailable.refused() && conn.ws) conn.ws.end(1013, 'try again later');
   return undefined;
 }
 
-function rateLimited(deps: PositionRouteOptions, conn: PositionConn, frame: number, why: string): undefined {
-  const message = `${why}; nothing of this frame was accepted: slow down and resend`;
-  send(deps, conn, errorReply(ErrorCodes.rateLimited, frame, message));
-  if (++conn.rateLimitedInARow >= deps.limits.rateLimitedCloseAfter && conn.ws)
-    conn.ws.end(1008, 'rate limit exceeded');
+function rateLimited(
+  deps: PositionRouteOptions,
+  conn: PositionConn,
+  frame: number,
+  refusal: RateLimitRefusal,
+): undefined {
+  const message = `${refusal.why}; nothing of this frame was accepted: resend it after retry_after_ms`;
+  send(deps, conn, errorReply(ErrorCodes.rateLimited, frame, message, { retry_after_ms: refusal.retryAfterMs }));
+  if (refusal.close && conn.ws) conn.ws.end(1008, 'rate limit exceeded');
   return undefined;
 }
 

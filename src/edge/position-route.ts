@@ -9,6 +9,7 @@ import { errorBody, statusLine } from '../shared/http/server.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { errorReply } from './replies.js';
 import { secretChecker } from '../shared/secret-checker.js';
+import { UnavailableCloseRule } from './unavailable-close.js';
 import { ConnectionRateLimit } from './rate-limit.js';
 import { handleFrame, send, type PositionConn, type PositionRouteOptions } from './position-frame.js';
 
@@ -94,7 +95,13 @@ function upgradeHandler(deps: PositionRouteOptions): WebSocketBehavior<PositionC
     const ack = /^(1|true|yes)$/i.test(query.get('ack') ?? '');
     const rate = new ConnectionRateLimit(limits.rate);
     res.upgrade<PositionConn>(
-      { ack, closed: false, frames: 0, refusedInARow: 0, rate, rateLimitedInARow: 0 },
+      {
+        ack,
+        closed: false,
+        frames: 0,
+        rate,
+        unavailable: new UnavailableCloseRule(limits.unavailableCloseAfterSeconds),
+      },
       key,
       protocol,
       extensions,

@@ -12,6 +12,8 @@ export interface ErrorReply {
   /** Position in the array, when the frame was an array. */
   index?: number;
   event_id?: string;
+  /** `rate_limited` only: ms after which a resend of this frame would pass (docs/protocol.md "Rate limits"). */
+  retry_after_ms?: number;
 }
 
 export interface AckReply {

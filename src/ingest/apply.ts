@@ -31,6 +31,9 @@ import { logDirtyBuckets } from './rollup-dirty.js';
 export const APPLY_MODES = ['copy-staging', 'copy-direct', 'insert', 'copy-plain'] as const;
 export type ApplyMode = (typeof APPLY_MODES)[number];
 
+/** `set local`: the setting ends with the transaction, so a pooled client never keeps it. */
+const BEGIN_INGEST = "begin; set local tracker.ingest = 'on'";
+
 export interface ApplyOptions {
   readonly mode: ApplyMode;
   /** Test-only seam (src/ingest/seams.ts): called once half of a COPY's data has been sent. */
@@ -59,7 +62,10 @@ export async function applyBatch(
   let mode: ApplyMode = opts.mode === 'copy-direct' ? 'copy-plain' : opts.mode;
   for (;;) {
     if (mode === 'copy-staging') await ensureStaging(client);
-    await client.query('begin');
+    // One round trip: the transaction, and the bypass of the raw-write invalidation
+    // triggers (this path logs its own buckets, logDirtyBuckets below;
+    // docs/retention-and-aggregation.md "Writes outside ingest").
+    await client.query(BEGIN_INGEST);
     try {
       const counts = await writeTables(client, byTable, { ...opts, mode });
       await client.query('commit');

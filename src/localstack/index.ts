@@ -11,6 +11,8 @@ import type { ServiceProcess } from './process.js';
 export interface LocalServices {
   natsUrl?: string;
   databaseUrl?: string;
+  /** The data directories of what was started here (the capacity check reads their free space). */
+  dirs: { nats?: string; postgres?: string };
   stop(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startLocalServices(
   const dataDir = resolve(cfg.DATA_DIR);
   const started: ServiceProcess[] = [];
   const out: LocalServices = {
+    dirs: {},
     stop: async () => {
       await Promise.all(started.map((s) => s.stop()));
     },
@@ -38,6 +41,7 @@ export async function startLocalServices(
       });
       started.push(nats);
       out.natsUrl = nats.url;
+      out.dirs.nats = join(dataDir, 'nats');
       log.info(
         { url: nats.url, dir: join(dataDir, 'nats'), log: nats.logFile, sync_interval: cfg.NATS_SYNC_INTERVAL },
         'private nats-server started',
@@ -47,6 +51,7 @@ export async function startLocalServices(
       const pg = await startPostgres({ dir: join(dataDir, 'pg'), port: cfg.LOCAL_PG_PORT });
       started.push(pg);
       out.databaseUrl = pg.url;
+      out.dirs.postgres = pg.dataDir;
       log.info({ port: pg.port, dir: pg.dataDir, log: pg.logFile }, 'private PostgreSQL + TimescaleDB started');
     }
   } catch (err) {

@@ -14,9 +14,12 @@ export interface NatsOptions {
   detached?: boolean;
   /**
    * JetStream fsync interval (NATS_SYNC_INTERVAL): `default` leaves the server's own
-   * (2 minutes), `always` syncs each write before its ack; needs nats-server 2.10+.
+   * (2 minutes), `always` syncs each write before its ack; needs nats-server 2.10+,
+   * which scripts/provision.sh installs (docs/ingest.md "Durability").
    */
   syncInterval?: string;
+  /** Port of the HTTP monitoring endpoints (`/varz`, `/jsz`) on 127.0.0.1; unset: none. */
+  monitorPort?: number;
 }
 
 /** `nats-server --version` as [major, minor, patch]. */
@@ -25,21 +28,25 @@ function serverVersion(bin: string): number[] {
   return (/v?(\d+)\.(\d+)\.(\d+)/.exec(out) ?? []).slice(1).map(Number);
 }
 
-/** The config file for a non-default sync interval (the option has no command-line flag). */
-function syncConfig(bin: string, dir: string, syncInterval: string): string[] {
+/**
+ * The config file for a non-default sync interval (the option has no command-line flag).
+ * A server older than 2.10 has no such option, so an old binary (an operator's own that
+ * comes first on PATH; provisioning installs 2.10+) is refused here, in one line, rather
+ * than run with a durability setting it does not honour.
+ */
+export function syncIntervalArgs(bin: string, dir: string, syncInterval: string): string[] {
   const [major = 0, minor = 0] = serverVersion(bin);
   if (major < 2 || (major === 2 && minor < 10)) {
     throw new ServiceError(
-      `NATS_SYNC_INTERVAL=${syncInterval} needs nats-server 2.10 or newer (this one is ${major}.${minor}); unset ` +
-        `it to keep the server's default (fsync every 2 minutes), or point NATS_URL at a newer server`,
+      `NATS_SYNC_INTERVAL=${syncInterval} needs nats-server 2.10 or newer (this one is ${major}.${minor}, ${bin}); ` +
+        `unset it to keep the server's default (fsync every 2 minutes), install 2.10+ (scripts/provision.sh does ` +
+        `as root on Debian), or point NATS_URL at a newer server`,
     );
   }
+  // Only the interval: the store dir stays on the command line (`-sd`), since 2.10 refuses
+  // a store_dir given in both ("Duplicate 'store_dir' configuration").
   const file = join(dir, 'nats-server.conf');
-  writeFileSync(
-    file,
-    `jetstream { store_dir: ${JSON.stringify(join(dir, 'jetstream'))}, sync_interval: ${JSON.stringify(syncInterval)} ` +
-      `}\n`,
-  );
+  writeFileSync(file, `jetstream { sync_interval: ${JSON.stringify(syncInterval)} }\n`);
   return ['-c', file];
 }
 
@@ -57,9 +64,12 @@ export async function startNats(opts: NatsOptions): Promise<LocalNats> {
   const pidFile = join(opts.dir, 'nats-server.pid');
   await stopLeftover(pidFile, 'nats-server', 'SIGTERM');
   const sync =
-    opts.syncInterval && opts.syncInterval !== 'default' ? syncConfig(natsServer, opts.dir, opts.syncInterval) : [];
+    opts.syncInterval && opts.syncInterval !== 'default'
+      ? syncIntervalArgs(natsServer, opts.dir, opts.syncInterval)
+      : [];
   const args = [
     ...sync,
+    ...(opts.monitorPort ? ['-m', String(opts.monitorPort)] : []),
     '-js',
     '-sd',
     join(opts.dir, 'jetstream'),

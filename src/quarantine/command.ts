@@ -105,12 +105,7 @@ export async function runQuarantine(
   }
   const local = cfg.NATS_URL ? undefined : await startNats();
   const nc = await connectNats({ ...cfg, NATS_URL: cfg.NATS_URL ?? local?.natsUrl }, 'tracker-quarantine', log);
-  const bar = process.stderr.isTTY
-    ? new cliProgress.SingleBar(
-        { stream: process.stderr, format: 'quarantine [{bar}] {percentage}% | {value}/{total} records | ETA {eta}s' },
-        cliProgress.Presets.shades_classic,
-      )
-    : undefined;
+  const bar = progressBar();
   try {
     // The log must exist for what passes; the quarantine may not yet (nothing to replay then).
     const jsm = await ensureStream(nc, cfg, log);
@@ -121,12 +116,7 @@ export async function runQuarantine(
         streamName: cfg.STREAM_NAME,
         admit: replayAdmit(cfg, nc),
         maxEventsPerFrame: cfg.EDGE_MAX_EVENTS_PER_FRAME,
-        onProgress: bar
-          ? (done, total) => {
-              if (done === 1) bar.start(total, 0);
-              bar.update(done);
-            }
-          : undefined,
+        onProgress: bar && ((done, total) => (done === 1 ? bar.start(total, done) : bar.update(done))),
       },
       opts,
     );
@@ -138,6 +128,15 @@ export async function runQuarantine(
     await nc.drain().catch(() => {});
     await local?.stop();
   }
+}
+
+/** A progress bar on a TTY only: a pipe or a log gets the report alone. */
+function progressBar(): cliProgress.SingleBar | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'quarantine [{bar}] {percentage}% | {value}/{total} records | ETA {eta}s' },
+    cliProgress.Presets.shades_classic,
+  );
 }
 
 export function formatReport(r: QuarantineReplayReport): string {

@@ -61,7 +61,8 @@ export const sharedVars = {
   NATS_SYNC_INTERVAL: matching(
     "How often the private nats-server fsyncs JetStream writes (only without NATS_URL): `default` keeps the server's " +
       'own (every 2 minutes: a machine crash can lose acknowledged events), `always` syncs every write before its ' +
-      'ack, or a duration such as `1s`. Needs nats-server 2.10+ unless `default`; see docs/ingest.md "Durability".',
+      'ack, or a duration such as `1s`. Needs nats-server 2.10+ (provisioning installs it) unless `default`; ' +
+      'see docs/ingest.md "Durability" for what `always` costs.',
     '^(default|always|[1-9][0-9]*(ms|s|m|h))$',
     'default, always, or a duration such as 500ms, 1s, 2m',
     'default',

@@ -59,6 +59,14 @@ export const int = (doc: string, def: number, min: number, max: number): VarSpec
   expected: `an integer from ${min} to ${max}`,
 });
 
+/** An integer with no default: undefined when unset (a deprecated variable, read only when set). */
+export const optionalInt = (doc: string, min: number, max: number): VarSpec<number | undefined> => ({
+  kind: 'integer',
+  doc,
+  schema: Type.Integer({ minimum: min, maximum: max }),
+  expected: `an integer from ${min} to ${max}`,
+});
+
 export const num = (doc: string, def: number, min: number, max: number): VarSpec<number> => ({
   kind: 'number',
   doc,

@@ -3,6 +3,8 @@ export interface CheckResult {
   ok: boolean;
   detail?: Record<string, unknown>;
   reason?: string;
+  /** Healthy now, but something needs the operator soon (the `capacity` check). */
+  warning?: string;
 }
 export type Check = () => Promise<CheckResult>;
 

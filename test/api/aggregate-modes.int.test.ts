@@ -5,8 +5,9 @@
 // The API's own read functions run on both, plus every aggregate view column by column.
 // Apache mode's views read the maintained rollups (sql/150_maintained_rollups.sql) below
 // their horizon; the heat cells are maintained in both modes. Rows here are inserted with
-// SQL, outside ingest, so the test tells the materializer with tracker_invalidate_rollups()
-// (what ingest's dirty log does; test/api/rollups.int.test.ts goes through ingest).
+// SQL, outside ingest: the triggers of sql/170_raw_write_invalidation.sql log their buckets
+// for the materializer, as ingest's dirty log does for its batches
+// (test/api/rollups.int.test.ts goes through ingest).
 // PGlite has no network protocol (so no `migrate(url)`): its migrations are the same
 // files from loadMigrations(), applied in order with exec() in a transaction each, which
 // is what migrate does (minus the schema_migrations bookkeeping).
@@ -97,18 +98,6 @@ async function dump(db: Queryable, view: string) {
 async function refreshRollups() {
   for (const db of both) await db.query('select tracker_refresh_rollups()');
 }
-/** What ingest's dirty log records for rows it writes, for rows inserted with SQL here. */
-async function invalidate(source: string, rows: { ts: string }[]) {
-  const ms = rows.map((r) => Date.parse(r.ts));
-  for (const db of both) {
-    await db.query('select tracker_invalidate_rollups($1, $2, $3)', [
-      source,
-      new Date(Math.min(...ms)).toISOString(),
-      new Date(Math.max(...ms) + 1).toISOString(),
-    ]);
-  }
-}
-
 async function sameEverywhere(t: Tap, what: string, materialized = true) {
   for (const view of materialized ? [...VIEWS, ...HEAT] : VIEWS) {
     const [c, a] = [await dump(community, view), await dump(apache, view)];
@@ -220,8 +209,8 @@ t.test('after refresh, plus late rows and rows past the watermark', async (t) =>
   const fresh: TelemetryRow[] = telemetryRows(base + 45 * HOUR + 30_000, 30, 60_000);
   for (const db of both) await insertTelemetry(db, fresh);
   // Apache: these rows are older than the materializer's horizon (now - rollup_grace),
-  // so they show after its next pass (community: at once, past the refresh watermark).
-  await invalidate('telemetry', fresh);
+  // so they show after its next pass, which the triggers' dirty-log entries ask for
+  // (community: at once, past the refresh watermark).
   await apache.query('select tracker_refresh_rollups()');
   const at = new Date(base + 45 * HOUR),
     to = new Date(base + 46 * HOUR);
@@ -238,7 +227,6 @@ t.test('after refresh, plus late rows and rows past the watermark', async (t) =>
     latency_ms: 999,
   }));
   for (const db of both) await insertTelemetry(db, late);
-  await invalidate('telemetry', late);
   const lf = new Date(base + 21 * HOUR),
     lt = new Date(base + 22 * HOUR);
   for (const db of both) {
@@ -271,7 +259,6 @@ t.test(
       ...telemetryRows(Date.now() - 10 * DAY, 5, 60_000),
     ];
     for (const db of both) await insertTelemetry(db, old);
-    await invalidate('telemetry', old);
     for (const v of VIEWS)
       await lite.exec(`call refresh_continuous_aggregate('${v}', null, '${new Date(base + DAY).toISOString()}')`);
     await refreshRollups();

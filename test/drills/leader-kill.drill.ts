@@ -25,7 +25,7 @@ t.test('stream leader SIGKILLed and back, then a non-leader: every acked event s
   });
   const cfg = await testConfig({ NATS_URL: cluster.urls, STREAM_REPLICAS: '3', INGEST_ACK_WAIT_SECONDS: '5' });
   const layout = await startLayout(
-    layoutEnv(cfg, { EDGE_PUBLISH_TIMEOUT_MS: '2000', EDGE_UNAVAILABLE_CLOSE_AFTER: '100000' }),
+    layoutEnv(cfg, { EDGE_PUBLISH_TIMEOUT_MS: '2000', EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS: '100000' }),
     { edges: 2, ingests: 2, api: true },
   );
   t.teardown(() => layout.stop('leader-kill'));

@@ -37,7 +37,7 @@ t.test('NATS down 10 s: unavailable to ack clients, bounded buffer, everything a
       EDGE_MAX_BUFFERED_EVENTS: String(MAX_BUFFERED),
       EDGE_PUBLISH_TIMEOUT_MS: '1000',
       EDGE_ACK_TIMEOUT_MS: '3000',
-      EDGE_UNAVAILABLE_CLOSE_AFTER: '100000',
+      EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS: '100000',
       INGEST_UNHEALTHY_AFTER_SECONDS: '3',
     }),
     { edges: 1, ingests: 1, api: false },

@@ -1,26 +1,9 @@
 // Access to /ws/position: several plugin secrets at once (rotation without downtime)
 // and per-connection rate limits with a documented code and close (docs/security.md,
-// docs/protocol.md "Rate limits").
+// docs/protocol.md "Rate limits"); the bucket arithmetic and close rules: rate-limit.unit.test.ts.
 import t from 'tap';
-import { ConnectionRateLimit, TokenBucket } from '../../src/edge/rate-limit.js';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig, renamedVarWarnings } from '../../src/config.js';
 import { startEdgeApp, openClient, positionUrl, telemetry } from './helpers.js';
-
-t.test('token buckets: burst up to the rate, then the rate', async (t) => {
-  const b = new TokenBucket(10, 0);
-  for (let i = 0; i < 10; i++) t.ok(b.take(1, 0), `burst ${i + 1}`);
-  t.notOk(b.take(1, 0), 'the eleventh in the same instant is refused');
-  t.ok(b.take(1, 100), 'refilled at 10/s: one token after 100 ms');
-  t.notOk(b.take(1, 100));
-  t.ok(b.take(10, 5000), "at most one second's worth is kept");
-  t.notOk(b.take(1, 5000));
-  const unlimited = new TokenBucket(0, 0);
-  t.ok(Array.from({ length: 1000 }, () => unlimited.take(100, 0)).every(Boolean), '0 = unlimited');
-  const c = new ConnectionRateLimit({ framesPerSecond: 100, eventsPerSecond: 30 }, 0);
-  t.equal(c.events(20, 0), undefined);
-  t.match(c.events(20, 0), /more than 30 events per second .*EDGE_RATE_LIMIT_EVENTS_PER_SECOND/);
-  t.equal(c.events(10, 0), undefined, 'a refused frame takes no tokens');
-});
 
 t.test('config: secrets and limits that cannot work are refused in one line', async (t) => {
   t.throws(
@@ -53,12 +36,12 @@ t.test('rotation: the old and the new secret both work, nothing else does', asyn
   );
 });
 
-t.test('rate limits: rate_limited per frame, then 1008 after repeated violations', async (t) => {
+t.test('rate limits: rate_limited per frame with retry_after_ms, then 1008 for a sustained flood', async (t) => {
   const edge = await startEdgeApp({
     EDGE_RATE_LIMIT_FRAMES_PER_SECOND: '3',
     EDGE_RATE_LIMIT_EVENTS_PER_SECOND: '10',
     EDGE_MAX_EVENTS_PER_FRAME: '10',
-    EDGE_RATE_LIMIT_CLOSE_AFTER: '4',
+    EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS: '1',
   });
   t.teardown(() => edge.stop());
   const events = await openClient(positionUrl(edge, '?ack=1'), { 'X-Plugin-Secret': 'test-secret-123' });
@@ -71,21 +54,44 @@ t.test('rate limits: rate_limited per frame, then 1008 after repeated violations
     { type: 'ack', accepted: 10 },
     'the first 10-event frame is accepted',
   );
+  const refused = await events.next((m) => m.frame === 2);
   t.match(
-    await events.next((m) => m.frame === 2),
+    refused,
     { type: 'error', code: 'rate_limited', message: /10 events per second/ },
     'the second one in the same burst is over 10 events/s',
   );
+  t.ok(refused.retry_after_ms > 900 && refused.retry_after_ms <= 1000, `retry_after_ms ${refused.retry_after_ms}`);
   events.close();
 
   const frames = await openClient(positionUrl(edge), { 'X-Plugin-Secret': 'test-secret-123' });
-  for (let i = 0; i < 12; i++) frames.send('not json'); // counted even when they do not parse
-  t.equal((await frames.closed).code, 1008, 'closed with 1008 after 4 rate-limited frames in a row');
+  const started = Date.now();
+  const flood = setInterval(() => frames.send('not json'), 10); // counted even when they do not parse
+  t.teardown(() => clearInterval(flood));
+  const closed = await frames.closed;
+  clearInterval(flood);
+  const tookMs = Date.now() - started;
+  t.equal(closed.code, 1008, 'a client that ignores retry_after_ms is closed with 1008');
+  t.ok(tookMs >= 1000 && tookMs < 5000, `after EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS (1 s): ${tookMs} ms`);
   const codes = frames.received.map((m) => m.code);
   t.same(codes.slice(0, 3), Array(3).fill('malformed_json'), 'the burst of three frames is read');
-  t.same(codes.slice(-4), Array(4).fill('rate_limited'), 'then four rate_limited in a row, and the close');
+  t.ok(
+    frames.received.slice(3).every((m) => m.code !== 'rate_limited' || m.retry_after_ms > 0),
+    'then rate_limited, each with retry_after_ms',
+  );
+  t.equal(codes.at(-1), 'rate_limited', 'the last reply before the close');
   const m = await edge.app.rt.metrics.getSingleMetricAsString('tracker_edge_events_rejected_total');
   t.match(m, /code="rate_limited"\} [1-9]/, 'counted by code');
+});
+
+t.test('the old EDGE_RATE_LIMIT_CLOSE_AFTER is read as seconds, with a warning', async (t) => {
+  const cfg = loadConfig({ EDGE_RATE_LIMIT_CLOSE_AFTER: '4', EDGE_UNAVAILABLE_CLOSE_AFTER: '7' });
+  t.equal(cfg.EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS, 4);
+  t.equal(cfg.EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS, 7);
+  t.match(renamedVarWarnings(cfg), [/EDGE_RATE_LIMIT_CLOSE_AFTER is deprecated/, /EDGE_UNAVAILABLE_CLOSE_AFTER is/]);
+  const both = loadConfig({ EDGE_RATE_LIMIT_CLOSE_AFTER: '4', EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS: '30' });
+  t.equal(both.EDGE_RATE_LIMIT_CLOSE_AFTER_SECONDS, 30, 'the new variable wins when both are set');
+  t.same(renamedVarWarnings(loadConfig({})), [], 'no warning when neither is set');
+  t.throws(() => loadConfig({ EDGE_RATE_LIMIT_CLOSE_AFTER: '0' }), /EDGE_RATE_LIMIT_CLOSE_AFTER must be an integer/);
 });
 
 t.test('/ws/live takes the same optional read token as the read API', async (t) => {

@@ -13,6 +13,15 @@ t.same(Object.keys(services).sort(), ['app', 'grafana', 'nats', 'prometheus', 't
 t.test('nats: 2.10+ with JetStream on a volume and a health check', async (t) => {
   const [, minor] = /^nats:2\.(\d+)/.exec(services.nats.image) ?? [];
   t.ok(Number(minor) >= 10, `nats image ${services.nats.image} is 2.10+`);
+  // The same release line as the tests and `npm start` run: scripts/provision.sh installs
+  // at least NATS_MIN (Debian trixie's 2.10.27 on bookworm), and the image is pinned.
+  const [, provisioned] =
+    /^NATS_MIN=(\d+\.\d+)\./m.exec(readFileSync(new URL('../../scripts/provision.sh', import.meta.url), 'utf8')) ?? [];
+  t.match(
+    services.nats.image,
+    new RegExp(`^nats:${provisioned.replace('.', '\\.')}\\.\\d+-alpine$`),
+    `pinned to a ${provisioned}.x release`,
+  );
   t.ok(services.nats.command.includes('-js'));
   t.match(services.nats.volumes[0], /:\/data$/);
   t.ok(services.nats.healthcheck);

@@ -3,17 +3,9 @@
 // then tell ours apart with one instanceof and read a stable code (docs/contributing.md
 // "Layout"). Read from the source, so classes a module keeps to itself count too.
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-
-const SRC = new URL('../../src/', import.meta.url).pathname;
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return tsFiles(path);
-    return path.endsWith('.ts') ? [path] : [];
-  });
-}
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { SRC, tsFiles } from '../helpers/source-files.js';
 
 interface ErrorClass {
   name: string;

@@ -4,19 +4,10 @@
 // root, and environment variables are read only there: each role is handed camelCase
 // options (docs/contributing.md "Layout").
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { allVars, apiOptions, edgeOptions, ingestOptions, loadConfig, resolveServices } from '../../src/config.js';
-
-const SRC = new URL('../../src/', import.meta.url).pathname;
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return tsFiles(path);
-    return path.endsWith('.ts') ? [path] : [];
-  });
-}
+import { SRC, tsFiles } from '../helpers/source-files.js';
 
 /**
  * Where each relative import of `file` lands: the folder under src/ ('' = the root),

@@ -6,7 +6,8 @@
 import { startApp, type RunningApp } from '../../src/app.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { ResolvedConfig } from '../../src/config.js';
-import { testConfig, whenCaughtUp } from '../helpers/stack.js';
+import { join } from 'node:path';
+import { getStack, testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { openClient, SECRET } from '../edge/helpers.js';
 
 export const CHARACTERS = ['Alice', "Zoë o'Neil 🐉", 'Sir Bob. Jr.'] as const;
@@ -95,7 +96,15 @@ export function cellEvents(kind: 'spawn' | 'rare', now: number, count: number): 
 
 export async function sendThroughPipeline(): Promise<PipelineData> {
   const cfg = await testConfig({ PLUGIN_SECRET: SECRET, API_RETENTION_INTERVAL_MS: '0' });
-  const app = await startApp(cfg, createLogger(cfg.LOG_LEVEL, 'grafana-test'));
+  // The capacity figures as on the embedded default (the test stack's data directories),
+  // sampled every second so the "days left" queries have a rate within a few scrapes.
+  const { dir } = await getStack();
+  const app = await startApp(
+    cfg,
+    createLogger(cfg.LOG_LEVEL, 'grafana-test'),
+    { capacity: { sampleIntervalMs: 1000, probeTtlMs: 500 } },
+    { nats: join(dir, 'nats'), postgres: join(dir, 'pg') },
+  );
   const now = Date.now();
   const telemetry = telemetryEvents(now),
     spawns = cellEvents('spawn', now, 400),

@@ -31,7 +31,14 @@ await client.next((m) => m.type === 'ack');
 client.close();
 for (const path of ['/live', '/spawns', '/rares', '/nope']) await (await fetch(base + path)).text();
 
-const exposition = await (await fetch(`${base}/metrics`)).text();
+// The capacity projection needs two samples (one a second here) before it has a time left.
+const exposition = await whenCaughtUp(async () => {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return /^tracker_capacity_seconds_left\{store="database"\}/m.test(text) &&
+    /^tracker_capacity_seconds_left\{store="stream"\}/m.test(text)
+    ? text
+    : undefined;
+});
 const targets = pipelineDashboard().panels.flatMap((p) =>
   p.targets.map((q) => ({ panel: p.title, expr: (q as PromTarget).expr })),
 );

@@ -120,19 +120,24 @@ export function querySchemas(limits: QueryLimitOptions) {
       q: Type.Optional(name('Only names containing this text (case-insensitive).')),
       limit: Type.Optional(limit('Most characters returned, by name.')),
     }),
-    quarantine: obj({
-      reason: Type.Optional(
-        Type.Unsafe<QuarantineReason>({
-          type: 'string',
-          enum: [...QUARANTINE_REASONS],
-          description: 'Only records refused with this error code.',
-        }),
-      ),
-      character: Type.Optional(name('Only events with this `character_name` (exact match).')),
-      from: Type.Optional(from),
-      to: Type.Optional(to),
-      limit: Type.Optional(limit('Most records returned, newest first.')),
-    }),
+    quarantine: quarantineQuery(p),
     none: obj({}),
   };
+}
+
+/** GET /quarantine (docs/api.md "Quarantine reads"). */
+function quarantineQuery({ name, from, to, limit, obj }: ReturnType<typeof parameterSchemas>) {
+  return obj({
+    reason: Type.Optional(
+      Type.Unsafe<QuarantineReason>({
+        type: 'string',
+        enum: [...QUARANTINE_REASONS],
+        description: 'Only records refused with this error code.',
+      }),
+    ),
+    character: Type.Optional(name('Only events with this `character_name` (exact match).')),
+    from: Type.Optional(from),
+    to: Type.Optional(to),
+    limit: Type.Optional(limit('Most records returned, newest first.')),
+  });
 }
