@@ -38,7 +38,7 @@ t.test('log cap reached with PostgreSQL down: refused, not dropped; every acked 
       EDGE_PUBLISH_TIMEOUT_MS: '1000',
       EDGE_PUBLISH_RETRY_MAX_MS: '500',
       EDGE_ACK_TIMEOUT_MS: '3000',
-      EDGE_UNAVAILABLE_CLOSE_AFTER: '100000',
+      EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS: '100000',
       INGEST_RETRY_MIN_MS: '50',
       INGEST_RETRY_MAX_MS: '1000',
     }),

@@ -35,7 +35,7 @@ t.test('NATS disk full, then enlarged: unavailable naming it, every acked event 
       EDGE_PUBLISH_TIMEOUT_MS: '1000',
       EDGE_PUBLISH_RETRY_MAX_MS: '500',
       EDGE_ACK_TIMEOUT_MS: '3000',
-      EDGE_UNAVAILABLE_CLOSE_AFTER: '100000',
+      EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS: '100000',
     }),
     { edges: 1, ingests: 1, api: false },
   );
