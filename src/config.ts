@@ -93,5 +93,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `${cfg.INGEST_MAX_ACK_PENDING}`,
     );
   }
+  // JetStream refuses a stream whose duplicate window outlasts its max_age (docs/operations.md "Limits").
+  if (cfg.STREAM_MAX_AGE_SECONDS > 0 && cfg.STREAM_DUPLICATE_WINDOW_SECONDS > cfg.STREAM_MAX_AGE_SECONDS) {
+    throw new ConfigError(
+      'STREAM_DUPLICATE_WINDOW_SECONDS',
+      `STREAM_DUPLICATE_WINDOW_SECONDS must be at most STREAM_MAX_AGE_SECONDS (${cfg.STREAM_MAX_AGE_SECONDS}), got ` +
+        `${cfg.STREAM_DUPLICATE_WINDOW_SECONDS}`,
+    );
+  }
   return Object.freeze(cfg);
 }

@@ -16,7 +16,7 @@ import {
   type NatsConnection,
   type Subscription,
 } from '@nats-io/transport-node';
-import { ErrorCodes, RejectedMessageError } from '../shared/errors.js';
+import { ErrorCodes, RejectedMessageError, TrackerError } from '../shared/errors.js';
 
 export interface PubAck {
   stream: string;
@@ -130,6 +130,48 @@ function classifyPublishError(err: Error): Error {
 /** JetStream API error codes that refuse the message itself (nats-server's errors.json). */
 const MESSAGE_TOO_LARGE = 10054;
 
+/**
+ * JetStream refused a publish for want of room (docs/operations.md "Limits"):
+ * - `log_full`: the stream reached its own cap (STREAM_MAX_BYTES, `discard: new`):
+ *   err_code 10077 "maximum bytes exceeded" / "maximum messages exceeded";
+ * - `disk_full`: the server's store is full: its JetStream storage limit, sized from the
+ *   free disk when it started (10023 "insufficient resources", 10047 "insufficient
+ *   storage resources available"), or a write that hit ENOSPC ("no space left on device").
+ * Retried like any failure (the same message fits once there is room), but counted and
+ * named so clients and /health say which limit was reached.
+ */
+export class StoreFullError extends TrackerError {
+  constructor(
+    readonly kind: 'log_full' | 'disk_full',
+    message: string,
+  ) {
+    super(ErrorCodes.unavailable, message);
+  }
+}
+
+const STREAM_STORE_FAILED = 10077;
+const INSUFFICIENT_RESOURCES = new Set([10023, 10047]);
+
+function storeFull(
+  stream: string | undefined,
+  error: { err_code?: number; description?: string },
+  text: string,
+): StoreFullError | undefined {
+  const what = error.description ?? '';
+  if (error.err_code === STREAM_STORE_FAILED && /^maximum (bytes|messages) exceeded/.test(what))
+    return new StoreFullError(
+      'log_full',
+      `the log is full: stream ${stream ?? '?'} reached its cap (STREAM_MAX_BYTES) and refuses new events until ` +
+        `older ones age out (STREAM_MAX_AGE_SECONDS) or the cap is raised; ${text}`,
+    );
+  if (INSUFFICIENT_RESOURCES.has(error.err_code ?? 0) || /no space left/i.test(what))
+    return new StoreFullError(
+      'disk_full',
+      `NATS has no room left: the JetStream store is full (its disk, or the server's max_file_store); ${text}`,
+    );
+  return undefined;
+}
+
 /** A PubAck, or the JetStream error/no-responders status it carries, as an Error. */
 export function parsePubAck(msg: Pick<Msg, 'data' | 'headers' | 'string'>): PubAck {
   if (msg.headers?.code === 503)
@@ -147,7 +189,7 @@ export function parsePubAck(msg: Pick<Msg, 'data' | 'headers' | 'string'>): PubA
   if (ack.error) {
     const text = `JetStream refused the message: ${ack.error.description ?? 'unknown error'} (${ack.error.code ?? '?'}/${ack.error.err_code ?? '?'})`;
     if (ack.error.err_code === MESSAGE_TOO_LARGE) throw new RejectedMessageError(ErrorCodes.tooLarge, text);
-    throw new Error(text);
+    throw storeFull(ack.stream, ack.error, text) ?? new Error(text);
   }
   if (typeof ack.stream !== 'string' || typeof ack.seq !== 'number')
     throw new Error(`invalid PubAck: ${msg.string().slice(0, 200)}`);

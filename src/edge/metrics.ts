@@ -79,6 +79,14 @@ const publishMetrics = (registers: Registers) => ({
     help: 'JetStream publishes that failed and will be retried.',
     registers,
   }),
+  storeFull: new Counter({
+    name: 'tracker_edge_publish_store_full_total',
+    help:
+      'JetStream publishes refused for want of room, retried: `log_full` the stream reached STREAM_MAX_BYTES, ' +
+      '`disk_full` the NATS store is full (docs/operations.md "Limits").',
+    labelNames: ['reason'] as const,
+    registers,
+  }),
   messages: new Counter({
     name: 'tracker_edge_messages_published_total',
     help: 'JetStream messages stored (each carries one or more events).',

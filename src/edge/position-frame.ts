@@ -126,7 +126,12 @@ function admitFrame(
   }
   // The client keeps its events and resends: do not buffer them while JetStream fails.
   if (conn.ack && !publisher.healthy)
-    return refuse(deps, conn, frame, 'JetStream is not accepting events right now; retry later');
+    return refuse(
+      deps,
+      conn,
+      frame,
+      `JetStream is not accepting events right now (${publisher.failure.error}); retry later`,
+    );
   conn.unavailable.admitted();
   return parsed;
 }

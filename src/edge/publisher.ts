@@ -17,7 +17,7 @@
 // "Failures"). Memory is bounded: callers must check canAccept() (EDGE_MAX_BUFFERED_EVENTS) first.
 import { messageId, canonicalJson } from '../shared/envelope.js';
 import { RejectedMessageError, type ErrorCode } from '../shared/errors.js';
-import type { JetStreamPublish } from './jetstream-publish.js';
+import { StoreFullError, type JetStreamPublish } from './jetstream-publish.js';
 import type { Logger } from '../shared/logger.js';
 import type { AcceptedEvent } from './frame.js';
 import { envelopeFromJson } from './envelope-json.js';
@@ -382,6 +382,7 @@ export class Publisher {
     lane.state = 'backing-off';
     lane.attempts++;
     this.metrics.publishFailures.inc();
+    if (err instanceof StoreFullError) this.metrics.storeFull.inc({ reason: err.kind });
     this.lastError = err.message;
     if (this.failingSince === undefined) {
       this.failingSince = Date.now();

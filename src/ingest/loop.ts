@@ -14,7 +14,7 @@
 // ack:         ackBatch (ack.ts), only once the transaction is committed.
 import type { Consumer, ConsumerMessages } from '@nats-io/jetstream';
 import type { Logger } from '../shared/logger.js';
-import { errorMessage } from '../shared/errors.js';
+import { databaseErrorMessage, errorMessage } from '../shared/errors.js';
 import { retryDelayMs, withRetry, type RetryOptions, type RetryPolicy } from '../shared/retry.js';
 import { ackBatch } from './ack.js';
 import type { DecodeOptions } from './decode.js';
@@ -79,7 +79,7 @@ export class IngestLoop {
       retryable: () => !this.stopping,
       onRetry: (err, delay) => {
         this.writeFailed(err);
-        io.log.warn({ err: errorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying');
+        io.log.warn({ err: databaseErrorMessage(err), retry_in_ms: delay }, 'batch write failed; retrying');
       },
       sleep: (ms) => this.sleep(ms),
     };
@@ -207,7 +207,7 @@ export class IngestLoop {
   }
 
   private writeFailed(err: unknown): void {
-    this.io.state.writeFailed(errorMessage(err));
+    this.io.state.writeFailed(databaseErrorMessage(err));
     this.io.metrics?.errors.inc({ kind: 'transient' });
   }
 

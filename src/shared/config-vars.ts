@@ -4,6 +4,15 @@ import { str, int, url, oneOf, list, bool, matching, type ParsedVars, type VarSp
 
 export const ROLES = ['edge', 'ingest', 'api'] as const;
 
+/**
+ * The raw-telemetry retention's default (`raw_telemetry_retention`, sql/100_aggregate_mode.sql)
+ * plus a week: a message older than this would only be stored to be dropped by the
+ * retention, and ingest may be down for a week without one unstored event aging out.
+ */
+const RAW_RETENTION_DEFAULT_DAYS = 30;
+const STREAM_AGE_MARGIN_DAYS = 7;
+const STREAM_MAX_AGE_DEFAULT_S = (RAW_RETENTION_DEFAULT_DAYS + STREAM_AGE_MARGIN_DAYS) * 86400;
+
 export const sharedVars = {
   DATABASE_URL: url(
     'PostgreSQL/TimescaleDB connection URL. Unset: `npm start` runs a private cluster under DATA_DIR.',
@@ -70,12 +79,20 @@ export const sharedVars = {
     maxLength: 32,
   }),
   STREAM_MAX_AGE_SECONDS: int(
-    'Oldest event JetStream keeps (0 = forever). Replay can only rebuild what the stream still holds.',
-    0,
+    'Oldest event JetStream keeps (0 = forever). Replay can only rebuild what the stream still holds. The default, ' +
+      '37 days, is the raw-telemetry retention (30 days) plus a week for ingest to be down without losing an ' +
+      'unstored event (docs/operations.md "Limits"); keep it above raw_telemetry_retention if you raise that.',
+    STREAM_MAX_AGE_DEFAULT_S,
     0,
     100 * 365 * 86400,
   ),
-  STREAM_MAX_BYTES: int('Maximum stream size in bytes (-1 = unlimited).', -1, -1, Number.MAX_SAFE_INTEGER),
+  STREAM_MAX_BYTES: int(
+    'Maximum stream size in bytes (-1 = unlimited). When reached, JetStream refuses new events (`discard: new`) ' +
+      'and ack-mode clients get `unavailable`; nothing stored is dropped (docs/operations.md "Limits").',
+    -1,
+    -1,
+    Number.MAX_SAFE_INTEGER,
+  ),
   STREAM_DUPLICATE_WINDOW_SECONDS: int('JetStream de-duplication window for Nats-Msg-Id.', 120, 1, 86400),
   STREAM_REPLICAS: int('Stream replicas (1 on a single server; 3 on a cluster).', 1, 1, 5),
   QUARANTINE_MAX_AGE_SECONDS: int(

@@ -113,6 +113,11 @@ export class PoisonError extends TrackerError<PoisonCode> {
 export const isClientError = (err: unknown): err is TrackerError =>
   err instanceof TrackerError && !(err instanceof PoisonError);
 
+const sqlStateOf = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.length === 5 ? code : undefined;
+};
+
 /** PostgreSQL SQLSTATEs this code names (PostgreSQL manual, Appendix A). */
 export const SqlStates = {
   uniqueViolation: '23505',
@@ -121,7 +126,41 @@ export const SqlStates = {
   crashShutdown: '57P02',
   cannotConnectNow: '57P03',
   tooManyConnections: '53300',
+  insufficientResources: '53000',
+  diskFull: '53100',
+  outOfMemory: '53200',
+  ioError: '58030',
 } as const;
+
+/**
+ * SQLSTATEs that mean the database server ran out of a resource, not that the batch is
+ * wrong: class 53 (insufficient resources: disk full, out of memory, too many
+ * connections) and 58030 (I/O error: a failing or full disk under the data directory).
+ * They heal once the operator frees the resource, so ingest retries them with backoff and
+ * never dead-letters for them (docs/operations.md "A full disk").
+ */
+const RESOURCE_CAUSES: Record<string, string> = {
+  [SqlStates.diskFull]: 'PostgreSQL: no space left on device',
+  [SqlStates.insufficientResources]: 'PostgreSQL: insufficient resources',
+  [SqlStates.outOfMemory]: 'PostgreSQL: out of memory',
+  [SqlStates.ioError]: 'PostgreSQL: I/O error on its data directory',
+};
+
+/**
+ * A database error as /health and the logs show it: the resource PostgreSQL ran out of
+ * first, so the operator knows which disk to look at (PostgreSQL's, not NATS's), then
+ * the server's own message. Any other error is its message unchanged.
+ */
+export function databaseErrorMessage(err: unknown): string {
+  const state = sqlStateOf(err);
+  const cause = state === undefined ? undefined : RESOURCE_CAUSES[state];
+  const message = errorMessage(err);
+  if (cause) return `${cause} (SQLSTATE ${state}): ${message}`;
+  // PostgreSQL reports a full disk under some paths (WAL, temp files) as a plain I/O
+  // error naming ENOSPC rather than 53100.
+  if (/No space left on device/i.test(message)) return `PostgreSQL: no space left on device: ${message}`;
+  return message;
+}
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -150,15 +189,11 @@ export function isDatabaseUnreachable(err: unknown): boolean {
   );
 }
 
-const sqlStateOf = (err: unknown): string | undefined => {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && code.length === 5 ? code : undefined;
-};
-
 // SQLSTATE classes that mean "this row's content is wrong" (PostgreSQL Appendix A):
 // 22 data exception (out of range, invalid text, bad encoding), 23 integrity constraint;
 // 54 program limit exceeded (an index row too big, …) is also about the content: the
-// same row fails the same way on every retry.
+// same row fails the same way on every retry. Class 53 (insufficient resources) and 58
+// (system error) are NOT here: a full disk heals (RESOURCE_CAUSES above).
 const DATA_CLASSES = new Set(['22', '23', '54']);
 
 /**
@@ -180,7 +215,8 @@ export type FailureClass = 'data' | 'transient';
  * database refused the batch's content (bisect to find the message), else `transient`.
  * Anything that is not clearly about the data is transient: connection refused/reset,
  * admin shutdown (57P01), cannot connect now (57P03), too many connections (53300),
- * serialization failures, and also unknown errors. Retrying a transient failure costs
+ * disk full (53100) and the rest of class 53, I/O error (58030), serialization
+ * failures, and also unknown errors. Retrying a transient failure costs
  * time; wrongly calling it data would dead-letter good events.
  */
 export const classify = (err: unknown): FailureClass => (isDataError(err) ? 'data' : 'transient');

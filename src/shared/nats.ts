@@ -90,13 +90,20 @@ export type TrackerStreamConfig = Pick<
   | 'STREAM_REPLICAS'
 >;
 
+/**
+ * `discard: new`: at STREAM_MAX_BYTES JetStream refuses the publish, and the edge keeps
+ * the events (answering ack-mode clients `unavailable`), instead of deleting the oldest
+ * messages, which ingest may not have stored yet (issue 23: `discard: old` lost 34,177
+ * acked events). Only max_age deletes, and its default outlives the raw-telemetry
+ * retention (docs/operations.md "Limits").
+ */
 export function streamConfig(cfg: TrackerStreamConfig): Partial<StreamConfig> & { name: string } {
   return {
     name: cfg.STREAM_NAME,
     subjects: streamSubjects(cfg.SUBJECT_PREFIX),
     storage: StorageType.File,
     retention: RetentionPolicy.Limits,
-    discard: DiscardPolicy.Old,
+    discard: DiscardPolicy.New,
     max_age: cfg.STREAM_MAX_AGE_SECONDS * NS_PER_S,
     max_bytes: cfg.STREAM_MAX_BYTES,
     duplicate_window: cfg.STREAM_DUPLICATE_WINDOW_SECONDS * NS_PER_S,
@@ -136,6 +143,7 @@ async function ensureStreamConfig(
     const info = await jsm.streams.info(want.name);
     const have = info.config;
     const same =
+      (want.discard === undefined || have.discard === want.discard) &&
       have.max_age === want.max_age &&
       have.max_bytes === want.max_bytes &&
       (want.duplicate_window === undefined || have.duplicate_window === want.duplicate_window) &&

@@ -2,8 +2,9 @@
 // nats-server: PubAcks, duplicate ids, no stream, no reply, a closed publisher.
 import t from 'tap';
 import { connect } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { JetStreamPublisher, parsePubAck } from '../../src/edge/jetstream-publish.js';
+import { DiscardPolicy, jetstreamManager } from '@nats-io/jetstream';
+import { JetStreamPublisher, parsePubAck, StoreFullError } from '../../src/edge/jetstream-publish.js';
+import { ensureStream, streamConfig } from '../../src/shared/nats.js';
 import { RejectedMessageError } from '../../src/shared/errors.js';
 import { getStack, uniqueName } from '../helpers/stack.js';
 
@@ -82,4 +83,69 @@ t.test('parsePubAck: JetStream errors become Errors', async (t) => {
   t.throws(() => parsePubAck(msg('', { code: 408, description: 'Request Timeout' })), /status 408/);
   t.throws(() => parsePubAck(msg('{"ok":true}')), /invalid PubAck/);
   t.throws(() => parsePubAck(msg('not json')));
+});
+
+// Issue 23: at its cap the log refuses (discard: new) and nothing stored is dropped;
+// the refusal says which limit was reached (docs/operations.md "Limits").
+t.test('a capped tracker stream refuses at the cap with a StoreFullError, and keeps what it holds', async (t) => {
+  const { natsUrl } = await getStack();
+  const nc = await connect({ servers: natsUrl });
+  t.teardown(() => nc.close());
+  const jsm = await jetstreamManager(nc);
+  const cfg = {
+    STREAM_NAME: uniqueName('CAP'),
+    SUBJECT_PREFIX: uniqueName('cap'),
+    STREAM_MAX_AGE_SECONDS: 3600,
+    STREAM_MAX_BYTES: 64 * 1024,
+    STREAM_DUPLICATE_WINDOW_SECONDS: 120,
+    STREAM_REPLICAS: 1,
+  };
+  // An existing stream with the old `discard: old` is brought to `discard: new`.
+  await jsm.streams.add({ ...streamConfig(cfg), discard: DiscardPolicy.Old });
+  t.teardown(() => jsm.streams.delete(cfg.STREAM_NAME).catch(() => {}));
+  await ensureStream(nc, cfg);
+  t.equal((await jsm.streams.info(cfg.STREAM_NAME)).config.discard, DiscardPolicy.New, 'ensureStream set discard: new');
+  const p = new JetStreamPublisher(nc);
+  t.teardown(() => p.close());
+  let stored = 0;
+  let refused: unknown;
+  for (let i = 0; i < 100 && refused === undefined; i++) {
+    await p.publish(`${cfg.SUBJECT_PREFIX}.telemetry.c`, Buffer.alloc(4000, 120), `m${i}`, 5000).then(
+      () => stored++,
+      (err: unknown) => {
+        refused = err;
+      },
+    );
+  }
+  t.ok(refused instanceof StoreFullError, `refused at the cap after ${stored} messages: ${String(refused)}`);
+  t.equal((refused as StoreFullError).kind, 'log_full');
+  t.match((refused as Error).message, /the log is full: .*STREAM_MAX_BYTES.*maximum bytes exceeded \(503\/10077\)/);
+  const info = await jsm.streams.info(cfg.STREAM_NAME);
+  t.equal(info.state.messages, stored, 'every acknowledged message is still there');
+  t.equal(info.state.first_seq, 1, 'nothing dropped from the head');
+});
+
+t.test('parsePubAck: storage refusals say which store is full', async (t) => {
+  const msg = (body: string) => ({ data: Buffer.from(body), string: () => body, headers: undefined as never });
+  const err = (body: string) => {
+    try {
+      parsePubAck(msg(body));
+    } catch (e) {
+      return e as StoreFullError;
+    }
+    throw new Error('no error');
+  };
+  const disk = err('{"error":{"code":503,"err_code":10023,"description":"insufficient resources"},"stream":"S"}');
+  t.equal(disk.kind, 'disk_full');
+  t.match(disk.message, /^NATS has no room left: .*insufficient resources \(503\/10023\)/);
+  t.equal(
+    err('{"error":{"code":503,"err_code":10047,"description":"insufficient storage resources available"}}').kind,
+    'disk_full',
+  );
+  t.equal(
+    err('{"error":{"code":503,"err_code":10077,"description":"write /x: no space left on device"}}').kind,
+    'disk_full',
+  );
+  t.equal(err('{"error":{"code":503,"err_code":10077,"description":"maximum messages exceeded"}}').kind, 'log_full');
+  t.notOk(err('{"error":{"code":503,"err_code":10077,"description":"something else"}}') instanceof StoreFullError);
 });

@@ -29,6 +29,10 @@ t.test('bad values are rejected with one line naming the variable', async (t) =>
       { INGEST_PULL_MAX_MESSAGES: '5000', INGEST_MAX_ACK_PENDING: '10' },
       /^INGEST_MAX_ACK_PENDING must be at least INGEST_PULL_MAX_MESSAGES \(5000\), got 10$/,
     ],
+    [
+      { STREAM_MAX_AGE_SECONDS: '40' },
+      /^STREAM_DUPLICATE_WINDOW_SECONDS must be at most STREAM_MAX_AGE_SECONDS \(40\), got 120$/,
+    ],
   ];
   for (const [env, re] of cases) {
     const err = t.throws(() => loadConfig(env)) as ConfigError;
