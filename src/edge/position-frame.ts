@@ -120,20 +120,20 @@ function admitFrame(
   }
   const overLimit = conn.rate.events(parsed.events.length);
   if (overLimit) return rateLimited(deps, conn, frame, overLimit);
-  if (!publisher.canAccept(parsed.events.length)) {
-    const why = `the edge holds ${publisher.buffered} events not yet stored (EDGE_MAX_BUFFERED_EVENTS); retry later`;
-    return refuse(deps, conn, frame, why);
-  }
-  // The client keeps its events and resends: do not buffer them while JetStream fails.
-  if (conn.ack && !publisher.healthy)
-    return refuse(
-      deps,
-      conn,
-      frame,
-      `JetStream is not accepting events right now (${publisher.failure.error}); retry later`,
-    );
+  const full = publisherRefusal(publisher, conn.ack, parsed.events.length);
+  if (full) return refuse(deps, conn, frame, full);
   conn.unavailable.admitted();
   return parsed;
+}
+
+/** Why the publisher cannot take `events` now (an `unavailable` reply), or undefined. */
+function publisherRefusal(publisher: Publisher, ack: boolean, events: number): string | undefined {
+  if (!publisher.canAccept(events))
+    return `the edge holds ${publisher.buffered} events not yet stored (EDGE_MAX_BUFFERED_EVENTS); retry later`;
+  // The client keeps its events and resends: do not buffer them while JetStream fails.
+  if (ack && !publisher.healthy)
+    return `JetStream is not accepting events right now (${publisher.failure.error}); retry later`;
+  return undefined;
 }
 
 function acceptEvents(
