@@ -37,6 +37,21 @@ export interface RoleProcess {
 }
 
 /** Environment shared by every role process of one drill. */
+/**
+ * Settings that make a drill's store outage show within seconds: short publish and ack
+ * timeouts, and plugin clients that are never closed for retrying (they resend on
+ * `unavailable` until the store is back).
+ */
+export const QUICK_OUTAGE_ENV = {
+  EDGE_PUBLISH_TIMEOUT_MS: '1000',
+  EDGE_PUBLISH_RETRY_MAX_MS: '500',
+  EDGE_ACK_TIMEOUT_MS: '3000',
+  EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS: '100000',
+} as const;
+
+/** Ingest retrying a failing database quickly, so a drill sees rows land soon after it heals. */
+export const QUICK_INGEST_RETRY_ENV = { INGEST_RETRY_MIN_MS: '50', INGEST_RETRY_MAX_MS: '1000' } as const;
+
 export function layoutEnv(cfg: Config, extra: Record<string, string> = {}): Record<string, string> {
   return {
     NATS_URL: cfg.NATS_URL!,

@@ -14,7 +14,15 @@ import { sleep } from '../../src/localstack/process.js';
 import { stopCluster } from '../helpers/pg-cluster.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
-import { layoutEnv, startLayout, storedRows, telemetryRows, wsUrl } from './layout.js';
+import {
+  layoutEnv,
+  QUICK_OUTAGE_ENV,
+  QUICK_INGEST_RETRY_ENV,
+  startLayout,
+  storedRows,
+  telemetryRows,
+  wsUrl,
+} from './layout.js';
 import { report, since } from './figures.js';
 
 const CAP_BYTES = 1024 * 1024;
@@ -35,12 +43,8 @@ t.test('log cap reached with PostgreSQL down: refused, not dropped; every acked 
       STREAM_MAX_AGE_SECONDS: String(MAX_AGE_S),
       // JetStream refuses a duplicate window longer than max_age.
       STREAM_DUPLICATE_WINDOW_SECONDS: '30',
-      EDGE_PUBLISH_TIMEOUT_MS: '1000',
-      EDGE_PUBLISH_RETRY_MAX_MS: '500',
-      EDGE_ACK_TIMEOUT_MS: '3000',
-      EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS: '100000',
-      INGEST_RETRY_MIN_MS: '50',
-      INGEST_RETRY_MAX_MS: '1000',
+      ...QUICK_OUTAGE_ENV,
+      ...QUICK_INGEST_RETRY_ENV,
     }),
     { edges: 1, ingests: 1, api: false },
   );

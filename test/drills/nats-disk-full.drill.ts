@@ -14,7 +14,7 @@ import { startNats } from '../../src/localstack/nats.js';
 import { sleep } from '../../src/localstack/process.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
-import { layoutEnv, startLayout, whenAllStored, wsUrl } from './layout.js';
+import { layoutEnv, QUICK_OUTAGE_ENV, startLayout, whenAllStored, wsUrl } from './layout.js';
 import { report, since } from './figures.js';
 import { mountTmpfs, resizeTmpfs, unmountTmpfs } from './tmpfs.js';
 
@@ -32,10 +32,7 @@ t.test('NATS disk full, then enlarged: unavailable naming it, every acked event 
   const layout = await startLayout(
     layoutEnv(cfg, {
       QUARANTINE_MAX_BYTES: '-1',
-      EDGE_PUBLISH_TIMEOUT_MS: '1000',
-      EDGE_PUBLISH_RETRY_MAX_MS: '500',
-      EDGE_ACK_TIMEOUT_MS: '3000',
-      EDGE_UNAVAILABLE_CLOSE_AFTER_SECONDS: '100000',
+      ...QUICK_OUTAGE_ENV,
     }),
     { edges: 1, ingests: 1, api: false },
   );

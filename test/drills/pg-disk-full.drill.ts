@@ -14,7 +14,7 @@ import { canConnect, sleep } from '../../src/localstack/process.js';
 import { stopCluster } from '../helpers/pg-cluster.js';
 import { testConfig, whenCaughtUp } from '../helpers/stack.js';
 import { Load } from './load.js';
-import { layoutEnv, startLayout, storedRows, whenAllStored, wsUrl } from './layout.js';
+import { layoutEnv, QUICK_INGEST_RETRY_ENV, startLayout, storedRows, whenAllStored, wsUrl } from './layout.js';
 import { report, since } from './figures.js';
 import { fillUntilFree, mountTmpfs, unmountTmpfs } from './tmpfs.js';
 
@@ -43,8 +43,7 @@ t.test('PostgreSQL disk full, then freed: acked into the log, retried, every ack
   const cfg = await testConfig({ DATABASE_URL: pgc.url, INGEST_ACK_WAIT_SECONDS: '5' });
   const layout = await startLayout(
     layoutEnv(cfg, {
-      INGEST_RETRY_MIN_MS: '50',
-      INGEST_RETRY_MAX_MS: '1000',
+      ...QUICK_INGEST_RETRY_ENV,
       INGEST_UNHEALTHY_AFTER_SECONDS: '3',
     }),
     { edges: 1, ingests: 1, api: false },
