@@ -32,9 +32,9 @@ t.test('load generator against the naive baseline lands every accepted event exa
     procs: 1,
     durationMs: 2000,
     rate: 0,
+    ackWindow: 0,
     namePrefix: 'smoke',
     logDir,
-    pacing: { aheadEvents: 2000, accepted },
   });
   t.teardown(() => load.kill());
   const ready = await load.ready;
