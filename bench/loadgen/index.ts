@@ -133,6 +133,7 @@ function sumResults(rs: WorkerResult[], clients: number, pids: number[]): LoadRe
     out.sentFrames += r.sentFrames;
     out.sentBytes += r.sentBytes;
     out.connectFailures += r.connectFailures;
+    out.finalReplies += r.finalReplies;
     out.cpuMs += r.cpuMs;
     out.elapsedMs = Math.max(out.elapsedMs, r.elapsedMs);
     for (const [k, v] of Object.entries(r.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;

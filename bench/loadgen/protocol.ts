@@ -39,7 +39,7 @@ export interface Stalls {
   /** Pauses honouring a refusal (`rate_limited` retry_after_ms, `unavailable`): the server's own limits. Flat out only. */
   refusalPauses: number;
   refusalPausedMs: number;
-  /** Paced only: events due by the schedule (rate × time). */
+  /** Paced only: events due by the schedule at its last tick (rate × time). */
   dueEvents: number;
   /** Paced only: the most events the generator was ever behind its schedule (at a tick). */
   maxLagEvents: number;
@@ -56,6 +56,8 @@ export interface WorkerResult {
   sentBytes: number;
   /** Error replies by code (each names one rejected event or frame). */
   errors: Record<string, number>;
+  /** Ack mode: frames that got their final reply (an ack, or a refusal of the whole frame). */
+  finalReplies: number;
   /** Connections closed by the server while running, by close code. */
   closes: Record<string, number>;
   connectFailures: number;
@@ -85,6 +87,7 @@ export const zeroCounts = (): Omit<WorkerResult, 'workerId'> => ({
   sentFrames: 0,
   sentBytes: 0,
   errors: {},
+  finalReplies: 0,
   closes: {},
   connectFailures: 0,
   elapsedMs: 0,

@@ -142,7 +142,9 @@ function onReply(result: WorkerResult, c: Client, job: WorkerJob, data: WebSocke
   const final =
     msg.type === 'ack' ||
     (msg.type === 'error' && (FINAL_ERRORS.has(code) || (code === 'too_large' && msg.event_id === undefined)));
-  if (job.ackWindow > 0 && final) settled(result, c, job.ackWindow);
+  if (!final) return;
+  result.finalReplies++;
+  if (job.ackWindow > 0) settled(result, c, job.ackWindow);
 }
 
 /** The URL with `ack=1` when the job keeps an ack window. */
@@ -159,7 +161,7 @@ function connect(job: WorkerJob, result: WorkerResult, c: Client): Promise<void>
       c.pending = false;
       // Frames of a closed connection get no reply: a new connection starts with an empty window.
       c.unacked = 0;
-      if (c.windowFullAt) result.stalls.windowMs += Date.now() - c.windowFullAt;
+      if (c.windowFullAt && running) result.stalls.windowMs += Date.now() - c.windowFullAt;
       c.windowFullAt = 0;
       resolve();
       if (running && flatOut) pump(result, c, job.ackWindow);
@@ -196,6 +198,7 @@ function startTicker(job: WorkerJob, result: WorkerResult, clients: Client[], t0
     st.ticks++;
     if (dt > 2 * TICK_MS) st.lateTicks++;
     const earned = (job.ratePerClient * dt) / 1000;
+    st.dueEvents += earned * clients.length;
     let lag = 0;
     for (const c of clients) {
       c.credit += earned;
@@ -234,12 +237,16 @@ async function main(job: WorkerJob): Promise<void> {
   await new Promise((r) => setTimeout(r, job.durationMs));
   running = false;
   clearInterval(ticker);
+  // Waits end with the sending phase: acks that arrive while the sockets flush add nothing.
   const end = Date.now();
-  for (const c of clients) if (c.windowFullAt) result.stalls.windowMs += end - c.windowFullAt;
+  for (const c of clients) {
+    if (c.windowFullAt) result.stalls.windowMs += end - c.windowFullAt;
+    c.windowFullAt = 0;
+  }
   result.elapsedMs = Date.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   result.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-  if (ticker) result.stalls.dueEvents = Math.round((job.ratePerClient * job.clients * result.elapsedMs) / 1000);
+  result.stalls.dueEvents = Math.round(result.stalls.dueEvents);
   // Let queued frames reach the server before closing (the orchestrator then waits for rows).
   const flushDeadline = Date.now() + 10000;
   while (clients.some((c) => c.open && c.ws!.bufferedAmount > 0) && Date.now() < flushDeadline)
