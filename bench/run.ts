@@ -14,6 +14,7 @@ import { startBenchStack, benchDatabase, type BenchStack } from './lib/stack.js'
 import { stopAllChildren } from './lib/children.js';
 import { planScenarios, runOnce, succeeded, type ScenarioResult } from './lib/plan.js';
 import { runCompare } from './lib/compare-run.js';
+import { resolveRef } from './lib/compare.js';
 import { commitOf } from './lib/commit.js';
 import { medianIndex } from './lib/stats.js';
 import { projectRoot } from '../src/shared/project-root.js';
@@ -263,6 +264,8 @@ if (wantsHelp(process.argv.slice(2))) {
 let opts: BenchOptions;
 try {
   opts = parseArgs(process.argv.slice(2), process.env, loadNativeUws().ok);
+  // A wrong ref is found before any service starts.
+  if (opts.compare) resolveRef(projectRoot(), opts.compare);
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
