@@ -205,7 +205,8 @@ export function markdown(r: BenchResults): string {
   if (r.notes.length) lines.push('', ...r.notes.map((x) => `- ${x}`));
   if (r.profiles?.length) {
     lines.push('', 'CPU profiles (top self time):', '');
-    for (const p of r.profiles) lines.push(`\`${p.file}\``, '', '```', p.summary.trimEnd(), '```', '');
+    for (const p of r.profiles)
+      lines.push(`\`${p.file}\``, '', ...(p.summary ? ['```', p.summary.trimEnd(), '```', ''] : []));
   }
   return `${lines.join('\n')}\n`;
 }
