@@ -16,7 +16,7 @@ import { planScenarios, runOnce, succeeded, type ScenarioResult } from './lib/pl
 import { runCompare } from './lib/compare-run.js';
 import { resolveRef } from './lib/compare.js';
 import { commitOf } from './lib/commit.js';
-import { medianIndex } from './lib/stats.js';
+import { medianIndex, summarize } from './lib/stats.js';
 import { projectRoot } from '../src/shared/project-root.js';
 import { benchValidation } from './components/validate.js';
 import { benchCopyVsInsert } from './components/copy-vs-insert.js';
@@ -187,12 +187,23 @@ async function runBench(
 
 type ScenarioOutcome = ScenarioResult | { error: string };
 
-/** The run with the median end-to-end rate stands for the scenario; every run is kept in `repeats`. */
+/**
+ * The run with the median end-to-end rate stands for the scenario; every run is kept in
+ * `repeats`, and `spread` gives the key figures' median, min, max and spread.
+ */
 function combineRuns(runs: ScenarioOutcome[]): unknown {
   const good = runs.filter(succeeded);
   if (!good.length) return runs[0];
   const pick = good[medianIndex(good.map((r) => r.e2ePerS))];
-  return { ...pick, repeats: good };
+  const of = (f: (r: ScenarioResult) => number | undefined) => summarize(good.map(f));
+  const spread = {
+    e2ePerS: of((r) => r.e2ePerS),
+    acceptedPerS: of((r) => r.acceptedPerS),
+    steadyLandedPerS: of((r) => r.steadyLandedPerS),
+    p99Ms: of((r) => r.latency.p99Ms),
+    cpuUsPerEvent: of((r) => r.cpu.totalUsPerEvent),
+  };
+  return { ...pick, spread, repeats: good, failedRuns: runs.length - good.length };
 }
 
 async function runComponents(o: BenchOptions, stack: BenchStack, results: BenchResults): Promise<void> {

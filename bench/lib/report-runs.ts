@@ -60,7 +60,7 @@ export function loadgenLines(scenarios: [string, Runs][]): string[] {
     '',
     'Load generator: open loop (flat out: bounded by socket back-pressure and the server’s refusals; paced: sends on schedule). Pushback = share of client time the server held the clients (socket full, ack window full, or paused by `rate_limited`/`unavailable`); schedule = sent / due.',
     '',
-    '| scenario | worker CPU % of a core | pushback / schedule | waits on a full socket | waits on a full ack window | refusal pauses | error replies | flagged runs |',
+    '| scenario | worker CPU % of a core | pushback / schedule | waits on a full socket (time) | waits on a full ack window (time) | refusal pauses (time) | error replies | flagged runs |',
     '|---|---|---|---|---|---|---|---|',
   ];
   const warnings: string[] = [];
@@ -72,9 +72,26 @@ export function loadgenLines(scenarios: [string, Runs][]): string[] {
       .map((r) => r.loadgen.pushbackShare ?? r.loadgen.scheduleShare)
       .map((x) => (x === undefined ? '–' : `${Math.round(x * 100)}%`))
       .join(', ');
-    const waits = withCheck.map((r) => fmt(r.load.stalls.backpressureWaits)).join(', ');
-    const windows = withCheck.map((r) => fmt(r.load.stalls.windowWaits)).join(', ');
-    const pauses = withCheck.map((r) => fmt(r.load.stalls.refusalPauses)).join(', ');
+    // Count, and the share of all client time spent so.
+    const stall = (count: (r: MeasureResult) => number, ms: (r: MeasureResult) => number) =>
+      withCheck
+        .map((r) => {
+          const of = r.clients * r.load.elapsedMs;
+          return `${fmt(count(r))} (${of > 0 ? Math.round((ms(r) / of) * 100) : 0}%)`;
+        })
+        .join(', ');
+    const waits = stall(
+      (r) => r.load.stalls.backpressureWaits,
+      (r) => r.load.stalls.backpressureMs,
+    );
+    const windows = stall(
+      (r) => r.load.stalls.windowWaits,
+      (r) => r.load.stalls.windowMs,
+    );
+    const pauses = stall(
+      (r) => r.load.stalls.refusalPauses,
+      (r) => r.load.stalls.refusalPausedMs,
+    );
     const errors = withCheck
       .map(
         (r) =>

@@ -10,6 +10,7 @@ import type { JetStreamPublishResult } from '../components/jetstream-publish.js'
 import type { JetStreamSyncResult } from '../components/jetstream-sync.js';
 import type { TransportResult } from '../components/transport.js';
 import type { CommitInfo } from './commit.js';
+import type { Summary } from './stats.js';
 import { commitLabel } from './commit.js';
 import { cpuTableLines, loadgenLines, scenarioRow, SCENARIO_HEADER, type Runs } from './report-runs.js';
 
@@ -52,7 +53,15 @@ export interface BenchResults {
   scenarios: Partial<
     Record<
       'naive' | 'per-event' | 'batched' | 'latency' | 'batched-ws' | 'latency-ws',
-      (MeasureResult & { streamMessages?: number; repeats?: MeasureResult[] }) | { error: string }
+      | (MeasureResult & {
+          streamMessages?: number;
+          /** Every successful run (--repeat); the fields above are the median-e2e run's. */
+          repeats?: MeasureResult[];
+          /** Median, min, max and spread of the key figures over those runs. */
+          spread?: Record<string, Summary | undefined>;
+          failedRuns?: number;
+        })
+      | { error: string }
     >
   >;
   targets: Target[];

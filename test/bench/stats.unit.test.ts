@@ -98,7 +98,7 @@ function run(e2e: number, p99: number, usEdge: number): MeasureResult {
       connectFailures: 0,
       elapsedMs: 3000,
       cpuMs: 0,
-      stalls: { ...zeroStalls(), windowWaits: 7 },
+      stalls: { ...zeroStalls(), windowWaits: 7, windowMs: 300_000 },
     },
     sentPerS: e2e,
     accepted: e2e * 3,
@@ -129,7 +129,7 @@ t.test('the scenario row, CPU table and load-generator table of repeated runs', 
   const lg = loadgenLines([['batched', runs]]).join('\n');
   t.match(
     lg,
-    /\| batched \| 12, 12, 12 \| 80%, 80%, 80% \| 0, 0, 0 \| 7, 7, 7 \| 0, 0, 0 \| unavailable 3, unavailable 3, unavailable 3 \| ⚠ 1 \|/,
+    /\| batched \| 12, 12, 12 \| 80%, 80%, 80% \| 0 \(0%\), 0 \(0%\), 0 \(0%\) \| 7 \(50%\), 7 \(50%\), 7 \(50%\) \| 0 \(0%\), 0 \(0%\), 0 \(0%\) \| unavailable 3, unavailable 3, unavailable 3 \| ⚠ 1 \|/,
   );
   t.match(lg, /- ⚠ batched run 3: loadgen-0 at 99% of a core\./);
 });
