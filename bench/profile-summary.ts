@@ -1,6 +1,6 @@
 // Summarizes a V8 .cpuprofile (from `node --cpu-prof`): top functions by self time and
 // self time per module/package, so the team can see where the time goes.
-//   node dist/bench/profile-summary.js bench/results/profiles/x.cpuprofile [--top 25]
+//   node dist/bench/profile-summary.js .data/bench-profiles/<run>/<scenario>-run1/x.cpuprofile [--top 25]
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { relative } from 'node:path';

@@ -2,18 +2,22 @@
 // pipeline with one JetStream message per event, the batched pipeline (flat out), and
 // the batched pipeline at a fixed rate with many clients (latency + edge RSS), all in
 // one invocation on one machine. Writes bench/results/latest.{json,md}. See docs/benchmarks.md.
-import { mkdtempSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, type } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
-import { BENCH_HELP, parseArgs, type BenchOptions, type BenchTransport } from './lib/args.js';
+import { BENCH_HELP, parseArgs, type BenchOptions } from './lib/args.js';
 import { wantsHelp } from '../src/shared/command-line.js';
 import { loadNativeUws } from '../src/shared/http/uws.js';
 import { startBenchStack, benchDatabase, type BenchStack } from './lib/stack.js';
 import { stopAllChildren } from './lib/children.js';
-import { runNaive, type ScenarioRun } from './scenarios/naive.js';
-import { runPipeline } from './scenarios/pipeline.js';
+import { planScenarios, runOnce, succeeded, type ScenarioResult } from './lib/plan.js';
+import { runCompare } from './lib/compare-run.js';
+import { resolveRef } from './lib/compare.js';
+import { commitOf } from './lib/commit.js';
+import { medianIndex, summarize } from './lib/stats.js';
+import { projectRoot } from '../src/shared/project-root.js';
 import { benchValidation } from './components/validate.js';
 import { benchCopyVsInsert } from './components/copy-vs-insert.js';
 import { benchJetStreamPublish } from './components/jetstream-publish.js';
@@ -64,12 +68,17 @@ async function machine(stack: BenchStack, durable: boolean): Promise<Machine> {
 
 /** Set on Ctrl-C or a crash: nothing is written then (a partial run must not replace latest.*). */
 let aborting = false;
+/** Synchronous cleanups for the Ctrl-C / crash path (the --compare worktree). */
+const abortCleanups: (() => void)[] = [];
 
 async function main(o: BenchOptions): Promise<void> {
   const started = Date.now();
   const logDir = mkdtempSync(join(tmpdir(), 'tracker-bench-logs-'));
-  const profDir = resolve(o.outDir, 'profiles');
-  if (o.cpuProf) mkdirSync(profDir, { recursive: true });
+  // One directory per invocation, each run of a scenario in its own subdirectory.
+  const profDir = o.cpuProf
+    ? join(projectRoot(), '.data', 'bench-profiles', new Date(started).toISOString().replace(/[:.]/g, '-'))
+    : undefined;
+  if (profDir) mkdirSync(profDir, { recursive: true });
   say(`logs of the child processes: ${logDir}`);
   say(
     o.natsUrl && o.databaseUrl
@@ -83,142 +92,79 @@ async function main(o: BenchOptions): Promise<void> {
     if (aborting) return; // errors of connections dying during the cleanup itself
     aborting = true;
     say(`${why}: stopping child processes and services`);
+    for (const cleanup of abortCleanups) {
+      try {
+        cleanup();
+      } catch (err) {
+        say(`cleanup: ${(err as Error).message}`);
+      }
+    }
     void Promise.allSettled([stopAllChildren(), stack.stop()]).finally(() => process.exit(1));
   };
   process.once('SIGINT', () => abort('interrupted'));
   process.once('SIGTERM', () => abort('terminated'));
   process.on('uncaughtException', (err) => abort(`crashed: ${err.stack ?? err.message}`));
   process.on('unhandledRejection', (err) => abort(`crashed: ${(err as Error)?.stack ?? String(err)}`));
-  if (o.importBench) {
-    try {
-      await runImportOnly(o, stack, logDir, started);
-    } finally {
-      await stack.stop().catch((err: Error) => say(`stopping services: ${err.message}`));
+  try {
+    if (o.importBench) return await runImportOnly(o, stack, logDir, started);
+    if (o.compare) {
+      const md = await runCompare({
+        o: { ...o, compare: o.compare },
+        stack,
+        logDir,
+        started,
+        machine: await machine(stack, stack.durable),
+        profDir,
+        say,
+        onAbort: (c) => abortCleanups.push(c),
+        aborting: () => aborting,
+      });
+      if (md) process.stdout.write(`\n${readFileSync(md, 'utf8')}`);
+      if (profDir) printProfiles(profDir, started);
+      return;
     }
-    return;
+    await runBench(o, stack, logDir, started, profDir);
+  } finally {
+    await stack.stop().catch((err: Error) => say(`stopping services: ${err.message}`));
   }
+}
+
+async function runBench(
+  o: BenchOptions,
+  stack: BenchStack,
+  logDir: string,
+  started: number,
+  profDir: string | undefined,
+): Promise<void> {
   const results: BenchResults = {
     version: 1,
     startedAt: new Date(started).toISOString(),
     wallS: 0,
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+    commit: commitOf(projectRoot()),
+    repeat: o.repeat,
     machine: await machine(stack, stack.durable),
     components: {},
     scenarios: {},
     targets: [],
     notes: [],
   };
-  try {
-    if (!o.noComponents) {
-      say('component: ajv validation');
-      results.components.validation = await benchValidation(o.quick ? 300 : 1500);
-      say('component: COPY vs INSERT');
-      const db = await benchDatabase(stack, 'copy');
-      try {
-        results.components.copyInsert = await benchCopyVsInsert(db.url, o.quick ? 4 : 20, o.quick ? 0.5 : 2);
-      } finally {
-        await db.drop().catch(() => {});
-      }
-      say('component: JetStream publish');
-      results.components.jetstreamPublish = await benchJetStreamPublish(stack.natsUrl, o.quick ? 10_000 : 40_000, 2);
-      say('component: JetStream publish, NATS_SYNC_INTERVAL default vs always (two private nats-servers)');
-      results.components.jetstreamSync = await benchJetStreamSync(
-        o.quick ? 5_000 : 20_000,
-        o.quick ? 100 : 300,
-        o.quick ? 2 : 3,
+  if (!o.noComponents) await runComponents(o, stack, results);
+  for (const s of planScenarios(stack, o, logDir)) {
+    const runs: ScenarioOutcome[] = [];
+    for (let i = 1; i <= o.repeat; i++) {
+      say(`scenario: ${s.name}${o.repeat > 1 ? ` (run ${i} of ${o.repeat})` : ''}`);
+      const r = await runOnce(stack, o, s, { cpuProfDir: profDir && join(profDir, `${s.name}-run${i}`) });
+      say(
+        succeeded(r)
+          ? `  ${s.name}: ${r.e2ePerS} ev/s end to end, p99 ${r.latency.p99Ms ?? '–'} ms${r.loadgen.flags.length ? ` (⚠ ${r.loadgen.flags.join('; ')})` : ''}`
+          : `  ${s.name} FAILED: ${r.error}`,
       );
-      say(`component: HTTP/WebSocket transport (${o.transports.join(', ')})`);
-      results.components.transport = await benchTransports(o.transports, o.quick ? 200 : 1000, 2);
+      runs.push(r);
     }
-    const base: ScenarioRun = {
-      clients: o.clients,
-      procs: o.loadgenProcs,
-      durationMs: o.durationS * 1000,
-      rate: o.rate,
-      probeRate: o.probeRate,
-      logDir,
-      drainTimeoutMs: o.quick ? 5000 : 45000,
-      aheadEvents: o.aheadEvents,
-    };
-    const cpuProfDir = o.cpuProf ? profDir : undefined;
-    // Native uWS is the benchmarked path (`batched`, `latency`); the ws transport runs the
-    // same two scenarios right after, as `batched-ws` and `latency-ws`, in this run.
-    const onTransport = (t: BenchTransport) => ({ ...o.appEnv, UWS_USE_FALLBACK: t === 'ws' ? 'true' : 'false' });
-    const suffix = (t: BenchTransport) => (t === 'ws' ? '-ws' : '');
-    const scenarios: [string, string, () => Promise<unknown>][] = [
-      ['naive', 'naive', () => runNaive(stack, base)],
-      [
-        'per-event',
-        'per-event',
-        () =>
-          runPipeline(stack, {
-            ...base,
-            label: 'per-event',
-            mode: 'per-event',
-            cpuProfDir,
-            env: onTransport(o.transports[0]),
-          }),
-      ],
-      ...o.transports.flatMap((tr): [string, string, () => Promise<unknown>][] => [
-        [
-          'batched',
-          `batched${suffix(tr)}`,
-          () =>
-            runPipeline(stack, {
-              ...base,
-              label: `batched${suffix(tr)}`,
-              mode: 'batched',
-              cpuProfDir,
-              env: onTransport(tr),
-            }),
-        ],
-      ]),
-      ...o.transports.flatMap((tr): [string, string, () => Promise<unknown>][] => [
-        [
-          'latency',
-          `latency${suffix(tr)}`,
-          () =>
-            runPipeline(stack, {
-              ...base,
-              label: `latency${suffix(tr)}`,
-              mode: 'batched',
-              clients: o.latencyClients,
-              rate: o.latencyRate,
-              durationMs: o.latencyDurationS * 1000,
-              cpuProfDir,
-              env: onTransport(tr),
-            }),
-        ],
-      ]),
-    ];
-    for (const [kind, name, run] of scenarios) {
-      if (!o.only.has(kind)) continue;
-      // Every scenario starts from a quiet server: what the components or the previous
-      // scenario wrote is flushed now, not during the next measurement window.
-      await settle(stack.adminUrl, o.quick ? 500 : 3000);
-      say(`scenario: ${name}`);
-      try {
-        (results.scenarios as Record<string, unknown>)[name] = await run();
-        const r = results.scenarios[name as keyof BenchResults['scenarios']] as {
-          e2ePerS: number;
-          latency: { p99Ms?: number };
-        };
-        say(`  ${name}: ${r.e2ePerS} ev/s end to end, p99 ${r.latency.p99Ms ?? '–'} ms`);
-      } catch (err) {
-        say(`  ${name} FAILED: ${(err as Error).message}`);
-        (results.scenarios as Record<string, unknown>)[name] = { error: (err as Error).message };
-      }
-    }
-  } finally {
-    await stack.stop().catch((err: Error) => say(`stopping services: ${err.message}`));
+    (results.scenarios as Record<string, unknown>)[s.name] = combineRuns(runs);
   }
-  if (o.cpuProf) {
-    const files = readdirSync(profDir)
-      .filter((f) => f.endsWith('.cpuprofile'))
-      .map((f) => join(profDir, f))
-      .filter((f) => statSync(f).mtimeMs >= started);
-    results.profiles = files.map((f) => ({ file: f, summary: summarizeProfile(f, 15) }));
-  }
+  if (profDir) results.profiles = profileSummaries(profDir, started);
   results.notes.push(
     'Latency: probe events with unique event_id, polled in PostgreSQL every 20 ms; each sample over-states the latency by up to one poll (see docs/benchmarks.md).',
     'end-to-end ev/s = rows landed / (first send -> last row visible); steady = rows landed between 25% and 75% of the sending window.',
@@ -235,7 +181,75 @@ async function main(o: BenchOptions): Promise<void> {
   results.wallS = (Date.now() - started) / 1000;
   const out = writeResults(o.outDir, results);
   say(`wrote ${out.json} and ${out.md} (${Math.round(results.wallS)} s)`);
-  process.stdout.write(`\n${(await import('node:fs')).readFileSync(out.md, 'utf8')}`);
+  process.stdout.write(`\n${readFileSync(out.md, 'utf8')}`);
+  if (profDir) printProfiles(profDir, started);
+}
+
+type ScenarioOutcome = ScenarioResult | { error: string };
+
+/**
+ * The run with the median end-to-end rate stands for the scenario; every run is kept in
+ * `repeats`, and `spread` gives the key figures' median, min, max and spread.
+ */
+function combineRuns(runs: ScenarioOutcome[]): unknown {
+  const good = runs.filter(succeeded);
+  if (!good.length) return runs[0];
+  const pick = good[medianIndex(good.map((r) => r.e2ePerS))];
+  const of = (f: (r: ScenarioResult) => number | undefined) => summarize(good.map(f));
+  const spread = {
+    e2ePerS: of((r) => r.e2ePerS),
+    acceptedPerS: of((r) => r.acceptedPerS),
+    steadyLandedPerS: of((r) => r.steadyLandedPerS),
+    p99Ms: of((r) => r.latency.p99Ms),
+    cpuUsPerEvent: of((r) => r.cpu.totalUsPerEvent),
+  };
+  return { ...pick, spread, repeats: good, failedRuns: runs.length - good.length };
+}
+
+async function runComponents(o: BenchOptions, stack: BenchStack, results: BenchResults): Promise<void> {
+  say('component: ajv validation');
+  results.components.validation = await benchValidation(o.quick ? 300 : 1500);
+  say('component: COPY vs INSERT');
+  const db = await benchDatabase(stack, 'copy');
+  try {
+    results.components.copyInsert = await benchCopyVsInsert(db.url, o.quick ? 4 : 20, o.quick ? 0.5 : 2);
+  } finally {
+    await db.drop().catch(() => {});
+  }
+  say('component: JetStream publish');
+  results.components.jetstreamPublish = await benchJetStreamPublish(stack.natsUrl, o.quick ? 10_000 : 40_000, 2);
+  say('component: JetStream publish, NATS_SYNC_INTERVAL default vs always (two private nats-servers)');
+  results.components.jetstreamSync = await benchJetStreamSync(
+    o.quick ? 5_000 : 20_000,
+    o.quick ? 100 : 300,
+    o.quick ? 2 : 3,
+  );
+  say(`component: HTTP/WebSocket transport (${o.transports.join(', ')})`);
+  results.components.transport = await benchTransports(o.transports, o.quick ? 200 : 1000, 2);
+}
+
+/** Every .cpuprofile this invocation wrote under dir (one subdirectory per run). */
+function profileFiles(dir: string, since: number): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).mtimeMs >= since)
+    .sort();
+}
+
+/** Summaries of the first run's profiles of each scenario (the others are listed by path). */
+function profileSummaries(dir: string, since: number): { file: string; summary: string }[] {
+  return profileFiles(dir, since).map((file) => ({
+    file,
+    summary: /-(run|A|B)1\//.test(file) ? summarizeProfile(file, 15) : '',
+  }));
+}
+
+function printProfiles(dir: string, since: number): void {
+  const files = profileFiles(dir, since);
+  say(`CPU profiles (${files.length}) in ${dir}:`);
+  for (const f of files) say(`  ${f}`);
+  say(`summaries: node dist/bench/profile-summary.js ${dir}/<run>/*.cpuprofile`);
 }
 
 // `--read`: the read benchmark, a separate run (bench/read/index.ts).
@@ -261,6 +275,8 @@ if (wantsHelp(process.argv.slice(2))) {
 let opts: BenchOptions;
 try {
   opts = parseArgs(process.argv.slice(2), process.env, loadNativeUws().ok);
+  // A wrong ref is found before any service starts.
+  if (opts.compare) resolveRef(projectRoot(), opts.compare);
 } catch (err) {
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
@@ -315,18 +331,4 @@ async function runImportOnly(o: BenchOptions, stack: BenchStack, logDir: string,
   writeFileSync(join(o.outDir, 'import-latest.md'), md);
   say(`wrote ${join(o.outDir, 'import-latest.md')}`);
   process.stdout.write(`\n${md}`);
-}
-
-/** CHECKPOINT, then a pause, between scenarios (the machine also runs their leftovers). */
-async function settle(adminUrl: string, pauseMs: number): Promise<void> {
-  const c = new pg.Client({ connectionString: adminUrl, application_name: 'bench-settle' });
-  try {
-    await c.connect();
-    await c.query('checkpoint');
-  } catch {
-    /* a server we may not checkpoint (given DATABASE_URL): the pause still helps */
-  } finally {
-    await c.end().catch(() => {});
-  }
-  await new Promise((r) => setTimeout(r, pauseMs));
 }

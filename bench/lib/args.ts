@@ -11,8 +11,12 @@ import {
 
 export interface BenchOptions {
   quick: boolean;
-  /** Run edge/ingest children under `node --cpu-prof` (profiles in bench/results/profiles). */
+  /** Run every Node child (edge, ingest, naive server, load generators) under `node --cpu-prof` (.data/bench-profiles/<run>/). */
   cpuProf: boolean;
+  /** Runs of each scenario; the report gives the median with min–max (3; --quick 1). */
+  repeat: number;
+  /** `--compare REF`: also build REF in a temporary worktree and run both, A B A B (bench/lib/compare.ts). */
+  compare?: string;
   /** Concurrent WebSocket clients of the throughput runs. */
   clients: number;
   /** Clients of the latency/RSS run ("1,000 connected clients", docs/benchmarks.md). */
@@ -27,8 +31,8 @@ export interface BenchOptions {
   rate: number;
   /** Load-generator processes (clients are split between them). */
   loadgenProcs: number;
-  /** Closed loop: events the load may run ahead of the server's accepted counter. */
-  aheadEvents: number;
+  /** Flat out: unacked frames per client in ack mode; 0 = fire and forget (docs/benchmarks.md "The load generator"). */
+  ackWindow: number;
   /** Probe events per second used to sample send-to-visible latency. */
   probeRate: number;
   /** Which scenarios to run (default all). */
@@ -65,8 +69,8 @@ export const SCENARIOS = ['naive', 'per-event', 'batched', 'latency'] as const;
 export const TRANSPORTS = ['uws', 'ws'] as const;
 export type BenchTransport = (typeof TRANSPORTS)[number];
 
-const USAGE = `usage: npm run bench -- [--quick] [--cpu-prof] [--clients N] [--duration S] [--rate EV_PER_S]
-  [--latency-clients N] [--latency-duration S] [--latency-rate EV_PER_S] [--loadgen-procs N] [--ahead EVENTS]
+const USAGE = `usage: npm run bench -- [--quick] [--repeat N] [--compare GIT_REF] [--cpu-prof] [--clients N] [--duration S]
+  [--rate EV_PER_S] [--latency-clients N] [--latency-duration S] [--latency-rate EV_PER_S] [--loadgen-procs N] [--ack-window FRAMES]
   [--probe-rate N] [--only naive,per-event,batched,latency] [--no-components] [--fast-pg] [--out DIR]
   [--transports uws,ws] (batched and latency on each; default both where the native uWS binary loads, else ws)
   [--ui [--ui-players N] [--ui-spawns N] [--ui-duration S] [--ui-warmup S] [--ui-rounds N]]  (the web page in headless chromium only)
@@ -77,7 +81,20 @@ Environment: NATS_URL / DATABASE_URL use running services instead of private one
 /** Every option of `npm run bench` (`--read` has its own: bench/read/index.ts). */
 export const BENCH_OPTIONS = {
   quick: { type: 'boolean', help: 'Short windows and fewer clients: the whole run in under 60 s.' },
-  'cpu-prof': { type: 'boolean', help: 'Run edge and ingest under node --cpu-prof (bench/results/profiles).' },
+  'cpu-prof': {
+    type: 'boolean',
+    help: 'Run every Node child under node --cpu-prof; profiles in .data/bench-profiles/<run>/.',
+  },
+  repeat: {
+    type: 'string',
+    arg: 'N',
+    help: 'Runs of each scenario; median with min–max, spread over 25% flagged (3; --quick 1).',
+  },
+  compare: {
+    type: 'string',
+    arg: 'GIT_REF',
+    help: 'Build GIT_REF in a temporary worktree and run it against this checkout, A B A B (--repeat pairs).',
+  },
   clients: { type: 'string', arg: 'N', help: 'Concurrent WebSocket clients of the throughput runs (200).' },
   duration: { type: 'string', arg: 'S', help: 'Seconds of load per throughput run (20; --quick 3).' },
   rate: { type: 'string', arg: 'EV_PER_S', help: 'Events/s offered in the throughput runs; 0 = flat out (0).' },
@@ -85,7 +102,11 @@ export const BENCH_OPTIONS = {
   'latency-duration': { type: 'string', arg: 'S', help: 'Seconds of the fixed-rate latency run (15; --quick 3).' },
   'latency-rate': { type: 'string', arg: 'EV_PER_S', help: 'Events/s of the fixed-rate latency run (20000).' },
   'loadgen-procs': { type: 'string', arg: 'N', help: 'Load-generator processes; clients are split between them (2).' },
-  ahead: { type: 'string', arg: 'EVENTS', help: "Events the load may run ahead of the server's count (200000)." },
+  'ack-window': {
+    type: 'string',
+    arg: 'FRAMES',
+    help: 'Flat out: unacked frames per client (ack mode); 0 = fire and forget, bounded by the socket only (32).',
+  },
   'probe-rate': { type: 'string', arg: 'N', help: 'Probe events/s sampling send-to-visible latency (50).' },
   only: { type: 'string', arg: 'LIST', help: `Scenarios to run, of ${SCENARIOS.join(',')} (all).` },
   'no-components': { type: 'boolean', help: 'Skip the component benches.' },
@@ -148,7 +169,8 @@ const NUMERIC = [
   ['rate', 'rate', 0, false],
   ['loadgen-procs', 'loadgenProcs', 1, true],
   ['probe-rate', 'probeRate', 1, false],
-  ['ahead', 'aheadEvents', 100, true],
+  ['repeat', 'repeat', 1, true],
+  ['ack-window', 'ackWindow', 0, true],
   ['import-rows', 'importRows', 1, true],
   ['import-characters', 'importCharacters', 1, true],
   ['ui-players', 'uiPlayers', 1, true],
@@ -170,6 +192,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   const o: BenchOptions = {
     quick,
     cpuProf: v['cpu-prof'] === true,
+    repeat: quick ? 1 : 3,
+    compare: v.compare,
     clients: 200,
     latencyClients: quick ? 300 : 1000,
     durationS: quick ? 3 : 20,
@@ -177,8 +201,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     latencyRate: 20000,
     rate: 0,
     loadgenProcs: 2,
+    ackWindow: 32,
     probeRate: 50,
-    aheadEvents: 200000,
     only: new Set(SCENARIOS),
     noComponents: v['no-components'] === true,
     fastPg: v['fast-pg'] === true,
@@ -209,6 +233,9 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     if (eq < 1) throw usage(`--app-env wants KEY=VALUE, got "${kv}"`);
     o.appEnv[kv.slice(0, eq)] = kv.slice(eq + 1);
   }
+  if (v.compare !== undefined && !/^[\w./^~@{}-]+$/.test(v.compare))
+    throw usage(`--compare wants a git ref (a commit, branch or tag), got "${v.compare}"`);
+  if (v.compare !== undefined && (o.importBench || o.ui)) throw usage('--compare runs the load scenarios only');
   if (v.only !== undefined) o.only = new Set(namesOf(v.only, SCENARIOS, 'scenario'));
   if (v.transports !== undefined) {
     const names = namesOf(v.transports, TRANSPORTS, 'transport');

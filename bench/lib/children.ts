@@ -3,7 +3,7 @@
 // `npm run bench`) and from sources under tsx (the smoke test).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, createWriteStream } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../../src/shared/project-root.js';
 import { sleep } from '../../src/localstack/process.js';
@@ -18,6 +18,24 @@ export const benchModule = (rel: string) => join(here, '..', `${rel}${ext}`);
 /** The app entry: dist/src/main.js when compiled, src/main.ts under tsx. */
 export const appEntry = () =>
   underTsx ? join(projectRoot(), 'src', 'main.ts') : join(here, '..', '..', 'src', 'main.js');
+
+/**
+ * The app a pipeline scenario runs: this checkout's (the default) or another commit's
+ * build (`--compare`, bench/lib/compare.ts), driven only through `node dist/src/main.js
+ * start|migrate` and its environment, so commits older than the bench work too.
+ */
+export interface AppBuild {
+  /** `dist/src/main.js` of that build. */
+  entry: string;
+  /** Its checkout (the app's working directory). */
+  cwd: string;
+  /** Applies that build's migrations to a fresh database (default: this checkout's, in process). */
+  migrate?: (databaseUrl: string) => Promise<void>;
+}
+
+/** `node --cpu-prof` flags writing `<name>.cpuprofile` into dir; none without a dir. */
+export const cpuProfFlags = (dir: string | undefined, name: string): string[] =>
+  dir ? ['--cpu-prof', `--cpu-prof-dir=${resolve(dir)}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
 
 export interface Child {
   readonly name: string;
@@ -36,6 +54,8 @@ export interface SpawnNodeOptions {
   /** File receiving stdout+stderr. */
   logFile: string;
   ipc?: boolean;
+  /** Working directory (default: this checkout). */
+  cwd?: string;
 }
 
 const live = new Set<Child>();
@@ -59,7 +79,7 @@ export function spawnNode(name: string, script: string, opts: SpawnNodeOptions):
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const flags = [...(underTsx ? ['--import', 'tsx'] : []), ...(opts.nodeFlags ?? [])];
   const proc = spawn(process.execPath, [...flags, script, ...(opts.args ?? [])], {
-    cwd: projectRoot(),
+    cwd: opts.cwd ?? projectRoot(),
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe', ...(opts.ipc ? ['ipc' as const] : [])],
   });

@@ -11,6 +11,8 @@ import { startLoad, type LoadResult } from '../loadgen/index.js';
 import { startProbe, splitAtStream, type LatencyStats } from './latency-probe.js';
 import { sampleProcess, rssMb, type ProcStats, type ProcSampler } from './proc-stats.js';
 import { countRows } from './stack.js';
+import { startCpuWindow, type CpuPerEvent } from './cpu-per-event.js';
+import { checkLoadgen, type LoadgenCheck } from './loadgen-check.js';
 import { scrapeCounters, acceptedFromCounters, storedFromMetrics } from './metrics-scrape.js';
 import { sleep } from '../../src/localstack/process.js';
 import type { FrameShape } from '../loadgen/events.js';
@@ -27,6 +29,8 @@ export interface MeasureOptions {
   procs: number;
   durationMs: number;
   rate: number;
+  /** Flat out: unacked frames per client (ack mode); 0 = fire and forget. */
+  ackWindow: number;
   probeRate: number;
   shape?: FrameShape;
   logDir: string;
@@ -36,8 +40,8 @@ export interface MeasureOptions {
   metricsPort?: number;
   /** Longest wait for the rows after sending stops. */
   drainTimeoutMs: number;
-  /** How far the load may run ahead of the server's accepted counter (needs metricsPort). */
-  aheadEvents: number;
+  /** Node flags of load-generator worker `w` (--cpu-prof). */
+  loadgenNodeFlags?: (w: number) => string[];
   /** Pipeline runs: JetStream's store time of a message, to split latency at the stream. */
   storedAt?: (seq: number) => Promise<number | undefined>;
 }
@@ -48,7 +52,7 @@ export interface MeasureResult {
   connected: number;
   rate: number;
   durationS: number;
-  load: Omit<LoadResult, 'pids'>;
+  load: Omit<LoadResult, 'pids' | 'workerCpuMs'>;
   sentPerS: number;
   accepted: number;
   acceptedSource: string;
@@ -63,6 +67,10 @@ export interface MeasureResult {
   missing: number;
   latency: LatencyStats;
   processes: Record<string, ProcStats | undefined>;
+  /** CPU µs per landed event of every process, load start to drain end (cpu-per-event.ts). */
+  cpu: CpuPerEvent;
+  /** Whether the load generator, not the server, may have set the pace (loadgen-check.ts). */
+  loadgen: LoadgenCheck;
 }
 
 export async function measure(o: MeasureOptions): Promise<MeasureResult> {
@@ -70,13 +78,6 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
   const db = new pg.Client({ connectionString: o.databaseUrl, application_name: 'bench-counter' });
   await db.connect();
   try {
-    let baseline: number | undefined;
-    const acceptedNow = async () => {
-      const v = acceptedFromCounters(await scrapeCounters(o.metricsPort!))?.value;
-      if (v === undefined) return undefined;
-      baseline ??= v;
-      return v - baseline;
-    };
     const load = startLoad({
       url: o.url,
       headers: o.headers,
@@ -84,10 +85,11 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       procs: o.procs,
       durationMs: o.durationMs,
       rate: o.rate,
+      ackWindow: o.ackWindow,
       shape: o.shape,
       namePrefix: `bench ${o.label}`,
       logDir: o.logDir,
-      pacing: o.metricsPort ? { aheadEvents: o.aheadEvents, accepted: acceptedNow } : undefined,
+      nodeFlags: o.loadgenNodeFlags,
     });
     const probe = await startProbe({
       url: o.url,
@@ -105,7 +107,6 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       throw err;
     }
     const before = o.metricsPort ? await scrapeCounters(o.metricsPort) : {};
-    baseline = acceptedFromCounters(before)?.value;
     // Memory of the connections alone: every client connected, nothing sent yet.
     const connectedRss: Record<string, number | undefined> = {};
     for (const [name, p] of Object.entries(o.processes)) connectedRss[name] = rssMb(p.pid, p.withChildren);
@@ -116,6 +117,8 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       samplers[`loadgen${i}`] = sampleProcess(pid);
     });
 
+    const cpuWindow = startCpuWindow(o.processes);
+    const benchCpu0 = process.cpuUsage();
     const t0 = Date.now();
     load.go();
     probe.start();
@@ -172,6 +175,11 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
     const latency = await probe.finish(2000);
     if (o.storedAt) await splitAtStream(latency, probe.samples(), o.storedAt);
     for (const [name, p] of Object.entries(o.processes)) if (p.untilDrained) stats[name] = samplers[name].stop();
+    const benchCpu = process.cpuUsage(benchCpu0);
+    const cpu = cpuWindow.stop(landed, {
+      ...Object.fromEntries(loadResult.workerCpuMs.map((ms, i) => [`loadgen${i}`, ms / 1000])),
+      'bench (probe, row counts)': (benchCpu.user + benchCpu.system) / 1e6,
+    });
 
     for (const [name, st] of Object.entries(stats))
       if (st && connectedRss[name] !== undefined) st.connectedRssMb = connectedRss[name];
@@ -182,7 +190,7 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       span && marks[0].stored !== undefined && marks[1].stored !== undefined
         ? Math.round((marks[1].stored - marks[0].stored) / span)
         : undefined;
-    const { pids: _pids, ...loadOut } = loadResult;
+    const { pids: _pids, workerCpuMs: _cpu, ...loadOut } = loadResult;
     return {
       label: o.label,
       clients: o.clients,
@@ -202,6 +210,8 @@ export async function measure(o: MeasureOptions): Promise<MeasureResult> {
       missing: Math.max(0, accepted - landed),
       latency,
       processes: stats,
+      cpu,
+      loadgen: checkLoadgen({ ...loadResult, rate: o.rate, clients: o.clients }),
     };
   } finally {
     await db.end().catch(() => {});

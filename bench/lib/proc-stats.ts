@@ -16,7 +16,8 @@ interface Snapshot {
   rssKb: number;
 }
 
-function readOne(pid: number): (Snapshot & { ppid: number }) | undefined {
+/** utime+stime of one process, and cutime+cstime: what its exited (reaped) children used. */
+function readOne(pid: number): (Snapshot & { ppid: number; reapedTicks: number }) | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name (which may hold spaces).
@@ -24,9 +25,10 @@ function readOne(pid: number): (Snapshot & { ppid: number }) | undefined {
     const ppid = Number(rest[1]);
     const utime = Number(rest[11]);
     const stime = Number(rest[12]);
+    const reapedTicks = Number(rest[13]) + Number(rest[14]);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /VmRSS:\s+(\d+)/.exec(status);
-    return { ppid, cpuTicks: utime + stime, rssKb: rss ? Number(rss[1]) : 0 };
+    return { ppid, cpuTicks: utime + stime, reapedTicks, rssKb: rss ? Number(rss[1]) : 0 };
   } catch {
     return undefined;
   }
@@ -45,6 +47,11 @@ function tree(root: number): number[] {
   return out;
 }
 
+/**
+ * With children (PostgreSQL: the postmaster and its backends), the root's reaped-children
+ * time counts too, so a backend that exits within the window (a closed connection) keeps
+ * the CPU it used instead of vanishing from the sum.
+ */
 function snapshot(pid: number, withChildren: boolean): Snapshot | undefined {
   const pids = withChildren ? tree(pid) : [pid];
   let cpuTicks = 0;
@@ -54,10 +61,16 @@ function snapshot(pid: number, withChildren: boolean): Snapshot | undefined {
     const s = readOne(p);
     if (!s) continue;
     any = true;
-    cpuTicks += s.cpuTicks;
+    cpuTicks += s.cpuTicks + (withChildren && p === pid ? s.reapedTicks : 0);
     rssKb += s.rssKb;
   }
   return any ? { cpuTicks, rssKb } : undefined;
+}
+
+/** CPU seconds a process (with its children, alive and reaped) has used so far; undefined when it is gone. */
+export function cpuSecondsNow(pid: number, withChildren = false): number | undefined {
+  const s = snapshot(pid, withChildren);
+  return s ? s.cpuTicks / clkTck : undefined;
 }
 
 /** Resident set size now, in MB (undefined when the process is gone). */

@@ -9,6 +9,10 @@ import type { CopyInsertResult } from '../components/copy-vs-insert.js';
 import type { JetStreamPublishResult } from '../components/jetstream-publish.js';
 import type { JetStreamSyncResult } from '../components/jetstream-sync.js';
 import type { TransportResult } from '../components/transport.js';
+import type { CommitInfo } from './commit.js';
+import type { Summary } from './stats.js';
+import { commitLabel } from './commit.js';
+import { cpuTableLines, loadgenLines, scenarioRow, SCENARIO_HEADER, type Runs } from './report-runs.js';
 
 export interface Machine {
   cpus: number;
@@ -34,6 +38,10 @@ export interface BenchResults {
   startedAt: string;
   wallS: number;
   command: string;
+  /** The checkout measured (git rev-parse HEAD, and whether it had uncommitted changes). */
+  commit?: CommitInfo;
+  /** Runs per scenario (`--repeat`). */
+  repeat?: number;
   machine: Machine;
   components: {
     validation?: ValidateResult;
@@ -45,7 +53,15 @@ export interface BenchResults {
   scenarios: Partial<
     Record<
       'naive' | 'per-event' | 'batched' | 'latency' | 'batched-ws' | 'latency-ws',
-      (MeasureResult & { streamMessages?: number }) | { error: string }
+      | (MeasureResult & {
+          streamMessages?: number;
+          /** Every successful run (--repeat); the fields above are the median-e2e run's. */
+          repeats?: MeasureResult[];
+          /** Median, min, max and spread of the key figures over those runs. */
+          spread?: Record<string, Summary | undefined>;
+          failedRuns?: number;
+        })
+      | { error: string }
     >
   >;
   targets: Target[];
@@ -125,23 +141,23 @@ export function markdown(r: BenchResults): string {
   lines.push(
     `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}; ${m.postgres ?? 'PostgreSQL ?'}, TimescaleDB ${m.timescaledb ?? '?'}${m.durablePostgres ? ' (fsync on)' : ' (fsync OFF)'}; nats-server ${m.nats ?? '?'}. NATS, PostgreSQL, app and load generator share the machine.`,
   );
-  lines.push(`Run: \`${r.command}\`, ${r.startedAt}, ${Math.round(r.wallS)} s.`, '');
+  lines.push(`Run: \`${r.command}\`, ${r.startedAt}, ${Math.round(r.wallS)} s.`);
   lines.push(
-    '| scenario | clients | offered | sent ev/s | accepted ev/s | steady stored in JetStream ev/s | steady landed ev/s | end-to-end ev/s | × naive | latency p50 / p95 / p99 ms | edge CPU % / RSS MB | ingest CPU % / RSS MB | not landed |',
+    `Commit: ${commitLabel(r.commit)}. Each scenario ran ${r.repeat ?? 1} time(s): figures are the median (min–max); a spread (max − min) / median over 25% is flagged ⚠.`,
+    '',
   );
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push(...SCENARIO_HEADER);
+  const runsOf: [string, Runs][] = [];
   for (const [name, v] of Object.entries(s)) {
     if (!ok(v)) {
-      lines.push(`| ${name} | failed: ${(v as { error: string }).error.split('\n')[0].slice(0, 120)} ||||||||||||`);
+      lines.push(`| ${name} | failed: ${(v as { error: string }).error.split('\n')[0].slice(0, 120)} |||||||||||||`);
       continue;
     }
-    const edge = v.processes.edge ?? v.processes.server;
-    const ingest = v.processes.ingest;
-    const l = v.latency;
-    lines.push(
-      `| ${name} | ${n(v.connected)} | ${v.rate ? `${n(v.rate)} ev/s` : 'flat out'} | ${n(v.sentPerS)} | ${n(v.acceptedPerS)} | ${n(v.steadyStoredPerS)} | ${n(v.steadyLandedPerS)} | ${n(v.e2ePerS)} | ${ratio(v.e2ePerS, naive?.e2ePerS)} | ${n(l.p50Ms)} / ${n(l.p95Ms)} / ${n(l.p99Ms)} | ${edge ? `${edge.cpuPct} / ${edge.peakRssMb}` : '–'} | ${ingest ? `${ingest.cpuPct} / ${ingest.peakRssMb}` : '–'} | ${v.missing} |`,
-    );
+    const runs = v.repeats?.length ? v.repeats : [v];
+    runsOf.push([name, runs]);
+    lines.push(scenarioRow(name, runs, naive?.e2ePerS));
   }
+  lines.push(...cpuTableLines(runsOf), ...loadgenLines(runsOf));
   lines.push(...transportTable(r));
   lines.push('', '| target | wanted | measured | met |', '|---|---|---|---|');
   for (const t of r.targets)
@@ -198,7 +214,8 @@ export function markdown(r: BenchResults): string {
   if (r.notes.length) lines.push('', ...r.notes.map((x) => `- ${x}`));
   if (r.profiles?.length) {
     lines.push('', 'CPU profiles (top self time):', '');
-    for (const p of r.profiles) lines.push(`\`${p.file}\``, '', '```', p.summary.trimEnd(), '```', '');
+    for (const p of r.profiles)
+      lines.push(`\`${p.file}\``, '', ...(p.summary ? ['```', p.summary.trimEnd(), '```', ''] : []));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -54,15 +54,16 @@ export async function startBenchStack(o: {
 
 const withDatabase = (url: string, db: string) => url.replace(/\/[^/?]*(\?|$)/, `/${db}$1`);
 
-/** A new database with the app's migrations applied; drop() removes it. */
+/** A new database with the app's migrations applied (another build's with `migrateWith`); drop() removes it. */
 export async function benchDatabase(
   stack: BenchStack,
   label: string,
+  migrateWith: (url: string) => Promise<unknown> = migrate,
 ): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `bench_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${randomBytes(3).toString('hex')}`;
   await createDatabase(stack.adminUrl, name);
   const url = withDatabase(stack.adminUrl, name);
-  await migrate(url);
+  await migrateWith(url);
   return {
     url,
     name,

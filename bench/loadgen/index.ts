@@ -1,9 +1,10 @@
 // Orchestrator side of the load generator: splits clients over worker processes,
-// starts them together, and sums their counts.
+// starts them together, and sums their counts. It never paces them: what bounds the
+// load is in the worker (worker.ts, docs/benchmarks.md "The load generator").
 import { join } from 'node:path';
 import { benchModule, spawnNode, type Child } from '../lib/children.js';
 import { DEFAULT_SHAPE, type FrameShape } from './events.js';
-import { zeroCounts, type FromWorker, type ToWorker, type WorkerResult } from './protocol.js';
+import { zeroCounts, type Stalls, type FromWorker, type ToWorker, type WorkerResult } from './protocol.js';
 
 export interface LoadOptions {
   url: string;
@@ -11,29 +12,23 @@ export interface LoadOptions {
   clients: number;
   procs: number;
   durationMs: number;
-  /** Total events/s over all clients; 0 = flat out. */
+  /** Total events/s over all clients, sent on schedule (open loop); 0 = flat out. */
   rate: number;
+  /** Flat out: unacked frames per client in ack mode (protocol.ts WorkerJob.ackWindow); 0 = fire and forget. */
+  ackWindow: number;
   shape?: FrameShape;
   namePrefix: string;
   logDir: string;
-  /**
-   * Closed loop: how many events the load may run ahead of what the server reports as
-   * accepted (`accepted()`), polled every PACE_MS. Without it, flat-out clients fill
-   * kernel socket buffers (megabytes per connection) with events nobody has read yet.
-   */
-  pacing?: { aheadEvents: number; accepted: () => Promise<number | undefined> };
+  /** Node flags of worker `w` (e.g. --cpu-prof and its directory). */
+  nodeFlags?: (w: number) => string[];
 }
-
-// Each poll renders the server's whole /metrics (prom-client default metrics read /proc):
-// at 100 ms that was ~4% of the edge's busy time in the latency profile.
-const PACE_MS = 250;
-const AHEAD_S = 1;
-const INITIAL_AHEAD = 50000;
 
 export interface LoadResult extends Omit<WorkerResult, 'workerId'> {
   clients: number;
   /** Worker PIDs (for CPU accounting of the load generator itself). */
   pids: number[];
+  /** Each worker's own CPU over its sending phase, ms. */
+  workerCpuMs: number[];
 }
 
 export interface RunningLoad {
@@ -47,16 +42,14 @@ export interface RunningLoad {
 
 export function startLoad(o: LoadOptions): RunningLoad {
   const procs = Math.max(1, Math.min(o.procs, o.clients));
-  const initialAhead = o.pacing ? Math.min(o.pacing.aheadEvents, INITIAL_AHEAD) : 0;
   const workers: Child[] = [];
-  const shares: number[] = [];
   const readies: Promise<{ clients: number; failures: number }>[] = [];
   const results: Promise<WorkerResult>[] = [];
   for (let w = 0; w < procs; w++) {
     const clients = Math.floor(o.clients / procs) + (w < o.clients % procs ? 1 : 0);
-    shares.push(clients);
     const child = spawnNode(`loadgen-${w}`, benchModule('loadgen/worker'), {
       ipc: true,
+      nodeFlags: o.nodeFlags?.(w),
       logFile: join(o.logDir, `loadgen-${w}.log`),
     });
     workers.push(child);
@@ -92,9 +85,9 @@ export function startLoad(o: LoadOptions): RunningLoad {
         clients,
         durationMs: o.durationMs,
         ratePerClient: o.rate > 0 ? o.rate / o.clients : 0,
+        ackWindow: o.ackWindow,
         shape: o.shape ?? DEFAULT_SHAPE,
         namePrefix: o.namePrefix,
-        initialCap: o.pacing ? Math.ceil((initialAhead * clients) / o.clients) : Number.MAX_SAFE_INTEGER,
       },
     };
     child.proc.send(job);
@@ -103,51 +96,19 @@ export function startLoad(o: LoadOptions): RunningLoad {
     connected: rs.reduce((a, r) => a + r.clients, 0),
     failures: rs.reduce((a, r) => a + r.failures, 0),
   }));
-  let pacing = false;
-  // The allowance follows the server: about AHEAD_S of its measured accept rate, within
-  // [INITIAL_AHEAD, aheadEvents], so a slow server (the naive baseline) is not buried.
-  const pace = async () => {
-    let last: { t: number; n: number } | undefined;
-    let ratePerS = 0;
-    while (pacing) {
-      const accepted = await o.pacing!.accepted().catch(() => undefined);
-      if (accepted !== undefined) {
-        const t = Date.now();
-        if (last && t > last.t) ratePerS = 0.7 * ratePerS + 0.3 * (((accepted - last.n) * 1000) / (t - last.t));
-        last = { t, n: accepted };
-        // Never below the initial allowance: that would stall clients until the server
-        // caught up with a burst it is not even measuring yet.
-        const ahead = Math.max(initialAhead, Math.min(o.pacing!.aheadEvents, ratePerS * AHEAD_S));
-        if (process.env.BENCH_DEBUG)
-          process.stderr.write(`[pace] accepted ${accepted} rate ${Math.round(ratePerS)} ahead ${Math.round(ahead)}\n`);
-        workers.forEach((w, i) => {
-          tell(w, { kind: 'cap', cap: Math.ceil(((accepted + ahead) * shares[i]) / o.clients) });
-        });
-      }
-      await new Promise((r) => setTimeout(r, PACE_MS));
-    }
-  };
-  const done = Promise.all(results)
-    .then((rs) =>
-      sumResults(
-        rs,
-        o.clients,
-        workers.map((w) => w.pid),
-      ),
-    )
-    .finally(() => {
-      pacing = false;
-    });
+  const done = Promise.all(results).then((rs) =>
+    sumResults(
+      rs,
+      o.clients,
+      workers.map((w) => w.pid),
+    ),
+  );
   return {
     ready,
     done,
     pids: workers.map((w) => w.pid),
     go: () => {
       for (const w of workers) tell(w, { kind: 'go' });
-      if (o.pacing) {
-        pacing = true;
-        void pace();
-      }
     },
     kill: async () => {
       await Promise.all(workers.map((w) => w.stop(5000)));
@@ -160,21 +121,25 @@ function tell(w: Child, m: ToWorker): void {
   if (w.exited() || !w.proc.connected) return;
   w.proc.send(m, (err) => {
     if (err) {
-      /* worker gone: nothing to pace */
+      /* worker gone: nothing to tell */
     }
   });
 }
 
 function sumResults(rs: WorkerResult[], clients: number, pids: number[]): LoadResult {
-  const out: LoadResult = { clients, pids, ...zeroCounts() };
+  const out: LoadResult = { clients, pids, workerCpuMs: rs.map((r) => r.cpuMs), ...zeroCounts() };
   for (const r of rs) {
     out.sentEvents += r.sentEvents;
     out.sentFrames += r.sentFrames;
     out.sentBytes += r.sentBytes;
     out.connectFailures += r.connectFailures;
+    out.finalReplies += r.finalReplies;
+    out.cpuMs += r.cpuMs;
     out.elapsedMs = Math.max(out.elapsedMs, r.elapsedMs);
     for (const [k, v] of Object.entries(r.errors)) out.errors[k] = (out.errors[k] ?? 0) + v;
     for (const [k, v] of Object.entries(r.closes)) out.closes[k] = (out.closes[k] ?? 0) + v;
+    // Sums; maxLagEvents becomes an upper bound (the workers' worst ticks need not coincide).
+    for (const k of Object.keys(out.stalls) as (keyof Stalls)[]) out.stalls[k] += r.stalls[k];
   }
   return out;
 }

@@ -4,8 +4,10 @@
 // connection handles one frame at a time (the socket is paused meanwhile, so TCP
 // back-pressure reaches the client). Same tables and event keys as the pipeline, so
 // the same row counting and latency probes apply.
-// GET /metrics exposes `naive_events_accepted_total` (events inserted) so the load
-// generator's closed loop and the "accepted" figure work as for the edge.
+// GET /metrics exposes `naive_events_accepted_total` (events inserted) so the
+// "accepted" figure works as for the edge. With `?ack=1` each frame gets
+// `{"type":"ack","frame":n}` once its INSERTs are done, as the edge acks a stored frame
+// (docs/protocol.md "Acks"): the bench's flat-out clients keep a window of unacked frames.
 //   env: NAIVE_PORT, DATABASE_URL, NAIVE_POOL_MAX (default 10)
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -68,12 +70,13 @@ const replyError = (ws: WebSocket, code: string, message: string) => {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', code, message }));
 };
 
-async function handle(ws: WebSocket, text: string): Promise<void> {
+async function handle(ws: WebSocket, text: string, frame: number, ack: boolean): Promise<void> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    replyError(ws, 'malformed_json', 'frame is not JSON');
+    if (ws.readyState === ws.OPEN)
+      ws.send(JSON.stringify({ type: 'error', code: 'malformed_json', frame, message: 'frame is not JSON' }));
     return;
   }
   const events = (Array.isArray(parsed) ? parsed : [parsed]) as Ev[];
@@ -90,6 +93,7 @@ async function handle(ws: WebSocket, text: string): Promise<void> {
       replyError(ws, 'invalid_event', (err as Error).message);
     }
   }
+  if (ack && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'ack', frame }));
 }
 
 const http = createServer((req, res) => {
@@ -105,24 +109,30 @@ const wss = new WebSocketServer({
   perMessageDeflate: false,
   maxPayload: 1024 * 1024,
 });
-wss.on('connection', (ws) => {
+wss.on('connection', (ws, req) => {
+  const ack = /[?&]ack=1(&|$)/.test(req.url ?? '');
+  let frames = 0;
   // One frame at a time per connection, in order. pause() stops reading the socket, but
   // frames already in the chunk being parsed still arrive, hence the small queue.
-  const queue: string[] = [];
+  const queue: [string, number][] = [];
   let busy = false;
   const drain = async () => {
     busy = true;
     ws.pause();
-    while (queue.length) await handle(ws, queue.shift()!);
+    while (queue.length) {
+      const [text, frame] = queue.shift()!;
+      await handle(ws, text, frame, ack);
+    }
     busy = false;
     ws.resume();
   };
   ws.on('message', (data, isBinary) => {
     if (isBinary) {
+      ++frames;
       replyError(ws, 'binary_frame', 'text frames only');
       return;
     }
-    queue.push(String(data));
+    queue.push([String(data), ++frames]);
     if (!busy) void drain();
   });
   ws.on('error', () => {});

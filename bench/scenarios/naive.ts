@@ -1,7 +1,7 @@
 // Baseline (a): the naive one-INSERT-per-event `ws` server (bench/naive/server.ts).
 import { join } from 'node:path';
 import { freePort } from '../../src/localstack/process.js';
-import { benchModule, spawnNode, waitHttp } from '../lib/children.js';
+import { benchModule, cpuProfFlags, spawnNode, waitHttp, type AppBuild } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';
 
@@ -10,10 +10,15 @@ export interface ScenarioRun {
   procs: number;
   durationMs: number;
   rate: number;
+  /** Flat out: unacked frames per client (ack mode); 0 = fire and forget. */
+  ackWindow: number;
   probeRate: number;
   logDir: string;
   drainTimeoutMs: number;
-  aheadEvents: number;
+  /** `--cpu-prof`: where every Node child of the run writes its profile. */
+  cpuProfDir?: string;
+  /** The app under test (pipeline scenarios; default this checkout's build). */
+  app?: AppBuild;
 }
 
 export async function runNaive(stack: BenchStack, r: ScenarioRun): Promise<MeasureResult> {
@@ -21,6 +26,7 @@ export async function runNaive(stack: BenchStack, r: ScenarioRun): Promise<Measu
   const port = await freePort();
   const server = spawnNode('naive', benchModule('naive/server'), {
     env: { NAIVE_PORT: String(port), DATABASE_URL: db.url },
+    nodeFlags: cpuProfFlags(r.cpuProfDir, 'naive-server'),
     logFile: join(r.logDir, 'naive.log'),
   });
   try {
@@ -33,11 +39,12 @@ export async function runNaive(stack: BenchStack, r: ScenarioRun): Promise<Measu
       procs: r.procs,
       durationMs: r.durationMs,
       rate: r.rate,
+      ackWindow: r.ackWindow,
       probeRate: r.probeRate,
       logDir: r.logDir,
       // The naive server has no backlog of its own (it stops reading while it inserts).
       drainTimeoutMs: r.drainTimeoutMs,
-      aheadEvents: r.aheadEvents,
+      loadgenNodeFlags: (w) => cpuProfFlags(r.cpuProfDir, `naive-loadgen${w}`),
       metricsPort: port,
       processes: {
         server: { pid: server.pid },

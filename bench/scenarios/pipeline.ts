@@ -2,12 +2,12 @@
 // (`node dist/src/main.js start` with ROLES=edge / ROLES=ingest) so RSS and CPU are
 // measured per role, with EDGE_PUBLISH_MODE=per-event or batched.
 import { quarantineStreamName } from '../../src/shared/quarantine.js';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { freePort } from '../../src/localstack/process.js';
-import { APP_NODE_FLAGS, appEntry, spawnNode, waitHttp, type Child } from '../lib/children.js';
+import { APP_NODE_FLAGS, appEntry, cpuProfFlags, spawnNode, waitHttp, type Child } from '../lib/children.js';
 import { benchDatabase, type BenchStack } from '../lib/stack.js';
 import { measure, type MeasureResult } from '../lib/measure.js';
 import { scrapeCounters } from '../lib/metrics-scrape.js';
@@ -18,7 +18,6 @@ export const BENCH_SECRET = 'bench-secret-0123456789';
 export interface PipelineRun extends ScenarioRun {
   label: string;
   mode: 'batched' | 'per-event';
-  cpuProfDir?: string;
   /** Extra environment for both roles (e.g. tuning knobs). */
   env?: Record<string, string>;
 }
@@ -30,7 +29,8 @@ export async function runPipeline(
   // One connection for the run's own look at the stream (store times, size, cleanup).
   const nc = await connect({ servers: stack.natsUrl });
   const jsm = await jetstreamManager(nc);
-  const db = await benchDatabase(stack, r.label);
+  const db = await benchDatabase(stack, r.label, r.app?.migrate);
+  const entry = r.app?.entry ?? appEntry();
   const id = randomBytes(4).toString('hex');
   const [edgePort, ingestPort] = [await freePort(), await freePort()];
   const common = {
@@ -47,17 +47,13 @@ export async function runPipeline(
     ...r.env,
   };
   // One file per role and scenario (Node 20's --cpu-prof-name has no placeholders).
-  const nodeFlags = (role: string) => [
-    ...APP_NODE_FLAGS,
-    ...(r.cpuProfDir
-      ? ['--cpu-prof', `--cpu-prof-dir=${resolve(r.cpuProfDir)}`, `--cpu-prof-name=${r.label}-${role}.cpuprofile`]
-      : []),
-  ];
+  const nodeFlags = (role: string) => [...APP_NODE_FLAGS, ...cpuProfFlags(r.cpuProfDir, `${r.label}-${role}`)];
   const children: Child[] = [];
   try {
     // Ingest first: it creates the durable consumer; the stream exists before either
     // starts publishing because both roles ensure it at startup.
-    const ingest = spawnNode('ingest', appEntry(), {
+    const ingest = spawnNode('ingest', entry, {
+      cwd: r.app?.cwd,
       args: ['start'],
       nodeFlags: nodeFlags('ingest'),
       env: { ...common, ROLES: 'ingest', PORT: String(ingestPort) },
@@ -65,7 +61,8 @@ export async function runPipeline(
     });
     children.push(ingest);
     await waitHttp(ingest, ingestPort, '/health');
-    const edge = spawnNode('edge', appEntry(), {
+    const edge = spawnNode('edge', entry, {
+      cwd: r.app?.cwd,
       args: ['start'],
       nodeFlags: nodeFlags('edge'),
       env: { ...common, ROLES: 'edge', PORT: String(edgePort) },
@@ -82,10 +79,11 @@ export async function runPipeline(
       procs: r.procs,
       durationMs: r.durationMs,
       rate: r.rate,
+      ackWindow: r.ackWindow,
       probeRate: r.probeRate,
       logDir: r.logDir,
       drainTimeoutMs: r.drainTimeoutMs,
-      aheadEvents: r.aheadEvents,
+      loadgenNodeFlags: (w) => cpuProfFlags(r.cpuProfDir, `${r.label}-loadgen${w}`),
       metricsPort: edgePort,
       storedAt: async (seq) => (await jsm.streams.getMessage(common.STREAM_NAME, { seq }))?.time.getTime(),
       processes: {

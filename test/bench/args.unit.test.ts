@@ -8,11 +8,27 @@ import { parseReadArgs } from '../../bench/read/index.js';
 
 t.test('defaults, --quick, and every flag', async (t) => {
   const d = parseArgs([], {}, true);
-  t.match(d, { quick: false, clients: 200, latencyClients: 1000, durationS: 20, outDir: 'bench/results' });
+  t.match(d, {
+    quick: false,
+    repeat: 3,
+    compare: undefined,
+    ackWindow: 32,
+    clients: 200,
+    latencyClients: 1000,
+    durationS: 20,
+    outDir: 'bench/results',
+  });
   t.same([...d.only], [...SCENARIOS]);
   t.same(d.transports, ['uws', 'ws']);
   t.same(parseArgs([], {}, false).transports, ['ws'], 'no native binary: ws only');
-  t.match(parseArgs(['--quick'], {}), { quick: true, latencyClients: 300, durationS: 3, uiWarmupS: 2, uiRounds: 1 });
+  t.match(parseArgs(['--quick'], {}), {
+    quick: true,
+    repeat: 1,
+    latencyClients: 300,
+    durationS: 3,
+    uiWarmupS: 2,
+    uiRounds: 1,
+  });
   const o = parseArgs(
     [
       '--cpu-prof',
@@ -29,8 +45,10 @@ t.test('defaults, --quick, and every flag', async (t) => {
       '5',
       '--loadgen-procs',
       '1',
-      '--ahead',
-      '100',
+      '--ack-window',
+      '0',
+      '--repeat',
+      '2',
       '--probe-rate',
       '9',
       '--only',
@@ -73,7 +91,8 @@ t.test('defaults, --quick, and every flag', async (t) => {
     latencyDurationS: 4,
     latencyRate: 5,
     loadgenProcs: 1,
-    aheadEvents: 100,
+    ackWindow: 0,
+    repeat: 2,
     probeRate: 9,
     noComponents: true,
     fastPg: true,
@@ -100,7 +119,11 @@ t.test('a wrong argument: one line, then the usage', async (t) => {
     [['--bogus'], 'unknown argument "--bogus"'],
     [['--clients'], '--clients needs a value'],
     [['--clients', '0'], '--clients must be a number >= 1'],
-    [['--ahead', '99'], '--ahead must be a number >= 100'],
+    [['--repeat', '0'], '--repeat must be a number >= 1'],
+    [['--ack-window', '-1'], '--ack-window must be a number >= 0'],
+    [['--ahead', '100'], 'unknown argument "--ahead"'],
+    [['--compare', 'a b'], '--compare wants a git ref (a commit, branch or tag), got "a b"'],
+    [['--compare', 'HEAD~1', '--import'], '--compare runs the load scenarios only'],
     [['--only', 'fast'], 'unknown scenario "fast"'],
     [['--transports', 'tcp'], 'unknown transport "tcp"'],
     [['--transports', ','], '--transports needs at least one of uws, ws'],
@@ -117,6 +140,15 @@ t.test('a wrong argument: one line, then the usage', async (t) => {
     t.equal(err?.message.split('\n')[0], line, args.join(' '));
     t.match(err?.message, /\nusage: npm run bench/);
   }
+});
+
+t.test('--compare takes a git ref and the usual flags', async (t) => {
+  t.match(parseArgs(['--compare', '0f8bd6d', '--only', 'naive,batched', '--repeat', '2', '--quick'], {}), {
+    compare: '0f8bd6d',
+    repeat: 2,
+    quick: true,
+  });
+  t.equal(parseArgs(['--compare=HEAD~1'], {}).compare, 'HEAD~1');
 });
 
 t.test('--help names every option', async (t) => {
