@@ -11,12 +11,14 @@ import { ingestVars } from './config/ingest.js';
 import { apiVars } from './config/api.js';
 import { capacityVars } from './config/capacity.js';
 import { alertDeliveryVars, checkAlertDeliveryConfig } from './config/alert-delivery.js';
+import { alertsVars } from './config/alerts.js';
 
 export { edgeOptions } from './config/edge.js';
 export { ingestOptions } from './config/ingest.js';
 export { apiOptions, queryLimitOptions } from './config/api.js';
 export { capacityOptions } from './config/capacity.js';
 export { alertDeliveryOptions } from './config/alert-delivery.js';
+export { alertsOptions } from './config/alerts.js';
 
 export const allVars = {
   ...sharedVars,
@@ -25,6 +27,7 @@ export const allVars = {
   ...apiVars,
   ...capacityVars,
   ...alertDeliveryVars,
+  ...alertsVars,
 } satisfies VarSpecs;
 
 export type Config = Readonly<ParsedVars<typeof allVars>>;

@@ -3,7 +3,13 @@
 // anew starting right after the checkpointed sequence, so evaluation always sees the
 // stream in order from there (a redelivery after an ack timeout would come out of order).
 // Only the leader (./leader.ts) touches it.
-import { AckPolicy, DeliverPolicy, type ConsumerConfig, type ConsumerInfo, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerConfig,
+  type ConsumerInfo,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { isNotFound } from '../shared/nats.js';
 
 const NS_PER_S = 1_000_000_000;

@@ -208,7 +208,14 @@ export class Evaluator {
     if (!o) return;
     delete st.open[kind];
     if (o.muted) return;
-    const alert = { id: o.id, character: name, kind, startedAt: o.startedAt, resolvedAt: Math.max(at, o.startedAt), detail: o.detail };
+    const alert = {
+      id: o.id,
+      character: name,
+      kind,
+      startedAt: o.startedAt,
+      resolvedAt: Math.max(at, o.startedAt),
+      detail: o.detail,
+    };
     out.push({ op: 'resolve', alert });
   }
 }

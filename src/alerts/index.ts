@@ -10,6 +10,7 @@ import type { AlertConsumerOptions } from './consumer.js';
 import { tryLeadership } from './leader.js';
 import { LeaderSession } from './session.js';
 import { AlertsStatus, createAlertsMetrics } from './metrics.js';
+import { startAlertSender, type AlertSenderOptions } from './delivery/index.js';
 
 /** Everything the alerts role is configured with, built by the composition root (src/config/alerts.ts). */
 export interface AlertsOptions {
@@ -20,6 +21,8 @@ export interface AlertsOptions {
   readonly ignoreCharacters: readonly string[];
   /** One outbox row per URL per alert state change (ALERT_WEBHOOK_URLS). */
   readonly webhookUrls: readonly string[];
+  /** The webhook sender this process runs beside evaluation (docs/alerts.md "Webhooks"); none when absent. */
+  readonly delivery?: AlertSenderOptions;
   readonly tickMs: number;
   readonly leaderRetryMs: number;
 }
@@ -81,6 +84,13 @@ export async function startAlerts(rt: Runtime, opts: AlertsOptions): Promise<Rol
     }
   };
   const done = compete();
+  // Every alerts process sends (claims keep two from sending one row); a slow webhook never holds evaluation.
+  const sender = opts.delivery
+    ? startAlertSender(
+        { pool: rt.pool, log: log.child({ part: 'delivery' }), metrics: rt.metrics, health: rt.health },
+        opts.delivery,
+      )
+    : undefined;
 
   rt.health.register('alerts', async () => {
     const failing = status.lastErrorAt !== undefined && (status.lastStepAt ?? 0) < status.lastErrorAt;
@@ -94,6 +104,7 @@ export async function startAlerts(rt: Runtime, opts: AlertsOptions): Promise<Rol
       session?.stop();
       wake?.();
       await done;
+      await sender?.stop();
       log.info('alerts role stopped');
     },
   };

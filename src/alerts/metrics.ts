@@ -81,7 +81,9 @@ export class AlertsStatus {
       characters: this.characters,
       caught_up: this.caughtUp,
       lag_seconds: this.lagSeconds,
-      ...(this.lastError ? { last_error: this.lastError, last_error_at: new Date(this.lastErrorAt!).toISOString() } : {}),
+      ...(this.lastError
+        ? { last_error: this.lastError, last_error_at: new Date(this.lastErrorAt!).toISOString() }
+        : {}),
     };
   }
 }

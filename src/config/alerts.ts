@@ -4,6 +4,7 @@ import { int, list, num, optionalInt, str, type ParsedVars, type VarSpecs } from
 import type { SharedConfig } from '../shared/config-vars.js';
 import { ALERT_KINDS } from '../shared/alerts.js';
 import type { AlertsOptions } from '../alerts/index.js';
+import { alertDeliveryOptions, type alertDeliveryVars } from './alert-delivery.js';
 
 const DAY_S = 86400;
 
@@ -53,7 +54,12 @@ export const alertsVars = {
     'Durable JetStream consumer of the alerts role; also names its checkpoint and its leader lock.',
     { default: 'alerts', minLength: 1, maxLength: 64 },
   ),
-  ALERT_TICK_MS: int('How often the alerts clock looks for absences (`offline`) and ended death bursts.', 1000, 20, 60000),
+  ALERT_TICK_MS: int(
+    'How often the alerts clock looks for absences (`offline`) and ended death bursts.',
+    1000,
+    20,
+    60000,
+  ),
   ALERT_LEADER_RETRY_MS: int(
     'How often a standby alerts process tries to take the leader lock (docs/alerts.md "Several processes").',
     2000,
@@ -62,7 +68,9 @@ export const alertsVars = {
   ),
 } satisfies VarSpecs;
 
-type AlertsConfig = Readonly<ParsedVars<typeof alertsVars>> & Pick<SharedConfig, 'STREAM_NAME' | 'SUBJECT_PREFIX'>;
+type AlertsConfig = Readonly<ParsedVars<typeof alertsVars>> &
+  Readonly<ParsedVars<typeof alertDeliveryVars>> &
+  Pick<SharedConfig, 'STREAM_NAME' | 'SUBJECT_PREFIX'>;
 
 const names = (raw: string | undefined) =>
   (raw ?? '')
@@ -70,11 +78,9 @@ const names = (raw: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-/**
- * `webhookUrls`: where each alert state change is delivered (one outbox row per URL);
- * ALERT_WEBHOOK_URLS, declared with the delivery (src/config/alert-delivery.ts).
- */
-export function alertsOptions(cfg: AlertsConfig, webhookUrls: readonly string[]): AlertsOptions {
+/** The role's options; its webhook sender's come from src/config/alert-delivery.ts. */
+export function alertsOptions(cfg: AlertsConfig): AlertsOptions {
+  const delivery = alertDeliveryOptions(cfg);
   return {
     subjectPrefix: cfg.SUBJECT_PREFIX,
     consumer: { streamName: cfg.STREAM_NAME, consumerName: cfg.ALERT_CONSUMER_NAME },
@@ -91,7 +97,9 @@ export function alertsOptions(cfg: AlertsConfig, webhookUrls: readonly string[])
       },
     },
     ignoreCharacters: names(cfg.ALERT_IGNORE_CHARACTERS),
-    webhookUrls,
+    // ALERT_WEBHOOK_URLS: the evaluator writes one outbox row per URL, the sender delivers them.
+    webhookUrls: delivery.webhookUrls,
+    delivery,
     tickMs: cfg.ALERT_TICK_MS,
     leaderRetryMs: cfg.ALERT_LEADER_RETRY_MS,
   };
