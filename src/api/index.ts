@@ -45,6 +45,9 @@ export const EXTRA_PATHS: ExtraPath[] = [
   { path: '/metrics', summary: 'Prometheus metrics (text format).', contentType: 'text/plain' },
   { path: '/openapi.json', summary: 'This document.' },
 ];
+/** Methods other than GET, documented beside the route table's GETs. */
+export const EXTRA_OPERATIONS = { '/alerts/mutes': mutesPutOperation() };
+
 /**
  * Whether the API reads a standby, and how far behind it is: 0 when it has replayed
  * all the WAL it received, else the age of the last transaction it replayed (null
@@ -100,7 +103,7 @@ export async function startApi(rt: Runtime, opts: ApiOptions): Promise<RoleHandl
     getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
   }
   addMutesRoute(app, rt.pool, log, onDone);
-  const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS, { '/alerts/mutes': mutesPutOperation() }));
+  const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS, EXTRA_OPERATIONS));
   const noParams = compileQuery(querySchemas(opts.limits).none);
   getJson(
     app,
