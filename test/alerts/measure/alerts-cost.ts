@@ -20,6 +20,9 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { createApp } from '../../../src/shared/http/server.js';
 import { encodeEnvelope, eventKey, messageId } from '../../../src/shared/envelope.js';
 import { subjectFor } from '../../../src/shared/subjects.js';
+import { samplesOf } from '../../../src/alerts/decode.js';
+import { Evaluator } from '../../../src/alerts/evaluate.js';
+import type { AlertChange } from '../../../src/alerts/types.js';
 import { freshDatabase, startStack, testConfig, whenCaughtUp } from '../../helpers/stack.js';
 
 const characters = Number(process.argv[2] ?? 10_000);
@@ -35,6 +38,9 @@ const cfg = await testConfig({
   ROLES: 'alerts',
   ALERT_MEM_MB_ABOVE: '900',
   ALERT_LATENCY_MS_ABOVE: '500',
+  // Short periods, so alerts are raised and committed during the run, as in life.
+  ALERT_GRACE_SECONDS: '2',
+  ALERT_IDLE_AFTER_SECONDS: '5',
 });
 await migrate(cfg.DATABASE_URL);
 const nc = await connectNats(cfg, 'measure-publisher');
@@ -82,7 +88,29 @@ for (let i = 0; i < perCharacter; i++) {
   last = Math.max(last, ...(await Promise.all(window)).map((a) => a.seq));
 }
 const events = characters * perCharacter;
+const evalOnlyMs = evaluateOnly();
 process.stderr.write(`published ${events} events in ${((performance.now() - published) / 1000).toFixed(1)} s\n`);
+
+/** The same events through decode and evaluation alone, in memory: the part no database or NATS client costs. */
+function evaluateOnly(): number {
+  const evaluator = new Evaluator(alertsOptions(cfg).evaluation);
+  const messages: { subject: string; data: Uint8Array }[] = [];
+  for (let i = 0; i < perCharacter; i++)
+    for (let c = 0; c < characters; c++) {
+      const ev = event(c, i);
+      const env = { v: 1, type: 'telemetry', received_at: new Date().toISOString(), ids: [eventKey(ev)], events: [ev] };
+      messages.push({
+        subject: subjectFor(cfg.SUBJECT_PREFIX, 'telemetry', ev.character_name),
+        data: encodeEnvelope(env as never),
+      });
+    }
+  const out: AlertChange[] = [];
+  const t = process.cpuUsage();
+  for (const m of messages)
+    for (const sample of samplesOf(cfg.SUBJECT_PREFIX, m.subject, m.data)) evaluator.apply(sample, out);
+  const used = process.cpuUsage(t);
+  return (used.user + used.system) / 1000;
+}
 
 gc();
 const before = process.memoryUsage();
@@ -124,6 +152,7 @@ const result = {
   wall_s: Math.round(wallS * 10) / 10,
   events_per_s: Math.round(events / wallS),
   cpu_ms_per_1000_events: Math.round((cpuMs / events) * 1000 * 10) / 10,
+  decode_and_evaluate_only_cpu_ms_per_1000_events: Math.round((evalOnlyMs / events) * 1000 * 100) / 100,
   heap_mb_before: mb(before.heapUsed),
   heap_mb_after: mb(after.heapUsed),
   heap_mb_for_characters: mb(after.heapUsed - before.heapUsed),
