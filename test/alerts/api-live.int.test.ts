@@ -79,4 +79,13 @@ t.test('mutes, GET /alerts and the live alert feed', async (t) => {
   t.equal((await http('/alerts?state=later')).status, 400, 'a bad state: 400');
   t.equal((await http('/alerts', {}, '')).status, 401, 'GET /alerts needs the token');
   t.equal(live.received.filter((m) => m.type === 'alert').length, 1, 'one live message');
+  const stored = await edge.jsm.streams.info(edge.cfg.STREAM_NAME, { subjects_filter: '>' });
+  t.same(
+    Object.keys(stored.state.subjects ?? {}).filter((subject) => subject.includes('.alert.')),
+    [],
+    'the stream does not capture the alert subjects',
+  );
+  const metrics = await (await http('/metrics')).text();
+  t.match(metrics, /tracker_alerts_raised_total\{kind="death"\} 1/, '/metrics counts the raised alert');
+  t.match(metrics, /tracker_alerts_evaluation_lag_seconds 0/, 'and the lag, caught up');
 });
