@@ -22,6 +22,7 @@ export class ClaimLoop {
   private stopping = false;
   private pumping = false;
   private again = false;
+  private claimFailing = false;
 
   constructor(
     private readonly deps: { pool: Pool; log: Logger; metrics: SenderMetrics },
@@ -43,9 +44,16 @@ export class ClaimLoop {
     }
     this.pumping = true;
     this.pump()
-      .catch((err: Error) =>
-        this.deps.log.warn({ err: err.message }, 'claiming alert notifications failed; the poll retries'),
-      )
+      .then(() => {
+        if (this.claimFailing) this.deps.log.info('claiming alert notifications works again');
+        this.claimFailing = false;
+      })
+      .catch((err: Error) => {
+        // Once per streak: while PostgreSQL is down every poll fails the same way.
+        if (!this.claimFailing)
+          this.deps.log.warn({ err: err.message }, 'claiming alert notifications failed; the poll retries');
+        this.claimFailing = true;
+      })
       .finally(() => {
         this.pumping = false;
       });
