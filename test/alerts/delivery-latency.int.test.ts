@@ -33,7 +33,7 @@ t.test(`commit to request, ${N} notifications one at a time, then ${N} in a burs
   }
   const single = rx.received.slice(1).map((r) => r.at - committed.get(r.key!)!);
   t.comment(`one at a time: ${figures(single)}`);
-  t.ok(quantile(single, 0.95) < 500, `p95 under 500 ms (${figures(single)})`);
+  t.ok(quantile(single, 0.95) < 1000, `p95 under 1 s (${figures(single)})`);
 
   const start = rx.received.length;
   await Promise.all(
@@ -45,5 +45,5 @@ t.test(`commit to request, ${N} notifications one at a time, then ${N} in a burs
   await whenCaughtUp(() => rx.received.length === start + N, { what: 'the burst delivered' });
   const burst = rx.received.slice(start).map((r) => r.at - committed.get(r.key!)!);
   t.comment(`burst of ${N} (ALERT_WEBHOOK_CONCURRENCY=4): ${figures(burst)}`);
-  t.ok(quantile(burst, 0.95) < 5000, `p95 under 5 s (${figures(burst)})`);
+  t.ok(quantile(burst, 0.95) < 15000, `p95 under 15 s (${figures(burst)})`);
 });
