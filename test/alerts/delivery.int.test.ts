@@ -152,10 +152,10 @@ t.test('a slow webhook and an unreachable one do not delay another', async (t) =
   const opts = senderOptions({
     ALERT_WEBHOOK_URLS: urls.join(','),
     ALERT_WEBHOOK_CONCURRENCY: '2',
-    ALERT_WEBHOOK_TIMEOUT_MS: '3000',
+    ALERT_WEBHOOK_TIMEOUT_MS: '1500',
     ...FAST,
   });
-  const { sender, health } = startSender(pool, opts);
+  const { sender, health, metrics } = startSender(pool, opts);
   t.teardown(sender.stop);
   for (let i = 0; i < 6; i++) await raise(pool, { id: `s${i}` }, urls.slice(0, 2));
   await whenCaughtUp(() => rx.at('/slow').length === 2, { what: 'the slow lane full' });
@@ -168,6 +168,15 @@ t.test('a slow webhook and an unreachable one do not delay another', async (t) =
   const h = await health.run();
   t.equal(h.ok, true);
   t.ok((h.checks.alert_delivery.detail?.pending as number) >= 6, 'the waiting ones are shown as pending');
+  await whenCaughtUp(() => counterValue(metrics, 'tracker_alert_webhook_attempts_total', { outcome: 'timeout' }), {
+    what: 'a held request timed out',
+  });
+  const slow = (await notificationRows(pool)).filter((r) => r.webhook_url.endsWith('/slow') && r.last_error);
+  t.ok(slow.length > 0 && slow.every((r) => r.last_error === 'timed out'), 'a timeout is recorded and retried');
+  t.ok(
+    await counterValue(metrics, 'tracker_alert_webhook_attempts_total', { outcome: 'network' }),
+    'refused connections counted',
+  );
 });
 
 t.test('two senders on one outbox: every notification delivered exactly once', async (t) => {

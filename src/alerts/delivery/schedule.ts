@@ -25,7 +25,8 @@ export function retryAfterMs(header: string | null, now: number = Date.now()): n
   if (header === null) return undefined;
   const s = header.trim();
   if (/^\d+(\.\d+)?$/.test(s)) return Math.ceil(Number(s) * 1000);
-  const at = Date.parse(s);
+  // An HTTP-date names its weekday or month; a bare number with a sign is no date.
+  const at = /[A-Za-z]/.test(s) ? Date.parse(s) : Number.NaN;
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
 }
