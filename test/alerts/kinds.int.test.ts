@@ -134,3 +134,25 @@ t.test('offline fires on the wall clock after the absence and resolves when tele
     'one outbox row per webhook per state change, in the same transactions, pending',
   );
 });
+
+t.test('a backlog read late: a shorter gap raises nothing, an absence inside it is raised and resolved', async (t) => {
+  const cfg = await alertsConfig({ ALERT_OFFLINE_AFTER_SECONDS: '60' });
+  const pub = await publisher(cfg);
+  t.teardown(() => pub.close());
+  const now = Date.now();
+  // Published before the role starts: arrivals 50 s apart (Kept) and 90 s apart (Away).
+  await pub.telemetry('Kept', s(0), { ew: 0 }, now - 100_000);
+  await pub.telemetry('Away', s(0), { ew: 0 }, now - 100_000);
+  await pub.telemetry('Kept', s(50), { ew: 5 }, now - 50_000);
+  await pub.telemetry('Away', s(90), { ew: 5 }, now - 10_000);
+  const last = await pub.telemetry('Kept', s(100), { ew: 10 }, now);
+  const proc = await startAlertsProcess(cfg);
+  t.teardown(() => proc.stop());
+  await whenCaughtUp(async () => (await checkpointSeq(cfg)) >= last, { what: 'the backlog evaluated' });
+  const rows = await alertRows(cfg);
+  t.same(
+    rows.map((r) => [r.character_name, r.kind, r.started_at, r.resolved_at]),
+    [['Away', 'offline', iso(now - 100_000), iso(now - 10_000)]],
+    'only the real 90 s absence, resolved by the arrival that ended it',
+  );
+});
