@@ -6,6 +6,7 @@ import t from 'tap';
 import { mainEnv, spawnMain, type MainProcess } from '../helpers/main-process.js';
 import { alertsConfig, checkpointSeq, publisher, sql } from './fixtures.js';
 import { whenCaughtUp } from '../helpers/stack.js';
+import { freePort } from '../../src/localstack/process.js';
 
 const T0 = Date.parse('2026-11-25T12:00:00.000Z');
 const CHARACTERS = 20;
@@ -42,13 +43,17 @@ t.test('two alerts processes: the standby takes over a killed leader, no alert t
   const leader = spawnMain(env, ['start']);
   procs.push(leader);
   await whenCaughtUp(async () => (await checkpointSeq(cfg)) > 0, { what: 'the first process leads' });
-  const standby = spawnMain(env, ['start']);
+  const standbyPort = await freePort();
+  const standby = spawnMain({ ...env, PORT: String(standbyPort) }, ['start']);
   procs.push(standby);
-  await whenCaughtUp(
-    async () =>
-      (await sql(cfg, "select 1 from pg_stat_activity where application_name = 'telemetry-tracker'")).length >= 2,
-    { what: 'the second process connected' },
-  );
+  const standbyRole = async () => {
+    const h = (await (await fetch(`http://127.0.0.1:${standbyPort}/health`)).json()) as any;
+    return h.checks.alerts.detail.role as string;
+  };
+  const firstRole = await whenCaughtUp(async () => ((await standbyRole()) === 'starting' ? undefined : standbyRole()), {
+    what: 'the second process up',
+  });
+  t.equal(firstRole, 'standby', 'the second one waits');
 
   let last = 0;
   for (let round = 1; round <= ROUNDS; round++) {
@@ -75,7 +80,8 @@ t.test('two alerts processes: the standby takes over a killed leader, no alert t
     `select count(*)::int as per from (select character_name, started_at from alerts group by 1, 2 having count(*) > 1) d`,
   );
   t.equal(per, 0, 'no character has two alerts for one death');
-  await whenCaughtUp(() => live.length >= CHARACTERS * ROUNDS - CHARACTERS * 3, { what: 'live messages' });
+  // The live feed is at most once: a step the killed leader committed but had not published yet is not pushed.
+  await whenCaughtUp(() => live.length >= (CHARACTERS * ROUNDS) / 2, { what: 'live messages' });
   t.equal(new Set(live).size, live.length, `no alert published twice (${live.length} published)`);
-  t.equal(standby.child.exitCode, null, 'the standby runs on');
+  t.equal(await standbyRole(), 'leader', 'the standby took over');
 });
