@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { loadConfig, queryLimitOptions } from '../src/config.js';
 import { apiRoutes } from '../src/api/routes.js';
 import { openApiDocument } from '../src/api/openapi.js';
-import { EXTRA_PATHS } from '../src/api/index.js';
+import { EXTRA_OPERATIONS, EXTRA_PATHS } from '../src/api/index.js';
 import { commandLineOrExit } from '../src/shared/command-line.js';
 
 const { positionals } = commandLineOrExit(
@@ -20,7 +20,11 @@ const out = resolve(positionals[0] ?? '.data/openapi.json');
 // Building the document never queries: a database that refuses proves it.
 const db = { query: () => Promise.reject(new Error('export-openapi does not query')) };
 const quarantine = { read: () => Promise.reject(new Error('export-openapi does not read')) };
-const doc = openApiDocument(apiRoutes(queryLimitOptions(loadConfig({})), db, quarantine), EXTRA_PATHS);
+const doc = openApiDocument(
+  apiRoutes(queryLimitOptions(loadConfig({})), db, quarantine),
+  EXTRA_PATHS,
+  EXTRA_OPERATIONS,
+);
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(doc, null, 2)}\n`);
 process.stdout.write(`${out}\n`);

@@ -7,6 +7,7 @@ import type { Registry } from '../shared/metrics.js';
 import { getJson } from '../shared/http/server.js';
 import { createApiPool, queryable, type ApiDatabaseOptions, type Queryable } from './db.js';
 import { apiRoutes } from './routes.js';
+import { addMutesRoute, mutesPutOperation } from './alert-routes.js';
 import { quarantineSource } from './reads/quarantine.js';
 import { openApiDocument, type ExtraPath } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
@@ -44,6 +45,9 @@ export const EXTRA_PATHS: ExtraPath[] = [
   { path: '/metrics', summary: 'Prometheus metrics (text format).', contentType: 'text/plain' },
   { path: '/openapi.json', summary: 'This document.' },
 ];
+/** Methods other than GET, documented beside the route table's GETs. */
+export const EXTRA_OPERATIONS = { '/alerts/mutes': mutesPutOperation() };
+
 /**
  * Whether the API reads a standby, and how far behind it is: 0 when it has replayed
  * all the WAL it received, else the age of the last transaction it replayed (null
@@ -98,7 +102,8 @@ export async function startApi(rt: Runtime, opts: ApiOptions): Promise<RoleHandl
   for (const r of routes) {
     getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
   }
-  const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS));
+  addMutesRoute(app, rt.pool, log, onDone);
+  const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS, EXTRA_OPERATIONS));
   const noParams = compileQuery(querySchemas(opts.limits).none);
   getJson(
     app,
