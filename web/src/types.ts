@@ -15,7 +15,20 @@ type TelemetryMessage = Live<Static<typeof TelemetryEvent>>;
 type SpawnMessage = Live<Static<typeof SpawnEvent>>;
 type RareMessage = Live<Static<typeof RareEvent>>;
 export type ChatEvent = Live<Static<typeof ChatEventSchema>>;
-export type LiveMessage = TelemetryMessage | SpawnMessage | RareMessage | ChatEvent;
+export type LiveMessage = TelemetryMessage | SpawnMessage | RareMessage | ChatEvent | AlertMessage;
+
+/** An alert from GET /alerts, and on /ws/live with `"type": "alert"` (docs/alerts.md). */
+export interface Alert {
+  id: string;
+  character_name: string;
+  kind: 'death' | 'offline' | 'idle' | 'client';
+  state: 'open' | 'resolved';
+  started_at: string;
+  resolved_at: string | null;
+  detail: Record<string, unknown>;
+}
+export type AlertsResponse = { alerts: Alert[]; truncated: boolean };
+type AlertMessage = Alert & { type: 'alert' };
 
 export type LiveResponse = Static<typeof Api.LiveResponse>;
 export type TrailsResponse = Static<typeof Api.TrailsResponse>;

@@ -1,0 +1,108 @@
+// The page's alert state without a DOM (web/src/alert-book.ts): which live messages open
+// a toast, how a resolution and repeats apply, what the Players list and the map mark,
+// the bound on resolved alerts kept, and how a detail reads.
+import t from 'tap';
+import { AlertBook, ALERT_LIMITS, describeDetail } from '../../web/src/alert-book.js';
+import type { Alert } from '../../web/src/types.js';
+
+const at = (min: number) => new Date(Date.UTC(2026, 11, 4, 12, min)).toISOString();
+const alert = (id: string, over: Partial<Alert> = {}): Alert => ({
+  id,
+  character_name: 'Ann Lee',
+  kind: 'death',
+  state: 'open',
+  started_at: at(0),
+  resolved_at: null,
+  detail: {},
+  ...over,
+});
+
+t.test('a new open alert is "opened" once; a repeat changes nothing', async (t) => {
+  const book = new AlertBook();
+  t.equal(book.apply(alert('a')), 'opened');
+  const v = book.version;
+  t.equal(book.apply(alert('a')), 'unchanged', 'the same open again (snapshot and live feed)');
+  t.equal(book.version, v, 'no redraw for a repeat');
+  t.same([...book.openKinds], [['Ann Lee', ['death']]]);
+});
+
+t.test('a resolution closes the alert and unmarks the character; a late open never reopens it', async (t) => {
+  const book = new AlertBook();
+  book.apply(alert('a', { kind: 'offline' }));
+  book.apply(alert('b', { kind: 'idle', character_name: 'Bob' }));
+  t.equal(book.apply(alert('a', { kind: 'offline', state: 'resolved', resolved_at: at(5) })), 'resolved');
+  t.same(
+    book.open().map((a) => a.id),
+    ['b'],
+  );
+  t.same(
+    book.resolved().map((a) => a.id),
+    ['a'],
+  );
+  t.notOk(book.openKinds.has('Ann Lee'), 'Ann Lee no longer marked');
+  t.equal(book.apply(alert('a', { kind: 'offline' })), 'unchanged', 'an open arriving after its resolution');
+  t.same(
+    book.open().map((a) => a.id),
+    ['b'],
+  );
+});
+
+t.test('a snapshot replaces the book; open alerts newest first; kinds per character listed once', async (t) => {
+  const book = new AlertBook();
+  book.apply(alert('old'));
+  book.replace([
+    alert('x', { started_at: at(1), kind: 'client' }),
+    alert('y', { started_at: at(3), kind: 'idle' }),
+    alert('z', { started_at: at(2), kind: 'client' }),
+    alert('r', { state: 'resolved', started_at: at(0), resolved_at: at(0) }),
+  ]);
+  t.same(
+    book.open().map((a) => a.id),
+    ['y', 'z', 'x'],
+  );
+  t.same(book.openKinds.get('Ann Lee'), ['idle', 'client']);
+  t.equal(
+    book.apply(alert('y', { started_at: at(3), kind: 'idle' })),
+    'unchanged',
+    'held live copy of a snapshot alert',
+  );
+});
+
+t.test('malformed messages are ignored, never thrown on', async (t) => {
+  const book = new AlertBook();
+  t.equal(book.apply({ id: 'q' } as Alert), 'unchanged');
+  t.equal(book.apply(alert('q', { started_at: 'not a time' })), 'unchanged');
+  t.equal(book.apply(alert('q', { state: 'maybe' as Alert['state'] })), 'unchanged');
+  t.equal(book.open().length, 0);
+});
+
+t.test(`at most ${ALERT_LIMITS.resolvedKept} resolved alerts are kept, the newest resolutions`, async (t) => {
+  const book = new AlertBook();
+  const n = ALERT_LIMITS.resolvedKept + 30;
+  for (let i = 0; i < n; i++)
+    book.apply(
+      alert(`r${i}`, {
+        state: 'resolved',
+        started_at: at(0),
+        resolved_at: new Date(Date.UTC(2026, 11, 4, 13, 0, i)).toISOString(),
+      }),
+    );
+  const kept = book.resolved();
+  t.equal(kept.length, ALERT_LIMITS.resolvedKept);
+  t.equal(kept[0].id, `r${n - 1}`, 'newest first');
+  t.equal(kept.at(-1)!.id, `r${n - ALERT_LIMITS.resolvedKept}`, 'the oldest resolutions went first');
+});
+
+t.test('details read as words for known keys and key: value for the rest', async (t) => {
+  t.equal(describeDetail({ count: 2, deaths: 5 }), '2 deaths · deaths counter 5');
+  t.equal(describeDetail({ count: 1 }), '1 death');
+  t.equal(describeDetail({ metric: 'mem_mb', value: 2100.5, threshold: 2000 }), 'mem_mb 2100.50 > 2000');
+  t.equal(describeDetail({ distance: 0.25 }), 'moved 0.25');
+  t.match(describeDetail({ last_seen: at(7) }), /^last seen \S/);
+  t.equal(
+    describeDetail({ zone: 'Holtburg', tries: 3, where: { ew: 1 } }),
+    'zone: Holtburg · tries: 3 · where: {"ew":1}',
+  );
+  t.equal(describeDetail({}), '');
+  t.equal(describeDetail(null), '', 'no detail at all');
+});
