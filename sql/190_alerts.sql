@@ -48,3 +48,31 @@ begin
 end $$;
 create trigger alert_notifications_notify after insert on alert_notifications
   for each statement execute function tracker_alert_outbox_notify();
+
+-- Mutes set by PUT /alerts/mutes (docs/alerts.md "Mutes"): the whole set is replaced at
+-- once. `character_pattern` is a name or a `*` pattern (case-insensitive); an empty
+-- `kinds` mutes every kind. The alerts role reads them in every evaluation transaction.
+create table alert_mutes (
+  position          integer primary key,
+  character_pattern text    not null,
+  kinds             text[]  not null default '{}',
+  check (kinds <@ array['death', 'offline', 'idle', 'client']::text[])
+);
+
+-- The alerts role's checkpoint (docs/alerts.md "Checkpoint"): the last stream sequence
+-- whose effects are committed, written in the same transaction as the alerts and the
+-- per-character state below, so a restart resumes after it without re-raising anything.
+create table alert_checkpoint (
+  consumer_name text        primary key,
+  stream_seq    bigint      not null default 0,
+  updated_at    timestamptz not null default now()
+);
+
+-- Per-character evaluation state (positions, counters, pending conditions, open alerts),
+-- one row per tracked character, rewritten only for the characters a batch touched.
+create table alert_character_state (
+  consumer_name  text  not null,
+  character_name text  not null,
+  state          jsonb not null,
+  primary key (consumer_name, character_name)
+);

@@ -7,6 +7,7 @@ import type { Registry } from '../shared/metrics.js';
 import { getJson } from '../shared/http/server.js';
 import { createApiPool, queryable, type ApiDatabaseOptions, type Queryable } from './db.js';
 import { apiRoutes } from './routes.js';
+import { addMutesRoute, mutesPutOperation } from './alert-routes.js';
 import { quarantineSource } from './reads/quarantine.js';
 import { openApiDocument, type ExtraPath } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
@@ -98,7 +99,8 @@ export async function startApi(rt: Runtime, opts: ApiOptions): Promise<RoleHandl
   for (const r of routes) {
     getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
   }
-  const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS));
+  addMutesRoute(app, rt.pool, log, onDone);
+  const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS, { '/alerts/mutes': mutesPutOperation() }));
   const noParams = compileQuery(querySchemas(opts.limits).none);
   getJson(
     app,

@@ -82,10 +82,16 @@ function extraOperation(e: ExtraPath) {
   };
 }
 
-export function openApiDocument(routes: readonly Route[], extra: ExtraPath[] = []) {
-  const paths: Record<string, unknown> = {};
+/** `operations`: more methods of a path (PUT /alerts/mutes), merged into its path item. */
+export function openApiDocument(
+  routes: readonly Route[],
+  extra: ExtraPath[] = [],
+  operations: Record<string, Record<string, unknown>> = {},
+) {
+  const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) paths[r.path] = routeOperation(r);
   for (const e of extra) paths[e.path] = extraOperation(e);
+  for (const [path, ops] of Object.entries(operations)) paths[path] = { ...paths[path], ...ops };
   return {
     openapi: '3.1.0',
     info: {

@@ -11,6 +11,7 @@ import { readLive, readTrails, readHistory, autoBucket } from './reads/telemetry
 import { readEvents, readHeatmap, SPAWNS, RARES, type EventKind } from './reads/events.js';
 import { readCharacters } from './reads/characters.js';
 import type { QuarantineSource } from './reads/quarantine.js';
+import { alertRoutes } from './alert-routes.js';
 
 export interface Route {
   readonly path: string;
@@ -58,6 +59,7 @@ export function apiRoutes(limits: QueryLimitOptions, db: Queryable, quarantine: 
     eventListRoute(ctx, RARES, '/rares', ctx.Q.rares),
     eventHeatmapRoute(ctx, RARES, '/rares', ctx.Q.raresHeatmap),
     quarantineRoute(ctx),
+    ...alertRoutes(limits, db),
   ];
 }
 

@@ -6,7 +6,8 @@
 // catches up (docs/dependencies.md "uWebSockets.js": slow clients must not grow memory). Work is skipped entirely
 // for topics nobody watches.
 // Message to browsers, one per event: the event as sent plus `received_at`.
-// Filters: ?types=telemetry,chat (default: all) and ?character=<name> (default: all).
+// Filters: ?types=telemetry,chat (default: all built-in event types) and ?character=<name> (default: all).
+// ?types=alert adds the alerts role's opens and resolves (docs/alerts.md "Live"), sent as published.
 // ?coalesce_ms=N (browsers): positions are held per character and only the newest of
 // each is sent every N ms; spawns, rares and chat are never coalesced (docs/protocol.md §7).
 import { mayRead } from '../shared/http/access.js';
@@ -21,7 +22,7 @@ import {
 import { accessOf, errorBody, statusLine } from '../shared/http/server.js';
 import { ErrorCodes } from '../shared/errors.js';
 import { decodeEnvelope } from '../shared/envelope.js';
-import { EVENT_TYPES, EXTENSION_TOKEN, EXTENSION_TYPE, encodeToken } from '../shared/subjects.js';
+import { ALERT_TOKEN, EVENT_TYPES, EXTENSION_TOKEN, EXTENSION_TYPE, encodeToken } from '../shared/subjects.js';
 import type { Logger } from '../shared/logger.js';
 import type { EdgeMetrics } from './metrics.js';
 
@@ -74,7 +75,7 @@ export function liveTopics(
   // The default stays the built-in types; an extension type is watched only by name.
   const unknown = types.filter((t) => !isBuiltIn(t) && !EXTENSION_TYPE.test(t));
   if (unknown.length || types.length === 0)
-    return `types must be a comma-separated list of ${EVENT_TYPES.join(', ')} or extension types (such as vitals)`;
+    return `types must be a comma-separated list of ${EVENT_TYPES.join(', ')}, ${ALERT_TOKEN} or extension types (such as vitals)`;
   const character = query.get('character');
   if (character !== null && (character.length === 0 || character.length > 64))
     return 'character must be 1 to 64 characters';
@@ -177,9 +178,11 @@ export class LiveFeed {
     private readonly log: Logger,
   ) {}
 
-  /** `<prefix>.<type>.` for a built-in type, `<prefix>.ext.<type>.` for an extension type. */
+  /** `<prefix>.<type>.` for a built-in type and `alert`, `<prefix>.ext.<type>.` for an extension type. */
   private subjectBase(type: string): string {
-    return isBuiltIn(type) ? `${this.prefix}.${type}.` : `${this.prefix}.${EXTENSION_TOKEN}.${type}.`;
+    return isBuiltIn(type) || type === ALERT_TOKEN
+      ? `${this.prefix}.${type}.`
+      : `${this.prefix}.${EXTENSION_TOKEN}.${type}.`;
   }
 
   watch(types: readonly string[], coalesceMs?: number): void {
@@ -253,6 +256,7 @@ export class LiveFeed {
   }
 
   private forward(type: string) {
+    if (type === ALERT_TOKEN) return this.forwardAlert();
     const base = this.subjectBase(type);
     // Extension types are named by clients: one label for all keeps /metrics bounded.
     const label = isBuiltIn(type) ? type : 'extension';
@@ -282,6 +286,34 @@ export class LiveFeed {
           'live feed: skipped a message that is not an envelope',
         );
       }
+    };
+  }
+
+  /** Alerts are one JSON object per message, `"type":"alert"` (docs/alerts.md "Live"), passed on as they are. */
+  private forwardAlert() {
+    const base = this.subjectBase(ALERT_TOKEN);
+    return (err: Error | null, msg: Msg) => {
+      if (err) return;
+      const all = topicOf(ALERT_TOKEN);
+      const one = topicOf(ALERT_TOKEN, msg.subject.slice(base.length));
+      const toAll = this.app.numSubscribers(all) > 0;
+      const toOne = this.app.numSubscribers(one) > 0;
+      if (!toAll && !toOne) return;
+      let alert: unknown;
+      try {
+        alert = JSON.parse(msg.string());
+      } catch {
+        alert = undefined;
+      }
+      // Anyone with NATS access can publish here: pass on only what looks like an alert.
+      if (typeof alert !== 'object' || alert === null || (alert as { type?: unknown }).type !== ALERT_TOKEN) {
+        this.log.warn({ subject: msg.subject }, 'live feed: skipped an alert message that is not an alert object');
+        return;
+      }
+      const text = JSON.stringify(alert);
+      if (toAll) this.app.publish(all, text);
+      if (toOne) this.app.publish(one, text);
+      this.metrics.liveMessages.inc({ type: ALERT_TOKEN });
     };
   }
 }

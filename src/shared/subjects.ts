@@ -111,3 +111,13 @@ export function parseSubject(prefix: string, subject: string): { type: EventType
   }
   return encodeToken(characterName) === token ? { type, characterName } : undefined;
 }
+
+/**
+ * Alerts (docs/alerts.md "Live"): the alerts role publishes each open and resolve on core
+ * NATS, `<prefix>.alert.<character token>`. Not a stored type: the stream's subjects
+ * (streamSubjects) do not capture it, and `alert` is reserved as an extension type name.
+ */
+export const ALERT_TOKEN = 'alert';
+
+export const alertSubjectFor = (prefix: string, characterName: string): string =>
+  `${prefix}.${ALERT_TOKEN}.${encodeToken(characterName)}`;
