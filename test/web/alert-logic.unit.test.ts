@@ -2,8 +2,16 @@
 // a toast, how a resolution and repeats apply, what the Players list and the map mark,
 // the bound on resolved alerts kept, and how a detail reads.
 import t from 'tap';
+import type { Static } from '@sinclair/typebox';
 import { AlertBook, ALERT_LIMITS, describeDetail } from '../../web/src/alert-book.js';
-import type { Alert } from '../../web/src/types.js';
+import type { Alert, AlertsResponse } from '../../web/src/types.js';
+import type * as Schemas from '../../src/api/schemas/alerts.js';
+
+// The page's Alert and AlertsResponse (web/src/types.ts) are the API's schemas, both ways:
+// either side changing alone fails `npm run typecheck` here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const alertInStep: Same<Alert, Static<typeof Schemas.Alert>> = true;
+const responseInStep: Same<AlertsResponse, Static<typeof Schemas.AlertsResponse>> = true;
 
 const at = (min: number) => new Date(Date.UTC(2026, 11, 4, 12, min)).toISOString();
 const alert = (id: string, over: Partial<Alert> = {}): Alert => ({
@@ -15,6 +23,10 @@ const alert = (id: string, over: Partial<Alert> = {}): Alert => ({
   resolved_at: null,
   detail: {},
   ...over,
+});
+
+t.test('the page reads alerts in the shape the API schema gives them', async (t) => {
+  t.ok(alertInStep && responseInStep, 'checked by the type checker (see the top of this file)');
 });
 
 t.test('a new open alert is "opened" once; a repeat changes nothing', async (t) => {
@@ -93,15 +105,19 @@ t.test(`at most ${ALERT_LIMITS.resolvedKept} resolved alerts are kept, the newes
   t.equal(kept.at(-1)!.id, `r${n - ALERT_LIMITS.resolvedKept}`, 'the oldest resolutions went first');
 });
 
-t.test('details read as words for known keys and key: value for the rest', async (t) => {
+t.test('details read as words for the documented keys and key: value for the rest', async (t) => {
   t.equal(describeDetail({ count: 2, deaths: 5 }), '2 deaths · deaths counter 5');
   t.equal(describeDetail({ count: 1 }), '1 death');
-  t.equal(describeDetail({ metric: 'mem_mb', value: 2100.5, threshold: 2000 }), 'mem_mb 2100.50 > 2000');
-  t.equal(describeDetail({ distance: 0.25 }), 'moved 0.25');
-  t.match(describeDetail({ last_seen: at(7) }), /^last seen \S/);
+  t.match(describeDetail({ last_received_at: at(7), after_seconds: 300 }), /^last heard \S.* · after 300 s$/);
+  t.equal(describeDetail({ ew: 10.5, ns: -3, kills: 7, after_seconds: 600 }), 'at 10.50, -3 · kills 7 · after 600 s');
   t.equal(
-    describeDetail({ zone: 'Holtburg', tries: 3, where: { ew: 1 } }),
-    'zone: Holtburg · tries: 3 · where: {"ew":1}',
+    describeDetail({ over: { mem_mb: 2100.5, latency_ms: 900 }, thresholds: { mem_mb: 2000 } }),
+    'mem_mb 2100.50 > 2000 · latency_ms 900',
+  );
+  t.equal(describeDetail({ ew: 1 }), 'ew: 1', 'half of a pair reads as key: value');
+  t.equal(
+    describeDetail({ zone: 'Holtburg', tries: 3, where: { ew: 1 }, over: 5 }),
+    'zone: Holtburg · tries: 3 · where: {"ew":1} · over: 5',
   );
   t.equal(describeDetail({}), '');
   t.equal(describeDetail(null), '', 'no detail at all');

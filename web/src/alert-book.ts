@@ -9,6 +9,15 @@ export const ALERT_LIMITS = {
   resolvedKept: 200,
 };
 
+/** Toasts for new alerts (web/src/panels/toasts.ts); here, DOM-free, so the browser test reads them too. */
+export const TOAST_SETTINGS = {
+  shownMs: 8000,
+  /** More new alerts than this in one flush make one summary toast. */
+  separateMax: 3,
+  /** Toasts on screen at once; the oldest goes first. */
+  visibleMax: 4,
+};
+
 export type AlertChange = 'opened' | 'resolved' | 'unchanged';
 
 const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
@@ -85,29 +94,35 @@ const time = (v: unknown) => {
 };
 
 /**
- * The detail of an alert as short text. Known keys read as words (death `count`,
- * `deaths`; offline `last_seen`; idle `distance`, `since`; client `metric`, `value`,
- * `threshold`: docs/alerts.md); any other key shows as `key: value`.
+ * The detail of an alert as short text. The keys docs/alerts.md "Kinds" lists read as
+ * words (death `count`, `deaths`; offline `last_received_at`, `after_seconds`; idle
+ * `ew`, `ns`, `kills`, `after_seconds`; client `over` and `thresholds`); any other key
+ * shows as `key: value`, so a detail the page does not know still shows whole.
  */
 export function describeDetail(detail: Record<string, unknown> | null | undefined): string {
   const d = { ...(detail ?? {}) };
   const parts: string[] = [];
-  const take = (key: string, text: (v: unknown) => string) => {
-    if (!(key in d)) return;
-    parts.push(text(d[key]));
-    delete d[key];
+  const take = (keys: string[], text: (...v: unknown[]) => string) => {
+    if (!keys.every((k) => k in d)) return;
+    parts.push(text(...keys.map((k) => d[k])));
+    for (const k of keys) delete d[k];
   };
-  if ('metric' in d && 'value' in d) {
-    const over = 'threshold' in d ? ` > ${num(d.threshold)}` : '';
-    parts.push(`${String(d.metric)} ${num(d.value)}${over}`);
-    for (const k of ['metric', 'value', 'threshold']) delete d[k];
+  if (isRecord(d.over)) {
+    const limits = isRecord(d.thresholds) ? d.thresholds : {};
+    for (const [metric, value] of Object.entries(d.over))
+      parts.push(`${metric} ${num(value)}${metric in limits ? ` > ${num(limits[metric])}` : ''}`);
+    delete d.over;
+    delete d.thresholds;
   }
-  take('count', (v) => (v === 1 ? '1 death' : `${num(v)} deaths`));
-  take('deaths', (v) => `deaths counter ${num(v)}`);
-  take('last_seen', (v) => `last seen ${time(v)}`);
-  take('distance', (v) => `moved ${num(v)}`);
-  take('since', (v) => `since ${time(v)}`);
+  take(['count'], (v) => (v === 1 ? '1 death' : `${num(v)} deaths`));
+  take(['deaths'], (v) => `deaths counter ${num(v)}`);
+  take(['last_received_at'], (v) => `last heard ${time(v)}`);
+  take(['ew', 'ns'], (ew, ns) => `at ${num(ew)}, ${num(ns)}`);
+  take(['kills'], (v) => `kills ${num(v)}`);
+  take(['after_seconds'], (v) => `after ${num(v)} s`);
   for (const [k, v] of Object.entries(d))
-    parts.push(`${k}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : num(v)}`);
+    parts.push(`${k}: ${isRecord(v) || Array.isArray(v) ? JSON.stringify(v) : num(v)}`);
   return parts.join(' · ');
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

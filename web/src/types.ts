@@ -17,7 +17,13 @@ type RareMessage = Live<Static<typeof RareEvent>>;
 export type ChatEvent = Live<Static<typeof ChatEventSchema>>;
 export type LiveMessage = TelemetryMessage | SpawnMessage | RareMessage | ChatEvent | AlertMessage;
 
-/** An alert from GET /alerts, and on /ws/live with `"type": "alert"` (docs/alerts.md). */
+/**
+ * An alert from GET /alerts, and on /ws/live with `"type": "alert"` (docs/alerts.md).
+ * Written out rather than `Static<typeof Alert>`: src/api/schemas/alerts.ts imports the
+ * query limits (src/api/schemas/queries.ts), whose imports need Node's types, which this
+ * DOM-only project does not load. test/web/alert-logic.unit.test.ts holds both in step:
+ * a change to the schema that this shape misses fails `npm run typecheck`.
+ */
 export interface Alert {
   id: string;
   character_name: string;
@@ -27,7 +33,10 @@ export interface Alert {
   resolved_at: string | null;
   detail: Record<string, unknown>;
 }
-export type AlertsResponse = { alerts: Alert[]; truncated: boolean };
+export interface AlertsResponse {
+  alerts: Alert[];
+  truncated: boolean;
+}
 type AlertMessage = Alert & { type: 'alert' };
 
 export type LiveResponse = Static<typeof Api.LiveResponse>;

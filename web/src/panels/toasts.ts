@@ -4,16 +4,8 @@
 // offline at once) become one summary toast, and at most a few toasts are on screen, so
 // a burst never covers the page or floods a screen reader.
 import type { Alert } from '../types.js';
-import { describeDetail } from '../alert-book.js';
+import { describeDetail, TOAST_SETTINGS } from '../alert-book.js';
 import { el } from './dom.js';
-
-export const TOAST_SETTINGS = {
-  shownMs: 8000,
-  /** More new alerts than this in one flush make one summary toast. */
-  separateMax: 3,
-  /** Toasts on screen at once; the oldest goes first. */
-  visibleMax: 4,
-};
 
 export class Toasts {
   private pending: Alert[] = [];
