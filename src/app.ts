@@ -2,6 +2,7 @@
 // each given only its own options, built from the configuration (src/config.ts).
 // Used by `npm start` (src/run.ts), by tests (in-process) and by the benchmarks.
 import {
+  alertsOptions,
   apiOptions,
   capacityOptions,
   edgeOptions,
@@ -26,6 +27,8 @@ import { startIngest } from './ingest/index.js';
 import type { IngestSeamOptions } from './ingest/seams.js';
 import type { ReplayCommandOptions } from './ingest/replay-command.js';
 import { startApi } from './api/index.js';
+import { startAlerts } from './alerts/index.js';
+import type { RebuildCommandOptions } from './alerts/rebuild-command.js';
 import { startCapacity, type CapacitySeamOptions, type StoreDirs } from './capacity/index.js';
 
 export interface RunningApp {
@@ -99,6 +102,7 @@ async function startRoles(cfg: ResolvedConfig, rt: Runtime, seams: SeamOptions, 
   if (cfg.ROLES.includes('ingest')) started.push(await startIngest(rt, ingestOptions(cfg), seams.ingest));
   if (cfg.ROLES.includes('api')) started.push(await startApi(rt, apiOptions(cfg)));
   if (cfg.ROLES.includes('edge')) started.push(await startEdge(rt, edgeOptions(cfg)));
+  if (cfg.ROLES.includes('alerts')) started.push(await startAlerts(rt, alertsOptions(cfg)));
 }
 
 /**
@@ -118,6 +122,16 @@ async function ensureQuarantineBestEffort(jsm: JetStreamManager, cfg: ResolvedCo
 export function replayCommandOptions(cfg: ResolvedConfig, log: Logger): ReplayCommandOptions {
   return {
     ingest: ingestOptions(cfg),
+    databaseUrl: cfg.DATABASE_URL,
+    migrateOnStart: cfg.MIGRATE_ON_START,
+    connectNats: (name) => connectNats(cfg, name, log),
+  };
+}
+
+/** What `replay --alerts` runs with (src/alerts/rebuild-command.ts). */
+export function alertsRebuildOptions(cfg: ResolvedConfig, log: Logger): RebuildCommandOptions {
+  return {
+    alerts: alertsOptions(cfg),
     databaseUrl: cfg.DATABASE_URL,
     migrateOnStart: cfg.MIGRATE_ON_START,
     connectNats: (name) => connectNats(cfg, name, log),

@@ -10,13 +10,25 @@ import { edgeVars, edgeRenamedVars, pluginSecrets } from './config/edge.js';
 import { ingestVars } from './config/ingest.js';
 import { apiVars } from './config/api.js';
 import { capacityVars } from './config/capacity.js';
+import { alertDeliveryVars, checkAlertDeliveryConfig } from './config/alert-delivery.js';
+import { alertsVars } from './config/alerts.js';
 
 export { edgeOptions } from './config/edge.js';
 export { ingestOptions } from './config/ingest.js';
 export { apiOptions, queryLimitOptions } from './config/api.js';
 export { capacityOptions } from './config/capacity.js';
+export { alertDeliveryOptions } from './config/alert-delivery.js';
+export { alertsOptions } from './config/alerts.js';
 
-export const allVars = { ...sharedVars, ...edgeVars, ...ingestVars, ...apiVars, ...capacityVars } satisfies VarSpecs;
+export const allVars = {
+  ...sharedVars,
+  ...edgeVars,
+  ...ingestVars,
+  ...apiVars,
+  ...capacityVars,
+  ...alertDeliveryVars,
+  ...alertsVars,
+} satisfies VarSpecs;
 
 export type Config = Readonly<ParsedVars<typeof allVars>>;
 
@@ -101,5 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `${cfg.STREAM_DUPLICATE_WINDOW_SECONDS}`,
     );
   }
+  checkAlertDeliveryConfig(cfg);
   return Object.freeze(cfg);
 }

@@ -3,6 +3,7 @@
 //   start (default)       run the roles in ROLES (edge, ingest, api) in this process
 //   migrate               apply pending SQL migrations and exit
 //   replay [--since T]    rebuild the projections from the JetStream log
+//   replay --alerts       rebuild the alert history from the log (docs/alerts.md "Rebuild")
 //   check-config          validate the environment and exit
 //   import-sqlite FILE    import the old app's SQLite file through JetStream (docs/import.md)
 //   quarantine replay     put refused events through today's validators again (docs/operations.md "Quarantine")
@@ -14,7 +15,8 @@ import { createLogger, type Logger } from './shared/logger.js';
 import { startLocalServices } from './localstack/index.js';
 import { migrate } from './shared/migrate.js';
 import { run } from './run.js';
-import { replayCommandOptions } from './app.js';
+import { alertsRebuildOptions, replayCommandOptions } from './app.js';
+import { runAlertsRebuild } from './alerts/rebuild-command.js';
 import { readReplayArgs, runReplay } from './ingest/replay-command.js';
 import { runImportSqlite } from './import/command.js';
 import { runQuarantine } from './quarantine/command.js';
@@ -57,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const resolved = resolveServices(cfg, local ?? {});
+    if (command === 'replay' && replayExit?.alerts)
+      return await runAlertsRebuild(alertsRebuildOptions(resolved, log), log);
     if (command === 'replay') return await runReplay(replayCommandOptions(resolved, log), log, rest);
     return await run(resolved, log, local);
   } finally {

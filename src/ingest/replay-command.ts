@@ -17,13 +17,18 @@ import {
   type OptionValues,
 } from '../shared/command-line.js';
 
-export const REPLAY_USAGE = 'usage: replay [--since TIME] [--truncate]   (TIME: RFC 3339, e.g. 2026-11-25T12:00:00Z)';
+export const REPLAY_USAGE =
+  'usage: replay [--since TIME] [--truncate] | replay --alerts   (TIME: RFC 3339, e.g. 2026-11-25T12:00:00Z)';
 
 const REPLAY_OPTIONS = {
   since: { type: 'string', arg: 'TIME', help: 'Re-apply only the messages stored since TIME (RFC 3339).' },
   truncate: {
     type: 'boolean',
     help: 'Empty the projections first, then rebuild them from the whole stream (not with --since).',
+  },
+  alerts: {
+    type: 'boolean',
+    help: 'Rebuild the alert history from the whole stream instead, marked delivered (docs/alerts.md "Rebuild").',
   },
 } as const satisfies OptionSpecs;
 
@@ -37,6 +42,10 @@ export function parseReplayArgs(args: string[]): ReplayOptions | string {
     throw err;
   }
   const opts: ReplayOptions = {};
+  if (values.alerts) {
+    if (values.truncate || values.since !== undefined) return '--alerts takes no other option';
+    return { alerts: true };
+  }
   if (values.truncate) opts.truncate = true;
   if (values.since !== undefined) {
     const ms = Date.parse(values.since);

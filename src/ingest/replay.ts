@@ -34,6 +34,8 @@ import { batchTotals, writeBatch, type WriteOptions } from './write-batch.js';
 export interface ReplayOptions {
   since?: Date;
   truncate?: boolean;
+  /** `--alerts`: src/main.ts runs the alerts rebuild instead (docs/alerts.md "Rebuild"). */
+  alerts?: true;
 }
 export interface ReplayResult {
   messages: number;

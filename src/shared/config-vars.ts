@@ -2,7 +2,7 @@
 // (src/config/edge.ts, src/config/ingest.ts, src/config/api.ts).
 import { str, int, url, oneOf, list, bool, matching, type ParsedVars, type VarSpecs } from './env-vars.js';
 
-export const ROLES = ['edge', 'ingest', 'api'] as const;
+export const ROLES = ['edge', 'ingest', 'api', 'alerts'] as const;
 
 /**
  * The raw-telemetry retention's default (`raw_telemetry_retention`, sql/100_aggregate_mode.sql)
@@ -51,7 +51,9 @@ export const sharedVars = {
     'Origins (scheme://host[:port], comma-separated) whose pages may call the read API cross-origin; unset: same ' +
       'origin only.',
   ),
-  ROLES: list('Roles this process runs: edge, ingest, api (any combination).', ROLES, [...ROLES]),
+  ROLES: list('Roles this process runs: edge, ingest, api, alerts (any combination; docs/alerts.md).', ROLES, [
+    ...ROLES,
+  ]),
   LOG_LEVEL: oneOf('pino log level.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   DATA_DIR: str('Where the private NATS and PostgreSQL keep their data when no URLs are given.', {
     default: './.data',

@@ -1,7 +1,8 @@
 // Reads of the alerts table and the mute set (docs/api.md "Alerts"), written by the
 // alerts role (src/alerts) and by PUT /alerts/mutes (src/api/alert-routes.ts).
 import type { Queryable } from '../db.js';
-import type { AlertKind, AlertT, MuteT } from '../schemas/alerts.js';
+import type { AlertT, MuteT } from '../schemas/alerts.js';
+import type { AlertKind } from '../../shared/alerts.js';
 import { limited, type Limited } from './rows.js';
 
 export interface AlertFilter {

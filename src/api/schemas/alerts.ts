@@ -4,10 +4,9 @@
 // read here from the `alerts` table (sql/190_alerts.sql).
 import { Type, type Static } from '@sinclair/typebox';
 import type { QueryLimitOptions } from './queries.js';
+import { ALERT_KINDS, type AlertKind } from '../../shared/alerts.js';
 
-export const ALERT_KINDS = ['death', 'offline', 'idle', 'client'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
-export const ALERT_STATES = ['open', 'resolved'] as const;
+const ALERT_STATES = ['open', 'resolved'] as const;
 
 const kindSchema = (description: string) =>
   Type.Unsafe<AlertKind>({ type: 'string', enum: [...ALERT_KINDS], description });
