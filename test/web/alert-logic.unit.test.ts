@@ -3,7 +3,7 @@
 // the bound on resolved alerts kept, and how a detail reads.
 import t from 'tap';
 import type { Static } from '@sinclair/typebox';
-import { AlertBook, ALERT_LIMITS, describeDetail } from '../../web/src/alert-book.js';
+import { AlertBook, ALERT_LIMITS, describeDetail, isOneShot } from '../../web/src/alert-book.js';
 import type { Alert, AlertsResponse } from '../../web/src/types.js';
 import type * as Schemas from '../../src/api/schemas/alerts.js';
 
@@ -29,13 +29,13 @@ t.test('the page reads alerts in the shape the API schema gives them', async (t)
   t.ok(alertInStep && responseInStep, 'checked by the type checker (see the top of this file)');
 });
 
-t.test('a new open alert is "opened" once; a repeat changes nothing', async (t) => {
+t.test('a new open alert is "raised" once; a repeat changes nothing', async (t) => {
   const book = new AlertBook();
-  t.equal(book.apply(alert('a')), 'opened');
+  t.equal(book.apply(alert('a')), 'raised');
   const v = book.version;
   t.equal(book.apply(alert('a')), 'unchanged', 'the same open again (snapshot and live feed)');
   t.equal(book.version, v, 'no redraw for a repeat');
-  t.same([...book.openKinds], [['Ann Lee', ['death']]]);
+  t.same([...book.marks], [['Ann Lee', ['death']]]);
 });
 
 t.test('a resolution closes the alert and unmarks the character; a late open never reopens it', async (t) => {
@@ -51,7 +51,7 @@ t.test('a resolution closes the alert and unmarks the character; a late open nev
     book.resolved().map((a) => a.id),
     ['a'],
   );
-  t.notOk(book.openKinds.has('Ann Lee'), 'Ann Lee no longer marked');
+  t.notOk(book.marks.has('Ann Lee'), 'Ann Lee no longer marked');
   t.equal(book.apply(alert('a', { kind: 'offline' })), 'unchanged', 'an open arriving after its resolution');
   t.same(
     book.open().map((a) => a.id),
@@ -72,12 +72,40 @@ t.test('a snapshot replaces the book; open alerts newest first; kinds per charac
     book.open().map((a) => a.id),
     ['y', 'z', 'x'],
   );
-  t.same(book.openKinds.get('Ann Lee'), ['idle', 'client']);
+  t.same(book.marks.get('Ann Lee'), ['idle', 'client']);
   t.equal(
     book.apply(alert('y', { started_at: at(3), kind: 'idle' })),
     'unchanged',
     'held live copy of a snapshot alert',
   );
+});
+
+t.test('a death (resolved as raised) is news and marks its character for a while', async (t) => {
+  let now = Date.parse(at(1));
+  const book = new AlertBook(() => now);
+  const death = alert('d', { state: 'resolved', started_at: at(0), resolved_at: at(0), detail: { count: 1 } });
+  t.ok(isOneShot(death));
+  t.equal(book.apply(death), 'raised', 'a toast for a new death');
+  t.equal(book.apply(death), 'unchanged', 'once');
+  t.same(book.marks.get('Ann Lee'), ['death'], 'marked');
+  t.same(
+    book.resolved().map((a) => a.id),
+    ['d'],
+    'listed with the resolved ones',
+  );
+  t.equal(
+    book.apply(alert('o', { kind: 'offline', state: 'resolved', started_at: at(0), resolved_at: at(1) })),
+    'resolved',
+    'the resolution of an alert the page never saw open is no news',
+  );
+  const v = book.version;
+  now = Date.parse(at(5));
+  book.expire();
+  t.equal(book.version, v, 'still marked inside the window');
+  now = Date.parse(at(0)) + ALERT_LIMITS.oneShotMarkMs;
+  book.expire();
+  t.notOk(book.marks.has('Ann Lee'), `unmarked ${ALERT_LIMITS.oneShotMarkMs / 60_000} min after the death`);
+  t.ok(book.version > v, 'and redrawn');
 });
 
 t.test('malformed messages are ignored, never thrown on', async (t) => {

@@ -7,6 +7,8 @@ import type { Alert } from './types.js';
 export const ALERT_LIMITS = {
   /** Resolved alerts kept (the newest resolutions); open ones are all kept. */
   resolvedKept: 200,
+  /** A one-shot alert (a death, resolved as it is raised) marks its character this long after it started. */
+  oneShotMarkMs: 10 * 60_000,
 };
 
 /** Toasts for new alerts (web/src/panels/toasts.ts); here, DOM-free, so the browser test reads them too. */
@@ -18,20 +20,30 @@ export const TOAST_SETTINGS = {
   visibleMax: 4,
 };
 
-export type AlertChange = 'opened' | 'resolved' | 'unchanged';
+/** `raised`: news a toast announces (a new open alert, or a new one-shot one); `resolved`: anything else stored. */
+export type AlertChange = 'raised' | 'resolved' | 'unchanged';
 
 const ms = (iso: string | null | undefined) => (iso ? Date.parse(iso) : NaN);
 /** Newest start first. */
 const byStart = (a: Alert, b: Alert) => ms(b.started_at) - ms(a.started_at);
 /** Newest resolution first. */
 const byResolution = (a: Alert, b: Alert) => ms(b.resolved_at) - ms(a.resolved_at);
+/** Resolved as it was raised: a death (docs/alerts.md "Kinds"). */
+export const isOneShot = (a: Alert) => a.resolved_at !== null && ms(a.resolved_at) === ms(a.started_at);
 
 export class AlertBook {
   private readonly byId = new Map<string, Alert>();
+  /** When the next one-shot mark runs out. */
+  private marksUntil = Infinity;
   /** Bumped on every change: views compare it to redraw only when something changed. */
   version = 0;
-  /** Open alert kinds per character (the Players list and the map mark these). */
-  openKinds: ReadonlyMap<string, readonly Alert['kind'][]> = new Map();
+  /**
+   * Alert kinds per character that the Players list and the map mark: its open alerts,
+   * and its one-shot alerts (deaths) of the last ALERT_LIMITS.oneShotMarkMs.
+   */
+  marks: ReadonlyMap<string, readonly Alert['kind'][]> = new Map();
+
+  constructor(private readonly clock: () => number = Date.now) {}
 
   /** A fresh snapshot replaces what the book held. */
   replace(alerts: readonly Alert[]): void {
@@ -41,9 +53,9 @@ export class AlertBook {
   }
 
   /**
-   * One alert from the live feed. `opened` only for an alert the book did not know,
-   * which is what a toast announces; a resolution never reopens, and a late open of a
-   * resolved alert is ignored.
+   * One alert from the live feed. A repeat changes nothing, a resolution never reopens
+   * and a late open of a resolved alert is ignored; `raised` for an open or one-shot
+   * alert the book did not know.
    */
   apply(a: Alert): AlertChange {
     if (!valid(a)) return 'unchanged';
@@ -51,7 +63,12 @@ export class AlertBook {
     if (known?.state === 'resolved' || (known && a.state === 'open')) return 'unchanged';
     this.byId.set(a.id, a);
     this.changed();
-    return a.state === 'open' ? 'opened' : 'resolved';
+    return !known && (a.state === 'open' || isOneShot(a)) ? 'raised' : 'resolved';
+  }
+
+  /** Drops one-shot marks that ran out (called every few seconds). */
+  expire(): void {
+    if (this.clock() >= this.marksUntil) this.changed();
   }
 
   /** Open alerts, newest first. */
@@ -67,13 +84,18 @@ export class AlertBook {
   private changed(): void {
     const resolved = this.resolved();
     for (const old of resolved.slice(ALERT_LIMITS.resolvedKept)) this.byId.delete(old.id);
-    const kinds = new Map<string, Alert['kind'][]>();
-    for (const a of this.open()) {
-      const list = kinds.get(a.character_name) ?? [];
+    const now = this.clock();
+    const marks = new Map<string, Alert['kind'][]>();
+    this.marksUntil = Infinity;
+    for (const a of this.open().concat(resolved.filter(isOneShot))) {
+      const until = a.state === 'open' ? Infinity : ms(a.started_at) + ALERT_LIMITS.oneShotMarkMs;
+      if (until <= now) continue;
+      this.marksUntil = Math.min(this.marksUntil, until);
+      const list = marks.get(a.character_name) ?? [];
       if (!list.includes(a.kind)) list.push(a.kind);
-      kinds.set(a.character_name, list);
+      marks.set(a.character_name, list);
     }
-    this.openKinds = kinds;
+    this.marks = marks;
     this.version++;
   }
 }

@@ -235,7 +235,7 @@ function frame(): void {
         trailSeconds: state.trail,
         staleMs: SETTINGS.liveWindowMs,
         selected: character.character,
-        alerting: alerts.book.openKinds,
+        alerting: alerts.book.marks,
         heat: heat.data,
       },
       now,

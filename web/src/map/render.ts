@@ -17,7 +17,7 @@ export interface RenderOptions {
   /** Players not heard from for this long are drawn as stale (hollow, grey). */
   staleMs: number;
   selected?: string;
-  /** Characters with open alerts: ringed in ALERT_COLOR (docs/web.md: Alerts). */
+  /** Characters with open alerts or a recent death: ringed in ALERT_COLOR (docs/web.md: Alerts). */
   alerting?: ReadonlyMap<string, unknown>;
   heat?: { cell: number; cells: HeatCell[]; max: number };
 }

@@ -3,7 +3,7 @@
 // also shows briefly in a toast. Renders at most once per second and only when the book
 // changed (or every few seconds, so "ago" ages), like the other lists.
 import { api } from '../api.js';
-import { AlertBook, describeDetail } from '../alert-book.js';
+import { AlertBook, ALERT_LIMITS, describeDetail, isOneShot } from '../alert-book.js';
 import type { Alert } from '../types.js';
 import { el, byId, ago } from './dom.js';
 import { Toasts } from './toasts.js';
@@ -41,14 +41,15 @@ export class AlertsPanel {
     }
   }
 
-  /** A live `alert` message: a new open alert is announced in a toast. */
+  /** A live `alert` message: a new alert (open, or a death) is announced in a toast. */
   apply(a: Alert): void {
-    if (this.book.apply(a) === 'opened') this.toasts.add(a);
+    if (this.book.apply(a) === 'raised') this.toasts.add(a);
   }
 
   render(now = Date.now()): void {
     this.toasts.flush();
     const tick = Math.floor(now / 5000);
+    if (tick !== this.seen.tick) this.book.expire();
     if (this.seen.version === this.book.version && this.seen.tick === tick) return;
     this.seen = { version: this.book.version, tick };
     const open = this.book.open(),
@@ -62,10 +63,14 @@ export class AlertsPanel {
 
   private row(a: Alert, now: number): HTMLLIElement {
     const started = Date.parse(a.started_at);
+    const at = ` · ${new Date(started).toLocaleTimeString()}`;
     const when =
       a.state === 'open'
         ? ` · since ${ago(started, now)}`
-        : ` · ${new Date(started).toLocaleTimeString()}, resolved ${ago(Date.parse(a.resolved_at ?? ''), now)}`;
+        : isOneShot(a)
+          ? `${at} (${ago(started, now)})`
+          : `${at}, resolved ${ago(Date.parse(a.resolved_at ?? ''), now)}`;
+    const marking = a.state === 'open' || (isOneShot(a) && now - started < ALERT_LIMITS.oneShotMarkMs);
     const detail = describeDetail(a.detail);
     const details = `${detail ? ` · ${detail}` : ''}${when}`;
     const b = el(
@@ -73,7 +78,8 @@ export class AlertsPanel {
       {
         type: 'button',
         'data-alert': a.id,
-        class: a.state === 'open' ? 'alert-row' : 'alert-row resolved',
+        // Red while it marks the character (open, or a death of the last minutes), grey after.
+        class: marking ? 'alert-row' : 'alert-row resolved',
         title: `${a.kind} alert: ${a.character_name}${details}`,
       },
       el('span', { class: `kind-tag kind-${a.kind}` }, a.kind),

@@ -11,10 +11,10 @@ export const LIST_ROWS = 200;
 const KNOWN_ROWS = 20;
 const KNOWN_DEBOUNCE_MS = 300;
 
-/** What the Players list marks: characters with open alerts (AlertBook). */
+/** What the Players list marks: characters with open alerts or a recent death (AlertBook.marks). */
 export interface AlertMarks {
   readonly version: number;
-  readonly openKinds: ReadonlyMap<string, readonly Alert['kind'][]>;
+  readonly marks: ReadonlyMap<string, readonly Alert['kind'][]>;
 }
 
 export interface ListActions {
@@ -41,7 +41,7 @@ export class Lists {
     private readonly store: Store,
     private readonly actions: ListActions,
     private readonly staleMs: number,
-    private readonly alerts: AlertMarks = { version: 0, openKinds: new Map() },
+    private readonly alerts: AlertMarks = { version: 0, marks: new Map() },
   ) {
     for (const i of Object.values(this.inputs)) i.addEventListener('input', () => this.render(true));
     this.inputs.player.addEventListener('input', () => {
@@ -110,7 +110,7 @@ export class Lists {
     const items = rows.slice(0, LIST_ROWS).map((p) => {
       const stale = now - p.seenMs > this.staleMs;
       const details = ` · ${ago(p.seenMs, now)} · ${fmt(p.ew)}, ${fmt(p.ns)} · kills ${fmt(p.latest.kills)} · ${fmt(p.latest.latency_ms)} ms`;
-      const alerting = this.alerts.openKinds.get(p.name) ?? [];
+      const alerting = this.alerts.marks.get(p.name) ?? [];
       const b = row(
         {
           'aria-pressed': String(p.name === this.seen.selected),
