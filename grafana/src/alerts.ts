@@ -11,7 +11,8 @@ const OVERLAPS = `started_at <= $__timeTo() and (resolved_at is null or resolved
 // comma in a character name becomes a space.
 export const ALERT_ANNOTATIONS = `select started_at as "time",
     coalesce(resolved_at, greatest(started_at, now())) as timeend,
-    format('%s alert: %s%s %s', kind, character_name, case when resolved_at is null then ' (open)' else '' end, detail::text) as text,
+    format('%s alert: %s%s %s', kind, character_name,
+      case when resolved_at is null then ' (open)' else '' end, detail::text) as text,
     concat_ws(',', kind, replace(character_name, ',', ' ')) as tags
   from alerts
   where ${OVERLAPS} and character_name in ($character)
@@ -23,7 +24,8 @@ export const OPEN_ALERTS = `select character_name, kind, started_at,
     extract(epoch from least(now(), $__timeTo()::timestamptz) - started_at)::float8 as open_for,
     detail::text as detail
   from alerts
-  where started_at <= $__timeTo() and (resolved_at is null or resolved_at > $__timeTo()) and character_name in ($character)
+  where started_at <= $__timeTo() and (resolved_at is null or resolved_at > $__timeTo())
+    and character_name in ($character)
   order by started_at desc
   limit 1000`;
 
