@@ -1,7 +1,7 @@
 // Prometheus metrics of the alerts role (docs/alerts.md "Health and metrics"), and the
 // state its /health check shows.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { ALERT_KINDS, type AlertKind } from '../shared/alerts.js';
+import { ALL_ALERT_KINDS, type AlertKind } from '../shared/alerts.js';
 import type { AlertChange } from './types.js';
 
 export interface AlertsMetrics {
@@ -43,7 +43,7 @@ export function createAlertsMetrics(registry: Registry): AlertsMetrics {
       registers,
     }),
   };
-  for (const kind of ALERT_KINDS) {
+  for (const kind of ALL_ALERT_KINDS) {
     m.open.set({ kind }, 0);
     m.raised.inc({ kind }, 0);
   }
@@ -60,7 +60,7 @@ export function countChanges(m: AlertsMetrics, changes: readonly AlertChange[]):
 }
 
 export function setOpenCounts(m: AlertsMetrics, counts: Readonly<Record<AlertKind, number>>): void {
-  for (const kind of ALERT_KINDS) m.open.set({ kind }, counts[kind]);
+  for (const kind of ALL_ALERT_KINDS) m.open.set({ kind }, counts[kind]);
 }
 
 /** What /health `alerts` shows (docs/alerts.md "Health and metrics"). */

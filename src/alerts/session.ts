@@ -15,7 +15,7 @@ import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from 
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../shared/logger.js';
 import { alertSubjectFor } from '../shared/subjects.js';
-import { ALERT_KINDS, type AlertJson, type AlertKind } from '../shared/alerts.js';
+import { ALL_ALERT_KINDS, type AlertJson, type AlertKind } from '../shared/alerts.js';
 import { Evaluator } from './evaluate.js';
 import { samplesOf } from './decode.js';
 import { anyPattern, muteTest } from './mutes.js';
@@ -119,7 +119,7 @@ export class LeaderSession {
     for (const [name, st] of cp.states) {
       this.evaluator.load(name, st);
       this.clock = Math.max(this.clock, st.lastReceivedAt);
-      for (const k of ALERT_KINDS) if (st.open[k] && !st.open[k].muted) open[k]++;
+      for (const k of ALL_ALERT_KINDS) if (st.open[k] && !st.open[k].muted) open[k]++;
     }
     setOpenCounts(this.d.metrics, open);
     this.report();

@@ -2,7 +2,7 @@
 // the composition root builds from them: no module of src/alerts/ sees a variable name.
 import { int, list, num, optionalInt, str, type ParsedVars, type VarSpecs } from '../shared/env-vars.js';
 import type { SharedConfig } from '../shared/config-vars.js';
-import { ALERT_KINDS } from '../shared/alerts.js';
+import { ALL_ALERT_KINDS } from '../shared/alerts.js';
 import type { AlertsOptions } from '../alerts/index.js';
 import { alertDeliveryOptions, type alertDeliveryVars } from './alert-delivery.js';
 
@@ -11,8 +11,8 @@ const DAY_S = 86400;
 export const alertsVars = {
   ALERT_KINDS: list(
     'Alert kinds the alerts role evaluates (docs/alerts.md "Kinds"); leave one out to turn it off.',
-    ALERT_KINDS,
-    [...ALERT_KINDS],
+    ALL_ALERT_KINDS,
+    [...ALL_ALERT_KINDS],
   ),
   ALERT_GRACE_SECONDS: int(
     'Deaths inside this many seconds of the first are one `death` alert; `client` metrics must stay over (or back ' +

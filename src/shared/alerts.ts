@@ -1,7 +1,7 @@
 // The alert vocabulary the alerts role (src/alerts) writes and the API and the edge pass
 // on (docs/alerts.md; the JSON schema is `Alert` in src/api/schemas/alerts.ts).
-export const ALERT_KINDS = ['death', 'offline', 'idle', 'client'] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+export const ALL_ALERT_KINDS = ['death', 'offline', 'idle', 'client'] as const;
+export type AlertKind = (typeof ALL_ALERT_KINDS)[number];
 
 /** One alert as GET /alerts lists it; the live message adds `"type":"alert"`. */
 export interface AlertJson {

@@ -7,7 +7,7 @@ t.test('defaults', async (t) => {
   const cfg = loadConfig({});
   t.equal(cfg.PORT, 8765);
   t.equal(cfg.HOST, '127.0.0.1');
-  t.same(cfg.ROLES, ['edge', 'ingest', 'api']);
+  t.same(cfg.ROLES, ['edge', 'ingest', 'api', 'alerts']);
   t.ok(Object.isFrozen(cfg));
 });
 
@@ -20,7 +20,7 @@ t.test('bad values are rejected with one line naming the variable', async (t) =>
       /^DATABASE_URL must be a URL starting with postgres:\/\/ or postgresql:\/\/, got <hidden>$/,
     ],
     [{ NATS_URL: 'localhost:4222' }, /^NATS_URL must be a URL starting with nats:\/\//],
-    [{ ROLES: 'edge,web' }, /^ROLES must be a comma-separated list of edge, ingest, api, got "edge,web"$/],
+    [{ ROLES: 'edge,web' }, /^ROLES must be a comma-separated list of edge, ingest, api, alerts, got "edge,web"$/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/],
     [{ MIGRATE_ON_START: 'maybe' }, /^MIGRATE_ON_START must be true or false/],
     [{ PLUGIN_SECRET: 'short' }, /^PLUGIN_SECRET must be a string of at least 8 characters, got <hidden>$/],

@@ -6,7 +6,15 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { allVars, apiOptions, edgeOptions, ingestOptions, loadConfig, resolveServices } from '../../src/config.js';
+import {
+  alertsOptions,
+  allVars,
+  apiOptions,
+  edgeOptions,
+  ingestOptions,
+  loadConfig,
+  resolveServices,
+} from '../../src/config.js';
 import { SRC, tsFiles } from '../helpers/source-files.js';
 
 /**
@@ -23,7 +31,7 @@ function importedFolders(file: string): string[] {
   });
 }
 
-const ROLES = ['edge', 'ingest', 'api'];
+const ROLES = ['edge', 'ingest', 'api', 'alerts'];
 // schemas/ is the wire format every part shares; nothing else outside src/ is imported.
 const SCHEMAS = 'schemas/';
 
@@ -121,6 +129,7 @@ t.test("each role's options are camelCase; only the API is given a database URL,
     ['edge', edgeOptions(cfg)],
     ['ingest', ingestOptions(cfg)],
     ['api', apiOptions(cfg)],
+    ['alerts', alertsOptions(cfg)],
   ] as const) {
     const keys = keysDeep(given);
     t.not(keys.length, 0, `${role} has options`);

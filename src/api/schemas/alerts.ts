@@ -4,12 +4,12 @@
 // read here from the `alerts` table (sql/190_alerts.sql).
 import { Type, type Static } from '@sinclair/typebox';
 import type { QueryLimitOptions } from './queries.js';
-import { ALERT_KINDS, type AlertKind } from '../../shared/alerts.js';
+import { ALL_ALERT_KINDS, type AlertKind } from '../../shared/alerts.js';
 
 const ALERT_STATES = ['open', 'resolved'] as const;
 
 const kindSchema = (description: string) =>
-  Type.Unsafe<AlertKind>({ type: 'string', enum: [...ALERT_KINDS], description });
+  Type.Unsafe<AlertKind>({ type: 'string', enum: [...ALL_ALERT_KINDS], description });
 
 export const Alert = Type.Object(
   {
@@ -97,7 +97,7 @@ export const Mute = Type.Object(
     kinds: Type.Optional(
       Type.Array(kindSchema('A kind to mute.'), {
         uniqueItems: true,
-        maxItems: ALERT_KINDS.length,
+        maxItems: ALL_ALERT_KINDS.length,
         description: 'Kinds muted for those characters; empty or absent: every kind.',
       }),
     ),
