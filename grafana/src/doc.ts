@@ -52,6 +52,13 @@ export function dashboardsDoc(list: Array<[file: string, d: Dashboard]>): string
         .join('<br>');
       out.push(`| ${cell(p.title)} | ${p.type} | ${q} |`);
     }
+    for (const a of d.annotations.list)
+      out.push(
+        '',
+        `Annotations \`${a.name}\`: SQL over ${relationsRead(a.target.rawSql)
+          .map((r) => `\`${r}\``)
+          .join(', ')}, a line or region per row (\`time\`, \`timeend\`, \`text\`, \`tags\`) on every time series.`,
+      );
     out.push('');
   }
   return out.join('\n');

@@ -23,7 +23,8 @@ export const PROMETHEUS: DatasourceRef = { type: 'prometheus', uid: PROMETHEUS_U
 export type SqlShape =
   | { kind: 'time_series' } // `time` timestamps ascending, numeric values, optional text labels
   | { kind: 'table'; columns: string[] } // these named columns
-  | { kind: 'xy'; x: string; y: string; size: string }; // numeric x, y and count fields, no time
+  | { kind: 'xy'; x: string; y: string; size: string } // numeric x, y and count fields, no time
+  | { kind: 'annotation' }; // `time` (and optional `timeend`) timestamps, a text `text`, optional text `tags`
 
 export interface SqlTarget {
   refId: string;
@@ -44,6 +45,20 @@ export interface PromTarget {
   editorMode: 'code';
 }
 export type Target = SqlTarget | PromTarget;
+
+/**
+ * An annotation query on the PostgreSQL datasource: rows with `time`, optional
+ * `timeend` (a region), `text` and `tags` (comma-separated); Grafana maps the fields by
+ * name, case-insensitively (public/app/features/annotations/standardAnnotationSupport.ts).
+ */
+export interface SqlAnnotation {
+  name: string;
+  datasource: DatasourceRef;
+  enable: true;
+  hide: false;
+  iconColor: string;
+  target: SqlTarget;
+}
 
 export interface Panel {
   id: number;
@@ -92,7 +107,7 @@ export interface Dashboard {
   refresh: string;
   time: { from: string; to: string };
   templating: { list: Variable[] };
-  annotations: { list: unknown[] };
+  annotations: { list: SqlAnnotation[] };
   links: unknown[];
   panels: Panel[];
 }
@@ -111,6 +126,7 @@ export function dashboard(
     'timezone' | 'schemaVersion' | 'version' | 'editable' | 'graphTooltip' | 'annotations' | 'links' | 'panels'
   >,
   panels: PanelInput[],
+  annotations: SqlAnnotation[] = [],
 ): Dashboard {
   let x = 0,
     y = 0,
@@ -144,7 +160,7 @@ export function dashboard(
     version: 1,
     editable: false,
     graphTooltip: 1,
-    annotations: { list: [] },
+    annotations: { list: annotations },
     links: [],
     panels: laid,
   };
@@ -171,6 +187,18 @@ export function sql(
 
 export function prom(expr: string, legendFormat = '__auto'): (i: number) => PromTarget {
   return (i) => ({ refId: ref(i), datasource: PROMETHEUS, expr, legendFormat, range: true, editorMode: 'code' });
+}
+
+/** An annotation query over the PostgreSQL datasource (its SQL is checked like a panel's, shape `annotation`). */
+export function sqlAnnotation(name: string, iconColor: string, rawSql: string): SqlAnnotation {
+  return {
+    name,
+    datasource: POSTGRES,
+    enable: true,
+    hide: false,
+    iconColor,
+    target: { ...sql(rawSql, { kind: 'annotation' })(0), refId: 'Anno' },
+  };
 }
 
 export const targets = (...t: Array<(i: number) => Target>) => t.map((f, i) => f(i));

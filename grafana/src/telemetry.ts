@@ -3,6 +3,7 @@
 // per player, and hypertable metrics. Relations: sql/001_core.sql, sql/110_telemetry_aggregates.sql.
 import { dashboard, sql, targets, sqlVariable, timeSeriesField, type Dashboard } from './model.js';
 import { COMMUNITY, noteRow } from './license.js';
+import { alertAnnotation, openAlertsPanel } from './alerts.js';
 
 /** Filters rows to the selected characters; "All" expands to the column itself (see CHARACTER_ALL). */
 const byCharacter = 'character_name in ($character)';
@@ -153,7 +154,7 @@ export function telemetryDashboard(): Dashboard {
       uid: 'tracker-telemetry',
       title: 'Telemetry performance',
       description:
-        'Game-client performance and progress from the telemetry aggregates (sql/110_telemetry_aggregates.sql), the newest snapshot per player, and TimescaleDB hypertable metrics. Panels marked "community" need the TimescaleDB community license and show a note row on the Apache-only build.',
+        'Game-client performance and progress from the telemetry aggregates (sql/110_telemetry_aggregates.sql), the newest snapshot per player, alerts (annotations and the open ones, sql/190_alerts.sql), and TimescaleDB hypertable metrics. Panels marked "community" need the TimescaleDB community license and show a note row on the Apache-only build.',
       tags: ['telemetry-tracker', 'timescaledb'],
       refresh: '30s',
       time: { from: 'now-6h', to: 'now' },
@@ -196,6 +197,7 @@ export function telemetryDashboard(): Dashboard {
           }),
         ),
       },
+      openAlertsPanel(),
       {
         type: 'table',
         title: 'Hypertables: rows, size, chunks',
@@ -273,5 +275,6 @@ export function telemetryDashboard(): Dashboard {
         ),
       },
     ],
+    [alertAnnotation()],
   );
 }

@@ -70,6 +70,10 @@ t.test('uids, titles, no placeholders, every reference provisioned', async (t) =
       for (const q of p.targets) refs.push({ where: `panel ${p.title} ${q.refId}`, ref: q.datasource });
     }
     for (const v of d.templating.list) if (v.datasource) refs.push({ where: `variable ${v.name}`, ref: v.datasource });
+    for (const a of d.annotations.list) {
+      refs.push({ where: `annotation ${a.name}`, ref: a.datasource });
+      refs.push({ where: `annotation ${a.name} target`, ref: a.target.datasource });
+    }
     for (const { where, ref } of refs) {
       t.ok(ref && typeof ref === 'object', `${f} ${where}: datasource is an object reference`);
       t.equal(provisioned.get(ref.uid), ref.type, `${f} ${where}: ${ref.uid} is provisioned with type ${ref.type}`);
@@ -109,6 +113,27 @@ t.test('every SQL panel follows the time picker and the variables, in expandable
         t.notMatch(s, /\$__timeGroup\([^)]*\),/, `${what}: no "$__timeGroup(…)," (Grafana would add AS "time" there)`);
       }
   }
+});
+
+t.test('annotation queries follow the time picker and the variables, in expandable form', async (t) => {
+  const telemetry = generated['telemetry-performance.json'];
+  t.same(
+    telemetry.annotations.list.map((a) => a.name),
+    ['Alerts'],
+    'the telemetry dashboard annotates alerts',
+  );
+  for (const d of Object.values(generated))
+    for (const a of d.annotations.list) {
+      const s = a.target.rawSql;
+      t.equal(a.target.format, 'table', `${a.name}: a table frame (Grafana maps time, timeend, text, tags by name)`);
+      t.match(s, /\$__timeFrom\(\)/, `${a.name}: follows the time range`);
+      t.ok(
+        d.templating.list.some((v) => s.includes(`$${v.name}`)),
+        `${a.name}: uses a template variable`,
+      );
+      t.notMatch(s, /--|\/\*/, `${a.name}: no SQL comments`);
+      for (const m of s.matchAll(/\$__\w+\(([^)]*)\)/g)) t.notMatch(m[1], /\(/, `${a.name}: macro argument has no "("`);
+    }
 });
 
 t.test('spatial panels: XY chart v2 options mapping ew, ns and count', async (t) => {

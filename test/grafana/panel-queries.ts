@@ -3,7 +3,7 @@
 // sent to a database; and checks that the result has the columns its panel needs.
 import { expandMacros, type TimeRange } from './macros.js';
 import { substituteVariables, type BoundVariable, type Selection } from './variables.js';
-import type { Dashboard, SqlTarget, SqlShape, Panel } from '../../grafana/src/model.js';
+import type { Dashboard, SqlTarget, SqlShape, Panel, SqlAnnotation } from '../../grafana/src/model.js';
 
 export interface Field {
   name: string;
@@ -28,6 +28,21 @@ export interface QueryRun {
   result: Result;
 }
 
+function bindVariables(
+  d: Dashboard,
+  selected: Record<string, Selection>,
+  options: Record<string, string[]>,
+): Record<string, BoundVariable> {
+  const bound: Record<string, BoundVariable> = {};
+  for (const v of d.templating.list)
+    bound[v.name] = {
+      variable: v,
+      options: options[v.name] ?? [],
+      selected: selected[v.name] ?? (v.current.value as Selection),
+    };
+  return bound;
+}
+
 /** Every SQL target of a dashboard, substituted, expanded and run. */
 export async function runDashboard(
   db: Db,
@@ -37,13 +52,7 @@ export async function runDashboard(
   selected: Record<string, Selection>,
   options: Record<string, string[]>,
 ): Promise<QueryRun[]> {
-  const bound: Record<string, BoundVariable> = {};
-  for (const v of d.templating.list)
-    bound[v.name] = {
-      variable: v,
-      options: options[v.name] ?? [],
-      selected: selected[v.name] ?? (v.current.value as Selection),
-    };
+  const bound = bindVariables(d, selected, options);
   const runs: QueryRun[] = [];
   for (const panel of d.panels)
     for (const target of panel.targets) {
@@ -55,6 +64,35 @@ export async function runDashboard(
         throw new Error(`${d.title} / ${panel.title}: ${(err as Error).message}\n${sql}`);
       }
     }
+  return runs;
+}
+
+export interface AnnotationRun {
+  annotation: SqlAnnotation;
+  sql: string;
+  result: Result;
+}
+
+/** Every annotation query of a dashboard, substituted, expanded and run as Grafana runs them. */
+export async function runAnnotations(
+  db: Db,
+  d: Dashboard,
+  range: TimeRange,
+  selected: Record<string, Selection>,
+  options: Record<string, string[]>,
+): Promise<AnnotationRun[]> {
+  const bound = bindVariables(d, selected, options);
+  const runs: AnnotationRun[] = [];
+  for (const annotation of d.annotations.list) {
+    const text = substituteVariables(annotation.target.rawSql, bound);
+    // Grafana sends an annotation query with the dashboard's range and no panel interval.
+    const sql = expandMacros(text, { range, intervalMs: 60_000, timescaledb: true }).sql;
+    try {
+      runs.push({ annotation, sql, result: await db.query(sql) });
+    } catch (err) {
+      throw new Error(`${d.title} / annotations ${annotation.name}: ${(err as Error).message}\n${sql}`);
+    }
+  }
   return runs;
 }
 
@@ -80,6 +118,13 @@ export function shapeProblems(shape: SqlShape, r: Result): string[] {
     // Grafana turns long frames (time, label, value) into series; it refuses rows not sorted by time.
     const times = r.rows.map((row) => new Date(row.time as string | Date).getTime());
     if (times.some((x, i) => i > 0 && x < times[i - 1])) problems.push('rows are not sorted by time');
+  } else if (shape.kind === 'annotation') {
+    for (const c of ['time', 'timeend'])
+      if (type(c) !== undefined && !TIME.has(type(c)!)) problems.push(`${c} is not a timestamp column`);
+    if (type('time') === undefined) problems.push('no "time" column');
+    for (const c of ['text', 'tags'])
+      if (type(c) !== undefined && !TEXT.has(type(c)!)) problems.push(`${c} is not a text column`);
+    if (type('text') === undefined) problems.push('no "text" column');
   } else if (shape.kind === 'table') {
     for (const c of shape.columns) if (type(c) === undefined) problems.push(`no column ${c}`);
   } else {

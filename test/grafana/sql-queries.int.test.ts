@@ -22,7 +22,8 @@ import { CELL_SIZES } from '../../grafana/src/events.js';
 import type { Dashboard, SqlTarget } from '../../grafana/src/model.js';
 import { uniqueName } from '../helpers/stack.js';
 import { expandMacros } from './macros.js';
-import { runDashboard, shapeProblems, type Db, type QueryRun } from './panel-queries.js';
+import { runDashboard, runAnnotations, shapeProblems, type Db, type QueryRun } from './panel-queries.js';
+import { alertRows, insertAlerts, checkAlerts } from './alert-rows.js';
 import { sendThroughPipeline, CHARACTERS, MOBS, ITEMS, type SentEvent } from './pipeline-data.js';
 
 const MIN = 60_000,
@@ -30,6 +31,9 @@ const MIN = 60_000,
   DAY = 86_400_000;
 const data = await sendThroughPipeline();
 t.teardown(() => data.stop());
+// Alerts as the alerts role stores them (sql/190_alerts.sql); the table held none before.
+const alerts = alertRows(data.now);
+await insertAlerts(data.app.rt.pool, alerts);
 
 // ---- apache: the read-only Grafana role on the pipeline's database ------------------
 const url = new URL(data.cfg.DATABASE_URL!);
@@ -74,7 +78,7 @@ const lite = await PGlite.create({ extensions: { timescaledb } });
 t.teardown(() => lite.close());
 for (const m of loadMigrations())
   await lite.exec(m.sql.startsWith('-- migrate:no-transaction') ? m.sql : `begin;\n${m.sql}\ncommit;`);
-for (const table of ['telemetry', 'spawn_events', 'rare_events', 'player_latest']) {
+for (const table of ['telemetry', 'spawn_events', 'rare_events', 'player_latest', 'alerts']) {
   const { rows } = await data.app.rt.pool.query(`select coalesce(json_agg(t), '[]') as j from ${table} t`);
   await lite.query(`insert into ${table} select * from jsonb_populate_recordset(null::${table}, $1::jsonb)`, [
     JSON.stringify(rows[0].j),
@@ -175,6 +179,14 @@ for (const [mode, db] of Object.entries(modes)) {
               checkCommunityNote(t, mode, run, what);
             }
             if (d.uid === 'tracker-telemetry') checkTelemetry(t, runs, from, to, range, pick.character);
+            const annotations = await runAnnotations(db, d, { from, to }, pick, await variableOptions(db, d));
+            for (const a of annotations)
+              t.same(
+                shapeProblems(a.annotation.target.shape, a.result),
+                [],
+                `${d.title} / annotations ${a.annotation.name}: columns fit`,
+              );
+            if (d.uid === 'tracker-telemetry') checkAlerts(t, alerts, runs, annotations, from, to, pick.character);
             if (d.uid === 'tracker-telemetry') await checkOneLevelRead(t, db, runs);
             if (d.uid === 'tracker-telemetry' && mode === 'community') checkCommunityPanels(t, runs, range);
             if (d.uid === 'tracker-spawns')

@@ -2,6 +2,7 @@
 // answer throws with the API's error message.
 import { authHeaders } from './read-token.js';
 import type {
+  AlertsResponse,
   CharactersResponse,
   HeatmapResponse,
   HistoryResponse,
@@ -32,6 +33,12 @@ export const api = {
   characters: (q: string, limit: number) => getJson<CharactersResponse>('/characters', { q, limit }),
   history: (character: string, fromMs: number, toMs: number) =>
     getJson<HistoryResponse>('/history', { character, from: iso(fromMs), to: iso(toMs) }),
+  alerts: (q: { state: 'open' | 'resolved'; from?: number; limit: number }) =>
+    getJson<AlertsResponse>('/alerts', {
+      state: q.state,
+      from: q.from === undefined ? undefined : iso(q.from),
+      limit: q.limit,
+    }),
   heatmap: (kind: 'spawns' | 'rares', fromMs: number, toMs: number, cell: number) =>
     getJson<HeatmapResponse>(`/${kind}/heatmap`, { from: iso(fromMs), to: iso(toMs), cell }),
 };

@@ -11,6 +11,7 @@ import { HeatLayer } from './map/heat-layer.js';
 import { Lists } from './panels/lists.js';
 import { ChatPanel } from './panels/chat.js';
 import { CharacterPanel } from './panels/character.js';
+import { AlertsPanel } from './panels/alerts.js';
 import { byId } from './panels/dom.js';
 import { readUrlState, writeUrlState, HEAT_RANGES, type HeatRange } from './url-state.js';
 import type { LiveMessage } from './types.js';
@@ -64,6 +65,7 @@ const selectPlayer = (name: string) => {
     view.centerOn(p.ew, p.ns);
   }
 };
+const alerts = new AlertsPanel(selectPlayer);
 const lists = new Lists(
   store,
   {
@@ -74,6 +76,7 @@ const lists = new Lists(
     },
   },
   SETTINGS.liveWindowMs,
+  alerts.book,
 );
 const chat = new ChatPanel(store);
 store.onTelemetry = (t) => character.onTelemetry(t);
@@ -139,6 +142,7 @@ async function loadSnapshot(): Promise<void> {
     api.trails(state.trail),
     api.spawns(since, SETTINGS.markersLimit),
     api.rares(since, SETTINGS.markersLimit),
+    alerts.load(),
   ]);
   store.reset();
   for (const p of live.players) store.applyTelemetry(p);
@@ -165,6 +169,9 @@ function onMessage(m: LiveMessage): void {
     case 'chat':
       store.addChat(m);
       break;
+    case 'alert':
+      alerts.apply(m);
+      break;
   }
 }
 
@@ -181,7 +188,9 @@ function showState(s: ConnectionState): void {
           : `Live feed: disconnected (${s.reason}); retrying in ${Math.max(0, Math.round((s.retryAt - Date.now()) / 1000))} s`;
 }
 
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/live?coalesce_ms=${SETTINGS.coalesceMs}${tokenQuery()}`;
+/** The event types plus alert opens and resolves (docs/protocol.md §7). */
+const LIVE_TYPES = 'telemetry,spawn,rare,chat,alert';
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/live?coalesce_ms=${SETTINGS.coalesceMs}&types=${LIVE_TYPES}${tokenQuery()}`;
 // A refused upgrade looks like any drop to a browser: ask the API why (a missing read token gets its own message).
 const whyRefused = () =>
   api.live(1).then(
@@ -214,7 +223,7 @@ function frame(): void {
   const now = Date.now();
   heat.refresh(state.layers.has('heat'), state.heat, HEAT_RANGES[state.heatRange], view.scale);
   const input = [view.version, heat.version, [...state.layers].join(), state.trail, character.character].join('|');
-  const data = [store.version.players, store.version.markers, Math.floor(now / 1000)].join('|');
+  const data = [store.version.players, store.version.markers, alerts.book.version, Math.floor(now / 1000)].join('|');
   if (input !== drawnInput || (data !== drawnData && now - drawnAt >= DATA_REDRAW_MS)) {
     drawnInput = input;
     drawnData = data;
@@ -226,12 +235,14 @@ function frame(): void {
         trailSeconds: state.trail,
         staleMs: SETTINGS.liveWindowMs,
         selected: character.character,
+        alerting: alerts.book.marks,
         heat: heat.data,
       },
       now,
     );
   }
   chat.render();
+  alerts.render(now);
   character.renderFields();
   requestAnimationFrame(frame);
 }
@@ -246,7 +257,7 @@ setInterval(() => {
 }, 1000);
 
 // For the browser tests and the UI benchmark (read-only use).
-(window as unknown as { __tracker: unknown }).__tracker = { store, view, renderer, conn, character, state };
+(window as unknown as { __tracker: unknown }).__tracker = { store, view, renderer, conn, character, state, alerts };
 
 if (state.character) character.select(state.character);
 lists.render(true, state.character ?? '');

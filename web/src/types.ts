@@ -15,7 +15,29 @@ type TelemetryMessage = Live<Static<typeof TelemetryEvent>>;
 type SpawnMessage = Live<Static<typeof SpawnEvent>>;
 type RareMessage = Live<Static<typeof RareEvent>>;
 export type ChatEvent = Live<Static<typeof ChatEventSchema>>;
-export type LiveMessage = TelemetryMessage | SpawnMessage | RareMessage | ChatEvent;
+export type LiveMessage = TelemetryMessage | SpawnMessage | RareMessage | ChatEvent | AlertMessage;
+
+/**
+ * An alert from GET /alerts, and on /ws/live with `"type": "alert"` (docs/alerts.md).
+ * Written out rather than `Static<typeof Alert>`: src/api/schemas/alerts.ts imports the
+ * query limits (src/api/schemas/queries.ts), whose imports need Node's types, which this
+ * DOM-only project does not load. test/web/alert-logic.unit.test.ts holds both in step:
+ * a change to the schema that this shape misses fails `npm run typecheck`.
+ */
+export interface Alert {
+  id: string;
+  character_name: string;
+  kind: 'death' | 'offline' | 'idle' | 'client';
+  state: 'open' | 'resolved';
+  started_at: string;
+  resolved_at: string | null;
+  detail: Record<string, unknown>;
+}
+export interface AlertsResponse {
+  alerts: Alert[];
+  truncated: boolean;
+}
+type AlertMessage = Alert & { type: 'alert' };
 
 export type LiveResponse = Static<typeof Api.LiveResponse>;
 export type TrailsResponse = Static<typeof Api.TrailsResponse>;

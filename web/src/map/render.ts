@@ -17,10 +17,14 @@ export interface RenderOptions {
   /** Players not heard from for this long are drawn as stale (hollow, grey). */
   staleMs: number;
   selected?: string;
+  /** Characters with open alerts or a recent death: ringed in ALERT_COLOR (docs/web.md: Alerts). */
+  alerting?: ReadonlyMap<string, unknown>;
   heat?: { cell: number; cells: HeatCell[]; max: number };
 }
 
 const MARKER_COLORS = { spawn: '#e0a030', rare: '#ff4fd8' };
+const ALERT_COLOR = '#ff3b3b';
+const ALERT_HALO = 'rgba(255, 59, 59, 0.28)';
 /**
  * Trails change by one point per player per second, but rasterizing 1,000 long
  * polylines is the costliest drawing there is (software canvas): their layer is
@@ -271,6 +275,9 @@ export class MapRenderer {
         y = view.y(p.ns);
       if (!onScreen(x, y)) continue;
       const stale = now - p.seenMs > o.staleMs;
+      // An alerting player gets a halo and a ring under its dot (between the dot and the selection ring); its name moves past them.
+      const alerting = o.alerting?.has(p.name) === true;
+      if (alerting) this.alertRing(x, y, r);
       ctx.beginPath();
       ctx.arc(x, y, r, 0, 2 * Math.PI);
       if (stale) {
@@ -281,9 +288,10 @@ export class MapRenderer {
         ctx.fillStyle = p.color;
         ctx.fill();
       }
-      if (p === selected || !labels.take(x + r + 3, y, this.labelWidth(p.name))) continue;
+      const lx = x + r + (alerting ? 6 : 3);
+      if (p === selected || !labels.take(lx, y, this.labelWidth(p.name))) continue;
       ctx.fillStyle = stale ? '#6b7580' : '#d5dbe0';
-      ctx.fillText(p.name, x + r + 3, y);
+      ctx.fillText(p.name, lx, y);
     }
     if (selected) {
       const x = view.x(selected.ew),
@@ -297,6 +305,19 @@ export class MapRenderer {
       ctx.font = SELECTED_FONT;
       ctx.fillText(selected.name, x + r + 7, y);
     }
+  }
+
+  private alertRing(x: number, y: number, r: number): void {
+    const { ctx } = this;
+    ctx.fillStyle = ALERT_HALO;
+    ctx.beginPath();
+    ctx.arc(x, y, r + 7, 0, 2 * Math.PI);
+    ctx.fill();
+    ctx.strokeStyle = ALERT_COLOR;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(x, y, r + 2.5, 0, 2 * Math.PI);
+    ctx.stroke();
   }
 
   /** A name's width in LABEL_FONT: measured once per name, not once per name per frame. */

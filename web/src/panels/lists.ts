@@ -2,7 +2,7 @@
 // only when its data or filter changed, and shows at most LIST_ROWS rows (with the
 // total), so 1,000 players or 10,000 spawns cost a few hundred DOM nodes, not more.
 import type { Store, Player } from '../store.js';
-import type { Marker, MarkerKind } from '../types.js';
+import type { Alert, Marker, MarkerKind } from '../types.js';
 import { el, byId, ago, fmt } from './dom.js';
 import { api } from '../api.js';
 
@@ -10,6 +10,12 @@ export const LIST_ROWS = 200;
 /** Known characters that are not live, shown under a non-empty Players filter (from /characters). */
 const KNOWN_ROWS = 20;
 const KNOWN_DEBOUNCE_MS = 300;
+
+/** What the Players list marks: characters with open alerts or a recent death (AlertBook.marks). */
+export interface AlertMarks {
+  readonly version: number;
+  readonly marks: ReadonlyMap<string, readonly Alert['kind'][]>;
+}
 
 export interface ListActions {
   selectPlayer(name: string): void;
@@ -19,7 +25,7 @@ export interface ListActions {
 const contains = (hay: string, needle: string) => needle === '' || hay.toLowerCase().includes(needle.toLowerCase());
 
 export class Lists {
-  private seen = { players: -1, markers: -1, filters: '', selected: '' as string | undefined, tick: 0 };
+  private seen = { players: -1, markers: -1, alerts: -1, filters: '', selected: '' as string | undefined, tick: 0 };
   private readonly inputs = {
     player: byId<HTMLInputElement>('players-filter'),
     spawnMob: byId<HTMLInputElement>('spawns-mob'),
@@ -35,6 +41,7 @@ export class Lists {
     private readonly store: Store,
     private readonly actions: ListActions,
     private readonly staleMs: number,
+    private readonly alerts: AlertMarks = { version: 0, marks: new Map() },
   ) {
     for (const i of Object.values(this.inputs)) i.addEventListener('input', () => this.render(true));
     this.inputs.player.addEventListener('input', () => {
@@ -77,8 +84,8 @@ export class Lists {
     const filtersChanged = filters !== this.seen.filters;
     // Players also re-render every few seconds so "last seen" and stale tags age.
     const tick = Math.floor(now / 5000);
-    if (force || filtersChanged || this.seen.players !== this.store.version.players || tick !== this.seen.tick)
-      this.players(now);
+    const playersChanged = this.seen.players !== this.store.version.players || this.seen.alerts !== this.alerts.version;
+    if (force || filtersChanged || playersChanged || tick !== this.seen.tick) this.players(now);
     if (force || filtersChanged || this.seen.markers !== this.store.version.markers) {
       this.markers('spawn');
       this.markers('rare');
@@ -86,6 +93,7 @@ export class Lists {
     this.seen = {
       ...this.seen,
       players: this.store.version.players,
+      alerts: this.alerts.version,
       markers: this.store.version.markers,
       filters,
       tick,
@@ -102,17 +110,19 @@ export class Lists {
     const items = rows.slice(0, LIST_ROWS).map((p) => {
       const stale = now - p.seenMs > this.staleMs;
       const details = ` · ${ago(p.seenMs, now)} · ${fmt(p.ew)}, ${fmt(p.ns)} · kills ${fmt(p.latest.kills)} · ${fmt(p.latest.latency_ms)} ms`;
+      const alerting = this.alerts.marks.get(p.name) ?? [];
       const b = row(
         {
           'aria-pressed': String(p.name === this.seen.selected),
           'data-name': p.name,
           class: stale ? 'stale' : '',
-          title: `${p.name}${stale ? ' (stale)' : ''}${details}`,
+          title: `${p.name}${stale ? ' (stale)' : ''}${alerting.map((k) => ` (alert: ${k})`).join('')}${details}`,
         },
         swatch(p.color),
         el('span', { class: 'label' }, p.name),
         // Before the details, so a long row cuts the details, never the tag.
         ...(stale ? [el('span', { class: 'stale-tag', title: 'no data within the live window' }, 'stale')] : []),
+        ...alerting.map(alertTag),
         el('span', { class: 'dim details' }, details),
       );
       b.addEventListener('click', () => this.actions.selectPlayer(p.name));
@@ -177,6 +187,11 @@ export class Lists {
  */
 function row(props: Record<string, string>, ...children: Node[]): HTMLButtonElement {
   return el('button', { type: 'button', ...props }, ...children);
+}
+
+/** An open alert's badge: the kind on screen, "alert: <kind>" as its accessible name. */
+function alertTag(kind: Alert['kind']): HTMLSpanElement {
+  return el('span', { class: `kind-tag kind-${kind}`, role: 'img', 'aria-label': `alert: ${kind}` }, kind);
 }
 
 /** A colour swatch. Set through CSSOM: a `style` attribute is inline style, which the page's CSP refuses (docs/security.md). */
