@@ -4,6 +4,7 @@
 // Type-only imports: esbuild drops them, so none of TypeBox or the schemas reaches the bundle.
 import type { Static } from '@sinclair/typebox';
 import type * as Api from '../../src/api/schemas/responses.js';
+import type * as AlertSchemas from '../../src/api/schemas/alerts.js';
 import type { TelemetryEvent } from '../../schemas/telemetry.js';
 import type { SpawnEvent } from '../../schemas/spawn.js';
 import type { RareEvent } from '../../schemas/rare.js';
@@ -17,26 +18,9 @@ type RareMessage = Live<Static<typeof RareEvent>>;
 export type ChatEvent = Live<Static<typeof ChatEventSchema>>;
 export type LiveMessage = TelemetryMessage | SpawnMessage | RareMessage | ChatEvent | AlertMessage;
 
-/**
- * An alert from GET /alerts, and on /ws/live with `"type": "alert"` (docs/alerts.md).
- * Written out rather than `Static<typeof Alert>`: src/api/schemas/alerts.ts imports the
- * query limits (src/api/schemas/queries.ts), whose imports need Node's types, which this
- * DOM-only project does not load. test/web/alert-logic.unit.test.ts holds both in step:
- * a change to the schema that this shape misses fails `npm run typecheck`.
- */
-export interface Alert {
-  id: string;
-  character_name: string;
-  kind: 'death' | 'offline' | 'idle' | 'client';
-  state: 'open' | 'resolved';
-  started_at: string;
-  resolved_at: string | null;
-  detail: Record<string, unknown>;
-}
-export interface AlertsResponse {
-  alerts: Alert[];
-  truncated: boolean;
-}
+/** An alert from GET /alerts, and on /ws/live with `"type": "alert"` (docs/alerts.md). */
+export type Alert = Static<typeof AlertSchemas.Alert>;
+export type AlertsResponse = Static<typeof AlertSchemas.AlertsResponse>;
 type AlertMessage = Alert & { type: 'alert' };
 
 export type LiveResponse = Static<typeof Api.LiveResponse>;

@@ -3,7 +3,6 @@
 // and the mute set of GET/PUT /alerts/mutes. Written by the alerts role (src/alerts),
 // read here from the `alerts` table (sql/190_alerts.sql).
 import { Type, type Static } from '@sinclair/typebox';
-import type { QueryLimitOptions } from './queries.js';
 import { ALL_ALERT_KINDS, type AlertKind } from '../../shared/alerts.js';
 
 const ALERT_STATES = ['open', 'resolved'] as const;
@@ -46,8 +45,18 @@ export const AlertsResponse = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The query limits alertsQuery needs (a structural part of QueryLimitOptions in
+ * ./queries.ts, written out so the page's DOM-only project can load this file's types).
+ */
+interface AlertQueryLimits {
+  readonly nameMaxLength: number;
+  readonly maxRows: number;
+  readonly defaultLimit: number;
+}
+
 /** GET /alerts: every parameter optional. */
-export function alertsQuery(limits: QueryLimitOptions) {
+export function alertsQuery(limits: AlertQueryLimits) {
   const time = (description: string) => Type.String({ format: 'date-time', description });
   return Type.Object(
     {
