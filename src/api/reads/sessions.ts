@@ -20,13 +20,23 @@ export interface SessionFilter {
   to: Date;
 }
 
-/** Sessions overlapping [from, to) (end >= from, start < to), newest start first, then by name and id. */
+/**
+ * Sessions overlapping [from, to) (end >= from, start < to), newest start first, then by
+ * name and id. The rare times of the page's characters are read once, sorted, and each
+ * session counts its own by binary search (tracker_session_public's `rare_ts`).
+ */
 export async function readSessions(db: Queryable, f: SessionFilter, limit: number) {
   const { rows } = await db.query(
-    `select ${SESSION_COLUMNS}
-       from tracker_sessions_current($1) s cross join lateral tracker_session_public(s) p
-      where s.end_ts >= $2 and s.start_ts < $3
-      order by s.start_ts desc, s.character_name, s.session_id limit $4`,
+    `with s as materialized (
+       select * from tracker_sessions_current($1, $2, $3) order by start_ts desc, character_name, session_id limit $4),
+     r as (select character_name, array_agg(ts order by ts) as ts from rare_events
+            where character_name in (select character_name from s)
+              and ts >= (select min(start_ts) from s) and ts <= (select max(end_ts) from s)
+            group by character_name)
+     select ${SESSION_COLUMNS}
+       from s left join r on r.character_name = s.character_name
+       cross join lateral tracker_session_public(s::character_session_rollup, coalesce(r.ts, '{}')) p
+      order by s.start_ts desc, s.character_name, s.session_id`,
     [f.character ?? null, f.from.toISOString(), f.to.toISOString(), limit + 1],
   );
   return limited(rows, limit);
