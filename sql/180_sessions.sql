@@ -207,7 +207,37 @@ language sql stable as $$
     left join player_latest p on p.character_name = s.character_name
 $$;
 
--- Every session with its public columns (Grafana's "Sessions" table reads this).
+-- A page of sessions with their public columns: of one character (null: all), overlapping
+-- [p_from, p_to), newest start first (then name, id), at most p_limit. What GET /sessions
+-- answers (src/api/reads/sessions.ts) and what a Grafana table should call with its range.
+-- The rare times of the page's characters are read once, sorted, and each session counts
+-- its own by binary search.
+create function tracker_sessions_page(p_character text, p_from timestamptz, p_to timestamptz, p_limit integer)
+returns table (character_name text, session_id text, inferred boolean, start_ts timestamptz, end_ts timestamptz,
+               duration_s double precision, live boolean, samples bigint, kills_gained bigint, deaths_gained bigint,
+               kph_avg double precision, kph_max double precision, rares_found bigint, distance double precision)
+-- One plan per connection, kept (force_generic_plan): planning this over the rare_events
+-- chunks cost more than running it; the chunks of the page's range are picked at run time.
+language plpgsql stable set plan_cache_mode = force_generic_plan as $$
+begin
+  return query
+    with s as materialized (
+      select c.* from tracker_sessions_current(p_character, p_from, p_to) c
+       order by c.start_ts desc, c.character_name, c.session_id limit p_limit),
+    -- Per character of the page, its rare times over the page's span (an index range scan
+    -- each, whatever the planner guesses of the page's size).
+    r as (select c.character_name,
+                 (select array_agg(e.ts order by e.ts) from rare_events e
+                   where e.character_name = c.character_name
+                     and e.ts >= (select min(s.start_ts) from s) and e.ts <= (select max(s.end_ts) from s)) as ts
+            from (select distinct s.character_name from s) c)
+    select p.* from s left join r on r.character_name = s.character_name
+     cross join lateral tracker_session_public(s::character_session_rollup, coalesce(r.ts, '{}')) p
+     order by p.start_ts desc, p.character_name, p.session_id;
+end $$;
+
+-- Every session with its public columns. Reads every session of every character: for a
+-- time range, call tracker_sessions_page() instead.
 create view character_sessions as
   select p.* from tracker_sessions_current(null) s cross join lateral tracker_session_public(s) p;
 

@@ -1,5 +1,6 @@
 // Session reads (issue 24; docs/api.md "Sessions"): sessions per character, lifetime
-// totals, the rare leaderboard. Sessions come from tracker_sessions_current(), the stored
+// totals, the rare leaderboard. Sessions come from tracker_sessions_current() (a page of
+// them with their public columns: tracker_sessions_page()), the stored
 // sessions (character_session_rollup, kept by tracker_refresh_sessions()) continued by the
 // raw rows newer than its horizon, so answers are current and exact
 // (sql/180_sessions.sql, docs/retention-and-aggregation.md "Sessions").
@@ -20,23 +21,10 @@ export interface SessionFilter {
   to: Date;
 }
 
-/**
- * Sessions overlapping [from, to) (end >= from, start < to), newest start first, then by
- * name and id. The rare times of the page's characters are read once, sorted, and each
- * session counts its own by binary search (tracker_session_public's `rare_ts`).
- */
+/** Sessions overlapping [from, to) (end >= from, start < to), newest start first, then by name and id. */
 export async function readSessions(db: Queryable, f: SessionFilter, limit: number) {
   const { rows } = await db.query(
-    `with s as materialized (
-       select * from tracker_sessions_current($1, $2, $3) order by start_ts desc, character_name, session_id limit $4),
-     r as (select character_name, array_agg(ts order by ts) as ts from rare_events
-            where character_name in (select character_name from s)
-              and ts >= (select min(start_ts) from s) and ts <= (select max(end_ts) from s)
-            group by character_name)
-     select ${SESSION_COLUMNS}
-       from s left join r on r.character_name = s.character_name
-       cross join lateral tracker_session_public(s::character_session_rollup, coalesce(r.ts, '{}')) p
-      order by s.start_ts desc, s.character_name, s.session_id`,
+    `select ${SESSION_COLUMNS} from tracker_sessions_page($1, $2, $3, $4) p`,
     [f.character ?? null, f.from.toISOString(), f.to.toISOString(), limit + 1],
   );
   return limited(rows, limit);
