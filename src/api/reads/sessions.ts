@@ -23,10 +23,12 @@ export interface SessionFilter {
 
 /** Sessions overlapping [from, to) (end >= from, start < to), newest start first, then by name and id. */
 export async function readSessions(db: Queryable, f: SessionFilter, limit: number) {
-  const { rows } = await db.query(
-    `select ${SESSION_COLUMNS} from tracker_sessions_page($1, $2, $3, $4) p`,
-    [f.character ?? null, f.from.toISOString(), f.to.toISOString(), limit + 1],
-  );
+  const { rows } = await db.query(`select ${SESSION_COLUMNS} from tracker_sessions_page($1, $2, $3, $4) p`, [
+    f.character ?? null,
+    f.from.toISOString(),
+    f.to.toISOString(),
+    limit + 1,
+  ]);
   return limited(rows, limit);
 }
 
