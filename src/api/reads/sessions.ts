@@ -56,10 +56,12 @@ export async function readCharacterStats(db: Queryable, name: string): Promise<R
 /** Rares per character in [from, to), most first, with the newest find. */
 export async function readRareLeaders(db: Queryable, from: Date, to: Date, limit: number) {
   const { rows } = await db.query<{ character_name: string; rares: number; name: string; ts: string }>(
-    `select g.character_name, g.rares::float8 as rares, n.name, ${iso('g.newest')} as ts
-       from (select character_name, count(*) as rares, max(ts) as newest from rare_events
-              where ts >= $1 and ts < $2 group by character_name) g
-       cross join lateral (select name from rare_events r where r.character_name = g.character_name and r.ts = g.newest
+    // The count planned on its own (materialized), as its raw-SQL baseline is: written as one
+    // join with the name lookups it ran 4× slower than that baseline at 1M rares (read bench).
+    `with g as materialized (select character_name, count(*) as rares, max(ts) as newest from rare_events
+                               where ts >= $1 and ts < $2 group by character_name)
+     select g.character_name, g.rares::float8 as rares, n.name, ${iso('g.newest')} as ts
+       from g cross join lateral (select name from rare_events r where r.character_name = g.character_name and r.ts = g.newest
                             order by name limit 1) n
       order by g.rares desc, g.character_name limit $3`,
     [from.toISOString(), to.toISOString(), limit + 1],
