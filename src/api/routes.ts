@@ -12,16 +12,20 @@ import { readEvents, readHeatmap, SPAWNS, RARES, type EventKind } from './reads/
 import { readCharacters } from './reads/characters.js';
 import type { QuarantineSource } from './reads/quarantine.js';
 import { alertRoutes } from './alert-routes.js';
+import { sessionRoutes } from './session-routes.js';
 
 export interface Route {
   readonly path: string;
   readonly summary: string;
   readonly query: TObject;
   readonly response: TSchema;
-  readonly handle: (query: URLSearchParams) => Promise<unknown>;
+  /** Parameters in the path (`/characters/{name}/stats`): their schemas, for /openapi.json. */
+  readonly pathParams?: TObject;
+  /** `url`: the request path as received (percent-encoded), for the path parameters. */
+  readonly handle: (query: URLSearchParams, url: string) => Promise<unknown>;
 }
 
-function route<S extends TObject>(
+export function route<S extends TObject>(
   path: string,
   summary: string,
   query: S,
@@ -33,7 +37,7 @@ function route<S extends TObject>(
 }
 
 /** What every route handler works with: the database, the limits and the compiled query schemas. */
-interface RouteOptions {
+export interface RouteOptions {
   readonly db: Queryable;
   readonly limits: QueryLimitOptions;
   readonly Q: ReturnType<typeof querySchemas>;
@@ -60,6 +64,7 @@ export function apiRoutes(limits: QueryLimitOptions, db: Queryable, quarantine: 
     eventHeatmapRoute(ctx, RARES, '/rares', ctx.Q.raresHeatmap),
     quarantineRoute(ctx),
     ...alertRoutes(limits, db),
+    ...sessionRoutes(ctx),
   ];
 }
 
