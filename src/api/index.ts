@@ -11,6 +11,7 @@ import { quarantineSource } from './reads/quarantine.js';
 import { openApiDocument, type ExtraPath } from './openapi.js';
 import { startRetentionTimer } from './retention.js';
 import { startRollupTimer } from './rollups.js';
+import { startSessionTimer } from './sessions-refresh.js';
 import { jobsCheck, registerJobMetrics } from './jobs.js';
 import { compileQuery } from './query-params.js';
 import { querySchemas, type QueryLimitOptions } from './schemas/queries.js';
@@ -30,8 +31,10 @@ export interface ApiOptions {
   readonly webDir?: string;
   /** 0 = never (a cron job calls it). */
   readonly retentionIntervalMs: number;
-  /** 0 = never (a cron job calls it). */
+  /** 0 = never (a cron job calls it). Also the interval of the session refresh. */
   readonly rollupIntervalMs: number;
+  /** Silence that starts a new inferred session (sql/180_sessions.sql). */
+  readonly sessionGapSeconds: number;
 }
 
 /** Served outside the route table, documented in /openapi.json all the same. */
@@ -96,7 +99,9 @@ export async function startApi(rt: Runtime, opts: ApiOptions): Promise<RoleHandl
   const quarantine = quarantineSource(rt.nc, opts.quarantine.streamName, opts.quarantine.subjectPrefix);
   const routes = apiRoutes(opts.limits, db, quarantine);
   for (const r of routes) {
-    getJson(app, r.path, log, async (req) => ({ status: 200, body: await r.handle(req.query) }), { onDone });
+    // `{name}` in a documented path is uWS's `:name` (the handler reads it from the URL).
+    const pattern = r.path.replace(/\{(\w+)\}/g, ':$1');
+    getJson(app, pattern, log, async (req) => ({ status: 200, body: await r.handle(req.query, req.url) }), { onDone });
   }
   const openapi = JSON.stringify(openApiDocument(routes, EXTRA_PATHS));
   const noParams = compileQuery(querySchemas(opts.limits).none);
@@ -117,11 +122,13 @@ export async function startApi(rt: Runtime, opts: ApiOptions): Promise<RoleHandl
   // Writes: always on the primary, even when reads go to a replica.
   const retention = startRetentionTimer(primary, opts.retentionIntervalMs, log, rt.metrics);
   const rollups = startRollupTimer(primary, opts.rollupIntervalMs, log, rt.metrics);
+  const sessions = startSessionTimer(primary, opts.rollupIntervalMs, opts.sessionGapSeconds, log, rt.metrics);
   log.info({ routes: routes.map((r) => r.path) }, 'read API ready');
 
   return {
     stop: async () => {
       await rollups.stop();
+      await sessions.stop();
       await retention.stop();
       await pool.end().catch(() => {});
     },

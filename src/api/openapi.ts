@@ -20,7 +20,7 @@ export interface ExtraPath {
 export const operationIdOf = (path: string): string =>
   'get' +
   path
-    .split(/[/_.-]/)
+    .split(/[/_.{}-]/)
     .filter(Boolean)
     .map((p) => p[0].toUpperCase() + p.slice(1))
     .join('');
@@ -40,19 +40,27 @@ const BAD_REQUEST = error('A query parameter is missing, unknown, repeated or in
 function routeOperation(r: Route) {
   const props = r.query.properties as Record<string, TSchema>;
   const required = new Set(r.query.required ?? []);
+  const inPath = Object.entries((r.pathParams?.properties ?? {}) as Record<string, TSchema>).map(([name, schema]) => {
+    const { description, ...rest } = strip(schema);
+    return { name, in: 'path', required: true, description, schema: rest };
+  });
   return {
     get: {
       operationId: operationIdOf(r.path),
       summary: r.summary,
       security: OPTIONAL_TOKEN,
-      parameters: Object.entries(props).map(([name, schema]) => {
-        const { description, ...rest } = strip(schema);
-        return { name, in: 'query', required: required.has(name), description, schema: rest };
-      }),
+      parameters: [
+        ...inPath,
+        ...Object.entries(props).map(([name, schema]) => {
+          const { description, ...rest } = strip(schema);
+          return { name, in: 'query', required: required.has(name), description, schema: rest };
+        }),
+      ],
       responses: {
         200: { description: 'OK', content: { 'application/json': { schema: strip(r.response) } } },
         400: BAD_REQUEST,
         401: UNAUTHORIZED,
+        ...(r.pathParams ? { 404: error('Nothing is stored under that path parameter (an unknown character).') } : {}),
         503: error('The database is unreachable or the query exceeded API_STATEMENT_TIMEOUT_MS.'),
       },
     },

@@ -12,17 +12,23 @@ import { readHistoryJson } from './reads/history-json.js';
 import { readEvents, readHeatmap, SPAWNS, RARES, type EventKind } from './reads/events.js';
 import { readCharacters } from './reads/characters.js';
 import type { QuarantineSource } from './reads/quarantine.js';
+import { sessionRoutes } from './session-routes.js';
 
 export interface Route {
   readonly path: string;
   readonly summary: string;
   readonly query: TObject;
   readonly response: TSchema;
-  /** The answer: a value to serialize, or a string that is its JSON text already. */
-  readonly handle: (query: URLSearchParams) => Promise<unknown>;
+  /** Parameters in the path (`/characters/{name}/stats`): their schemas, for /openapi.json. */
+  readonly pathParams?: TObject;
+  /**
+   * The answer: a value to serialize, or a string that is its JSON text already.
+   * `url`: the request path as received (percent-encoded), for the path parameters.
+   */
+  readonly handle: (query: URLSearchParams, url: string) => Promise<unknown>;
 }
 
-function route<S extends TObject>(
+export function route<S extends TObject>(
   path: string,
   summary: string,
   query: S,
@@ -34,7 +40,7 @@ function route<S extends TObject>(
 }
 
 /** What every route handler works with: the database, the limits and the compiled query schemas. */
-interface RouteOptions {
+export interface RouteOptions {
   readonly db: Queryable;
   readonly limits: QueryLimitOptions;
   readonly Q: ReturnType<typeof querySchemas>;
@@ -60,6 +66,7 @@ export function apiRoutes(limits: QueryLimitOptions, db: Queryable, quarantine: 
     eventListRoute(ctx, RARES, '/rares', ctx.Q.rares),
     eventHeatmapRoute(ctx, RARES, '/rares', ctx.Q.raresHeatmap),
     quarantineRoute(ctx),
+    ...sessionRoutes(ctx),
   ];
 }
 

@@ -79,6 +79,13 @@ export const apiVars = {
     0,
     86400000,
   ),
+  SESSION_GAP_SECONDS: int(
+    'Telemetry without a `session_id`: a silence longer than this starts a new inferred session (GET /sessions, ' +
+      'docs/api.md "Sessions"). Every API process must use the same value: another one rebuilds the stored sessions.',
+    600,
+    1,
+    7 * 86400,
+  ),
 } satisfies VarSpecs;
 
 /** The shared variables the API reads besides its own: where the quarantine stream is (GET /quarantine). */
@@ -124,5 +131,6 @@ export function apiOptions(cfg: ApiConfig): ApiOptions {
     webDir: cfg.API_WEB_DIR,
     retentionIntervalMs: cfg.API_RETENTION_INTERVAL_MS,
     rollupIntervalMs: cfg.API_ROLLUP_INTERVAL_MS,
+    sessionGapSeconds: cfg.SESSION_GAP_SECONDS,
   };
 }

@@ -112,6 +112,8 @@ function replayConsumerConfig(since: Date | undefined): Partial<ConsumerConfig> 
 
 async function refreshRollups(pool: pg.Pool): Promise<Record<string, number> | null> {
   const { rows } = await pool.query<{ w: Record<string, number> | null }>('select tracker_refresh_rollups() as w');
+  // The sessions too (sql/180_sessions.sql), with the gap they were built with.
+  await pool.query('select tracker_refresh_sessions()');
   return rows[0].w;
 }
 

@@ -10,6 +10,7 @@ import type { Row } from './decode.js';
 import { ENVELOPE_COLUMNS } from './tables.js';
 
 const TS = ENVELOPE_COLUMNS.indexOf('ts');
+const CHARACTER = ENVELOPE_COLUMNS.indexOf('character_name');
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
@@ -68,9 +69,50 @@ const INSERT = `insert into tracker_rollup_dirty (source, lo, hi)
   union all
   select $1, time_bucket($4::interval, t), time_bucket($4::interval, t) + $4::interval from unnest($5::timestamptz[]) as u(t)`;
 
+export interface CharacterSpans {
+  names: string[];
+  lo: number[];
+  hi: number[];
+}
+
+/**
+ * Per character, the [lo, hi) milliseconds its telemetry rows span: the stored sessions
+ * to recompute (sql/180_sessions.sql). A timestamp Date.parse refuses widens its
+ * character's span to everything (rare: decode.ts admits few such forms).
+ */
+export function characterSpans(rows: readonly Row[]): CharacterSpans {
+  const spans = new Map<string, { lo: number; hi: number }>();
+  for (const row of rows) {
+    const ms = parseTs(row[TS] as string);
+    const [lo, hi] = Number.isNaN(ms) ? [-Infinity, Infinity] : [Math.floor(ms), Math.floor(ms) + 1];
+    const name = row[CHARACTER] as string;
+    const s = spans.get(name);
+    if (!s) spans.set(name, { lo, hi });
+    else {
+      s.lo = Math.min(s.lo, lo);
+      s.hi = Math.max(s.hi, hi);
+    }
+  }
+  const out: CharacterSpans = { names: [], lo: [], hi: [] };
+  for (const [name, s] of spans) {
+    out.names.push(name);
+    out.lo.push(s.lo);
+    out.hi.push(s.hi);
+  }
+  return out;
+}
+
+// Telemetry also logs its spans per character for the sessions, in the same statement.
+const INSERT_TELEMETRY = `with rollup_buckets as (${INSERT})
+  insert into tracker_session_dirty (character_name, lo, hi)
+  select n, to_timestamp(l / 1000.0), to_timestamp(h / 1000.0) from unnest($6::text[], $7::float8[], $8::float8[]) as s(n, l, h)`;
+
 export async function logDirtyBuckets(client: pg.ClientBase, table: string, rows: readonly Row[]): Promise<void> {
   const widthMs = DIRTY_BUCKET_MS[table];
   if (widthMs === undefined || rows.length === 0) return;
   const r = dirtyRanges(rows, widthMs);
-  await client.query(INSERT, [table, r.lo, r.hi, `${widthMs / 1000} seconds`, r.unparsed]);
+  const params = [table, r.lo, r.hi, `${widthMs / 1000} seconds`, r.unparsed];
+  if (table !== 'telemetry') return void (await client.query(INSERT, params));
+  const c = characterSpans(rows);
+  await client.query(INSERT_TELEMETRY, [...params, c.names, c.lo, c.hi]);
 }

@@ -121,6 +121,7 @@ export function querySchemas(limits: QueryLimitOptions) {
       limit: Type.Optional(limit('Most characters returned, by name.')),
     }),
     quarantine: quarantineQuery(p),
+    ...sessionQueries(p),
     none: obj({}),
   };
 }
@@ -140,4 +141,22 @@ function quarantineQuery({ name, from, to, limit, obj }: ReturnType<typeof param
     to: Type.Optional(to),
     limit: Type.Optional(limit('Most records returned, newest first.')),
   });
+}
+
+/** GET /sessions and GET /stats/rares (docs/api.md "Sessions"); /characters/{name}/stats takes none. */
+function sessionQueries({ name, from, to, limit, obj }: ReturnType<typeof parameterSchemas>) {
+  return {
+    sessions: obj({
+      character: Type.Optional(name('Only this character (exact match); all characters when absent.')),
+      from: Type.Optional(from),
+      to: Type.Optional(to),
+      limit: Type.Optional(limit('Most sessions returned, newest first.')),
+    }),
+    rareLeaders: obj({
+      from: Type.Optional(from),
+      to: Type.Optional(to),
+      limit: Type.Optional(limit('Most characters returned, most rares first.')),
+    }),
+    characterPath: obj({ name: name('Character name (exact match; percent-encoded in the path).') }),
+  };
 }
