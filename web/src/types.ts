@@ -4,6 +4,7 @@
 // Type-only imports: esbuild drops them, so none of TypeBox or the schemas reaches the bundle.
 import type { Static } from '@sinclair/typebox';
 import type * as Api from '../../src/api/schemas/responses.js';
+import type * as SessionApi from '../../src/api/schemas/sessions.js';
 import type { TelemetryEvent } from '../../schemas/telemetry.js';
 import type { SpawnEvent } from '../../schemas/spawn.js';
 import type { RareEvent } from '../../schemas/rare.js';
@@ -25,6 +26,9 @@ export type RaresResponse = Static<typeof Api.RaresResponse>;
 export type CharactersResponse = Static<typeof Api.CharactersResponse>;
 export type HeatmapResponse = Static<typeof Api.HeatmapResponse>;
 export type HeatCell = Static<typeof Api.Cell>;
+export type SessionsResponse = Static<typeof SessionApi.SessionsResponse>;
+export type Session = Static<typeof SessionApi.Session>;
+export type CharacterStatsResponse = Static<typeof SessionApi.CharacterStatsResponse>;
 
 /**
  * A player's sample, from /live or the live feed. Wider than either: the Character

@@ -9,7 +9,7 @@ import type { Bucket } from '../schemas/queries.js';
 import { BucketPoint } from '../schemas/responses.js';
 import { bucketSelect, bucketParams } from './telemetry.js';
 
-export interface PointsJson {
+interface PointsJson {
   /** The points as JSON array elements, comma-separated, without the brackets. */
   json: string;
   truncated: boolean;
