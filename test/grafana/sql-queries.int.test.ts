@@ -24,6 +24,7 @@ import { uniqueName } from '../helpers/stack.js';
 import { expandMacros } from './macros.js';
 import { runDashboard, shapeProblems, type Db, type QueryRun } from './panel-queries.js';
 import { sendThroughPipeline, CHARACTERS, MOBS, ITEMS, type SentEvent } from './pipeline-data.js';
+import { modelSessions } from '../api/session-model.js';
 
 const MIN = 60_000,
   HOUR = 3_600_000,
@@ -176,6 +177,7 @@ for (const [mode, db] of Object.entries(modes)) {
             }
             if (d.uid === 'tracker-telemetry') checkTelemetry(t, runs, from, to, range, pick.character);
             if (d.uid === 'tracker-telemetry') await checkOneLevelRead(t, db, runs);
+            if (d.uid === 'tracker-telemetry') checkSessions(t, runs, from, to, pick.character);
             if (d.uid === 'tracker-telemetry' && mode === 'community') checkCommunityPanels(t, runs, range);
             if (d.uid === 'tracker-spawns')
               checkEvents(t, runs, data.spawns, 'mob', from, to, pick.character, pick.mob);
@@ -295,6 +297,48 @@ function checkTelemetry(
     'Hypertables: sizes and chunk counts',
   );
   t.ok(num(hypertables.find((r) => r.hypertable === 'telemetry')!.rows) > 0, 'Hypertables: telemetry has rows');
+}
+
+/**
+ * Sessions and Rares per character (issue 24) against what was sent: sessions from the
+ * plain-TypeScript model (test/api/session-model.ts) over the sent telemetry, overlapping
+ * the range; rares counted per character in the range.
+ */
+function checkSessions(t: Tap, runs: QueryRun[], from: Date, to: Date, characters?: string[] | '$__all') {
+  const wanted = (c: string) => !Array.isArray(characters) || characters.includes(c);
+  const rowsOf = (title: string) => runs.find((r) => r.panel.title === title)!.result.rows;
+  const samples = data.telemetry.map((e) => ({
+    character_name: e.character_name,
+    ts: Date.parse(e.timestamp),
+    event_key: e.event_id,
+    session_id: null,
+    kills: e.kills,
+    deaths: null,
+    kills_per_hour: e.kills_per_hour,
+    ew: e.ew,
+    ns: e.ns,
+  }));
+  const rares = data.rares.map((e) => ({ character_name: e.character_name, ts: Date.parse(e.timestamp) }));
+  const gapMs = data.cfg.SESSION_GAP_SECONDS * 1000;
+  const key = (s: Record<string, unknown>) =>
+    [s.character_name, s.session_id, num(s.samples), num(s.kills_gained), num(s.rares_found)].join(' | ');
+  const expected = modelSessions(samples, rares, gapMs)
+    .filter(
+      (s) => wanted(s.character_name) && inRange(s.end, from, new Date(8.64e15)) && inRange(s.start, new Date(0), to),
+    )
+    .map((s) => key({ ...s }));
+  const shown = rowsOf('Sessions');
+  t.ok(expected.length > 0, `Sessions: ${expected.length} sessions expected`);
+  t.same(shown.map(key), expected, 'Sessions: the sessions sent, newest first, with their gains and rares');
+  const perCharacter = new Map<string, number>();
+  for (const r of data.rares)
+    if (wanted(r.character_name) && inRange(r.timestamp, from, to))
+      perCharacter.set(r.character_name, (perCharacter.get(r.character_name) ?? 0) + 1);
+  t.same(
+    new Map(rowsOf('Rares per character').map((r) => [String(r.character_name), num(r.rares)])),
+    perCharacter,
+    'Rares per character: the rares sent in the range',
+  );
 }
 
 /** The level branches whose condition is false after expansion are pruned at plan time: exactly one reads a table. */
