@@ -199,7 +199,8 @@ create view character_sessions as
 -- widens the span until it holds every stored session that overlaps it, shares a
 -- session_id with its rows or lies within the gap of it (inferred), deletes those and
 -- stores the sessions of the raw rows in the span. Sessions that began before the floor
--- are left alone (their first rows may be gone): returns -1 then, else sessions written.
+-- are left alone (their first rows may be gone), and so are rows below the floor: returns
+-- -1 then, else the sessions written.
 create function tracker_recompute_character_sessions(c text, lo timestamptz, hi timestamptz) returns integer
 language plpgsql as $$
 declare
@@ -210,6 +211,7 @@ declare
   nb timestamptz;
   n integer;
 begin
+  if hi <= st.floor then return -1; end if;  -- all below the floor: not folded in
   if a >= b then return 0; end if;
   loop
     select least(a, min(s.start_ts)), greatest(b, max(s.end_ts) + interval '1 microsecond') into na, nb

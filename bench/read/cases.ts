@@ -67,6 +67,7 @@ export function readCases(endMs: number): ReadCase[] {
     minRatio: target ? 10 : undefined,
   });
   return [
+    ...sessionCases(who, d30, to),
     history('1h', d30, '1 hour', 50),
     history('1d', d30, '1 day', 50),
     history('1m', d1, '1 minute', 50),
@@ -104,6 +105,42 @@ export function readCases(endMs: number): ReadCase[] {
       path: `/trails${qs({ seconds: 600, character: who })}`,
       sql: `select character_name, ts, ew, ns, z from telemetry where ts >= now() - interval '600 seconds' and character_name = $1 order by character_name, ts limit 10001`,
       params: [who],
+    },
+  ];
+}
+
+// Sessions from scratch: tracker_session_parts() over every raw row of the character
+// (sql/180_sessions.sql), what the maintained sessions spare each read.
+const FROM_SCRATCH = `tracker_session_parts($1, '-infinity', 'infinity', (select gap from tracker_session_state))`;
+
+/** GET /sessions and /characters/{name}/stats (issue 24), GET /stats/rares for reference. */
+function sessionCases(who: string, d30: string, to: string): ReadCase[] {
+  return [
+    {
+      name: '/sessions one character, 30 days',
+      path: `/sessions${qs({ character: who, from: d30, to, limit: 1000 })}`,
+      sql: `select p.* from ${FROM_SCRATCH} s cross join lateral tracker_session_public(s) p
+             where s.end_ts >= $2 and s.start_ts < $3 order by s.start_ts desc, s.session_id limit 1001`,
+      params: [who, d30, to],
+      p95TargetMs: 50,
+    },
+    {
+      name: '/characters/{name}/stats',
+      path: `/characters/${encodeURIComponent(who)}/stats`,
+      sql: `select count(*), min(start_ts), max(end_ts), sum(extract(epoch from end_ts - start_ts)), sum(kills_gained),
+                   sum(deaths_gained), (select count(*) from rare_events where character_name = $1),
+                   (select char_tag from player_latest where character_name = $1),
+                   (array_agg(session_id order by kills_gained desc, start_ts desc))[1]
+              from ${FROM_SCRATCH}`,
+      params: [who],
+      p95TargetMs: 50,
+    },
+    {
+      name: '/stats/rares, 30 days',
+      path: `/stats/rares${qs({ from: d30, to, limit: 1000 })}`,
+      sql: `select character_name, count(*), max(ts) from rare_events where ts >= $1 and ts < $2
+             group by 1 order by 2 desc, 1 limit 1001`,
+      params: [d30, to],
     },
   ];
 }

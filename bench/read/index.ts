@@ -128,6 +128,10 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
     const written = (await c.query<{ w: Record<string, number> }>('select tracker_refresh_rollups() as w')).rows[0].w;
     const refreshS = r1((performance.now() - t0) / 1000);
     say(`materialized in ${refreshS} s: ${JSON.stringify(written)}`);
+    const t1 = performance.now();
+    const sessions = (await c.query<{ s: unknown }>('select tracker_refresh_sessions() as s')).rows[0].s;
+    const sessionsS = r1((performance.now() - t1) / 1000);
+    say(`sessions materialized in ${sessionsS} s: ${JSON.stringify(sessions)}`);
     await c.query('vacuum analyze');
 
     // The API runs as its own process (ROLES=api, as deployed): the bench's HTTP client
@@ -201,7 +205,8 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
       ('spawn_events', (select count(*) from spawn_events)), ('spawn_heat_1h', (select count(*) from spawn_heat_1h)), ('spawn_heat_1d', (select count(*) from spawn_heat_1d)),
       ('spawn_heat_all_1d', (select count(*) from spawn_heat_all_1d)),
       ('rare_events', (select count(*) from rare_events)), ('rare_heat_1h', (select count(*) from rare_heat_1h)), ('rare_heat_1d', (select count(*) from rare_heat_1d)),
-      ('rare_heat_all_1d', (select count(*) from rare_heat_all_1d))) v(rel, n)`)
+      ('rare_heat_all_1d', (select count(*) from rare_heat_all_1d)),
+      ('character_session_rollup', (select count(*) from character_session_rollup))) v(rel, n)`)
     ).rows;
     const out = {
       startedAt: new Date(started).toISOString(),
@@ -215,6 +220,7 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
       characters: CHARACTERS,
       days: DAYS,
       refreshS,
+      sessionsS,
       calls: o.calls,
       warmup: o.warmup,
       sizes: Object.fromEntries(sizes.map((s) => [s.rel, Number(s.n)])),
@@ -243,6 +249,7 @@ function readMarkdown(r: {
   durablePostgres: boolean;
   data: { telemetry: number; spawns: number; rares: number; seconds: number };
   refreshS: number;
+  sessionsS: number;
   calls: number;
   warmup: number;
   sizes: Record<string, number>;
@@ -250,7 +257,7 @@ function readMarkdown(r: {
 }): string {
   const lines = [
     `Run: \`${r.command}\`, ${r.startedAt}; ${r.postgres}, TimescaleDB ${r.timescaledb}, aggregate mode **${r.mode}**${r.durablePostgres ? '' : ', fsync off'}.`,
-    `Data: ${fmt(r.data.telemetry)} telemetry rows (${CHARACTERS} characters, ${DAYS} days), ${fmt(r.data.spawns)} spawns (clustered: each character hunts a day at one of ${GROUNDS} shared grounds, spawns within ±3 units), ${fmt(r.data.rares)} rares (uniform over the map); loaded in ${r1(r.data.seconds)} s; first materialization ${r.refreshS} s.`,
+    `Data: ${fmt(r.data.telemetry)} telemetry rows (${CHARACTERS} characters, ${DAYS} days), ${fmt(r.data.spawns)} spawns (clustered: each character hunts a day at one of ${GROUNDS} shared grounds, spawns within ±3 units), ${fmt(r.data.rares)} rares (uniform over the map); loaded in ${r1(r.data.seconds)} s; first materialization ${r.refreshS} s (rollups) + ${r.sessionsS} s (sessions).`,
     `p50 / p95 of ${r.calls} warm calls each (after ${r.warmup} warm-up calls); API = HTTP round trip including JSON; raw SQL = the same aggregation as one statement over the raw rows on a warm connection; × = raw p50 / API p50.`,
     '',
     '| read | API p50 / p95 ms | raw SQL p50 / p95 ms | × raw | target (p95, ×) | met | rows |',

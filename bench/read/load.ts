@@ -26,10 +26,14 @@ export interface LoadedData {
 const EW = (i: string, c: string) => `(60 * sin(${i} / 5000.0 + ${c}) + (${c} % 10) * 4 - 20)`;
 const NS = (i: string, c: string) => `(60 * cos(${i} / 7000.0 + ${c} * 1.3) + (${c} / 10) * 4 - 20)`;
 
+// A play session every 6 hours of samples per character (about 120 in 30 days), so
+// GET /sessions has sessions to list (docs/api.md "Sessions").
+const SESSION = (i: string, c: string) => `'s' || ${c} || '-' || floor(${i} * $4::float8 / 21600)::int`;
+
 const TELEMETRY = `insert into telemetry (ts, character_name, event_key, received_at, stream_seq, ew, ns, z, char_tag, session_id,
     kills, deaths, rares_found, prismatic_taper_count, kills_per_hour, onlinetime, vt_state, latency_ms, mem_mb, cpu_pct, mem_handles)
   select t.ts, 'Bench ' || c, gen_random_uuid(), t.ts, i::bigint * ${CHARACTERS} + c,
-         ${EW('i', 'c')}, ${NS('i', 'c')}, (i % 90)::float8, 'tag', 's' || c,
+         ${EW('i', 'c')}, ${NS('i', 'c')}, (i % 90)::float8, 'tag', ${SESSION('i', 'c')},
          i / 10, i / 500, i / 5000, 1000 - i % 50, (i % 40) * 2.5, '01:00:00', 'Combat',
          20 + (i * 7 + c) % 80, 300 + (i % 13), (i * 3 + c) % 100, 1000 + i % 17
     from generate_series($1::int, $2::int - 1) i cross join generate_series(0, ${CHARACTERS - 1}) c

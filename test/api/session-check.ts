@@ -1,18 +1,27 @@
-// The model answers (./session-model.ts) over what the database holds now, and the
-// rounding both sides go through before they are compared: sums of floating-point
-// steps (distance, kph) differ in their last bits with the order of the additions.
+// The model answers (./session-model.ts) over what the database holds now, and how
+// floats are compared: sums of floating-point steps (distance, kph) differ in their last
+// bits with the order of the additions.
 import type { Db } from './fixtures.js';
 import { modelSessions, type ModelSession, type RawSample } from './session-model.js';
 
-const round = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(10)) : v);
+const close = (a: unknown, b: unknown) =>
+  typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
-/** Floats to 10 significant digits, field order as in the Session schema. */
-export function rounded<T extends Record<string, unknown>>(sessions: T[]): T[] {
-  return sessions.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v)])) as T);
+/**
+ * `actual` with each number that is within 1e-9 (relative) of the same field of
+ * `expected` replaced by that value, so a deep comparison shows only real differences.
+ */
+export function aligned<T extends object>(actual: T[], expected: object[]): T[] {
+  return actual.map((s, i) => {
+    const e = (expected[i] ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(s).map(([k, v]) => [k, close(v, e[k]) ? e[k] : v])) as T;
+  });
 }
 
 /** The model's sessions of `character` (all when undefined) over the stored raw rows, with `live`. */
-export async function sessionsOfModel(db: Db, character?: string) {
+export type ModelAnswer = ReturnType<typeof withLive>;
+
+export async function sessionsOfModel(db: Db, character?: string): Promise<ModelAnswer[]> {
   const filter = character === undefined ? '' : 'where character_name = $1';
   const params = character === undefined ? [] : [character];
   const { rows } = await db.query(
@@ -34,10 +43,10 @@ export async function sessionsOfModel(db: Db, character?: string) {
     if (!n || s.ts > n.ts || (s.ts === n.ts && s.event_key > n.event_key)) newest.set(s.character_name, s);
   }
   const now = Date.now();
-  return rounded(modelSessions(samples, rares, gap).map((m) => withLive(m, newest.get(m.character_name)!, now, gap)));
+  return modelSessions(samples, rares, gap).map((m) => withLive(m, newest.get(m.character_name)!, now, gap));
 }
 
-function withLive(m: ModelSession, newest: RawSample, now: number, gapMs: number) {
+function withLive(m: ModelSession, newest: RawSample, now: number, gapMs: number): ModelSession & { live: boolean } {
   const inSession =
     (m.inferred ? newest.session_id === null : newest.session_id === m.session_id) &&
     newest.ts >= Date.parse(m.start) &&

@@ -10,7 +10,7 @@ import { refreshSessions } from '../../src/api/sessions-refresh.js';
 import { SessionsResponse, CharacterStatsResponse, RareLeaderboardResponse } from '../../src/api/schemas/sessions.js';
 import { telemetry, rareEv, at, decodedMessage as message } from '../ingest/fixtures.js';
 import { startApiUnderTest, schemaErrors, qs, type ApiUnderTest } from './helpers.js';
-import { sessionsOfModel, rounded } from './session-check.js';
+import { sessionsOfModel, aligned } from './session-check.js';
 
 const WHO = 'Sess Ion';
 const RANGE = { from: at(-100), to: at(10_000) };
@@ -31,7 +31,7 @@ async function sessions(api: ApiUnderTest) {
   const r = await api.get(`/sessions${qs({ character: WHO, ...RANGE })}`);
   t.equal(r.status, 200);
   t.equal(schemaErrors(SessionsResponse, r.body), undefined, '/sessions matches its schema');
-  return rounded(r.body.sessions as any[]);
+  return r.body.sessions as any[];
 }
 
 t.test('sessions through the apply path', async (t) => {
@@ -46,7 +46,11 @@ t.test('sessions through the apply path', async (t) => {
   await applyBatch(api.db, batches, { mode: 'copy-direct' });
 
   const open = await sessions(api);
-  t.same(await sessionsOfModel(api.db, WHO), open, 'before any refresh (all from the raw rows) = the model');
+  const matchesModel = async (actual: any[], what: string) => {
+    const model = await sessionsOfModel(api.db, WHO);
+    t.same(aligned(actual, model), model, what);
+  };
+  await matchesModel(open, 'before any refresh (all from the raw rows) = the model');
   t.same(
     open.map((s) => [s.session_id, s.inferred, s.samples, s.kills_gained, s.deaths_gained, s.rares_found]),
     [
@@ -60,11 +64,7 @@ t.test('sessions through the apply path', async (t) => {
   const b = open.find((s) => s.session_id === 'b');
   t.same([b.kph_avg, b.kph_max, b.duration_s, b.live], [11, 12, 59, false], 'kph from kills_per_hour');
   const a = open.find((s) => s.session_id === 'a');
-  t.equal(
-    a.kph_avg,
-    Number(((58 * 3600) / 59).toPrecision(10)),
-    'kph without kills_per_hour: kills per hour of duration',
-  );
+  t.equal(a.kph_avg, (58 * 3600) / 59, 'kph without kills_per_hour: kills per hour of duration');
 
   t.ok(await refreshSessions(api.db, 600), 'refresh materializes them');
   t.same(await sessions(api), open, 'materialized = computed from the raw rows');
@@ -88,7 +88,7 @@ t.test('sessions through the apply path', async (t) => {
     30 + 470 + 28,
     'the next refresh recomputed "b" (30 -> 500 -> 31: +470, then a drop)',
   );
-  t.same(afterLate, await sessionsOfModel(api.db, WHO), 'late sample: = the model');
+  await matchesModel(afterLate, 'late sample: = the model');
 
   // Two late samples in the silence between the inferred sessions: they become one.
   const fill = [3000, 3500].map((i) => telemetry(WHO, i, { event_id: `fill-${i}` }));
@@ -100,14 +100,14 @@ t.test('sessions through the apply path', async (t) => {
     [[`inferred:${at(2000)}`, 32]],
     'the gap filled: one inferred session',
   );
-  t.same(merged, await sessionsOfModel(api.db, WHO), 'merged: = the model');
+  await matchesModel(merged, 'merged: = the model');
 
   // A hand DELETE (the raw-write trigger logs it for every character there): split again.
   await api.db.query('delete from telemetry where ts = $1', [at(3500)]);
   await refreshSessions(api.db, 600);
   const split = await sessions(api);
   t.equal(split.filter((s) => s.inferred).length, 2, 'deleted by hand: two inferred sessions again');
-  t.same(split, await sessionsOfModel(api.db, WHO), 'split: = the model');
+  await matchesModel(split, 'split: = the model');
 });
 
 t.test('lifetime totals and the rare leaderboard', async (t) => {
@@ -132,8 +132,9 @@ t.test('lifetime totals and the rare leaderboard', async (t) => {
   t.equal(r.status, 200);
   t.equal(schemaErrors(CharacterStatsResponse, r.body), undefined, 'stats match their schema');
   const model = await sessionsOfModel(api.db, WHO);
+  const best = model.find((s) => s.session_id === `inferred:${at(2000)}`)!;
   t.same(
-    { ...r.body, best_session: rounded([r.body.best_session])[0] },
+    { ...r.body, best_session: aligned([r.body.best_session], [best])[0] },
     {
       character_name: WHO,
       first_seen: at(0),
@@ -144,7 +145,7 @@ t.test('lifetime totals and the rare leaderboard', async (t) => {
       deaths_gained: 1,
       rares_found: 3,
       char_tag: 'new',
-      best_session: model.find((s) => s.session_id === `inferred:${at(2000)}`),
+      best_session: best,
     },
     'totals over the sessions, every rare, the newest tag, the best session by kills',
   );
@@ -172,4 +173,46 @@ t.test('lifetime totals and the rare leaderboard', async (t) => {
   t.same([one.body.characters.length, one.body.truncated], [1, true], 'limit cuts and flags truncated');
   const all = await api.get(`/sessions${qs({ ...RANGE, limit: 2 })}`);
   t.same([all.body.sessions.length, all.body.truncated], [2, true], '/sessions without character: all, limited');
+});
+
+t.test('sessions and totals survive raw retention', async (t) => {
+  const api = await startApiUnderTest();
+  t.teardown(() => api.stop());
+  const DAY = 86_400_000;
+  const sample = (who: string, ms: number, i: number, session: string) =>
+    telemetry(who, i, { timestamp: new Date(ms + i * 30_000).toISOString(), session_id: session, kills: 10 + i });
+  const oldStart = Date.now() - 10 * DAY;
+  const old = Array.from({ length: 20 }, (_, i) => sample(WHO, oldStart, i, 'old'));
+  const recent = Array.from({ length: 20 }, (_, i) => sample(WHO, Date.now() - DAY, i, 'new'));
+  const rare = rareEv(WHO, 0, { timestamp: new Date(oldStart + 60_000).toISOString() });
+  await applyBatch(api.db, [message('telemetry', WHO, [...old, ...recent]), message('rare', WHO, [rare])], {
+    mode: 'copy-direct',
+  });
+  await refreshSessions(api.db, 600);
+  const range = qs({ character: WHO, from: new Date(oldStart - DAY).toISOString() });
+  const before = (await api.get(`/sessions${range}`)).body;
+  const statsBefore = (await api.get(`/characters/${encodeURIComponent(WHO)}/stats`)).body;
+  t.same(
+    before.sessions.map((s: any) => [s.session_id, s.samples, s.kills_gained, s.rares_found]),
+    [
+      ['new', 20, 19, 0],
+      ['old', 20, 19, 1],
+    ],
+    'two sessions, one 10 days old',
+  );
+
+  await api.db.query(`update tracker_policy set value = interval '7 days' where name = 'raw_telemetry_retention'`);
+  const { rows } = await api.db.query('select tracker_apply_retention() as n');
+  t.ok(rows[0].n > 0, `retention dropped ${rows[0].n} raw chunk(s)`);
+  const { rows: left } = await api.db.query(`select count(*)::int as n from telemetry where session_id = 'old'`);
+  t.equal(left[0].n, 0, 'the old raw rows are gone');
+  t.same((await api.get(`/sessions${range}`)).body, before, 'the old session is still answered, unchanged');
+  t.same((await api.get(`/characters/${encodeURIComponent(WHO)}/stats`)).body, statsBefore, 'so are the totals');
+
+  // A late sample for the old session, below the floor: stored, but not folded in (its first rows are gone).
+  const late = { ...sample(WHO, oldStart + 15_000, 5, 'old'), kills: 12 };
+  await applyBatch(api.db, [message('telemetry', WHO, [{ ...late, event_id: 'late-old' }])], { mode: 'copy-direct' });
+  const r = await refreshSessions(api.db, 600);
+  t.same(r, { recomputed: 0, extended: 0, skipped: 1 }, 'the refresh skips it and says so');
+  t.same((await api.get(`/sessions${range}`)).body, before, 'the stored session stays as it was');
 });

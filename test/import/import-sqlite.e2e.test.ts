@@ -166,6 +166,19 @@ t.test('every quirk, counted through the read API; a re-run adds nothing', async
     [12.5, null, 12.5, 12.5, 12.5, 12.5, 3.25],
     'kills_per_hour: decimal text -> number, N/A -> null',
   );
+  // The old rows' session_id reaches the sessions (issue 24; docs/api.md "Sessions").
+  const zoeTimes = expectedTimes(CHARACTERS.ZOE);
+  t.same(
+    (await get(`/sessions?${q({ character: CHARACTERS.ZOE })}`)).sessions.map((s: any) => [
+      s.session_id,
+      s.inferred,
+      s.samples,
+      s.start,
+      s.end,
+    ]),
+    [['s-1', false, zoeTimes.length, zoeTimes[0], zoeTimes[zoeTimes.length - 1]]],
+    "/sessions: the old rows' session_id is one session of their character",
+  );
   t.equal(before.history[CHARACTERS.DRAGON][0].vt_state, '\ttabbed "state"', 'tabs and quotes survive');
   t.equal(before.history[CHARACTERS.DRAGON][0].char_tag, null, 'NULL stays null');
   t.same(
