@@ -155,42 +155,89 @@ returns table (a character_session_rollup, b character_session_rollup) language 
        order by s.end_ts desc limit 1) x on true
 $$;
 
--- Every session now, of one character (null: all): the stored ones, continued by the
--- raw rows at or after the horizon.
-create function tracker_sessions_current(p_character text) returns setof character_session_rollup language sql stable as $$
-  with st as (select horizon, gap from tracker_session_state),
-  m as (select c.a, c.b from st cross join lateral tracker_session_continuations(p_character, st.horizon, 'infinity', st.gap) c)
-  select r.* from m cross join lateral tracker_session_combine(m.a, m.b) r
-  union all
-  select s.* from character_session_rollup s
-   where (p_character is null or s.character_name = p_character)
-     and not exists (select 1 from m where (m.a).character_name = s.character_name and (m.a).inferred = s.inferred
-                                       and (m.a).session_id = s.session_id)
-$$;
+-- Every session now, of one character (null: all), that overlaps [p_from, p_to) (end_ts >=
+-- p_from, start_ts < p_to): the stored ones, continued by the raw rows at or after the
+-- horizon. PL/pgSQL, planned with the values (force_custom_plan): the horizon is then a
+-- constant, so only the chunks after it are planned (inlined SQL planned every chunk of the
+-- character's rows), and `p_character is null or …` folds away (a generic plan of it
+-- scans every character's newest chunk: 10× slower, measured).
+create function tracker_sessions_current(p_character text, p_from timestamptz default '-infinity',
+                                         p_to timestamptz default 'infinity')
+returns setof character_session_rollup language plpgsql stable set plan_cache_mode = force_custom_plan as $$
+declare
+  st tracker_session_state := (select s from tracker_session_state s);
+begin
+  return query
+    with m as materialized (select c.a, c.b from tracker_session_continuations(p_character, st.horizon, 'infinity', st.gap) c)
+    select r.* from m cross join lateral tracker_session_combine(m.a, m.b) r
+     where r.end_ts >= p_from and r.start_ts < p_to
+    union all
+    select s.* from character_session_rollup s
+     where (p_character is null or s.character_name = p_character) and s.end_ts >= p_from and s.start_ts < p_to
+       and not exists (select 1 from m where (m.a).character_name = s.character_name and (m.a).inferred = s.inferred
+                                         and (m.a).session_id = s.session_id);
+end $$;
 
 -- The public columns of a session state (API and Grafana): kph from kills_per_hour where
 -- samples carry it, else kills gained over the duration; live while the character's newest
--- sample is in the session and younger than the gap.
-create function tracker_session_public(s character_session_rollup)
+-- sample is in the session and younger than the gap. rares_found counts rare_events, or,
+-- given the character's rare times sorted (rare_ts), binary-searches them: one index scan
+-- for a page of sessions instead of one per session.
+create function tracker_session_public(s character_session_rollup, rare_ts timestamptz[] default null)
 returns table (character_name text, session_id text, inferred boolean, start_ts timestamptz, end_ts timestamptz,
                duration_s double precision, live boolean, samples bigint, kills_gained bigint, deaths_gained bigint,
                kph_avg double precision, kph_max double precision, rares_found bigint, distance double precision)
 language sql stable as $$
   select s.character_name, s.session_id, s.inferred, s.start_ts, s.end_ts, d.duration_s,
-         exists (select 1 from player_latest p where p.character_name = s.character_name
-                    and p.ts >= s.start_ts and p.ts <= s.end_ts
-                    and p.session_id is not distinct from case when s.inferred then null else s.session_id end
-                    and now() - p.ts < (select gap from tracker_session_state)),
+         coalesce(p.ts >= s.start_ts and p.ts <= s.end_ts
+                  and p.session_id is not distinct from case when s.inferred then null else s.session_id end
+                  and now() - p.ts < (select gap from tracker_session_state), false),
          s.samples, s.kills_gained, s.deaths_gained,
          case when s.kph_count > 0 then s.kph_sum / s.kph_count else d.rate end,
          case when s.kph_count > 0 then s.kph_max else d.rate end,
-         (select count(*) from rare_events r where r.character_name = s.character_name and r.ts >= s.start_ts and r.ts <= s.end_ts),
+         case when rare_ts is null
+              then (select count(*) from rare_events r
+                     where r.character_name = s.character_name and r.ts >= s.start_ts and r.ts <= s.end_ts)
+              -- width_bucket(x, sorted) = how many elements are <= x; ts has microsecond precision.
+              else width_bucket(s.end_ts, rare_ts) - width_bucket(s.start_ts - interval '1 microsecond', rare_ts) end,
          s.distance
     from (select extract(epoch from s.end_ts - s.start_ts)::float8 as duration_s,
                  case when s.end_ts > s.start_ts then s.kills_gained * 3600 / extract(epoch from s.end_ts - s.start_ts)::float8 end as rate) d
+    -- A join, not a subquery per session: the planner reads player_latest once for a page.
+    left join player_latest p on p.character_name = s.character_name
 $$;
 
--- Every session with its public columns (Grafana's "Sessions" table reads this).
+-- A page of sessions with their public columns: of one character (null: all), overlapping
+-- [p_from, p_to), newest start first (then name, id), at most p_limit. What GET /sessions
+-- answers (src/api/reads/sessions.ts) and what a Grafana table should call with its range.
+-- The rare times of the page's characters are read once, sorted, and each session counts
+-- its own by binary search.
+create function tracker_sessions_page(p_character text, p_from timestamptz, p_to timestamptz, p_limit integer)
+returns table (character_name text, session_id text, inferred boolean, start_ts timestamptz, end_ts timestamptz,
+               duration_s double precision, live boolean, samples bigint, kills_gained bigint, deaths_gained bigint,
+               kph_avg double precision, kph_max double precision, rares_found bigint, distance double precision)
+-- One plan per connection, kept (force_generic_plan): planning this over the rare_events
+-- chunks cost more than running it; the chunks of the page's range are picked at run time.
+language plpgsql stable set plan_cache_mode = force_generic_plan as $$
+begin
+  return query
+    with s as materialized (
+      select c.* from tracker_sessions_current(p_character, p_from, p_to) c
+       order by c.start_ts desc, c.character_name, c.session_id limit p_limit),
+    -- Per character of the page, its rare times over the page's span (an index range scan
+    -- each, whatever the planner guesses of the page's size).
+    r as (select c.character_name,
+                 (select array_agg(e.ts order by e.ts) from rare_events e
+                   where e.character_name = c.character_name
+                     and e.ts >= (select min(s.start_ts) from s) and e.ts <= (select max(s.end_ts) from s)) as ts
+            from (select distinct s.character_name from s) c)
+    select p.* from s left join r on r.character_name = s.character_name
+     cross join lateral tracker_session_public(s::character_session_rollup, coalesce(r.ts, '{}')) p
+     order by p.start_ts desc, p.character_name, p.session_id;
+end $$;
+
+-- Every session with its public columns. Reads every session of every character: for a
+-- time range, call tracker_sessions_page() instead.
 create view character_sessions as
   select p.* from tracker_sessions_current(null) s cross join lateral tracker_session_public(s) p;
 

@@ -171,7 +171,7 @@ export async function runReadBench(o: ReadOptions): Promise<void> {
           const body = (await res.json()) as Record<string, unknown>;
           if (res.status !== 200) throw new Error(`${rc.path}: HTTP ${res.status} ${JSON.stringify(body)}`);
           const list = Object.values(body).find(Array.isArray) as unknown[] | undefined;
-          answerRows = list?.length ?? 0;
+          answerRows = list?.length ?? 1; // an answer without a list (/characters/{name}/stats) is one row
         });
         let rawRows = 0;
         const raw = await timeIt(o.calls, o.warmup, async () => {

@@ -66,6 +66,12 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
   await app.stop();
   const live = await snapshot(db);
   t.equal(live.player_latest.length, 5);
+  // The sessions (sql/180_sessions.sql), stored by a refresh: replay --truncate forgets and rebuilds them.
+  const sessionsNow = async () =>
+    (await db.query(`select * from tracker_sessions_page(null, '-infinity', 'infinity', 1000)`)).rows;
+  await db.query('select tracker_refresh_sessions()');
+  const liveSessions = await sessionsNow();
+  t.equal(liveSessions.length, 5, 'one session per character');
 
   const first = startChild(childEnv(cfg), ['replay', '--truncate']);
   const exit = await first.exited;
@@ -82,6 +88,9 @@ t.test('replay into emptied tables, twice, and --since', async (t) => {
     'every message of the log read once; the resent event is a duplicate, stored once',
   );
   t.same(await snapshot(db), live, 'replay into emptied tables reproduces exactly the same rows');
+  t.same(await sessionsNow(), liveSessions, 'replay --truncate: the same sessions');
+  const stored = await db.query('select count(*)::int as n from character_session_rollup');
+  t.equal(stored.rows[0].n, 5, "replay's closing refresh stored them again");
 
   const log = createLogger('silent');
   t.equal(await runReplay(replayCommandOptions(cfg, log), log, []), 0);

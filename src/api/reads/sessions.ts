@@ -1,5 +1,6 @@
 // Session reads (issue 24; docs/api.md "Sessions"): sessions per character, lifetime
-// totals, the rare leaderboard. Sessions come from tracker_sessions_current(), the stored
+// totals, the rare leaderboard. Sessions come from tracker_sessions_current() (a page of
+// them with their public columns: tracker_sessions_page()), the stored
 // sessions (character_session_rollup, kept by tracker_refresh_sessions()) continued by the
 // raw rows newer than its horizon, so answers are current and exact
 // (sql/180_sessions.sql, docs/retention-and-aggregation.md "Sessions").
@@ -22,13 +23,12 @@ export interface SessionFilter {
 
 /** Sessions overlapping [from, to) (end >= from, start < to), newest start first, then by name and id. */
 export async function readSessions(db: Queryable, f: SessionFilter, limit: number) {
-  const { rows } = await db.query(
-    `select ${SESSION_COLUMNS}
-       from tracker_sessions_current($1) s cross join lateral tracker_session_public(s) p
-      where s.end_ts >= $2 and s.start_ts < $3
-      order by s.start_ts desc, s.character_name, s.session_id limit $4`,
-    [f.character ?? null, f.from.toISOString(), f.to.toISOString(), limit + 1],
-  );
+  const { rows } = await db.query(`select ${SESSION_COLUMNS} from tracker_sessions_page($1, $2, $3, $4) p`, [
+    f.character ?? null,
+    f.from.toISOString(),
+    f.to.toISOString(),
+    limit + 1,
+  ]);
   return limited(rows, limit);
 }
 
