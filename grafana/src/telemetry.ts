@@ -142,14 +142,15 @@ const LATEST = `select character_name, ts as "time", ew, ns, z, kills, kills_per
   limit 1000`;
 
 // Sessions and rares per character (issue 24, docs/api.md "Sessions"): the same answers as
-// GET /sessions and GET /stats/rares. character_sessions (sql/180_sessions.sql) is every
-// session, stored ones continued by the newest raw rows; a session is in the time range
-// when it overlaps it, as /sessions reads `from`/`to`.
-const SESSIONS = `select character_name, session_id, start_ts as start, end_ts as "end", duration_s, live,
-    samples, kills_gained, deaths_gained, kph_avg, kph_max, rares_found, distance, inferred
-  from character_sessions
-  where end_ts >= $__timeFrom() and start_ts <= $__timeTo() and ${byCharacter}
-  order by start_ts desc, character_name, session_id
+// GET /sessions and GET /stats/rares. tracker_sessions_page() (sql/180_sessions.sql) is
+// what /sessions reads: the sessions of one character overlapping the range, stored ones
+// continued by the newest raw rows; called once per selected character, so the page limit
+// applies per character (the subquery keeps the "All" value, the column name, unambiguous).
+const SESSIONS = `select s.character_name, s.session_id, s.start_ts as start, s.end_ts as "end", s.duration_s, s.live,
+    s.samples, s.kills_gained, s.deaths_gained, s.kph_avg, s.kph_max, s.rares_found, s.distance, s.inferred
+  from (select character_name from player_latest where ${byCharacter}) c
+  cross join lateral tracker_sessions_page(c.character_name, $__timeFrom(), $__timeTo(), 200) s
+  order by s.start_ts desc, s.character_name, s.session_id
   limit 1000`;
 
 const RARES_PER_CHARACTER = `select character_name, count(*)::float8 as rares
