@@ -142,6 +142,25 @@ const LATEST = `select character_name, ts as "time", ew, ns, z, kills, kills_per
   order by ts desc
   limit 1000`;
 
+// Sessions and rares per character (issue 24, docs/api.md "Sessions"): the same answers as
+// GET /sessions and GET /stats/rares. tracker_sessions_page() (sql/180_sessions.sql) is
+// what /sessions reads: the sessions of one character overlapping the range, stored ones
+// continued by the newest raw rows; called once per selected character, so the page limit
+// applies per character (the subquery keeps the "All" value, the column name, unambiguous).
+const SESSIONS = `select s.character_name, s.session_id, s.start_ts as start, s.end_ts as "end", s.duration_s, s.live,
+    s.samples, s.kills_gained, s.deaths_gained, s.kph_avg, s.kph_max, s.rares_found, s.distance, s.inferred
+  from (select character_name from player_latest where ${byCharacter}) c
+  cross join lateral tracker_sessions_page(c.character_name, $__timeFrom(), $__timeTo(), 200) s
+  order by s.start_ts desc, s.character_name, s.session_id
+  limit 1000`;
+
+const RARES_PER_CHARACTER = `select character_name, count(*)::float8 as rares
+  from rare_events
+  where $__timeFilter(ts) and ${byCharacter}
+  group by 1
+  order by 2 desc, 1
+  limit 50`;
+
 export const CHARACTER_VARIABLE_QUERY = 'select character_name from player_latest order by 1';
 
 export function telemetryDashboard(): Dashboard {
@@ -198,6 +217,44 @@ export function telemetryDashboard(): Dashboard {
         ),
       },
       openAlertsPanel(),
+      {
+        type: 'table',
+        title: 'Sessions',
+        w: 16,
+        h: 9,
+        description:
+          'Play sessions of the selected characters overlapping the time range, newest first (GET /sessions): one session_id, or an inferred session cut by silences longer than SESSION_GAP_SECONDS; counter gains within it, kills per hour, rares found, path length.',
+        targets: targets(
+          sql(SESSIONS, {
+            kind: 'table',
+            columns: ['character_name', 'start', 'end', 'duration_s', 'kills_gained', 'kph_avg', 'rares_found'],
+          }),
+        ),
+        fieldConfig: {
+          defaults: {},
+          overrides: [
+            { matcher: { id: 'byName', options: 'duration_s' }, properties: [{ id: 'unit', value: 's' }] },
+            { matcher: { id: 'byName', options: 'kph_avg' }, properties: [{ id: 'decimals', value: 1 }] },
+            { matcher: { id: 'byName', options: 'kph_max' }, properties: [{ id: 'decimals', value: 1 }] },
+            { matcher: { id: 'byName', options: 'distance' }, properties: [{ id: 'decimals', value: 1 }] },
+          ],
+        },
+      },
+      {
+        type: 'bargauge',
+        title: 'Rares per character',
+        w: 8,
+        h: 9,
+        description:
+          'Rare finds per selected character in the time range, most first (GET /stats/rares), from rare_events.',
+        targets: targets(sql(RARES_PER_CHARACTER, { kind: 'table', columns: ['character_name', 'rares'] })),
+        options: {
+          orientation: 'horizontal',
+          displayMode: 'gradient',
+          reduceOptions: { values: true, calcs: [], fields: '/^rares$/' },
+          showUnfilled: true,
+        },
+      },
       {
         type: 'table',
         title: 'Hypertables: rows, size, chunks',

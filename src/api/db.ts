@@ -25,8 +25,10 @@ export function createApiPool(opts: ApiDatabaseOptions, log: Logger): pg.Pool {
     max: opts.poolMax,
     application_name: 'telemetry-tracker-api',
     // JIT compiling costs tens of ms and these reads run in a few: measured by the read
-    // benchmark (docs/benchmarks.md "Read benchmark").
-    options: '-c jit=off',
+    // benchmark (docs/benchmarks.md "Read benchmark"). extra_float_digits=1 (PostgreSQL's
+    // default, pinned): float8 text is the shortest that reads back exactly, as
+    // JavaScript writes numbers (src/api/reads/history-json.ts relies on it).
+    options: '-c jit=off -c extra_float_digits=1',
     statement_timeout: opts.statementTimeoutMs,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,

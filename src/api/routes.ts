@@ -8,6 +8,7 @@ import { timeRange } from './time-range.js';
 import { querySchemas, type QueryLimitOptions } from './schemas/queries.js';
 import * as R from './schemas/responses.js';
 import { readLive, readTrails, readHistory, autoBucket } from './reads/telemetry.js';
+import { readHistoryJson } from './reads/history-json.js';
 import { readEvents, readHeatmap, SPAWNS, RARES, type EventKind } from './reads/events.js';
 import { readCharacters } from './reads/characters.js';
 import type { QuarantineSource } from './reads/quarantine.js';
@@ -21,7 +22,10 @@ export interface Route {
   readonly response: TSchema;
   /** Parameters in the path (`/characters/{name}/stats`): their schemas, for /openapi.json. */
   readonly pathParams?: TObject;
-  /** `url`: the request path as received (percent-encoded), for the path parameters. */
+  /**
+   * The answer: a value to serialize, or a string that is its JSON text already.
+   * `url`: the request path as received (percent-encoded), for the path parameters.
+   */
   readonly handle: (query: URLSearchParams, url: string) => Promise<unknown>;
 }
 
@@ -89,15 +93,14 @@ const historyRoute = ({ db, limits, Q, range }: RouteOptions) =>
     async (q) => {
       const { from, to } = range(q);
       const bucket = q.bucket ?? autoBucket(to.getTime() - from.getTime(), limits.historyTargetPoints);
+      const head = { character: q.character, bucket, from: from.toISOString(), to: to.toISOString() };
+      if (bucket !== 'raw') {
+        const p = await readHistoryJson(db, q.character, from, to, bucket, limits.maxRows);
+        // The same bytes as JSON.stringify of the object below (key order included).
+        if (p) return `${JSON.stringify(head).slice(0, -1)},"points":[${p.json}],"truncated":${p.truncated}}`;
+      }
       const r = await readHistory(db, q.character, from, to, bucket, limits.maxRows);
-      return {
-        character: q.character,
-        bucket,
-        from: from.toISOString(),
-        to: to.toISOString(),
-        points: r.rows,
-        truncated: r.truncated,
-      };
+      return { ...head, points: r.rows, truncated: r.truncated };
     },
   );
 

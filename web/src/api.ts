@@ -3,11 +3,13 @@
 import { authHeaders } from './read-token.js';
 import type {
   AlertsResponse,
+  CharacterStatsResponse,
   CharactersResponse,
   HeatmapResponse,
   HistoryResponse,
   LiveResponse,
   RaresResponse,
+  SessionsResponse,
   SpawnsResponse,
   TrailsResponse,
 } from './types.js';
@@ -15,7 +17,10 @@ import type {
 async function getJson<T>(path: string, params: Record<string, string | number | undefined>): Promise<T> {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) qs.set(k, String(v));
-  const res = await fetch(`${path}?${qs}`, { headers: { accept: 'application/json', ...authHeaders() } });
+  const query = String(qs);
+  const res = await fetch(query ? `${path}?${query}` : path, {
+    headers: { accept: 'application/json', ...authHeaders() },
+  });
   const body = (await res.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
   if (res.status === 401)
     throw new Error(`${path}: this server needs a read token: open the page as /#token=<API_TOKEN>`);
@@ -39,6 +44,10 @@ export const api = {
       from: q.from === undefined ? undefined : iso(q.from),
       limit: q.limit,
     }),
+  sessions: (character: string, fromMs: number, toMs: number, limit: number) =>
+    getJson<SessionsResponse>('/sessions', { character, from: iso(fromMs), to: iso(toMs), limit }),
+  characterStats: (name: string) =>
+    getJson<CharacterStatsResponse>(`/characters/${encodeURIComponent(name)}/stats`, {}),
   heatmap: (kind: 'spawns' | 'rares', fromMs: number, toMs: number, cell: number) =>
     getJson<HeatmapResponse>(`/${kind}/heatmap`, { from: iso(fromMs), to: iso(toMs), cell }),
 };

@@ -50,6 +50,7 @@ const saveUrl = () => {
   state.view = { cx: view.cx, cy: view.cy, scale: view.scale };
   state.character = character.character;
   state.range = character.range;
+  state.span = character.span;
   history.replaceState(null, '', writeUrlState(state));
 };
 
@@ -134,6 +135,7 @@ if (state.view) {
   autoFit = false;
 }
 character.range = state.range;
+character.span = state.span;
 
 async function loadSnapshot(): Promise<void> {
   const since = Date.now() - SETTINGS.markersSinceMs;

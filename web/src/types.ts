@@ -5,6 +5,7 @@
 import type { Static } from '@sinclair/typebox';
 import type * as Api from '../../src/api/schemas/responses.js';
 import type * as AlertSchemas from '../../src/api/schemas/alerts.js';
+import type * as SessionApi from '../../src/api/schemas/sessions.js';
 import type { TelemetryEvent } from '../../schemas/telemetry.js';
 import type { SpawnEvent } from '../../schemas/spawn.js';
 import type { RareEvent } from '../../schemas/rare.js';
@@ -31,6 +32,9 @@ export type RaresResponse = Static<typeof Api.RaresResponse>;
 export type CharactersResponse = Static<typeof Api.CharactersResponse>;
 export type HeatmapResponse = Static<typeof Api.HeatmapResponse>;
 export type HeatCell = Static<typeof Api.Cell>;
+export type SessionsResponse = Static<typeof SessionApi.SessionsResponse>;
+export type Session = Static<typeof SessionApi.Session>;
+export type CharacterStatsResponse = Static<typeof SessionApi.CharacterStatsResponse>;
 
 /**
  * A player's sample, from /live or the live feed. Wider than either: the Character

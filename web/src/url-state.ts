@@ -1,5 +1,6 @@
 // The view in the query string, so a link reproduces it: ?character=…&range=1h
-// &layers=players,trails&heat=spawns&heat_range=24h&trail=120&x=…&y=…&zoom=…
+// &layers=players,trails&heat=spawns&heat_range=24h&trail=120&x=…&y=…&zoom=…, plus
+// &from=…&to=… (ISO) while the charts show a chosen session instead of the range.
 import { LAYERS, RANGES, type Layer, type RangeKey } from './view-options.js';
 
 export const HEAT_RANGES = { '1h': 3600e3, '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 } as const;
@@ -9,6 +10,8 @@ export const TRAIL_SECONDS = [60, 120, 300, 600] as const;
 export interface UrlState {
   character?: string;
   range: RangeKey;
+  /** A chosen session's span (ms since the epoch), charted instead of `range`. */
+  span?: { fromMs: number; toMs: number };
   layers: Set<Layer>;
   heat: 'spawns' | 'rares';
   heatRange: HeatRange;
@@ -31,6 +34,8 @@ export function readUrlState(search: string): UrlState {
   if (character) s.character = character;
   const range = q.get('range');
   if (range && range in RANGES) s.range = range as RangeKey;
+  const [fromMs, toMs] = ['from', 'to'].map((k) => Date.parse(q.get(k) ?? ''));
+  if (Number.isFinite(fromMs) && Number.isFinite(toMs) && fromMs < toMs) s.span = { fromMs, toMs };
   const layers = q.get('layers');
   if (layers !== null)
     s.layers = new Set(layers.split(',').filter((l): l is Layer => (LAYERS as readonly string[]).includes(l)));
@@ -49,6 +54,10 @@ export function writeUrlState(s: UrlState): string {
   const q = new URLSearchParams();
   if (s.character) q.set('character', s.character);
   q.set('range', s.range);
+  if (s.span) {
+    q.set('from', new Date(s.span.fromMs).toISOString());
+    q.set('to', new Date(s.span.toMs).toISOString());
+  }
   q.set('layers', LAYERS.filter((l) => s.layers.has(l)).join(','));
   q.set('heat', s.heat);
   q.set('heat_range', s.heatRange);

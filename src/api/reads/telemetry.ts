@@ -72,14 +72,28 @@ export async function readHistory(
     );
     return limited(rows.map(isoDates), maxRows);
   }
-  // Buckets overlapping [from, to): the first one may start before `from`.
-  const { rows } = await db.query<BucketPointT>(
-    `select ${iso('bucket')} as timestamp, samples::float8 as samples, ${iso('last_ts')} as last_timestamp,
-            ${BUCKET_FIELD_COLUMNS}
-       from ${BUCKET_VIEW[bucket]}
-      where character_name = $1 and bucket >= time_bucket($2::interval, $3::timestamptz) and bucket < $4
-      order by bucket limit $5`,
-    [character, `${BUCKET_SECONDS[bucket]} seconds`, from.toISOString(), to.toISOString(), maxRows + 1],
-  );
-  return limited(rows.map(isoDates), maxRows);
+  const { rows } = await db.query<BucketPointT>(`${bucketSelect(bucket)} order by bucket limit $5`, [
+    ...bucketParams(character, from, to, bucket),
+    maxRows + 1,
+  ]);
+  // No Date values here: the timestamps already left PostgreSQL as ISO text (iso above).
+  return limited(rows, maxRows);
 }
+
+/**
+ * The points of one bucket level over [from, to) as /history answers them, in the
+ * order of BucketPoint (src/api/schemas/responses.ts); parameters $1-$4 from
+ * bucketParams. Buckets overlapping [from, to): the first one may start before `from`.
+ */
+export const bucketSelect = (bucket: Exclude<Bucket, 'raw'>) =>
+  `select ${iso('bucket')} as timestamp, samples::float8 as samples, ${iso('last_ts')} as last_timestamp,
+          ${BUCKET_FIELD_COLUMNS}
+     from ${BUCKET_VIEW[bucket]}
+    where character_name = $1 and bucket >= time_bucket($2::interval, $3::timestamptz) and bucket < $4`;
+
+export const bucketParams = (character: string, from: Date, to: Date, bucket: Exclude<Bucket, 'raw'>) => [
+  character,
+  `${BUCKET_SECONDS[bucket]} seconds`,
+  from.toISOString(),
+  to.toISOString(),
+];

@@ -3,12 +3,14 @@
 // range. The API picks the bucket from the range (docs/api.md: automatic bucket):
 // raw samples draw one line, buckets draw avg and max. While the range includes now,
 // raw charts extend with live samples and bucketed ones are re-read every minute.
+// Choosing a session (./sessions.ts) charts that session's span instead of a range.
 import uPlot from 'uplot';
 import { api } from '../api.js';
 import type { Store } from '../store.js';
 import type { Bucket, HistoryResponse, Telemetry } from '../types.js';
 import { el, byId, fmt } from './dom.js';
 import { RANGES, type RangeKey } from '../view-options.js';
+import { SessionsPanel, type Span } from './sessions.js';
 
 export const METRICS = ['latency_ms', 'mem_mb', 'cpu_pct', 'mem_handles'] as const;
 export type Metric = (typeof METRICS)[number];
@@ -20,6 +22,8 @@ type Series = { x: number[]; a: (number | null)[]; b: (number | null)[] };
 export class CharacterPanel {
   character?: string;
   range: RangeKey = '1h';
+  /** A chosen session's span: charted instead of `range` until a range button is pressed. */
+  span?: Span;
   bucket?: Bucket;
   private charts = new Map<Metric, { plot: uPlot; caption: HTMLElement; data: Series }>();
   private request = 0;
@@ -27,6 +31,7 @@ export class CharacterPanel {
   private liveDirty = false;
   private fieldsVersion = -1;
   private readonly root = byId('charts');
+  private readonly sessions = new SessionsPanel((span) => this.setSpan(span));
 
   constructor(
     private readonly store: Store,
@@ -46,11 +51,14 @@ export class CharacterPanel {
 
   select(name: string | undefined): void {
     if (name === this.character) return;
+    // A session's span belongs to the character it came from (a link may give both at once).
+    if (this.character !== undefined) this.span = undefined;
     this.character = name;
     this.fieldsVersion = -1;
     byId('character-fields').replaceChildren();
     byId('character-name').textContent = name ?? '';
     byId('character-hint').hidden = name !== undefined;
+    this.sessions.show(name);
     this.load();
     this.onChange();
   }
@@ -58,6 +66,13 @@ export class CharacterPanel {
   setRange(r: RangeKey): void {
     if (!(r in RANGES)) return;
     this.range = r;
+    this.span = undefined;
+    this.load();
+    this.onChange();
+  }
+
+  setSpan(span: Span): void {
+    this.span = span;
     this.load();
     this.onChange();
   }
@@ -85,7 +100,7 @@ export class CharacterPanel {
 
   /** A live sample: appended to raw charts of the selected character. */
   onTelemetry(t: Telemetry): void {
-    if (t.character_name !== this.character || this.bucket !== 'raw') return;
+    if (t.character_name !== this.character || this.bucket !== 'raw' || this.span) return;
     const ms = Date.parse(t.timestamp);
     for (const m of METRICS) {
       const c = this.charts.get(m);
@@ -104,16 +119,19 @@ export class CharacterPanel {
     const req = ++this.request;
     clearInterval(this.rereadTimer);
     for (const b of document.querySelectorAll<HTMLButtonElement>('.ranges button'))
-      b.setAttribute('aria-pressed', String(b.dataset.range === this.range));
+      b.setAttribute('aria-pressed', String(!this.span && b.dataset.range === this.range));
+    this.sessions.mark(this.span);
     if (!name) {
       this.destroy();
       byId('charts-status').textContent = '';
       return;
     }
+    const span = this.span;
     const read = () => {
-      const to = Date.now();
-      byId('charts-status').textContent = `loading ${this.range} of history…`;
-      api.history(name, to - RANGES[this.range], to).then(
+      const to = span?.toMs ?? Date.now();
+      const from = span?.fromMs ?? to - RANGES[this.range];
+      byId('charts-status').textContent = span ? 'loading the session…' : `loading ${this.range} of history…`;
+      api.history(name, from, to).then(
         (h) => {
           if (req !== this.request) return;
           this.show(h);
@@ -124,7 +142,8 @@ export class CharacterPanel {
       );
     };
     read();
-    // Buckets are re-read while the range ends now (raw extends from the live feed).
+    // A session's span is fixed; a range ending now re-reads its buckets (raw extends from the live feed).
+    if (span) return;
     this.rereadTimer = setInterval(() => {
       if (this.bucket !== 'raw') read();
     }, REREAD_BUCKETS_MS);
