@@ -71,7 +71,7 @@ t.test('every metric a Prometheus panel uses appears in /metrics', async (t) => 
     t.ok(names.length > 0, `${panel}: names a metric`);
     for (const n of names) t.ok(exported.has(n), `${panel}: ${n} is exported`);
   }
-  t.match(exposition, /tracker_process_info\{roles="api,edge,ingest"\} 1/, 'the roles label lists the roles');
+  t.match(exposition, /tracker_process_info\{roles="alerts,api,edge,ingest"\} 1/, 'the roles label lists the roles');
 });
 
 t.test('every Pipeline panel query returns series from a real Prometheus scraping the app', async (t) => {
@@ -122,5 +122,5 @@ t.test('every Pipeline panel query returns series from a real Prometheus scrapin
   const rss = await query(
     targets.find((x) => x.panel === 'Process RSS by role')!.expr.replaceAll('$__rate_interval', '10s'),
   );
-  t.equal(rss.data.result[0].metric.roles, 'api,edge,ingest', 'RSS is labelled with the roles');
+  t.equal(rss.data.result[0].metric.roles, 'alerts,api,edge,ingest', 'RSS is labelled with the roles');
 });
