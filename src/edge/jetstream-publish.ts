@@ -17,6 +17,7 @@ import {
   type Subscription,
 } from '@nats-io/transport-node';
 import { ErrorCodes, RejectedMessageError, TrackerError } from '../shared/errors.js';
+import { SIGNATURE_HEADER, type MessageSigner } from '../shared/message-signature.js';
 
 export interface PubAck {
   stream: string;
@@ -48,7 +49,11 @@ export class JetStreamPublisher {
   private seq = 0;
   private closed = false;
 
-  constructor(private readonly nc: NatsConnection) {
+  /** With a `signer`, every message carries its `Tracker-Sig` (docs/security.md "Signed messages"). */
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly signer?: MessageSigner,
+  ) {
     this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => this.reply(err, msg) });
     this.sweep = setInterval(() => this.expire(Date.now()), SWEEP_MS);
     this.sweep.unref();
@@ -59,6 +64,7 @@ export class JetStreamPublisher {
     const token = (++this.seq).toString(36);
     const h = headers();
     h.set('Nats-Msg-Id', msgId);
+    if (this.signer) h.set(SIGNATURE_HEADER, this.signer.sign(subject, payload));
     return new Promise<PubAck>((resolve, reject) => {
       this.pending.set(token, { resolve, reject, deadline: Date.now() + timeoutMs });
       try {
