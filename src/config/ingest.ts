@@ -101,7 +101,11 @@ export const ingestVars = {
 } satisfies VarSpecs;
 
 /** The shared variables ingest reads besides its own. */
-export const ingestSharedVars = ['STREAM_NAME', 'SUBJECT_PREFIX', 'TRACKER_SIGNING_KEY'] as const satisfies readonly (keyof SharedConfig)[];
+export const ingestSharedVars = [
+  'STREAM_NAME',
+  'SUBJECT_PREFIX',
+  'TRACKER_SIGNING_KEY',
+] as const satisfies readonly (keyof SharedConfig)[];
 
 /** Ingest's slice of the environment (src/config.ts); the role and replay get `ingestOptions(…)`. */
 export type IngestConfig = Readonly<ParsedVars<typeof ingestVars>> &

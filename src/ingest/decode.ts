@@ -90,7 +90,11 @@ export interface DecodeOptions {
 }
 
 /** Ingest's and replay's decode options; a signing key makes a verifier (docs/security.md "Signed messages"). */
-export function decodeOptions(opts: { subjectPrefix: string; maxMessageBytes: number; signingKey?: string }): DecodeOptions {
+export function decodeOptions(opts: {
+  subjectPrefix: string;
+  maxMessageBytes: number;
+  signingKey?: string;
+}): DecodeOptions {
   return {
     prefix: opts.subjectPrefix,
     maxMessageBytes: opts.maxMessageBytes,
@@ -262,8 +266,8 @@ function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
   row[2] = key;
   row[3] = m.receivedAt;
   row[4] = m.seq;
-  const valueOf = m.trusted ? trustedValue : accepted;
-  for (let f = 0; f < fields.length; f++) row[ENVELOPE_COLUMNS.length + f] = valueOf(fields[f], ev[fields[f].field], i);
+  const column = m.trusted ? trustedValue : accepted;
+  for (let f = 0; f < fields.length; f++) row[ENVELOPE_COLUMNS.length + f] = column(fields[f], ev[fields[f].field], i);
   return row;
 }
 

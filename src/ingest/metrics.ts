@@ -95,7 +95,7 @@ const consumerMetrics = (registers: Registry[]) => ({
   signatures: new Counter({
     name: 'tracker_ingest_signatures_total',
     help:
-      "Messages by their edge signature (Tracker-Sig, docs/security.md \"Signed messages\"): valid (the schema is not " +
+      'Messages by their edge signature (Tracker-Sig, docs/security.md "Signed messages"): valid (the schema is not ' +
       'run again), invalid (made with another key, or forged: checked in full), absent (checked in full). A rise in ' +
       'invalid means an edge and this ingest do not share TRACKER_SIGNING_KEY.',
     labelNames: ['result'],

@@ -124,4 +124,18 @@ for (let round = 0; round < rounds; round++)
     console.log(JSON.stringify(r));
   }
 console.table(results);
+// Round 0 warms the JIT (whichever variant runs first pays it): ratios from round 1 on.
+if (variants.length === 2) {
+  const [a, b] = variants;
+  const of = (round: number, v: string) => results.find((r) => r.round === round && r.variant === v)!;
+  const ratios = Array.from({ length: rounds - 1 }, (_, i) => {
+    const [x, y] = [of(i + 1, a), of(i + 1, b)];
+    return (y.cpuUsPerEvent as number) / (x.cpuUsPerEvent as number);
+  }).sort((p, q) => p - q);
+  if (ratios.length)
+    console.log(
+      `${b} / ${a} CPU per event, rounds 1-${rounds - 1}: ${ratios.map((r) => r.toFixed(3)).join(', ')}; median ` +
+        `${ratios[Math.floor(ratios.length / 2)].toFixed(3)}`,
+    );
+}
 process.exit(0);
