@@ -11,14 +11,21 @@ const MIN_KEY_CHARS = 32;
 
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
+/** The kept key, or undefined when there is no file yet. */
 async function readKey(file: string): Promise<string | undefined> {
+  let key: string;
   try {
-    const key = (await readFile(file, 'utf8')).trim();
-    return key.length >= MIN_KEY_CHARS ? key : undefined;
+    key = (await readFile(file, 'utf8')).trim();
   } catch (err) {
     if (code(err) === 'ENOENT') return undefined;
     throw err;
   }
+  if (key.length < MIN_KEY_CHARS)
+    throw new Error(
+      `${file} holds no signing key of at least ${MIN_KEY_CHARS} characters: delete it (a new one is made) or set ` +
+        'TRACKER_SIGNING_KEY',
+    );
+  return key;
 }
 
 /** The key in `<dataDir>/signing-key`, created (256 random bits, hex) when missing. */
