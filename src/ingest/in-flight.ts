@@ -46,9 +46,12 @@ export function decodeInFlight(limits: DecodeOptions, msg: JsMsg): InFlight {
   }
 }
 
-/** One HMAC per message (a message is a batch of events); headers are read only with a key. */
+/**
+ * One HMAC per message (a message is a batch of events); headers are read only with a
+ * key, and a message too large to be read is not hashed either (it is dead-lettered unread).
+ */
 function checkSignature(limits: DecodeOptions, msg: JsMsg): SignatureCheck {
-  if (!limits.signer || !msg.headers) return 'absent';
+  if (!limits.signer || !msg.headers || msg.data.byteLength > limits.maxMessageBytes) return 'absent';
   const sig = msg.headers.get(SIGNATURE_HEADER);
   if (!sig) return 'absent';
   return limits.signer.verify(msg.subject, msg.data, sig) ? 'valid' : 'invalid';
