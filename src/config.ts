@@ -3,6 +3,7 @@
 // object and checked for contradictions. Each role is given camelCase options built
 // from it (`edgeOptions`, …): no module below a role's entry sees a variable name.
 // See README "Configuration" and docs/contributing.md "Layout".
+import { randomBytes } from 'node:crypto';
 import { parseEnv, type ParsedVars, type VarSpecs } from './shared/env-vars.js';
 import { sharedVars } from './shared/config-vars.js';
 import { ConfigError } from './shared/errors.js';
@@ -35,11 +36,24 @@ export type Config = Readonly<ParsedVars<typeof allVars>>;
 /** A Config whose services are known: the configured URLs, or the private ones `main` started. */
 export type ResolvedConfig = Config & { readonly NATS_URL: string; readonly DATABASE_URL: string };
 
-export function resolveServices(cfg: Config, urls: { natsUrl?: string; databaseUrl?: string }): ResolvedConfig {
-  const NATS_URL = cfg.NATS_URL ?? urls.natsUrl;
-  const DATABASE_URL = cfg.DATABASE_URL ?? urls.databaseUrl;
+export function resolveServices(
+  cfg: Config,
+  local: { natsUrl?: string; databaseUrl?: string; signingKey?: string },
+): ResolvedConfig {
+  const NATS_URL = cfg.NATS_URL ?? local.natsUrl;
+  const DATABASE_URL = cfg.DATABASE_URL ?? local.databaseUrl;
   if (!NATS_URL || !DATABASE_URL) throw new Error('resolveServices: NATS_URL and DATABASE_URL must be known');
-  return Object.freeze({ ...cfg, NATS_URL, DATABASE_URL });
+  const TRACKER_SIGNING_KEY = cfg.TRACKER_SIGNING_KEY ?? local.signingKey ?? ownSigningKey(cfg.ROLES);
+  return Object.freeze({ ...cfg, NATS_URL, DATABASE_URL, TRACKER_SIGNING_KEY });
+}
+
+/**
+ * Without TRACKER_SIGNING_KEY and a private stack: a process that runs both the edge and
+ * ingest signs for itself with a key of its own; other processes sign nothing, so their
+ * ingest checks every event in full (docs/security.md "Signed messages").
+ */
+function ownSigningKey(roles: readonly string[]): string | undefined {
+  return roles.includes('edge') && roles.includes('ingest') ? randomBytes(32).toString('hex') : undefined;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;

@@ -43,6 +43,9 @@ export async function runPipeline(
     SUBJECT_PREFIX: `bench${id}`,
     CONSUMER_NAME: `bench_${id}`,
     PLUGIN_SECRET: BENCH_SECRET,
+    // Edge and ingest share a key as a deployment does (docs/security.md "Signed messages");
+    // `--app-env TRACKER_SIGNING_KEY=` runs them without one.
+    TRACKER_SIGNING_KEY: randomBytes(32).toString('hex'),
     EDGE_PUBLISH_MODE: r.mode,
     ...r.env,
   };

@@ -185,6 +185,7 @@ export const edgeSharedVars = [
   'SHUTDOWN_TIMEOUT_MS',
   'PLUGIN_SECRET',
   'PLUGIN_SECRETS',
+  'TRACKER_SIGNING_KEY',
 ] as const satisfies readonly (keyof SharedConfig)[];
 
 /** The edge's slice of the environment (src/config.ts); the role itself gets `edgeOptions(…)`. */
@@ -241,6 +242,7 @@ export function edgeOptions(cfg: EdgeConfig): EdgeOptions {
   return {
     ...eventCheckOptions(cfg),
     pluginSecrets: pluginSecrets(cfg),
+    signingKey: cfg.TRACKER_SIGNING_KEY,
     ackTimeoutMs: cfg.EDGE_ACK_TIMEOUT_MS,
     unhealthyAfterSeconds: cfg.EDGE_UNHEALTHY_AFTER_SECONDS,
     shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,

@@ -101,7 +101,11 @@ export const ingestVars = {
 } satisfies VarSpecs;
 
 /** The shared variables ingest reads besides its own. */
-export const ingestSharedVars = ['STREAM_NAME', 'SUBJECT_PREFIX'] as const satisfies readonly (keyof SharedConfig)[];
+export const ingestSharedVars = [
+  'STREAM_NAME',
+  'SUBJECT_PREFIX',
+  'TRACKER_SIGNING_KEY',
+] as const satisfies readonly (keyof SharedConfig)[];
 
 /** Ingest's slice of the environment (src/config.ts); the role and replay get `ingestOptions(…)`. */
 export type IngestConfig = Readonly<ParsedVars<typeof ingestVars>> &
@@ -118,6 +122,7 @@ export function ingestOptions(cfg: IngestConfig): IngestOptions {
       maxAckPending: cfg.INGEST_MAX_ACK_PENDING,
     },
     maxMessageBytes: cfg.INGEST_MAX_MESSAGE_BYTES,
+    signingKey: cfg.TRACKER_SIGNING_KEY,
     applyMode: cfg.INGEST_APPLY_MODE,
     maxDeliver: cfg.INGEST_MAX_DELIVER,
     loop: {

@@ -11,6 +11,7 @@ import { addPositionRoute } from './position-route.js';
 import type { PositionConn, PositionLimitOptions } from './position-frame.js';
 import { addLiveRoute, LiveFeed, type LiveConn, type LiveLimitOptions } from './live-route.js';
 import { SizeBudget } from './size-budget.js';
+import { messageSigner } from '../shared/message-signature.js';
 import { createQuarantine, type Quarantine } from './quarantine.js';
 import { frameOptionsOf, type ExtensionTypes } from './frame.js';
 import type { NormalizeOptions } from '../../schemas/normalize.js';
@@ -20,6 +21,8 @@ export interface EdgeOptions {
   readonly subjectPrefix: string;
   /** Every accepted plugin secret; empty = no auth (docs/security.md). */
   readonly pluginSecrets: readonly string[];
+  /** TRACKER_SIGNING_KEY: JetStream messages are signed with it (docs/security.md "Signed messages"). */
+  readonly signingKey?: string;
   readonly maxEventDepth: number;
   /** How older plugins' events are made canonical (docs/protocol.md "Older plugins"). */
   readonly normalize: NormalizeOptions;
@@ -43,8 +46,9 @@ export async function startEdge(rt: Runtime, opts: EdgeOptions): Promise<RoleHan
   // Read once at start; a server that later announces a smaller max_payload makes
   // publishes fail for size, which the publisher isolates per event (docs/edge.md).
   const maxMessageBytes = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
-  const budget = new SizeBudget(maxMessageBytes);
-  const jsPublisher = new JetStreamPublisher(nc);
+  const signer = opts.signingKey === undefined ? undefined : messageSigner(opts.signingKey);
+  const budget = new SizeBudget(maxMessageBytes, signer !== undefined);
+  const jsPublisher = new JetStreamPublisher(nc, signer);
   const publisher = createPublisher(opts.publisher, jsPublisher, budget, metrics, log);
   const acks = new AckTrackers(opts.ackTimeoutMs);
   let stopping = false;
@@ -62,7 +66,13 @@ export async function startEdge(rt: Runtime, opts: EdgeOptions): Promise<RoleHan
   addLiveRoute(app, opts.live, metrics, feed, sockets.live, isStopping);
   registerEdgeCheck(rt.health, publisher, feed, sockets, opts.unhealthyAfterSeconds);
   log.info(
-    { mode: opts.publisher.mode, maxMessageBytes, auth: secrets.length > 0, plugin_secrets: secrets.length },
+    {
+      mode: opts.publisher.mode,
+      maxMessageBytes,
+      auth: secrets.length > 0,
+      plugin_secrets: secrets.length,
+      signed: signer !== undefined,
+    },
     'edge ready: /ws/position, /ws/live',
   );
 

@@ -17,6 +17,7 @@ import {
   type Subscription,
 } from '@nats-io/transport-node';
 import { ErrorCodes, RejectedMessageError, TrackerError } from '../shared/errors.js';
+import { SIGNATURE_HEADER, type MessageSigner } from '../shared/message-signature.js';
 
 export interface PubAck {
   stream: string;
@@ -40,6 +41,15 @@ interface Pending {
 
 const SWEEP_MS = 100;
 
+/**
+ * Smaller messages go unsigned: an HMAC costs ~3 µs per message plus ~0.5 µs per KiB
+ * (sign at the edge and check at ingest alike), and a signature saves ingest ~1.6 µs per
+ * event (its second validation). Signing pays from about 5 telemetry events (~2.5 KiB);
+ * 4 KiB keeps a margin (test/ingest/measure/decode-cost.ts, docs/benchmarks.md
+ * "Per-event CPU budget"). An unsigned message is checked in full: same outcome, more CPU.
+ */
+export const SIGN_MIN_BYTES = 4096;
+
 export class JetStreamPublisher {
   private readonly inbox = createInbox();
   private readonly pending = new Map<string, Pending>();
@@ -48,7 +58,11 @@ export class JetStreamPublisher {
   private seq = 0;
   private closed = false;
 
-  constructor(private readonly nc: NatsConnection) {
+  /** With a `signer`, messages of SIGN_MIN_BYTES or more carry their `Tracker-Sig` (docs/security.md "Signed messages"). */
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly signer?: MessageSigner,
+  ) {
     this.sub = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => this.reply(err, msg) });
     this.sweep = setInterval(() => this.expire(Date.now()), SWEEP_MS);
     this.sweep.unref();
@@ -59,6 +73,7 @@ export class JetStreamPublisher {
     const token = (++this.seq).toString(36);
     const h = headers();
     h.set('Nats-Msg-Id', msgId);
+    if (this.signer && payload.length >= SIGN_MIN_BYTES) h.set(SIGNATURE_HEADER, this.signer.sign(subject, payload));
     return new Promise<PubAck>((resolve, reject) => {
       this.pending.set(token, { resolve, reject, deadline: Date.now() + timeoutMs });
       try {

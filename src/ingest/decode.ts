@@ -5,6 +5,10 @@
 // that reason, and the messages behind it flow on. Nothing here may throw anything else.
 // Each event is checked once by the edge's compiled schema (schemas/validators.ts), plus
 // the little the schema cannot see (docs/ingest.md "Foreign and malformed messages").
+// A message the edge signed (`trusted`: its Tracker-Sig verified, in-flight.ts) was
+// checked by that same schema at the edge: it skips the schema and the string scans and
+// keeps only the cheap type checks and the date-time check the schema is looser about
+// (docs/security.md "Signed messages").
 import { ENVELOPE_VERSION } from '../shared/envelope.js';
 import {
   parseSubject,
@@ -16,6 +20,7 @@ import {
 import type { ValidateFunction } from 'ajv';
 import { validators, fieldErrors } from '../../schemas/validators.js';
 import { PoisonError, PoisonCodes, type PoisonCode } from '../shared/errors.js';
+import { messageSigner, type MessageSigner } from '../shared/message-signature.js';
 import { ENVELOPE_COLUMNS, TABLES, type FieldKind, type FieldSpec, type TableSpec } from './tables.js';
 
 export type Value = string | number | null;
@@ -80,6 +85,21 @@ export interface DecodeOptions {
   readonly prefix: string;
   /** Larger messages are dead-lettered unread (INGEST_MAX_MESSAGE_BYTES). */
   readonly maxMessageBytes: number;
+  /** From TRACKER_SIGNING_KEY: checks the edge's `Tracker-Sig` (in-flight.ts); absent = trust nothing. */
+  readonly signer?: Pick<MessageSigner, 'verify'>;
+}
+
+/** Ingest's and replay's decode options; a signing key makes a verifier (docs/security.md "Signed messages"). */
+export function decodeOptions(opts: {
+  subjectPrefix: string;
+  maxMessageBytes: number;
+  signingKey?: string;
+}): DecodeOptions {
+  return {
+    prefix: opts.subjectPrefix,
+    maxMessageBytes: opts.maxMessageBytes,
+    signer: opts.signingKey === undefined ? undefined : messageSigner(opts.signingKey),
+  };
 }
 
 interface RawEnvelope {
@@ -168,6 +188,8 @@ interface MessageContext {
   readonly ids: readonly unknown[];
   readonly receivedAt: string;
   readonly seq: number;
+  /** Signed by the edge: its schema already checked every event (docs/security.md "Signed messages"). */
+  readonly trusted: boolean;
 }
 
 /**
@@ -198,15 +220,37 @@ function accepted(fs: FieldSpec, v: unknown, i: number): Value {
   return convert(fs.kind, v, i, fs.field);
 }
 
+/**
+ * A value of a signed message: the edge's schema checked it, so text skips the scan for
+ * NUL and lone surrogates (src/edge/deep-check.ts did it); numbers keep their type check
+ * and date-times their RFC 3339 check, both cheap. A wrong type still throws by name.
+ */
+function trustedValue(fs: FieldSpec, v: unknown, i: number): Value {
+  if (v === undefined || v === null) {
+    if (fs.required) throw invalid(`${where(i, fs.field)} is required`);
+    return null;
+  }
+  return fs.kind === 'text' && typeof v === 'string' ? v : convert(fs.kind, v, i, fs.field);
+}
+
+/** The event key `ids[i]`: the edge made it, so a signed message's needs no pattern test. */
+function keyOf(m: MessageContext, i: number): string {
+  const key = m.ids[i];
+  if (typeof key !== 'string' || (!m.trusted && !UUID.test(key)))
+    throw poison(PoisonCodes.invalidKey, `ids[${i}] must be a UUID event key, got ${show(key)}`);
+  return key;
+}
+
 function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
   const ev = value as Record<string, unknown> | null;
   if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) throw invalid(`events[${i}] is not an object`);
   if (ev.type !== m.type)
     throw poison(PoisonCodes.typeMismatch, `events[${i}].type ${show(ev.type)} does not match subject type ${m.type}`);
-  const key = m.ids[i];
-  if (typeof key !== 'string' || !UUID.test(key))
-    throw poison(PoisonCodes.invalidKey, `ids[${i}] must be a UUID event key, got ${show(key)}`);
-  const name = convert('text', ev.character_name, i, 'character_name');
+  const key = keyOf(m, i);
+  const name =
+    m.trusted && typeof ev.character_name === 'string'
+      ? ev.character_name
+      : convert('text', ev.character_name, i, 'character_name');
   if (name !== m.characterName) {
     throw poison(
       PoisonCodes.characterMismatch,
@@ -214,7 +258,7 @@ function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
     );
   }
   // The edge's own schema: a foreign publisher gets no more leeway than a plugin does.
-  if (!m.validate(ev)) throwRefusal(m, ev, i);
+  if (!m.trusted && !m.validate(ev)) throwRefusal(m, ev, i);
   const { fields } = m.spec;
   const row: Row = new Array(ENVELOPE_COLUMNS.length + fields.length);
   row[0] = convert('time', ev.timestamp, i, 'timestamp');
@@ -222,13 +266,22 @@ function decodeEvent(m: MessageContext, value: unknown, i: number): Row {
   row[2] = key;
   row[3] = m.receivedAt;
   row[4] = m.seq;
-  for (let f = 0; f < fields.length; f++)
-    row[ENVELOPE_COLUMNS.length + f] = accepted(fields[f], ev[fields[f].field], i);
+  const column = m.trusted ? trustedValue : accepted;
+  for (let f = 0; f < fields.length; f++) row[ENVELOPE_COLUMNS.length + f] = column(fields[f], ev[fields[f].field], i);
   return row;
 }
 
-/** Throws PoisonError naming what is wrong. `seq` is the message's stream sequence. */
-export function decodeMessage(limits: DecodeOptions, subject: string, data: Uint8Array, seq: number): DecodedMessage {
+/**
+ * Throws PoisonError naming what is wrong. `seq` is the message's stream sequence;
+ * `trusted`: the edge's signature over it verified (in-flight.ts), so its schema is not run again.
+ */
+export function decodeMessage(
+  limits: DecodeOptions,
+  subject: string,
+  data: Uint8Array,
+  seq: number,
+  trusted = false,
+): DecodedMessage {
   // Extension types are for later releases to project (docs/adding-event-types.md); not read here.
   if (isExtensionSubject(limits.prefix, subject) && !projectedExtension(limits.prefix, subject))
     return EXTENSION_MESSAGE;
@@ -245,6 +298,7 @@ export function decodeMessage(limits: DecodeOptions, subject: string, data: Uint
     ids,
     receivedAt: receivedAtOf(env),
     seq,
+    trusted,
   };
   const rows: Row[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) rows[i] = decodeEvent(m, events[i], i);

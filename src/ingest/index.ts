@@ -13,6 +13,7 @@ import type { ApplyMode } from './apply.js';
 import type { IngestSeamOptions } from './seams.js';
 import type { WriteOptions } from './write-batch.js';
 import { errorMessage } from '../shared/errors.js';
+import { decodeOptions } from './decode.js';
 
 /** Everything ingest (and replay) is configured with, built by the composition root (src/config/ingest.ts). */
 export interface IngestOptions {
@@ -20,6 +21,8 @@ export interface IngestOptions {
   readonly consumer: ConsumerOptions;
   /** Larger stream messages are dead-lettered unread. */
   readonly maxMessageBytes: number;
+  /** TRACKER_SIGNING_KEY: messages the edge signed with it skip the second validation (docs/security.md). */
+  readonly signingKey?: string;
   readonly applyMode: ApplyMode;
   /** Deliveries of a message the database refuses before it is dead-lettered. */
   readonly maxDeliver: number;
@@ -52,7 +55,7 @@ export async function startIngest(
         await ensureConsumer(jsm, opts.consumer, log);
         return js.consumers.get(streamName, consumerName);
       },
-      decode: { prefix: opts.subjectPrefix, maxMessageBytes: opts.maxMessageBytes },
+      decode: decodeOptions(opts),
       write: liveWriteOptions(rt.pool, opts, { mode: applyMode, midCopy: seams.midCopy }),
       deadLetters: { nc, prefix: opts.subjectPrefix, log },
       state,
@@ -65,7 +68,10 @@ export async function startIngest(
   loop.start();
   const lagTimer = pollLag(jsm, opts, { metrics, state, log });
   rt.health.register('ingest', ingestCheck(jsm, streamName, consumerName, state, opts.unhealthyAfterSeconds));
-  log.info({ consumer: consumerName, stream: streamName, mode: applyMode }, 'ingest consumer started');
+  log.info(
+    { consumer: consumerName, stream: streamName, mode: applyMode, signed: opts.signingKey !== undefined },
+    'ingest consumer started',
+  );
 
   return {
     stop: async () => {

@@ -142,6 +142,7 @@ export class IngestLoop {
   private async group(item: InFlight): Promise<void> {
     this.pull?.alive();
     if (item.msg.info.deliveryCount > 1) this.io.metrics?.redelivered.inc();
+    this.io.metrics?.signatures.inc({ result: item.signature });
     this.batch.push(item);
     this.batchSize += item.size;
     if (this.batchSize >= this.s.batchMaxEvents) this.cut();

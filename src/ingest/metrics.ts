@@ -13,6 +13,7 @@ export interface IngestMetrics {
   deadLetters: Counter;
   isolated: Counter<'reason'>;
   redelivered: Counter;
+  signatures: Counter<'result'>;
 }
 
 /** Error kinds counted in tracker_ingest_errors_total{kind}. */
@@ -24,6 +25,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   // Every kind exported from the start (at 0), so rate() and the Pipeline dashboard
   // see a series before the first error (Prometheus docs, instrumentation: "avoid missing metrics").
   for (const kind of ERROR_KINDS) m.errors.inc({ kind }, 0);
+  for (const result of ['valid', 'invalid', 'absent']) m.signatures.inc({ result }, 0);
   return m;
 }
 
@@ -88,6 +90,15 @@ const consumerMetrics = (registers: Registry[]) => ({
       'Messages received on their second or later delivery: held by a consumer that died or stalled past ' +
       "ack_wait, or nak'ed. Harmless (apply is idempotent); a steady rise means consumers crash or batches " +
       'outlast ack_wait.',
+    registers,
+  }),
+  signatures: new Counter({
+    name: 'tracker_ingest_signatures_total',
+    help:
+      'Messages by their edge signature (Tracker-Sig, docs/security.md "Signed messages"): valid (the schema is not ' +
+      'run again), invalid (made with another key, or forged: checked in full), absent (checked in full). A rise in ' +
+      'invalid means an edge and this ingest do not share TRACKER_SIGNING_KEY.',
+    labelNames: ['result'],
     registers,
   }),
 });

@@ -26,7 +26,7 @@ import type { Logger } from '../shared/logger.js';
 import { isNotFound } from '../shared/nats.js';
 import { withRetry, type RetryOptions } from '../shared/retry.js';
 import { classify, errorMessage, ReplayError } from '../shared/errors.js';
-import type { DecodeOptions } from './decode.js';
+import { decodeOptions, type DecodeOptions } from './decode.js';
 import { announceDeadLetters, type DeadLetterOutlet } from './dead-letters.js';
 import { decodeInFlight, type InFlight } from './in-flight.js';
 import { batchTotals, writeBatch, type WriteOptions } from './write-batch.js';
@@ -130,13 +130,13 @@ interface ReplayWriter {
 }
 
 function replayWriter(
-  ingest: Pick<IngestOptions, 'subjectPrefix' | 'consumer' | 'maxMessageBytes' | 'applyMode' | 'loop'>,
+  ingest: Pick<IngestOptions, 'subjectPrefix' | 'consumer' | 'maxMessageBytes' | 'signingKey' | 'applyMode' | 'loop'>,
   log: Logger,
   nc: NatsConnection,
   pool: pg.Pool,
 ): ReplayWriter {
   return {
-    decode: { prefix: ingest.subjectPrefix, maxMessageBytes: ingest.maxMessageBytes },
+    decode: decodeOptions(ingest),
     // No redelivery in a replay: a refused message is dead-lettered at once.
     write: { pool, stream: ingest.consumer.streamName, apply: { mode: ingest.applyMode }, maxDeliver: 1 },
     deadLetters: { nc, prefix: ingest.subjectPrefix, log },

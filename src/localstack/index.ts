@@ -7,10 +7,13 @@ import type { Logger } from '../shared/logger.js';
 import { startNats } from './nats.js';
 import { startPostgres } from './postgres.js';
 import type { ServiceProcess } from './process.js';
+import { stackSigningKey } from './signing-key.js';
 
 export interface LocalServices {
   natsUrl?: string;
   databaseUrl?: string;
+  /** The stack's TRACKER_SIGNING_KEY, kept in DATA_DIR, when the private nats-server runs here. */
+  signingKey?: string;
   /** The data directories of what was started here (the capacity check reads their free space). */
   dirs: { nats?: string; postgres?: string };
   stop(): Promise<void>;
@@ -42,6 +45,7 @@ export async function startLocalServices(
       started.push(nats);
       out.natsUrl = nats.url;
       out.dirs.nats = join(dataDir, 'nats');
+      out.signingKey = await stackSigningKey(dataDir);
       log.info(
         { url: nats.url, dir: join(dataDir, 'nats'), log: nats.logFile, sync_interval: cfg.NATS_SYNC_INTERVAL },
         'private nats-server started',

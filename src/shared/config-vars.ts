@@ -42,6 +42,14 @@ export const sharedVars = {
       'add the new one, move the plugins over, then remove the old one.',
     { secret: true },
   ),
+  TRACKER_SIGNING_KEY: str(
+    'Secret the edge signs its JetStream messages with (HMAC-SHA256, header `Tracker-Sig`) and ingest checks them ' +
+      'with: a signed message skips its second schema validation (docs/security.md "Signed messages"). Every edge ' +
+      'and ingest process of a deployment must share it (e.g. `openssl rand -hex 32`). Unset: the private stack ' +
+      'keeps a generated one in DATA_DIR, a process running both edge and ingest makes one for itself; otherwise ' +
+      'nothing is signed and ingest checks every event in full.',
+    { secret: true, minLength: 32 },
+  ),
   API_TOKEN: str(
     'Bearer token required on the read API, /metrics, /openapi.json and /ws/live (`Authorization: Bearer <token>`, ' +
       'or `?token=` on /ws/live). Unset: reads are open. /health stays open. See docs/security.md.',

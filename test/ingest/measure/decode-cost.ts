@@ -1,14 +1,20 @@
 // Measurement (not a test): CPU per event of ingest's decodeMessage (JSON.parse of the
-// envelope, the checks, the row), beside JSON.parse and the edge's ajv validator alone.
+// envelope, the checks, the row), for an unsigned message (checked in full) and one the
+// edge signed (trusted: no second schema validation, docs/security.md "Signed
+// messages"), beside the signature check itself, JSON.parse and the edge's ajv
+// validator alone.
 //   npx tsx test/ingest/measure/decode-cost.ts [eventsPerMessage=50] [rounds=20]
 // Events are shaped like the load generator's telemetry (every field set, kills_per_hour
 // half numbers, half numeric strings). Process CPU time, not wall time, so a machine
 // shared with other work disturbs it less; min and median over the rounds after two
-// warm-up rounds. Result: docs/ingest.md "Measurements".
+// warm-up rounds; the figures take turns within each round, so a busy moment of the
+// machine falls on all of them. Results: docs/ingest.md "Measurements", docs/benchmarks.md
+// "Per-event CPU budget".
 import { decodeMessage } from '../../../src/ingest/decode.js';
 import { encodeEnvelope } from '../../../src/shared/envelope.js';
 import { subjectFor } from '../../../src/shared/subjects.js';
 import { validators } from '../../../schemas/validators.js';
+import { messageSigner } from '../../../src/shared/message-signature.js';
 import { envelope, telemetry, type Ev } from '../fixtures.js';
 
 const perMsg = Number(process.argv[2] ?? 50);
@@ -40,28 +46,42 @@ const subject = subjectFor(PREFIX, 'telemetry', NAME);
 const limits = { prefix: PREFIX, maxMessageBytes: 8 << 20 };
 const validate = validators.get('telemetry')!;
 
-/** ns of CPU per event of `fn(messageIndex)`: min and median over the rounds. */
-function cpuPerEvent(fn: (m: number) => void): { min: number; median: number } {
-  const perRound: number[] = [];
+const signer = messageSigner('measure-key-'.repeat(4));
+const signatures = messages.map((data) => signer.sign(subject, data));
+
+const figures: Record<string, (m: number) => void> = {
+  'decodeMessage, unsigned': (m) => decodeMessage(limits, subject, messages[m], m),
+  'decodeMessage, signed': (m) => decodeMessage(limits, subject, messages[m], m, true),
+  'signature check (HMAC)': (m) => {
+    if (!signer.verify(subject, messages[m], signatures[m])) throw new Error('a measured signature is invalid');
+  },
+  'JSON.parse alone': (m) => JSON.parse(Buffer.from(messages[m]).toString('utf8')),
+  'edge ajv validator alone': (m) => {
+    for (const e of events[m]) if (!validate(e)) throw new Error('a measured event is invalid');
+  },
+};
+
+/** ns of CPU per event of each figure: rounds taken in turns, min and median after two warm-up rounds. */
+function cpuPerEvent(): Record<string, { min: number; median: number }> {
+  const perRound: Record<string, number[]> = Object.fromEntries(Object.keys(figures).map((k) => [k, []]));
   for (let r = 0; r < rounds + 2; r++) {
-    const start = process.cpuUsage();
-    for (let k = 0; k < MESSAGES_PER_ROUND; k++) fn(k % messages.length);
-    const used = process.cpuUsage(start);
-    if (r >= 2) perRound.push(((used.user + used.system) * 1000) / (MESSAGES_PER_ROUND * perMsg));
+    for (const [name, fn] of Object.entries(figures)) {
+      const start = process.cpuUsage();
+      for (let k = 0; k < MESSAGES_PER_ROUND; k++) fn(k % messages.length);
+      const used = process.cpuUsage(start);
+      if (r >= 2) perRound[name].push(((used.user + used.system) * 1000) / (MESSAGES_PER_ROUND * perMsg));
+    }
   }
-  perRound.sort((a, b) => a - b);
-  return { min: perRound[0], median: perRound[Math.floor(perRound.length / 2)] };
+  return Object.fromEntries(
+    Object.entries(perRound).map(([name, ns]) => {
+      ns.sort((a, b) => a - b);
+      return [name, { min: ns[0], median: ns[Math.floor(ns.length / 2)] }];
+    }),
+  );
 }
 
-const figures = {
-  decodeMessage: cpuPerEvent((m) => decodeMessage(limits, subject, messages[m], m)),
-  'JSON.parse alone': cpuPerEvent((m) => JSON.parse(Buffer.from(messages[m]).toString('utf8'))),
-  'edge ajv validator alone': cpuPerEvent((m) => {
-    for (const e of events[m]) if (!validate(e)) throw new Error('a measured event is invalid');
-  }),
-};
 console.log(`${perMsg} telemetry events per message, ${rounds} rounds of ${MESSAGES_PER_ROUND} messages`);
-for (const [name, { min, median }] of Object.entries(figures))
+for (const [name, { min, median }] of Object.entries(cpuPerEvent()))
   console.log(
     `${name.padEnd(26)} min ${(min / 1000).toFixed(2)} µs, median ${(median / 1000).toFixed(2)} µs per event`,
   );
