@@ -16,8 +16,9 @@ t.test('a failing rollup refresh shows in /health and /metrics, and recovers', a
     return { ok: line('tracker_job_last_run_success'), age: line('tracker_job_last_success_age_seconds') };
   };
 
-  await whenCaughtUp(async () => (await api.get('/health')).body.checks?.jobs?.detail?.jobs === 2, {
-    what: 'both app jobs recorded',
+  // The rollup refresh, the session refresh (sql/180_sessions.sql) and retention.
+  await whenCaughtUp(async () => (await api.get('/health')).body.checks?.jobs?.detail?.jobs === 3, {
+    what: 'the three app jobs recorded',
   });
   const healthy = await api.get('/health');
   t.equal(healthy.status, 200);
